@@ -7,6 +7,8 @@ set_target_properties(cctz::cctz PROPERTIES IMPORTED_LOCATION "${CCTZ_LIBRARY}"
                                             INTERFACE_INCLUDE_DIRECTORIES "${CCTZ_INCLUDE_DIR}")
 
 find_package(fmt REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 if(MAINTD_BUILD_TESTS OR MAINTD_BUILD_FUZZ)
   find_package(doctest REQUIRED)

@@ -3,27 +3,42 @@
 #include <CLI/CLI.hpp>
 #include <ostream>
 
+#include "cli/config_commands.hpp"
 #include "cli/cron_command.hpp"
+#include "handlers/builtin.hpp"
 
 namespace maintd::cli {
 
-int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int run(int argc, const char* const* argv, Context& context) {
   CLI::App app{"maintd: cron-scheduled maintenance task runner", "maintd"};
   app.set_version_flag("--version", std::string("maintd ") + MAINTD_VERSION);
   app.require_subcommand(1);
-  app.fallthrough(false);
+  // Options of `maintd` itself (--config) may also follow the subcommand.
+  app.fallthrough(true);
+  app.add_option("--config,-c", context.config_flag,
+                 "maintd.yaml to read (default: $MAINTD_CONFIG, else /etc/maintd/maintd.yaml)");
 
-  Context context{out, err, {}};
+  const registry::Registry builtin = handlers::builtin_registry();
+  if (context.handlers == nullptr) context.handlers = &builtin;
+
   add_cron_command(app, context);
+  add_config_commands(app, context);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version arrive here as "errors" with exit code 0.
-    const int code = app.exit(e, out, err);
+    const int code = app.exit(e, context.out, context.err);
     return code == 0 ? kOk : kUsageError;
   }
-  return context.action ? context.action() : kUsageError;
+  const int code = context.action ? context.action() : kUsageError;
+  if (context.handlers == &builtin) context.handlers = nullptr;  // do not outlive `builtin`
+  return code;
+}
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  Context context{out, err};
+  return run(argc, argv, context);
 }
 
 }  // namespace maintd::cli

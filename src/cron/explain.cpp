@@ -117,6 +117,11 @@ std::vector<std::string> item_phrases(const Field& field) {
 // Seconds and minutes: "every minute", "every 5 minutes", "at minute 30", "at minutes 0 and 30".
 std::string units_phrase(const Field& field) {
   const std::string unit = unit_name(field.kind);
+  if (field.items.size() == 1 && field.items[0].kind == Item::Kind::range &&
+      field.items[0].step == 0) {
+    return fmt::format("every {} from {} through {}", unit, field.items[0].first,
+                       field.items[0].last);
+  }
   if (field.items.size() == 1 && field.items[0].kind != Item::Kind::value) {
     return item_phrase(field.kind, field.items[0]);
   }
@@ -169,6 +174,9 @@ std::string time_phrase(const Syntax& syntax) {
 }
 
 std::string day_of_month_phrase(const Field& field) {
+  if (field.items.size() == 1 && field.items[0].kind == Item::Kind::any) {
+    return item_phrase(field.kind, field.items[0]);  // "every 2 days"
+  }
   if (all_plain_values(field)) {
     return fmt::format("on day{} {} of the month", field.items.size() > 1 ? "s" : "",
                        join(item_phrases(field)));

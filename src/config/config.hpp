@@ -1,0 +1,89 @@
+#pragma once
+// The validated configuration: maintd.yaml plus every task from the schedule files. A Config
+// only exists when everything validated; nothing is ever half-loaded.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/database_url.hpp"
+#include "config/diagnostics.hpp"
+#include "cron/schedule.hpp"
+#include "registry/registry.hpp"
+
+namespace maintd::config {
+
+using std::chrono::seconds;
+
+enum class Concurrency { forbid, allow, replace };
+std::string to_string(Concurrency concurrency);
+
+// Per-task policies (DESIGN.md); `defaults:` in maintd.yaml overrides these built-in values.
+struct Policies {
+  seconds timeout{3600};  // the handler is cancelled, then the run is timed_out
+  Concurrency concurrency = Concurrency::forbid;
+  seconds catchup{300};       // missed slots this recent run once (coalesced); older are skipped
+  int retries = 0;            // further attempts after a failure
+  seconds retry_backoff{30};  // before retry n: retry_backoff * 2^(n-1)
+  seconds jitter{0};          // a fixed, per-task delay in [0, jitter) spreading load
+};
+
+struct Task {
+  std::string name;
+  std::string display_name;
+  std::string description;
+  std::string scope_type;
+  std::string type;          // canonical: what runs are recorded under
+  std::string written_type;  // as written: may be a legacy alias
+  std::string schedule;      // the cron expression as written
+  std::string timezone;
+  cron::Schedule slots;  // the expression in its zone
+  bool enabled = true;
+  bool dry_run = false;
+  Policies policies;
+  nlohmann::json config;          // effective: handler defaults < type preset < the task's own
+  nlohmann::json written_config;  // the task's own `config:` as written
+  Location defined_at;            // the task's entry in its schedule file
+  std::string origin() const { return "file:" + defined_at.file; }
+};
+
+struct LogSettings {
+  std::string level = "info";   // trace, debug, info, warning, error
+  std::string format = "text";  // text, json
+};
+
+struct HttpSettings {
+  std::optional<std::string> listen;           // "127.0.0.1:8089"; unset: no HTTP server
+  std::optional<std::string> token;            // secret: never printed
+  std::optional<std::string> read_only_token;  // secret: never printed
+};
+
+struct DaemonSettings {
+  int workers = 4;
+  seconds heartbeat_interval{10};
+  seconds lease{60};
+  seconds poll_interval{30};
+  seconds shutdown_grace{30};
+};
+
+struct Config {
+  std::filesystem::path path;  // the maintd.yaml that was read
+  DatabaseUrl state_database;
+  std::map<std::string, DatabaseUrl> databases;
+  std::vector<std::string> schedule_files;  // as displayed in messages, in reading order
+  std::string default_timezone = "UTC";
+  Policies default_policies;
+  DaemonSettings daemon;
+  LogSettings log;
+  HttpSettings http;
+  std::shared_ptr<const registry::Registry> registry;  // built-in + config aliases and types
+  std::vector<Task> tasks;                             // in file order
+
+  const Task* find_task(std::string_view name) const;
+};
+
+}  // namespace maintd::config

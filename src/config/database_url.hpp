@@ -1,0 +1,35 @@
+#pragma once
+// Database locations as written in config, and how they are shown without their secrets.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/expected.hpp"
+
+namespace maintd::config {
+
+struct DatabaseUrl {
+  enum class Backend { sqlite3, postgresql };
+  Backend backend = Backend::sqlite3;
+  // What SOCI is given: "db=PATH" for SQLite, a libpq URI for PostgreSQL. It may hold a
+  // password: never print, log or serialise it; use `display`.
+  std::string connect;
+  std::string display;  // the URL with any password replaced by ***
+  std::string soci_backend() const {
+    return backend == Backend::sqlite3 ? "sqlite3" : "postgresql";
+  }
+};
+
+// Accepts "sqlite3://PATH" or "sqlite://PATH" (a relative PATH resolves against `base_dir`;
+// "sqlite3:///abs/path" is absolute) and "postgresql://..." or "postgres://..." (any libpq URI).
+// `password` (from a `password`/`password_file` key) is added to a PostgreSQL URI.
+Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
+                                                      const std::optional<std::string>& password,
+                                                      const std::filesystem::path& base_dir);
+
+// Replaces passwords in URLs (user:SECRET@), query strings and conninfo (password=SECRET) with
+// ***. Applied to anything that might hold a connection string before it is printed.
+std::string mask_secrets(std::string_view text);
+
+}  // namespace maintd::config

@@ -1,0 +1,134 @@
+#include "config/loader.hpp"
+
+#include <fmt/format.h>
+#include <glob.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/display_path.hpp"
+#include "config/readers.hpp"
+
+namespace maintd::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_yaml_file(const fs::path& path) {
+  return fs::is_regular_file(path) && (path.extension() == ".yaml" || path.extension() == ".yml");
+}
+
+// A `schedules:` entry is a file, a directory (its *.yaml and *.yml files) or a glob pattern.
+std::vector<fs::path> expand_schedule_entry(const ScheduleEntry& entry, const fs::path& base_dir,
+                                            Diagnostics& diagnostics) {
+  fs::path pattern(entry.pattern);
+  if (pattern.is_relative()) pattern = base_dir / pattern;
+  std::vector<fs::path> files;
+  if (entry.pattern.find_first_of("*?[") != std::string::npos) {
+    glob_t matches{};
+    if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
+      for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
+        if (fs::is_regular_file(matches.gl_pathv[i])) files.emplace_back(matches.gl_pathv[i]);
+      }
+    }
+    ::globfree(&matches);
+    if (files.empty()) {
+      diagnostics.warning(entry.where,
+                          fmt::format("schedules: '{}' matches no file", entry.pattern));
+    }
+  } else if (fs::is_directory(pattern)) {
+    for (const auto& file : fs::directory_iterator(pattern)) {
+      if (is_yaml_file(file.path())) files.push_back(file.path());
+    }
+    if (files.empty()) {
+      diagnostics.warning(entry.where, fmt::format("schedules: the directory '{}' holds no "
+                                                   "*.yaml files",
+                                                   entry.pattern));
+    }
+  } else if (fs::exists(pattern)) {
+    files.push_back(pattern);
+  } else {
+    diagnostics.error(entry.where, fmt::format("schedules: '{}' does not exist (looked for {})",
+                                               entry.pattern, display_path(pattern)));
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+std::string to_string(Concurrency concurrency) {
+  switch (concurrency) {
+    case Concurrency::forbid:
+      return "forbid";
+    case Concurrency::allow:
+      return "allow";
+    case Concurrency::replace:
+      return "replace";
+  }
+  return "?";
+}
+
+const Task* Config::find_task(std::string_view name) const {
+  for (const Task& task : tasks) {
+    if (task.name == name) return &task;
+  }
+  return nullptr;
+}
+
+fs::path resolve_config_path(const std::optional<std::string>& flag, const Environment& env) {
+  if (flag && !flag->empty()) return *flag;
+  if (auto from_env = env("MAINTD_CONFIG"); from_env && !from_env->empty()) return *from_env;
+  return "/etc/maintd/maintd.yaml";
+}
+
+LoadResult load_config(const LoadOptions& options) {
+  LoadResult result;
+  Diagnostics& diagnostics = result.diagnostics;
+  const fs::path base_dir = fs::absolute(options.config_path).parent_path();
+  YamlReadOptions read_options{options.env, base_dir, std::nullopt};
+  if (auto credentials = options.env("CREDENTIALS_DIRECTORY");
+      credentials && !credentials->empty()) {
+    read_options.credentials_dir = fs::path(*credentials);
+  }
+
+  Config config;
+  config.path = options.config_path;
+  config.state_database =
+      *parse_database_url("sqlite3:///var/lib/maintd/maintd.db", std::nullopt, "/");
+  auto registry = std::make_shared<registry::Registry>(*options.handlers);
+
+  SourceMap settings_map(display_path(options.config_path));
+  const auto root = read_yaml_file(options.config_path, settings_map.file(), settings_map,
+                                   read_options, diagnostics);
+  std::vector<ScheduleEntry> entries;
+  if (root) read_settings(*root, settings_map, base_dir, config, *registry, entries, diagnostics);
+
+  std::vector<fs::path> files;
+  std::set<fs::path> seen;
+  for (const auto& entry : entries) {
+    for (auto& file : expand_schedule_entry(entry, base_dir, diagnostics)) {
+      if (seen.insert(fs::weakly_canonical(file)).second) files.push_back(std::move(file));
+    }
+  }
+
+  // Every file is read even after errors, so one pass reports everything.
+  TaskReader reader(*registry, config, diagnostics);
+  for (const auto& file : files) {
+    SourceMap map(display_path(file));
+    config.schedule_files.push_back(map.file());
+    YamlReadOptions file_options = read_options;
+    file_options.base_dir = fs::absolute(file).parent_path();
+    const auto document = read_yaml_file(file, map.file(), map, file_options, diagnostics);
+    if (document) reader.read_file(*document, map, config.tasks);
+  }
+  reader.report_duplicate_names();
+
+  if (!diagnostics.has_errors()) {
+    config.registry = std::move(registry);
+    result.config = std::move(config);
+  }
+  return result;
+}
+
+}  // namespace maintd::config

@@ -1,0 +1,56 @@
+#pragma once
+// Internal to config loading: the reader of maintd.yaml and the reader of schedule files.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/fields.hpp"
+#include "config/yaml_source.hpp"
+
+namespace maintd::config {
+
+// A `schedules:` entry, with where it was written.
+struct ScheduleEntry {
+  std::string pattern;
+  Location where;
+};
+
+// Reads maintd.yaml's settings into `config` and `registry` (aliases, config-defined types).
+void read_settings(const nlohmann::json& root, const SourceMap& map,
+                   const std::filesystem::path& base_dir, Config& config,
+                   registry::Registry& registry, std::vector<ScheduleEntry>& schedules,
+                   Diagnostics& diagnostics);
+
+// Reads `timeout`, `concurrency`, `catchup`, `retries`, `retry_backoff`, `jitter` over `policies`.
+void read_policies(Fields& fields, Policies& policies);
+
+// What every task of every file is read against.
+class TaskReader {
+ public:
+  TaskReader(const registry::Registry& registry, const Config& settings, Diagnostics& diagnostics);
+
+  // Reads the tasks of one schedule file, appending the valid ones.
+  void read_file(const nlohmann::json& root, const SourceMap& map, std::vector<Task>& tasks);
+
+  // Reports every task name used twice, valid task or not, at both places.
+  void report_duplicate_names();
+
+ private:
+  std::optional<Task> read_task(const nlohmann::json& entry, const std::string& pointer,
+                                const SourceMap& map);
+  const Expected<cctz::time_zone, std::string>& zone(const std::string& name);
+
+  const registry::Registry& registry_;
+  const Config& settings_;
+  std::set<std::string> databases_;
+  Diagnostics& diagnostics_;
+  std::map<std::string, Expected<cctz::time_zone, std::string>> zones_;
+  std::set<std::string> warned_aliases_;
+  std::vector<std::pair<std::string, Location>> names_;  // every task name read, with its place
+};
+
+}  // namespace maintd::config

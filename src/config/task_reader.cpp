@@ -1,0 +1,220 @@
+// Schedule files: `tasks:`, each task checked against the registry, the cron engine, the tz
+// database and its handler's config schema.
+#include <fmt/format.h>
+
+#include "config/readers.hpp"
+#include "cron/expression.hpp"
+#include "cron/time_zone.hpp"
+
+namespace maintd::config {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxTaskName = 128;
+
+bool is_task_name(const std::string& name) {
+  if (name.empty() || name.size() > kMaxTaskName ||
+      !std::isalnum(static_cast<unsigned char>(name[0]))) {
+    return false;
+  }
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool starts_with(const std::string& text, std::string_view prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+}  // namespace
+
+TaskReader::TaskReader(const registry::Registry& registry, const Config& settings,
+                       Diagnostics& diagnostics)
+    : registry_(registry), settings_(settings), diagnostics_(diagnostics) {
+  for (const auto& [name, url] : settings.databases) databases_.insert(name);
+}
+
+const Expected<cctz::time_zone, std::string>& TaskReader::zone(const std::string& name) {
+  auto it = zones_.find(name);
+  if (it == zones_.end()) it = zones_.emplace(name, cron::load_zone(name)).first;
+  return it->second;
+}
+
+void TaskReader::read_file(const json& root, const SourceMap& map, std::vector<Task>& tasks) {
+  if (root.is_null()) {
+    diagnostics_.warning({map.file(), 0, 0}, "the file is empty: no tasks");
+    return;
+  }
+  if (!root.is_object()) {
+    diagnostics_.error(map.value(""), fmt::format("expected a map with 'tasks:' at the top, got {}",
+                                                  describe_value(root)));
+    return;
+  }
+  Fields top(root, "", map, diagnostics_);
+  top.allow_only({"tasks"});
+  const json* list = top.raw("tasks");
+  if (list == nullptr) {
+    if (!root.contains("tasks")) {
+      diagnostics_.error(map.value(""), "missing 'tasks:' (a list of tasks)");
+    }
+    return;
+  }
+  if (!list->is_array()) {
+    top.error("tasks", fmt::format("expected a list of tasks, got {}", describe_value(*list)));
+    return;
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    if (auto task = read_task((*list)[i], child_pointer("/tasks", i), map)) {
+      tasks.push_back(std::move(*task));
+    }
+  }
+}
+
+std::optional<Task> TaskReader::read_task(const json& entry, const std::string& pointer,
+                                          const SourceMap& map) {
+  if (!entry.is_object()) {
+    diagnostics_.error(map.value(pointer),
+                       fmt::format("a task must be a map with name, type and schedule, got {}",
+                                   describe_value(entry)));
+    return std::nullopt;
+  }
+  const std::size_t errors_before = diagnostics_.error_count();
+  Fields fields(entry, pointer, map, diagnostics_);
+  fields.allow_only({"name", "display_name", "type", "schedule", "timezone", "description",
+                     "enabled", "timeout", "concurrency", "catchup", "retries", "retry_backoff",
+                     "jitter", "dry_run", "config", "scope_type"});
+
+  auto name = fields.string("name", true);
+  if (name) names_.emplace_back(*name, fields.here());
+  if (name && !is_task_name(*name)) {
+    fields.error("name", fmt::format("'{}' is not a valid task name (letters, digits, '_', '-' "
+                                     "and '.', starting with a letter or digit, at most {} "
+                                     "characters)",
+                                     *name, kMaxTaskName));
+  }
+
+  // The type, through an alias if need be.
+  std::optional<registry::ResolvedType> resolved;
+  auto type = fields.string("type", true);
+  if (type) {
+    if (auto r = registry_.resolve(*type); !r) {
+      fields.error("type", r.error());
+    } else {
+      resolved = *r;
+      if (resolved->alias_of && warned_aliases_.insert(*type).second) {
+        diagnostics_.warning(
+            fields.at("type"),
+            fmt::format("type '{}' is a legacy alias of '{}'; runs are recorded "
+                        "as '{}' (write '{}' to silence this)",
+                        *type, resolved->canonical, resolved->canonical, resolved->canonical));
+      }
+    }
+  }
+
+  // The zone first: the schedule is read in it.
+  const std::string zone_name = fields.string("timezone").value_or(settings_.default_timezone);
+  const cctz::time_zone* zone_ptr = nullptr;
+  if (const auto& loaded = zone(zone_name); !loaded) {
+    fields.error("timezone", loaded.error());
+  } else {
+    zone_ptr = &*loaded;
+  }
+
+  auto schedule_text = fields.string("schedule", true);
+  std::optional<cron::Expression> expression;
+  if (schedule_text) {
+    auto parsed = cron::Expression::parse(*schedule_text);
+    if (!parsed) {
+      // Point at the offending token inside the value (past the opening quote, if quoted).
+      const auto& error = parsed.error();
+      Location at = fields.at("schedule");
+      if (at.column > 0) {
+        at.column +=
+            map.content_offset(fields.pointer_of("schedule")) + static_cast<int>(error.column) - 1;
+      }
+      std::string message = fmt::format("schedule: invalid cron expression '{}': {}: {}",
+                                        *schedule_text, error.field, error.message);
+      if (!error.hint.empty()) message += fmt::format(" (hint: {})", error.hint);
+      diagnostics_.error(at, std::move(message));
+    } else {
+      expression = *parsed;
+    }
+  }
+
+  Policies policies = settings_.default_policies;
+  read_policies(fields, policies);
+  const bool enabled = fields.boolean("enabled").value_or(true);
+  const bool dry_run = fields.boolean("dry_run").value_or(false);
+  const std::string description = fields.string("description").value_or("");
+  const std::string display_name = fields.string("display_name").value_or(name.value_or(""));
+  const std::string scope_type = fields.string("scope_type").value_or("global");
+
+  // The handler's config: its defaults, under the type's preset, under the task's own keys.
+  json written_config = json::object();
+  if (const json* config = fields.raw("config")) {
+    if (!config->is_object()) {
+      fields.error("config", fmt::format("expected a map, got {}", describe_value(*config)));
+    } else {
+      written_config = *config;
+    }
+  }
+  json effective;
+  if (resolved) {
+    json merged = resolved->preset;
+    for (const auto& [key, value] : written_config.items()) merged[key] = value;
+    const auto& schema = resolved->handler->schema;
+    for (const auto& issue : schema.check(merged, databases_, true)) {
+      const std::string key_pointer = child_pointer(fields.pointer_of("config"), issue.key);
+      if (map.failed(key_pointer)) continue;  // reported when it was read
+      const bool written_here = !issue.key.empty() && written_config.contains(issue.key);
+      const bool about_key = starts_with(issue.message, "unknown key") ||
+                             starts_with(issue.message, "missing required key");
+      Location at = written_here
+                        ? (about_key ? map.key(key_pointer) : map.value(key_pointer))
+                        : (fields.has("config") ? fields.key_at("config") : fields.at("type"));
+      diagnostics_.error(
+          at, about_key || issue.key.empty()
+                  ? fmt::format("config: {} (handler {})", issue.message, resolved->handler->type)
+                  : fmt::format("config.{}: {}", issue.key, issue.message));
+    }
+    effective = schema.with_defaults(merged);
+  }
+
+  if (diagnostics_.error_count() != errors_before || !resolved || !expression || !zone_ptr ||
+      !name) {
+    return std::nullopt;
+  }
+  return Task{*name,
+              display_name,
+              description,
+              scope_type,
+              resolved->canonical,
+              *type,
+              *schedule_text,
+              zone_name,
+              cron::Schedule(*expression, *zone_ptr),
+              enabled,
+              dry_run,
+              policies,
+              std::move(effective),
+              std::move(written_config),
+              fields.here()};
+}
+
+void TaskReader::report_duplicate_names() {
+  std::map<std::string, Location> first;
+  for (const auto& [name, where] : names_) {
+    auto [it, inserted] = first.emplace(name, where);
+    if (inserted) continue;
+    diagnostics_.error(where, fmt::format("duplicate task name '{}' (also defined at {})", name,
+                                          it->second.to_string()));
+    diagnostics_.error(it->second, fmt::format("duplicate task name '{}' (also defined at {})",
+                                               name, where.to_string()));
+  }
+}
+
+}  // namespace maintd::config

@@ -1,0 +1,71 @@
+#pragma once
+// A handler's declared configuration: which keys it takes, their types, defaults and limits.
+// Validation (config loading, `maintd run --set`) and `maintd handlers` both read it, so what a
+// handler accepts is written down once.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace maintd::registry {
+
+enum class ValueType {
+  string,
+  integer,
+  number,
+  boolean,
+  duration,     // "90s", "15m", "2h", "1d" (kept as written; see config/duration.hpp)
+  identifier,   // SQL identifier: [A-Za-z_][A-Za-z0-9_]*, optionally "schema." before it
+  database,     // the name of a database declared under `databases:`
+  string_list,  // a list of strings
+  identifier_list,
+  object,  // a free-form map (e.g. environment variables)
+};
+std::string_view to_string(ValueType type);
+
+struct KeySpec {
+  std::string name;
+  ValueType type = ValueType::string;
+  std::string description;
+  bool required = false;
+  nlohmann::json default_value;   // null: no default
+  std::optional<double> minimum;  // integer, number, duration (in seconds)
+  std::optional<double> maximum;
+  std::vector<std::string> allowed;  // for strings: the only values accepted
+};
+
+struct SchemaIssue {
+  std::string key;  // "timeout_minutes", or "" for the whole config
+  std::string message;
+};
+
+class ConfigSchema {
+ public:
+  ConfigSchema() = default;
+  explicit ConfigSchema(std::vector<KeySpec> keys) : keys_(std::move(keys)) {}
+
+  const std::vector<KeySpec>& keys() const { return keys_; }
+  const KeySpec* find(std::string_view name) const;
+
+  // Checks `config` (a JSON object) key by key: unknown keys (with the closest names), wrong
+  // types, values out of range or not allowed, databases not declared, and, when
+  // `require_all` is set, missing required keys. Returns every issue, in key order.
+  std::vector<SchemaIssue> check(const nlohmann::json& config,
+                                 const std::set<std::string>& declared_databases,
+                                 bool require_all = true) const;
+
+  // `config` with the defaults of absent keys filled in. Call after check() found no issue.
+  nlohmann::json with_defaults(const nlohmann::json& config) const;
+
+  nlohmann::json to_json() const;
+
+ private:
+  std::vector<KeySpec> keys_;
+};
+
+// [A-Za-z_][A-Za-z0-9_]*, optionally once more after a '.' (schema-qualified).
+bool is_sql_identifier(std::string_view text);
+
+}  // namespace maintd::registry

@@ -1,0 +1,200 @@
+// Whole configurations: what a valid one becomes, secrets from files, aliases, merging.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "config/loader.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_registry.hpp"
+
+using maintd::testing::TempDir;
+
+namespace {
+
+struct Loaded {
+  maintd::config::LoadResult result;
+  std::string printed;  // every diagnostic, as validate prints them
+};
+
+Loaded load(const TempDir& dir, std::map<std::string, std::string> env = {}) {
+  static const auto registry = maintd::testing::test_registry();
+  maintd::config::LoadOptions options;
+  options.config_path = dir.path() / "maintd.yaml";
+  options.handlers = &registry;
+  options.env = [env](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  Loaded loaded{maintd::config::load_config(options), {}};
+  for (const auto& d : loaded.result.diagnostics.warnings()) loaded.printed += d.to_string() + "\n";
+  for (const auto& d : loaded.result.diagnostics.errors()) loaded.printed += d.to_string() + "\n";
+  // The temporary directory is outside the working directory: paths print absolute. Show them
+  // as a user standing in the config directory would see them.
+  const std::string prefix = dir.path().string() + "/";
+  for (auto at = loaded.printed.find(prefix); at != std::string::npos;
+       at = loaded.printed.find(prefix)) {
+    loaded.printed.erase(at, prefix.size());
+  }
+  return loaded;
+}
+
+}  // namespace
+
+TEST_CASE("config: a valid configuration loads every task with defaults applied") {
+  TempDir dir;
+  dir.write("maintd.yaml", R"(
+state_database: sqlite3://var/maintd.db
+databases: {app: "sqlite3:///srv/app.db"}
+schedules: [schedules/]
+defaults: {timezone: Europe/Berlin, timeout: 10m, retries: 1}
+workers: 8
+)");
+  dir.write("schedules/a.yaml", R"(
+tasks:
+  - name: clean
+    type: test.schema
+    schedule: "*/5 * * * *"
+    config: {table: soup_dedupe, database: app}
+  - name: other
+    type: debug.noop
+    schedule: "@daily"
+    timezone: UTC
+    timeout: 2m
+    enabled: false
+)");
+  const auto loaded = load(dir);
+  CHECK(loaded.printed == "");
+  REQUIRE(loaded.result.config.has_value());
+  const auto& config = *loaded.result.config;
+  CHECK(config.daemon.workers == 8);
+  CHECK(config.state_database.connect == "db=" + (dir.path() / "var/maintd.db").string());
+  REQUIRE(config.tasks.size() == 2);
+  const auto& clean = config.tasks[0];
+  CHECK(clean.name == "clean");
+  CHECK(clean.timezone == "Europe/Berlin");
+  CHECK(clean.policies.timeout == std::chrono::minutes(10));
+  CHECK(clean.policies.retries == 1);
+  CHECK(clean.enabled);
+  // Handler defaults fill what the task left out.
+  CHECK(clean.config ==
+        nlohmann::json{
+            {"table", "soup_dedupe"}, {"database", "app"}, {"limit", 100}, {"mode", "dry"}});
+  CHECK(clean.defined_at.line == 3);
+  const auto& other = config.tasks[1];
+  CHECK(other.timezone == "UTC");
+  CHECK(other.policies.timeout == std::chrono::minutes(2));
+  CHECK_FALSE(other.enabled);
+}
+
+TEST_CASE("config: *_file keys read secrets, from $CREDENTIALS_DIRECTORY first") {
+  TempDir dir;
+  dir.write("creds/app-password", "from-credentials\n");
+  dir.write("app-password", "from-config-dir\n");
+  dir.write("other-password", "other\r\n");
+  dir.write("maintd.yaml", R"(
+databases:
+  app: {url: "postgresql://maintd@db/app", password_file: app-password}
+  other: {url: "postgresql://maintd@db/other", password_file: other-password}
+)");
+  const auto with_credentials =
+      load(dir, {{"CREDENTIALS_DIRECTORY", (dir.path() / "creds").string()}});
+  REQUIRE(with_credentials.result.config.has_value());
+  const auto& dbs = with_credentials.result.config->databases;
+  CHECK(dbs.at("app").connect == "postgresql://maintd@db/app?password=from-credentials");
+  CHECK(dbs.at("other").connect == "postgresql://maintd@db/other?password=other");
+  CHECK(dbs.at("app").display == "postgresql://maintd@db/app?password=***");
+
+  const auto without = load(dir);
+  REQUIRE(without.result.config.has_value());
+  CHECK(without.result.config->databases.at("app").connect ==
+        "postgresql://maintd@db/app?password=from-config-dir");
+}
+
+TEST_CASE("config: a key and its *_file twin together are an error") {
+  TempDir dir;
+  dir.write("pw", "secret");
+  dir.write("maintd.yaml", R"(
+databases:
+  app: {url: "postgresql://maintd@db/app", password: x, password_file: pw}
+)");
+  const auto loaded = load(dir);
+  CHECK_FALSE(loaded.result.config.has_value());
+  CHECK(loaded.printed.find("both 'password' and 'password_file' are set; keep one") !=
+        std::string::npos);
+  CHECK(loaded.printed.find("secret") == std::string::npos);
+}
+
+TEST_CASE("config: ${VAR} works in any value and is typed after expansion") {
+  TempDir dir;
+  dir.write("maintd.yaml", "schedules: [s.yaml]\nworkers: ${WORKERS:-3}\n");
+  dir.write("s.yaml", R"(
+tasks:
+  - name: t
+    type: debug.noop
+    schedule: "${SCHEDULE}"
+    retries: ${RETRIES}
+)");
+  const auto loaded = load(dir, {{"SCHEDULE", "*/10 * * * *"}, {"RETRIES", "4"}});
+  REQUIRE_MESSAGE(loaded.result.config.has_value(), loaded.printed);
+  CHECK(loaded.result.config->daemon.workers == 3);
+  CHECK(loaded.result.config->tasks[0].schedule == "*/10 * * * *");
+  CHECK(loaded.result.config->tasks[0].policies.retries == 4);
+}
+
+TEST_CASE("config: a legacy alias resolves to its canonical type and warns once") {
+  TempDir dir;
+  dir.write("maintd.yaml", R"(
+schedules: [s.yaml]
+types:
+  runs.cleanup_stale: {handler: debug.noop, description: stand-in, config: {sleep: 2s}}
+aliases:
+  old.cleanup: runs.cleanup_stale
+)");
+  dir.write("s.yaml", R"(
+tasks:
+  - {name: a, type: stale_run.cleanup, schedule: "@daily"}
+  - {name: b, type: stale_run.cleanup, schedule: "@hourly", config: {sleep: 5s}}
+  - {name: c, type: old.cleanup, schedule: "@hourly"}
+  - {name: d, type: runs.cleanup_stale, schedule: "@hourly"}
+)");
+  const auto loaded = load(dir);
+  REQUIRE(loaded.result.config.has_value());
+  const auto& tasks = loaded.result.config->tasks;
+  for (const auto& task : tasks) CHECK(task.type == "runs.cleanup_stale");
+  CHECK(tasks[0].written_type == "stale_run.cleanup");
+  // The type's preset, under the task's own keys.
+  CHECK(tasks[0].config["sleep"] == "2s");
+  CHECK(tasks[1].config["sleep"] == "5s");
+  // One warning per alias, at its first use, naming the canonical type.
+  const auto warnings = loaded.result.diagnostics.warnings();
+  REQUIRE(warnings.size() == 2);
+  CHECK(loaded.printed ==
+        "s.yaml:3:21: warning: type 'stale_run.cleanup' is a legacy alias of "
+        "'runs.cleanup_stale'; runs are recorded as 'runs.cleanup_stale' (write "
+        "'runs.cleanup_stale' to silence this)\n"
+        "s.yaml:5:21: warning: type 'old.cleanup' is a legacy alias of 'runs.cleanup_stale'; "
+        "runs are recorded as 'runs.cleanup_stale' (write 'runs.cleanup_stale' to silence "
+        "this)\n");
+}
+
+TEST_CASE("config: nothing is half-loaded: one bad task rejects the whole configuration") {
+  TempDir dir;
+  dir.write("maintd.yaml", "schedules: [a.yaml, b.yaml]\n");
+  dir.write("a.yaml", "tasks:\n  - {name: good, type: debug.noop, schedule: '@daily'}\n");
+  dir.write("b.yaml", "tasks:\n  - {name: bad, type: debug.noop, schedule: '@dialy'}\n");
+  const auto loaded = load(dir);
+  CHECK_FALSE(loaded.result.config.has_value());
+  CHECK(loaded.printed ==
+        "b.yaml:2:46: schedule: invalid cron expression '@dialy': expression: unknown macro "
+        "'@dialy' (hint: did you mean '@daily'?)\n");
+}
+
+TEST_CASE("config: registering a malformed or duplicate handler type is a programming error") {
+  maintd::registry::Registry registry;
+  CHECK_THROWS_AS(registry.add_handler({"NoDot", "", {}, {}}), std::logic_error);
+  CHECK_THROWS_AS(registry.add_handler({"Runs.cleanup", "", {}, {}}), std::logic_error);
+  CHECK_THROWS_AS(registry.add_handler({"runs.", "", {}, {}}), std::logic_error);
+  registry.add_handler({"runs.cleanup", "", {}, {}});
+  CHECK_THROWS_AS(registry.add_handler({"runs.cleanup", "", {}, {}}), std::logic_error);
+}
