@@ -16,3 +16,20 @@ endif()
 if(MAINTD_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+
+# SOCI (Debian's libsoci-dev ships no CMake config): the core and the two backends maintd speaks.
+find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)
+foreach(part core sqlite3 postgresql)
+  find_library(SOCI_${part}_LIBRARY soci_${part} REQUIRED)
+  add_library(soci::${part} UNKNOWN IMPORTED)
+  set_target_properties(soci::${part} PROPERTIES IMPORTED_LOCATION "${SOCI_${part}_LIBRARY}"
+                                                 INTERFACE_INCLUDE_DIRECTORIES "${SOCI_INCLUDE_DIR}")
+endforeach()
+set_property(TARGET soci::sqlite3 soci::postgresql PROPERTY INTERFACE_LINK_LIBRARIES soci::core)
+# soci-postgresql.h includes <libpq-fe.h>, which lives under /usr/include/postgresql.
+find_package(PostgreSQL REQUIRED)
+set_property(TARGET soci::postgresql APPEND PROPERTY INTERFACE_LINK_LIBRARIES PostgreSQL::PostgreSQL)
+# UBSan's vptr check needs typeinfo that Debian's libsoci_core does not export; everything that
+# uses SOCI is built without that one check under the sanitizers.
+set_property(TARGET soci::core APPEND PROPERTY INTERFACE_COMPILE_OPTIONS
+                                               $<$<BOOL:${MAINTD_SANITIZE}>:-fno-sanitize=vptr>)

@@ -8,13 +8,25 @@ cmake --build --preset release
 maintd=build/release/maintd
 
 # Until the daemon lands (issue 5 makes this `maintd serve --config config/demo.yaml`), the demo
-# shows what maintd will do with the kinds of schedule the demo tasks use.
+# shows what maintd will do with the bundled demo configuration, then the cron engine at work.
+"$maintd" --version
+echo
+echo "== maintd validate --config config/demo.yaml"
+"$maintd" validate --config config/demo.yaml
+echo
+echo "== maintd list --config config/demo.yaml"
+"$maintd" list --config config/demo.yaml
+echo
+echo "== maintd next --config config/demo.yaml --count 8"
+"$maintd" next --config config/demo.yaml --count 8
+
 demo() {
   local expr=$1 tz=$2
   printf '\n%s  (%s)\n  %s\n' "$expr" "$tz" "$("$maintd" cron explain "$expr")"
   "$maintd" cron next "$expr" --tz "$tz" --count 3 | sed 's/^/  next: /'
 }
-"$maintd" --version
+echo
+echo "== the cron engine"
 demo "*/5 * * * *" UTC
 demo "30 2 * * 1-5" Europe/Berlin
 demo "*/10 * * * * *" UTC

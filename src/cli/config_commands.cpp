@@ -141,6 +141,10 @@ int next(Context& context, const Options& options) {
       context.err << fmt::format("maintd: no task named '{}' (see 'maintd list')\n", options.task);
       return kUsageError;
     }
+    if (!task->enabled) {
+      context.err << fmt::format("maintd: task '{}' is disabled: these slots will not fire\n",
+                                 task->name);
+    }
     Instant after = *from;
     for (int i = 0; i < options.count; ++i) {
       auto slot = task->slots.next(after);

@@ -18,9 +18,14 @@ Expected<Instant, std::string> parse_instant(std::string_view text,
       "%Y-%m-%dT%H:%M:%E*S%Ez", "%Y-%m-%d %H:%M:%E*S%Ez", "%Y-%m-%dT%H:%M%Ez", "%Y-%m-%d %H:%M%Ez",
       "%Y-%m-%dT%H:%M:%E*S",    "%Y-%m-%d %H:%M:%E*S",    "%Y-%m-%dT%H:%M",    "%Y-%m-%d %H:%M"};
   for (const char* format : kFormats) {
-    std::chrono::time_point<std::chrono::system_clock, std::chrono::nanoseconds> parsed;
+    // Straight into seconds: a nanosecond time_point overflows past 2262 without a word.
+    Instant parsed;
     if (cctz::parse(format, input, zone_for_local, &parsed)) {
-      return std::chrono::floor<std::chrono::seconds>(parsed);
+      const auto year = cctz::convert(parsed, cctz::utc_time_zone()).year();
+      if (year < 1 || year > 9999) {
+        return Unexpected{fmt::format("'{}' is outside the years 1-9999", text)};
+      }
+      return parsed;
     }
   }
   return Unexpected{

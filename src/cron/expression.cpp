@@ -5,6 +5,7 @@
 
 #include <array>
 #include <bit>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -59,10 +60,10 @@ int highest_bit(std::uint64_t mask) {
   return 63 - std::countl_zero(mask);
 }
 
-std::string join_english(const std::vector<std::string>& words) {
+std::string join_english(const std::vector<std::string>& words, const char* last = " and ") {
   std::string out;
   for (std::size_t i = 0; i < words.size(); ++i) {
-    if (i > 0) out += i + 1 == words.size() ? " and " : ", ";
+    if (i > 0) out += i + 1 == words.size() ? last : ", ";
     out += words[i];
   }
   return out;
@@ -163,10 +164,13 @@ Expected<Expression, ParseError> Expression::compile(const Syntax& syntax) {
   bool fires = false;
   int longest_selected_month = 0;
   std::vector<std::string> selected_months;
+  std::map<int, std::vector<std::string>> months_by_length;  // February counts as 29
   for (int month = 1; month <= 12; ++month) {
     if (!((e.months_ >> month) & 1)) continue;
-    selected_months.emplace_back(kMonthNames[static_cast<std::size_t>(month - 1)]);
+    const char* month_name = kMonthNames[static_cast<std::size_t>(month - 1)];
+    selected_months.emplace_back(month_name);
     const int longest = month == 2 ? 29 : days_in_month(2001, month);
+    months_by_length[longest].emplace_back(month_name);
     longest_selected_month = std::max(longest_selected_month, longest);
     for (int length = month == 2 ? 28 : longest; length <= longest && !fires; ++length) {
       for (int first = 0; first < 7 && !fires; ++first) fires = e.day_set(length, first) != 0;
@@ -179,12 +183,19 @@ Expected<Expression, ParseError> Expression::compile(const Syntax& syntax) {
     const bool only_numbered_days = (e.flags_ & (kLastDay | kLastWeekdayOfMonth)) == 0;
     if (dow.starts_with_star && !dom.starts_with_star && only_numbered_days && numbered_days != 0 &&
         lowest_bit(numbered_days) > longest_selected_month) {
-      const bool one = selected_months.size() == 1;
+      // "day 31 never occurs in February (at most 29 days) or April (30 days)"
+      std::vector<std::string> groups;
+      for (const auto& [length, names] : months_by_length) {
+        groups.push_back(
+            fmt::format("{} ({})", join_english(names, " or "),
+                        length == 29 ? "at most 29 days" : fmt::format("{} days", length)));
+      }
+      const bool single_day = dom.items.size() == 1 && dom.items[0].kind == Item::Kind::value;
+      const std::string days = single_day ? fmt::format("day {} never occurs", dom.text)
+                                          : fmt::format("days {} never occur", dom.text);
       return Unexpected{
           ParseError{dom.column, dom.text.size(), "day-of-month",
-                     fmt::format("never fires: {} {} at most {} days, so day {} never occurs",
-                                 join_english(selected_months), one ? "has" : "have",
-                                 longest_selected_month, dom.text),
+                     fmt::format("never fires: {} in {}", days, join_english(groups, " or ")),
                      "check the day and the month fields"}};
     }
     return Unexpected{ParseError{

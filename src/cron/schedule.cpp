@@ -24,9 +24,25 @@ Instant to_instant(const cctz::civil_second& civil, int utc_offset) {
   return Instant(seconds((civil - kUnixEpoch) - utc_offset));
 }
 
+// Wall-clock time at a fixed offset. Through <chrono>'s calendar, which converts days in O(1):
+// cctz's civil arithmetic from 1970 walks the years, a third of next()'s time in UTC.
+cctz::civil_second civil_at(Instant instant, int utc_offset) {
+  using namespace std::chrono;
+  const auto local = instant + seconds(utc_offset);
+  const auto day = floor<days>(local);
+  const year_month_day date{day};
+  const hh_mm_ss time{local - day};
+  return cctz::civil_second(static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                            static_cast<unsigned>(date.day()), time.hours().count(),
+                            time.minutes().count(), time.seconds().count());
+}
+
 // A satisfiable expression matches within 400 years of civil time; no zone changes its offset
 // more than four times a year. Past this many segments there is no slot to find.
 constexpr int kMaxSegments = 4 * 401 + 16;
+
+// The Gregorian calendar repeats exactly every 400 years (146,097 days, a whole number of weeks).
+constexpr seconds k400Years{146097LL * 86400};
 
 // The civil search over the expression, remembering its last answer: the first (or last) match
 // at or after (or before) `searched_from`. Reusable for any later (earlier) starting point that
@@ -39,7 +55,37 @@ struct SearchCache {
 
 }  // namespace
 
+Schedule::Schedule(Expression expression, cctz::time_zone zone)
+    : expression_(expression), zone_(zone) {
+  cctz::time_zone::civil_transition change;
+  const auto latest = cctz::time_point<seconds>::max();
+  if (!zone_.prev_transition(latest, &change)) {
+    fixed_offset_ = zone_.lookup(Instant{}).offset;
+    return;
+  }
+  // A last change far in the future means cctz extended ongoing rules; one in the past means
+  // the offset has been constant since.
+  const Instant last = zone_.lookup(change.to).trans;
+  if (last > to_instant(cctz::civil_second(2100, 1, 1, 0, 0, 0), 0)) listed_changes_end_ = last;
+}
+
 std::optional<Instant> Schedule::next(Instant after) const {
+  if (fixed_offset_) {
+    const auto match = expression_.first_at_or_after(civil_at(after + seconds(1), *fixed_offset_));
+    if (!match) return std::nullopt;
+    return to_instant(*match, *fixed_offset_);
+  }
+  return next_walk(after, 2);
+}
+
+std::optional<Instant> Schedule::next_walk(Instant after, int shifts_left) const {
+  if (listed_changes_end_ && after >= *listed_changes_end_) {
+    // Past the changes cctz lists: ask 400 years earlier, where they are listed.
+    const auto periods = (after - *listed_changes_end_) / k400Years + 1;
+    const auto earlier = next_walk(after - periods * k400Years, shifts_left);
+    if (!earlier) return std::nullopt;
+    return *earlier + periods * k400Years;
+  }
   const bool fixed_time = !expression_.keeps_real_time_cadence();
   // The first segment is the one holding `after`, searched from the second after it; the walk
   // starts there rather than at after + 1s so that a change exactly at after + 1s is still seen
@@ -65,9 +111,15 @@ std::optional<Instant> Schedule::next(Instant after) const {
     const cctz::civil_second match = *cache.match;
 
     cctz::time_zone::civil_transition end;  // the first change strictly after lo
-    if (!zone_.next_transition(lo, &end) || match < end.from) {
-      return to_instant(match, here.offset);
+    if (!zone_.next_transition(lo, &end)) {
+      if (!listed_changes_end_) return to_instant(match, here.offset);  // no change ever again
+      // lo is the last change cctz lists; the rest repeats what came 400 years earlier.
+      if (shifts_left == 0) return std::nullopt;
+      const auto earlier = next_walk(lo - seconds(1) - k400Years, shifts_left - 1);
+      if (!earlier) return std::nullopt;
+      return *earlier + k400Years;
     }
+    if (match < end.from) return to_instant(match, here.offset);
     const Instant change = to_instant(end.from, here.offset);
     if (fixed_time && end.to > end.from && match < end.to) return change;  // slot in a gap
     lo = change;
@@ -80,6 +132,21 @@ std::optional<Instant> Schedule::next(Instant after) const {
 }
 
 std::optional<Instant> Schedule::previous(Instant at_or_before) const {
+  if (fixed_offset_) {
+    const auto match = expression_.last_at_or_before(civil_at(at_or_before, *fixed_offset_));
+    if (!match) return std::nullopt;
+    return to_instant(*match, *fixed_offset_);
+  }
+  if (listed_changes_end_ && at_or_before >= *listed_changes_end_) {
+    const auto periods = (at_or_before - *listed_changes_end_) / k400Years + 1;
+    const auto earlier = previous_walk(at_or_before - periods * k400Years);
+    if (!earlier) return std::nullopt;
+    return *earlier + periods * k400Years;
+  }
+  return previous_walk(at_or_before);
+}
+
+std::optional<Instant> Schedule::previous_walk(Instant at_or_before) const {
   const bool fixed_time = !expression_.keeps_real_time_cadence();
   Instant hi = at_or_before;  // the segment ends here, inclusive
   SearchCache cache;

@@ -24,7 +24,7 @@ namespace maintd::cron {
 
 class Schedule {
  public:
-  Schedule(Expression expression, cctz::time_zone zone) : expression_(expression), zone_(zone) {}
+  Schedule(Expression expression, cctz::time_zone zone);
 
   // The first slot strictly after `after`. Empty only when none exists within 400 years, which
   // a parsed (satisfiable) expression never reaches.
@@ -36,8 +36,18 @@ class Schedule {
   const cctz::time_zone& zone() const { return zone_; }
 
  private:
+  std::optional<Instant> next_walk(Instant after, int shifts_left) const;
+  std::optional<Instant> previous_walk(Instant at_or_before) const;
+
   Expression expression_;
   cctz::time_zone zone_;
+  // A zone that never changes its offset (UTC, fixed offsets) skips the segment walk.
+  std::optional<int> fixed_offset_;
+  // For zones that still change their offset (daylight saving): the last change cctz lists.
+  // The changes go on after it, but cctz stops listing them some 400 years ahead; past this,
+  // both the calendar and the zone's rules repeat every 400 years, so queries are answered 400
+  // years earlier and shifted back. Unset for zones whose last change is history (Asia/Tokyo).
+  std::optional<Instant> listed_changes_end_;
 };
 
 }  // namespace maintd::cron

@@ -139,9 +139,22 @@ class FieldParser {
   Expected<int, ParseError> name_value(std::size_t begin, std::size_t end) const {
     const std::string_view word = text_.substr(begin, end - begin);
     const std::string name = upper(word);
+    auto is_one_of = [&](auto const& names) {
+      return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    // A month name in day-of-week (or the reverse) is a slip worth naming as such.
+    const char* kind_of_name = is_one_of(kMonthNames) ? "a month name"
+                               : is_one_of(kDayNames) ? "a day name"
+                                                      : nullptr;
     auto lookup = [&](auto const& names, int first) -> Expected<int, ParseError> {
       for (std::size_t i = 0; i < names.size(); ++i) {
         if (names[i] == name) return first + static_cast<int>(i);
+      }
+      if (kind_of_name != nullptr) {
+        return fail(begin, word.size(),
+                    fmt::format("'{}' is {}, not a {} name", word, kind_of_name,
+                                info_.kind == FieldKind::month ? "month" : "day"),
+                    range_hint());
       }
       std::vector<std::string> candidates(names.begin(), names.end());
       const auto close = closest_matches(name, candidates, 1);
@@ -150,11 +163,18 @@ class FieldParser {
     };
     if (info_.kind == FieldKind::month) return lookup(kMonthNames, 1);
     if (info_.kind == FieldKind::day_of_week) return lookup(kDayNames, 0);
+    if (info_.kind == FieldKind::day_of_month && name == "W") {
+      return fail(begin, word.size(), "'W' needs a day number before it",
+                  "e.g. '15W' is the weekday nearest the 15th");
+    }
     if (name == "L" || name == "LW" || name == "W") {
       return fail(begin, word.size(),
                   fmt::format("'{}' is only allowed in day-of-month (and 'L' after a weekday in "
                               "day-of-week)",
                               word));
+    }
+    if (kind_of_name != nullptr) {
+      return fail(begin, word.size(), fmt::format("'{}' is {}", word, kind_of_name), range_hint());
     }
     return fail(begin, word.size(), fmt::format("unexpected name '{}'", word), range_hint());
   }
@@ -228,14 +248,16 @@ class FieldParser {
 
     // Day-of-month extensions: L, LW, nW.
     if (token_upper == "L" || token_upper == "LW") {
+      if (info_.kind == FieldKind::day_of_week && token_upper == "L") {
+        return fail(start, token.size(), "'L' in day-of-week needs a weekday before it",
+                    "e.g. '5L' is the last Friday of the month; in day-of-month, 'L' is the "
+                    "last day");
+      }
       if (info_.kind != FieldKind::day_of_month) {
-        return fail(
-            start, token.size(),
-            info_.kind == FieldKind::day_of_week
-                ? fmt::format("'{}' in day-of-week needs a weekday before it", token)
-                : fmt::format("'{}' is only allowed in day-of-month and day-of-week", token),
-            info_.kind == FieldKind::day_of_week ? "e.g. '5L' is the last Friday of the month"
-                                                 : "");
+        return fail(start, token.size(), fmt::format("'{}' is only allowed in day-of-month", token),
+                    info_.kind == FieldKind::day_of_week
+                        ? "in day-of-week, write e.g. '5L' for the last Friday of the month"
+                        : "");
       }
       item.kind = token_upper == "L" ? Item::Kind::last_day : Item::Kind::last_weekday;
       return item;

@@ -132,7 +132,7 @@ TEST_CASE("list --json is complete and carries no secret") {
   CHECK(doc["tasks"][2]["next"].is_null());
 }
 
-TEST_CASE("next TASK lists that task's slots; next alone merges all enabled tasks") {
+TEST_CASE("next TASK lists that task's slots, and next alone merges all enabled tasks") {
   TempDir dir;
   write_demo(dir);
   const std::string config = (dir.path() / "maintd.yaml").string();
@@ -151,12 +151,16 @@ TEST_CASE("next TASK lists that task's slots; next alone merges all enabled task
         "2026-03-29T01:00:00Z  2026-03-29 03:00:00 CEST  every-5\n"
         "2026-03-29T01:00:00Z  2026-03-29 03:00:00 CEST  nightly\n");
 
+  const auto disabled = run({"next", "off", "-n", "1", "-c", config});
+  CHECK(disabled.code == 0);
+  CHECK(disabled.err == "maintd: task 'off' is disabled: these slots will not fire\n");
+
   const auto unknown = run({"next", "nighty", "-c", config});
   CHECK(unknown.code == 2);
   CHECK(unknown.err == "maintd: no task named 'nighty' (see 'maintd list')\n");
 }
 
-TEST_CASE("handlers lists types, aliases and schemas; with a config, its types too") {
+TEST_CASE("handlers lists types, aliases and schemas, and with a config its types too") {
   const auto builtin = run({"handlers"});
   CHECK(builtin.code == 0);
   CHECK(builtin.out.find("debug.noop  Does nothing") == 0);

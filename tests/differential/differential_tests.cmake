@@ -1,0 +1,12 @@
+# Differential test of `maintd cron next` against croniter (python3-croniter, Debian 12).
+# Included from tests/CMakeLists.txt, so CMAKE_CURRENT_SOURCE_DIR is tests/. The script runs with
+# the system interpreter: croniter is a Debian package that a pyenv `python3` on PATH does not see.
+# It exits 77 when croniter is not importable, which CTest reports as skipped.
+set(maintd_differential_test "differential: croniter vs maintd cron next")
+add_test(NAME "${maintd_differential_test}"
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/differential/croniter_diff.py
+                 --maintd $<TARGET_FILE:maintd>)
+set_tests_properties("${maintd_differential_test}" PROPERTIES
+  SKIP_RETURN_CODE 77
+  TIMEOUT 120
+  LABELS "differential")

@@ -1,0 +1,22 @@
+# Test support that needs building: the PostgreSQL harness (a throwaway server per test process,
+# see support/postgres_cluster.hpp) and its own tests. Included from tests/CMakeLists.txt, so
+# CMAKE_CURRENT_SOURCE_DIR is tests/.
+#
+# Suites that need PostgreSQL link maintd_test_postgres (which brings the include directory for
+# "support/postgres_cluster.hpp") plus soci::postgresql (which brings libpq and, under the
+# sanitizers, -fno-sanitize=vptr: cmake/MaintdDependencies.cmake).
+
+add_library(maintd_test_postgres STATIC ${CMAKE_CURRENT_SOURCE_DIR}/support/postgres_cluster.cpp)
+target_include_directories(maintd_test_postgres PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+maintd_target_settings(maintd_test_postgres)
+
+add_executable(support_tests doctest_main.cpp
+               ${CMAKE_CURRENT_SOURCE_DIR}/support/test_postgres_cluster.cpp)
+target_link_libraries(support_tests PRIVATE maintd_test_postgres soci::postgresql
+                                            doctest::doctest)
+maintd_target_settings(support_tests)
+# Each test case is its own process under ctest, so each starts its own cluster (~1 s); the label
+# lets `ctest -L postgres` / `-LE postgres` select them, and the timeout stops a hung server from
+# holding CI for ctest's default 1500 s.
+doctest_discover_tests(support_tests TEST_PREFIX "support: "
+                       PROPERTIES LABELS postgres TIMEOUT 120)
