@@ -1,0 +1,173 @@
+#include "store/migrations.hpp"
+
+#include <fmt/format.h>
+
+#include "store/store_error.hpp"
+#include "store/timestamp.hpp"
+
+namespace maintd::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  std::vector<std::string> (*statements)(const Database& db);
+};
+
+// Version 1: tasks, runs and their events. Timestamps are ISO-8601 text (store/timestamp.hpp);
+// booleans are 0/1 integers and JSON is text, so one set of statements and bindings serves
+// both databases.
+std::vector<std::string> initial_schema(const Database& db) {
+  const std::string id = db.auto_id_column();
+  return {
+      fmt::format(R"(CREATE TABLE scheduled_tasks (
+  id {},
+  name TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  task_type TEXT NOT NULL,
+  scope_type TEXT NOT NULL DEFAULT 'global',
+  schedule_expression TEXT NOT NULL,
+  timezone TEXT NOT NULL DEFAULT 'UTC',
+  enabled INTEGER NOT NULL DEFAULT 1,
+  enabled_override INTEGER,
+  config TEXT NOT NULL DEFAULT '{{}}',
+  timeout_seconds INTEGER,
+  concurrency TEXT,
+  catchup_seconds INTEGER,
+  retries INTEGER,
+  retry_backoff_seconds INTEGER,
+  jitter_seconds INTEGER,
+  dry_run INTEGER NOT NULL DEFAULT 0,
+  origin TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL))",
+                  id),
+      fmt::format(R"(CREATE TABLE task_runs (
+  id {},
+  task_name TEXT NOT NULL,
+  task_type TEXT NOT NULL,
+  trigger_type TEXT NOT NULL,
+  scheduled_for TEXT,
+  status TEXT NOT NULL,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  dry_run INTEGER NOT NULL DEFAULT 0,
+  config TEXT NOT NULL DEFAULT '{{}}',
+  instance_id TEXT,
+  host TEXT,
+  pid INTEGER,
+  heartbeat_at TEXT,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT,
+  result TEXT,
+  error TEXT,
+  UNIQUE (task_name, scheduled_for)))",
+                  id),
+      "CREATE INDEX task_runs_by_task ON task_runs (task_name, created_at)",
+      "CREATE INDEX task_runs_by_status ON task_runs (status, heartbeat_at)",
+      "CREATE INDEX task_runs_by_created ON task_runs (created_at)",
+      fmt::format(R"(CREATE TABLE run_events (
+  id {},
+  run_id INTEGER NOT NULL REFERENCES task_runs (id) ON DELETE CASCADE,
+  at TEXT NOT NULL,
+  level TEXT NOT NULL,
+  event TEXT NOT NULL,
+  message TEXT NOT NULL))",
+                  id),
+      "CREATE INDEX run_events_by_run ON run_events (run_id, id)",
+  };
+}
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {{1, "initial schema", initial_schema}};
+  return all;
+}
+
+constexpr const char* kVersionTable =
+    "CREATE TABLE IF NOT EXISTS maintd_schema_migrations (version INTEGER PRIMARY KEY, "
+    "name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+// A fixed key for pg_advisory_lock: "maintd migrations".
+constexpr long long kMigrationLockKey = 0x6d61696e7464LL;
+
+int read_version(soci::session& sql) {
+  int version = 0;
+  soci::indicator ind = soci::i_null;
+  sql << "SELECT MAX(version) FROM maintd_schema_migrations", soci::into(version, ind);
+  return ind == soci::i_ok ? version : 0;
+}
+
+}  // namespace
+
+int latest_schema_version() {
+  return migrations().back().version;
+}
+
+int current_schema_version(Database& database) {
+  soci::session sql(database.pool());
+  try {
+    sql << kVersionTable;
+    return read_version(sql);
+  } catch (const soci::soci_error& e) {
+    throw StoreUnavailable(
+        fmt::format("cannot read the schema version of {}: {}", database.display(), e.what()));
+  }
+}
+
+MigrationReport migrate(Database& database) {
+  soci::session sql(database.pool());
+  const bool sqlite = database.dialect() == Dialect::sqlite;
+  MigrationReport report;
+  std::string current = "preparing";
+  try {
+    if (sqlite) {
+      // One write transaction for the lot: a second process waits on the lock (busy timeout),
+      // then finds the schema current.
+      sql << "BEGIN IMMEDIATE";
+    } else {
+      sql << "SELECT pg_advisory_lock(" << kMigrationLockKey << ")";
+    }
+    sql << kVersionTable;
+    report.from_version = read_version(sql);
+    if (report.from_version > latest_schema_version()) {
+      throw StoreError(fmt::format(
+          "the state database {} has schema version {}, newer than this maintd knows ({}): "
+          "upgrade maintd",
+          database.display(), report.from_version, latest_schema_version()));
+    }
+    for (const Migration& migration : migrations()) {
+      if (migration.version <= report.from_version) continue;
+      current = fmt::format("{} {}", migration.version, migration.name);
+      if (!sqlite) sql << "BEGIN";
+      for (const auto& statement : migration.statements(database)) sql << statement;
+      const std::string now = format_timestamp(system_clock()());
+      std::string name = migration.name;
+      sql << "INSERT INTO maintd_schema_migrations (version, name, applied_at) VALUES (:v, :n, :a)",
+          soci::use(migration.version), soci::use(name), soci::use(now);
+      if (!sqlite) sql << "COMMIT";
+      report.applied.push_back(current);
+    }
+    report.to_version = latest_schema_version();
+    if (sqlite) {
+      sql << "COMMIT";
+    } else {
+      sql << "SELECT pg_advisory_unlock(" << kMigrationLockKey << ")";
+    }
+  } catch (const std::exception& e) {
+    try {
+      sql << "ROLLBACK";
+      if (!sqlite) sql << "SELECT pg_advisory_unlock(" << kMigrationLockKey << ")";
+    } catch (const std::exception&) {
+      // The connection may be gone; the lock and the transaction go with it.
+    }
+    // Either way the state database cannot be used by this maintd: callers exit 3.
+    if (dynamic_cast<const StoreError*>(&e) != nullptr) throw StoreUnavailable(e.what());
+    throw StoreUnavailable(
+        fmt::format("migrating the state database {} failed at migration '{}': {}",
+                    database.display(), current, e.what()));
+  }
+  return report;
+}
+
+}  // namespace maintd::store

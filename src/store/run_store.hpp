@@ -1,0 +1,109 @@
+#pragma once
+// Runs and their events: the contract the daemon and the handlers build on. Every state change
+// is one conditional UPDATE (... WHERE id = ? AND status = ?): atomic, idempotent, and its row
+// count says whether this caller won.
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/instant.hpp"
+#include "store/database.hpp"
+#include "store/run_status.hpp"
+#include "store/timestamp.hpp"
+
+namespace maintd::store {
+
+using RunId = std::int64_t;
+
+struct RunRecord {
+  RunId id = 0;
+  std::string task_name;
+  std::string task_type;
+  Trigger trigger = Trigger::manual;
+  std::optional<Instant> scheduled_for;  // empty for manual runs
+  RunStatus status = RunStatus::pending;
+  int attempt = 1;
+  bool dry_run = false;
+  nlohmann::json config;
+  std::string instance_id;
+  std::string host;
+  long long pid = 0;
+  std::optional<Timestamp> heartbeat_at;
+  Timestamp created_at{};
+  std::optional<Timestamp> started_at;
+  std::optional<Timestamp> finished_at;
+  nlohmann::json result;  // null until finished
+  std::string error;      // the failure, or why a slot was skipped
+};
+
+struct RunEvent {
+  std::int64_t id = 0;
+  RunId run_id = 0;
+  Timestamp at{};
+  std::string level;  // debug, info, warning, error
+  std::string event;  // a short machine name: "start", "batch", "complete"
+  std::string message;
+};
+
+struct NewRun {
+  std::string task_name;
+  std::string task_type;  // canonical
+  Trigger trigger = Trigger::manual;
+  std::optional<Instant> scheduled_for;
+  int attempt = 1;
+  bool dry_run = false;
+  nlohmann::json config = nlohmann::json::object();
+  RunStatus status = RunStatus::pending;  // or skipped, with the reason in `error`
+  std::string error;
+};
+
+// Who executes a run (recorded when it starts).
+struct Worker {
+  std::string instance_id;
+  std::string host;
+  long long pid = 0;
+};
+
+struct HistoryFilter {
+  std::optional<std::string> task;
+  std::optional<RunStatus> status;
+  std::optional<Timestamp> since;
+  int limit = 50;
+};
+
+class RunStore {
+ public:
+  RunStore(std::shared_ptr<Database> database, Clock clock);
+
+  // Claims a scheduled slot by inserting its run. UNIQUE (task_name, scheduled_for) lets exactly
+  // one caller win across processes and hosts: the winner gets the id, the others nothing.
+  std::optional<RunId> claim_slot(const NewRun& run);
+  // A run without a slot (manual): always inserted.
+  RunId create_run(const NewRun& run);
+
+  bool start(RunId id, const Worker& worker);  // pending -> running
+  // running (or abandoned, for completed/failed) -> outcome, with the result and error.
+  bool finish(RunId id, RunStatus outcome, const nlohmann::json& result, const std::string& error);
+  bool heartbeat(RunId id);  // renews heartbeat_at of a running run
+  bool transition(RunId id, RunStatus from, RunStatus to, const std::string& error = {});
+
+  void add_event(RunId id, const std::string& level, const std::string& event,
+                 const std::string& message);
+
+  std::optional<RunRecord> get(RunId id);
+  std::vector<RunEvent> events(RunId id);
+  std::vector<RunRecord> history(const HistoryFilter& filter);
+  // Runs of a task that are pending or running (for concurrency: forbid).
+  std::vector<RunRecord> active_runs(const std::string& task_name);
+
+  Database& database() { return *database_; }
+
+ private:
+  std::shared_ptr<Database> database_;
+  Clock clock_;
+};
+
+}  // namespace maintd::store

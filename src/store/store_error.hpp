@@ -1,0 +1,21 @@
+#pragma once
+// Errors from the state database. Split as the rest of maintd splits them: a StoreUnavailable
+// means the database could not be reached or used at all (the CLI exits 3); a StoreError is any
+// other failure of a statement. Messages never carry a password: they pass through
+// config::mask_secrets before they are built into the exception.
+#include <stdexcept>
+#include <string>
+
+namespace maintd::store {
+
+class StoreError : public std::runtime_error {
+ public:
+  explicit StoreError(const std::string& message);
+};
+
+class StoreUnavailable : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
+}  // namespace maintd::store
