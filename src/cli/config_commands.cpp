@@ -9,9 +9,9 @@
 #include <ostream>
 #include <queue>
 
+#include "cli/loading.hpp"
 #include "cli/table.hpp"
 #include "common/duration.hpp"
-#include "config/loader.hpp"
 #include "config/redact.hpp"
 
 namespace maintd::cli {
@@ -25,25 +25,6 @@ struct Options {
   std::string task;
   std::string from;
 };
-
-// Loads the configuration, printing every warning and error. Empty when it did not validate.
-std::optional<config::Config> load(Context& context) {
-  config::LoadOptions options;
-  options.config_path = config::resolve_config_path(context.config_flag, context.env);
-  options.handlers = context.handlers;
-  options.env = context.env;
-  auto result = config::load_config(options);
-  for (const auto& warning : result.diagnostics.warnings()) {
-    context.err << warning.to_string() << '\n';
-  }
-  for (const auto& error : result.diagnostics.errors()) context.err << error.to_string() << '\n';
-  if (!result.config) {
-    const auto errors = result.diagnostics.error_count();
-    context.err << fmt::format("maintd: {} error{} in the configuration; nothing was loaded\n",
-                               errors, errors == 1 ? "" : "s");
-  }
-  return std::move(result.config);
-}
 
 std::optional<Instant> start_instant(Context& context, const Options& options) {
   if (options.from.empty()) return context.now();
@@ -77,7 +58,7 @@ json policies_json(const config::Policies& p) {
 }
 
 int validate(Context& context) {
-  auto config = load(context);
+  auto config = load_configuration(context);
   if (!config) return kUsageError;
   const auto files = config->schedule_files.size();
   context.out << fmt::format("{} task{} in {} file{}, OK\n", config->tasks.size(),
@@ -86,7 +67,7 @@ int validate(Context& context) {
 }
 
 int list(Context& context, const Options& options) {
-  auto config = load(context);
+  auto config = load_configuration(context);
   if (!config) return kUsageError;
   const auto from = start_instant(context, options);
   if (!from) return kUsageError;
@@ -125,7 +106,7 @@ int list(Context& context, const Options& options) {
 }
 
 int next(Context& context, const Options& options) {
-  auto config = load(context);
+  auto config = load_configuration(context);
   if (!config) return kUsageError;
   const auto from = start_instant(context, options);
   if (!from) return kUsageError;
@@ -194,7 +175,7 @@ int handlers(Context& context, const Options& options) {
   const bool has_config =
       context.config_flag || context.env("MAINTD_CONFIG").value_or("").size() > 0;
   if (has_config) {
-    auto config = load(context);
+    auto config = load_configuration(context);
     if (!config) return kUsageError;
     registry = config->registry;
   } else {

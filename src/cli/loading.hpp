@@ -1,0 +1,22 @@
+#pragma once
+// What most commands do first: read the configuration (printing every warning and error), then
+// open the state database and bring its schema up to date (printing why it cannot be used).
+// Each returns empty after printing, and the command exits with the code the failure maps to.
+#include <memory>
+#include <optional>
+
+#include "cli/app.hpp"
+#include "config/config.hpp"
+#include "store/database.hpp"
+
+namespace maintd::cli {
+
+// Empty when the configuration did not validate (the caller exits kUsageError).
+std::optional<config::Config> load_configuration(Context& context);
+
+// Opens config.state_database and migrates it. Empty when the database is unavailable (the
+// caller exits kStateUnavailable).
+std::shared_ptr<store::Database> open_state_database(Context& context,
+                                                     const config::Config& config);
+
+}  // namespace maintd::cli
