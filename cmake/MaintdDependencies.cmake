@@ -33,3 +33,11 @@ set_property(TARGET soci::postgresql APPEND PROPERTY INTERFACE_LINK_LIBRARIES Po
 # uses SOCI is built without that one check under the sanitizers.
 set_property(TARGET soci::core APPEND PROPERTY INTERFACE_COMPILE_OPTIONS
                                                $<$<BOOL:${MAINTD_SANITIZE}>:-fno-sanitize=vptr>)
+
+# Boost.Asio and Beast are header-only; spdlog is Debian's shared build on the system fmt.
+find_package(Boost 1.74 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(Threads REQUIRED)
+# libsystemd (sd_notify for Type=notify and the watchdog) ships a pkg-config file, no CMake config.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)

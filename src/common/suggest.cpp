@@ -50,4 +50,9 @@ std::vector<std::string> closest_matches(std::string_view word,
   return out;
 }
 
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  const auto close = closest_matches(word, candidates, 1);
+  return close.empty() ? std::string() : " (did you mean '" + close.front() + "'?)";
+}
+
 }  // namespace maintd

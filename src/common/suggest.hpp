@@ -15,4 +15,7 @@ std::vector<std::string> closest_matches(std::string_view word,
                                          const std::vector<std::string>& candidates,
                                          std::size_t limit = 3);
 
+// " (did you mean 'word'?)" for the closest candidate, or "" when none is close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
 }  // namespace maintd

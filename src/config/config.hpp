@@ -47,9 +47,24 @@ struct Task {
   Policies policies;
   nlohmann::json config;          // effective: handler defaults < type preset < the task's own
   nlohmann::json written_config;  // the task's own `config:` as written
-  Location defined_at;            // the task's entry in its schedule file
-  std::string origin() const { return "file:" + defined_at.file; }
+  Location defined_at;            // the task's entry in its schedule file, or its table row
+  // Where the definition lives: a schedule file, or a row of `scheduled_tasks` that was added
+  // there (`maintd task add`); a table task's defined_at reads "scheduled_tasks 'name'".
+  enum class Source { file, table };
+  Source source = Source::file;
+  // A file task's schedule file relative to the directory of maintd.yaml, as a `schedules:`
+  // entry names it ("schedules/a.yaml", "../schedules/demo/a.yaml"): the origin stored in the
+  // table must not depend on the working directory. Empty: defined_at.file.
+  std::string file;
+  // "file:<path>" (path as in `file`) or "db".
+  std::string origin() const {
+    if (source == Source::table) return "db";
+    return "file:" + (file.empty() ? defined_at.file : file);
+  }
 };
+
+// Where a task defined by a row of scheduled_tasks is said to be: "scheduled_tasks 'nightly'".
+Location table_location(const std::string& task_name);
 
 struct LogSettings {
   std::string level = "info";   // trace, debug, info, warning, error

@@ -160,9 +160,8 @@ std::optional<std::string> Fields::choice(const std::string& key,
   for (const auto& option : allowed) {
     if (option == *text) return text;
   }
-  const auto close = closest_matches(*text, allowed, 1);
   error(key, fmt::format("'{}' is not one of {}{}", *text, fmt::join(allowed, ", "),
-                         close.empty() ? "" : fmt::format(" (did you mean '{}'?)", close.front())));
+                         did_you_mean(*text, allowed)));
   return std::nullopt;
 }
 

@@ -55,6 +55,14 @@ std::vector<fs::path> expand_schedule_entry(const ScheduleEntry& entry, const fs
   return files;
 }
 
+// A schedule file as a `schedules:` entry would name it: relative to maintd.yaml's directory.
+// Stored as a task's origin, so it must not depend on the working directory.
+std::string path_from_config(const fs::path& file, const fs::path& base_dir) {
+  const fs::path absolute = fs::absolute(file).lexically_normal();
+  const fs::path relative = absolute.lexically_relative(base_dir.lexically_normal());
+  return relative.empty() ? absolute.string() : relative.string();
+}
+
 }  // namespace
 
 std::string to_string(Concurrency concurrency) {
@@ -120,7 +128,10 @@ LoadResult load_config(const LoadOptions& options) {
     YamlReadOptions file_options = read_options;
     file_options.base_dir = fs::absolute(file).parent_path();
     const auto document = read_yaml_file(file, map.file(), map, file_options, diagnostics);
+    const std::size_t first = config.tasks.size();
     if (document) reader.read_file(*document, map, config.tasks);
+    const std::string origin_file = path_from_config(file, base_dir);
+    for (std::size_t i = first; i < config.tasks.size(); ++i) config.tasks[i].file = origin_file;
   }
   reader.report_duplicate_names();
 

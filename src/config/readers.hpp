@@ -39,6 +39,12 @@ class TaskReader {
   // Reports every task name used twice, valid task or not, at both places.
   void report_duplicate_names();
 
+  // One task entry with its map at the root of `map` (pointer ""): a row of scheduled_tasks or
+  // the options of `maintd task add|edit`, validated exactly as a schedule file's entry.
+  std::optional<Task> read_entry(const nlohmann::json& entry, const SourceMap& map) {
+    return read_task(entry, "", map);
+  }
+
  private:
   std::optional<Task> read_task(const nlohmann::json& entry, const std::string& pointer,
                                 const SourceMap& map);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "config/readers.hpp"
+#include "config/task_entry.hpp"
 #include "cron/expression.hpp"
 #include "cron/time_zone.hpp"
 
@@ -202,7 +203,9 @@ std::optional<Task> TaskReader::read_task(const json& entry, const std::string& 
               policies,
               std::move(effective),
               std::move(written_config),
-              fields.here()};
+              fields.here(),
+              Task::Source::file,
+              std::string()};
 }
 
 void TaskReader::report_duplicate_names() {
@@ -215,6 +218,16 @@ void TaskReader::report_duplicate_names() {
     diagnostics_.error(it->second, fmt::format("duplicate task name '{}' (also defined at {})",
                                                name, where.to_string()));
   }
+}
+
+Location table_location(const std::string& task_name) {
+  return {fmt::format("scheduled_tasks '{}'", task_name), 0, 0};
+}
+
+std::optional<Task> read_task_entry(const json& entry, const SourceMap& map, const Config& config,
+                                    Diagnostics& diagnostics) {
+  TaskReader reader(*config.registry, config, diagnostics);
+  return reader.read_entry(entry, map);
 }
 
 }  // namespace maintd::config

@@ -21,33 +21,6 @@ Location location_of(const std::string& file, const YAML::Mark& mark) {
   return {file, mark.line + 1, mark.column + 1};
 }
 
-// YAML 1.2 core schema for plain (unquoted) scalars.
-json typed_scalar(const std::string& text) {
-  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
-    return nullptr;
-  }
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
-  // Numbers: digits with an optional sign, '.', and exponent; nothing else ("inf", "1_000",
-  // "0x10" and "15m" stay strings).
-  const std::size_t start = text[0] == '+' || text[0] == '-' ? 1 : 0;
-  if (start == text.size() ||
-      text.find_first_not_of("0123456789.eE+-", start) != std::string::npos) {
-    return text;
-  }
-  const char* first = text.data() + (text[0] == '+' ? 1 : 0);
-  const char* last = text.data() + text.size();
-  std::int64_t integer = 0;
-  if (auto [end, ec] = std::from_chars(first, last, integer); ec == std::errc{} && end == last) {
-    return integer;
-  }
-  double number = 0;
-  if (auto [end, ec] = std::from_chars(first, last, number); ec == std::errc{} && end == last) {
-    return number;
-  }
-  return text;
-}
-
 class Converter {
  public:
   Converter(SourceMap& map, const YamlReadOptions& options, Diagnostics& diagnostics)
@@ -69,7 +42,7 @@ class Converter {
           map_.set_failed(pointer);
           return nullptr;
         }
-        return quoted ? json(*expanded) : typed_scalar(*expanded);
+        return quoted ? json(*expanded) : yaml_scalar(*expanded);
       }
       case YAML::NodeType::Sequence: {
         map_.set(pointer, here, key, 0);
@@ -165,6 +138,32 @@ class Converter {
 };
 
 }  // namespace
+
+json yaml_scalar(const std::string& text) {
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+    return nullptr;
+  }
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  // Numbers: digits with an optional sign, '.', and exponent; nothing else ("inf", "1_000",
+  // "0x10" and "15m" stay strings).
+  const std::size_t start = text[0] == '+' || text[0] == '-' ? 1 : 0;
+  if (start == text.size() ||
+      text.find_first_not_of("0123456789.eE+-", start) != std::string::npos) {
+    return text;
+  }
+  const char* first = text.data() + (text[0] == '+' ? 1 : 0);
+  const char* last = text.data() + text.size();
+  std::int64_t integer = 0;
+  if (auto [end, ec] = std::from_chars(first, last, integer); ec == std::errc{} && end == last) {
+    return integer;
+  }
+  double number = 0;
+  if (auto [end, ec] = std::from_chars(first, last, number); ec == std::errc{} && end == last) {
+    return number;
+  }
+  return text;
+}
 
 Location SourceMap::value(const std::string& pointer) const {
   std::string p = pointer;

@@ -45,6 +45,10 @@ class SourceMap {
   std::unordered_set<std::string> failed_;
 };
 
+// A plain (unquoted) scalar typed as YAML 1.2's core schema types it: null, true/false,
+// integers and numbers; anything else ("15m", "0x10", "inf") stays a string.
+nlohmann::json yaml_scalar(const std::string& text);
+
 std::string child_pointer(const std::string& parent, const std::string& key);
 std::string child_pointer(const std::string& parent, std::size_t index);
 

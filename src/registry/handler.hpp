@@ -1,26 +1,81 @@
 #pragma once
 // What a handler is to the rest of maintd: a canonical `domain.action` type, a one-line
 // description, a config schema, and the function that does the work.
+#include <soci/session.h>
+
+#include <chrono>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 #include "registry/schema.hpp"
 
 namespace maintd::registry {
 
-// What one execution of a handler gets. The store and the daemon extend what reaches a handler
-// (event log, progress, target databases) through this struct as they land.
+enum class EventLevel { debug, info, warning, error };
+std::string_view to_string(EventLevel level);
+
+// How far a handler has got, for progress bars and the run's events.
+struct Progress {
+  std::int64_t done = 0;              // units processed so far
+  std::optional<std::int64_t> total;  // when the handler knows it
+  std::string unit = "rows";
+  std::int64_t batches = 0;
+};
+
+// What one execution of a handler gets. The runner of the handler (the executor, or a test)
+// fills in the services; a service left unset is a no-op (events, progress), the system clock,
+// or an error saying it is missing (databases).
 struct HandlerContext {
   std::string task_name;
   std::string type;       // canonical
-  nlohmann::json config;  // effective: defaults, then type preset, then the task's own
+  nlohmann::json config;  // effective: defaults, then type preset, then the task's own, then --set
   bool dry_run = false;
   std::stop_token cancelled;  // cooperative cancellation: check between units of work
+  std::int64_t run_id = 0;    // the recorded run; 0 when there is none
+
+  using EventSink = std::function<void(EventLevel, std::string_view event, std::string_view)>;
+  using ProgressSink = std::function<void(const Progress&)>;
+  using SessionFactory = std::function<std::unique_ptr<soci::session>(const std::string&)>;
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+  EventSink on_event;        // the run's own log: run_events and the process log
+  ProgressSink on_progress;  // the terminal's progress bar, the daemon's status
+  SessionFactory sessions;   // a new session to a target database named under `databases:`
+  Clock clock;
+
+  // A line of the run's log: `event` is a short machine name ("batch"), `message` for people.
+  void log(EventLevel level, std::string_view event, std::string_view message) const {
+    if (on_event) on_event(level, event, message);
+  }
+  void info(std::string_view event, std::string_view message) const {
+    log(EventLevel::info, event, message);
+  }
+  void warning(std::string_view event, std::string_view message) const {
+    log(EventLevel::warning, event, message);
+  }
+  void progress(const Progress& progress) const {
+    if (on_progress) on_progress(progress);
+  }
+  // A session of its own to the target database `name` (declared under `databases:`).
+  std::unique_ptr<soci::session> database(const std::string& name) const {
+    if (!sessions) throw std::logic_error("this run has no target databases configured");
+    return sessions(name);
+  }
+  std::chrono::system_clock::time_point now() const {
+    return clock ? clock() : std::chrono::system_clock::now();
+  }
+  bool stop_requested() const { return cancelled.stop_requested(); }
 };
 
 // Returns the run's result (counts, ids); throws to fail the run with the exception's message.
+// A handler that stops early because it was cancelled returns (or throws) as it likes: the run
+// is recorded as cancelled or timed out either way, with whatever result it returned.
 using HandlerFunction = std::function<nlohmann::json(HandlerContext&)>;
 
 struct HandlerInfo {

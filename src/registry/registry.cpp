@@ -23,6 +23,20 @@ bool is_name_part(std::string_view part) {
 
 }  // namespace
 
+std::string_view to_string(EventLevel level) {
+  switch (level) {
+    case EventLevel::debug:
+      return "debug";
+    case EventLevel::info:
+      return "info";
+    case EventLevel::warning:
+      return "warning";
+    case EventLevel::error:
+      return "error";
+  }
+  return "?";
+}
+
 bool is_type_name(std::string_view text) {
   const std::size_t dot = text.find('.');
   return dot != std::string_view::npos && is_name_part(text.substr(0, dot)) &&

@@ -80,36 +80,41 @@ struct RunRow {
   }
 };
 
+// Prepares a statement for one execution: on PostgreSQL one round trip (PQexecParams) instead
+// of three for a named prepared statement (prepare, execute, deallocate); SQLite prepares either
+// way.
+void prepare_once(soci::statement& st, const std::string& query) {
+  st.alloc();
+  st.prepare(query, soci::details::st_one_time_query);
+  st.define_and_bind();
+}
+
 // Runs a statement that changes rows; returns how many it changed.
 template <class... Uses>
 long long execute_update(soci::session& sql, const std::string& query, Uses&&... uses) {
   soci::statement st(sql);
   (st.exchange(std::forward<Uses>(uses)), ...);
-  st.alloc();
-  st.prepare(query);
-  st.define_and_bind();
+  prepare_once(st, query);
   st.execute(true);
   return st.get_affected_rows();
 }
 
-// Wraps SOCI failures: a lost connection or a locked database is "unavailable".
-template <class F>
-auto guarded(const Database& database, const char* what, F&& body) {
-  try {
-    return body();
-  } catch (const StoreError&) {
-    throw;
-  } catch (const std::exception& e) {
-    const std::string reason = e.what();
-    const bool unavailable = reason.find("locked") != std::string::npos ||
-                             reason.find("connection") != std::string::npos ||
-                             reason.find("server closed") != std::string::npos ||
-                             reason.find("no such table") != std::string::npos;
-    const std::string message =
-        fmt::format("state database {}: {} failed: {}", database.display(), what, reason);
-    if (unavailable) throw StoreUnavailable(message);
-    throw StoreError(message);
+// Runs a query for runs and collects them.
+template <class... Uses>
+std::vector<RunRecord> select_runs(soci::session& sql, const std::string& where_and_order,
+                                   Uses&&... uses) {
+  RunRow row;
+  soci::statement st(sql);
+  row.bind(st);
+  (st.exchange(std::forward<Uses>(uses)), ...);
+  prepare_once(st, fmt::format("SELECT {} FROM task_runs {}", kRunColumns, where_and_order));
+  std::vector<RunRecord> out;
+  if (st.execute(true)) {
+    do {
+      out.push_back(row.record());
+    } while (st.fetch());
   }
+  return out;
 }
 
 }  // namespace
@@ -118,8 +123,7 @@ RunStore::RunStore(std::shared_ptr<Database> database, Clock clock)
     : database_(std::move(database)), clock_(std::move(clock)) {}
 
 std::optional<RunId> RunStore::claim_slot(const NewRun& run) {
-  return guarded(*database_, "claiming a slot", [&]() -> std::optional<RunId> {
-    soci::session sql(database_->pool());
+  return database_->with_session("claiming a slot", [&](soci::session& sql) {
     const std::string now = format_timestamp(clock_());
     std::string slot = run.scheduled_for ? format_timestamp(*run.scheduled_for) : "";
     soci::indicator slot_ind = run.scheduled_for ? soci::i_ok : soci::i_null;
@@ -127,21 +131,31 @@ std::optional<RunId> RunStore::claim_slot(const NewRun& run) {
     std::string config = run.config.dump(), error = run.error;
     soci::indicator error_ind = run.error.empty() ? soci::i_null : soci::i_ok;
     int dry_run = run.dry_run ? 1 : 0;
-    soci::indicator finished_ind = run.status == RunStatus::skipped ? soci::i_ok : soci::i_null;
+    // A skipped run is final from the start.
+    soci::indicator finished_ind = is_terminal(run.status) ? soci::i_ok : soci::i_null;
     long long id = 0;
-    soci::statement st =
-        (sql.prepare << "INSERT INTO task_runs (task_name, task_type, trigger_type, "
-                        "scheduled_for, status, attempt, dry_run, config, created_at, error, "
-                        "finished_at) VALUES (:task, :type, :trig, :slot, :status, :attempt, "
-                        ":dry, :config, :now, :error, :finished) "
-                        "ON CONFLICT (task_name, scheduled_for) DO NOTHING RETURNING id",
-         soci::use(run.task_name), soci::use(run.task_type), soci::use(trigger),
-         soci::use(slot, slot_ind), soci::use(status), soci::use(run.attempt), soci::use(dry_run),
-         soci::use(config), soci::use(now), soci::use(error, error_ind),
-         soci::use(now, finished_ind), soci::into(id));
-    st.execute(true);
-    if (!st.got_data()) return std::nullopt;
-    return id;
+    soci::statement st(sql);
+    st.exchange(soci::into(id));
+    st.exchange(soci::use(run.task_name));
+    st.exchange(soci::use(run.task_type));
+    st.exchange(soci::use(trigger));
+    st.exchange(soci::use(slot, slot_ind));
+    st.exchange(soci::use(status));
+    st.exchange(soci::use(run.attempt));
+    st.exchange(soci::use(dry_run));
+    st.exchange(soci::use(config));
+    st.exchange(soci::use(now));
+    st.exchange(soci::use(error, error_ind));
+    st.exchange(soci::use(now, finished_ind));
+    // UNIQUE (task_name, scheduled_for) decides: the loser's insert does nothing and returns no
+    // row. NULL slots (manual runs) are distinct from each other, so they never conflict.
+    prepare_once(st,
+                 "INSERT INTO task_runs (task_name, task_type, trigger_type, scheduled_for, "
+                 "status, attempt, dry_run, config, created_at, error, finished_at) VALUES "
+                 "(:task, :type, :trig, :slot, :status, :attempt, :dry, :config, :now, :error, "
+                 ":finished) ON CONFLICT (task_name, scheduled_for) DO NOTHING RETURNING id");
+    const bool inserted = st.execute(true);
+    return inserted ? std::optional<RunId>(id) : std::nullopt;
   });
 }
 
@@ -153,17 +167,24 @@ RunId RunStore::create_run(const NewRun& run) {
   return *id;
 }
 
+// Leases (DESIGN.md): heartbeat_at is written, and compared in abandon_expired(), with the
+// DATABASE's clock, never the instance's. Several instances share one database; if each wrote
+// its own time, an instance whose clock runs ahead would see every other instance's runs as
+// stale and abandon live work, and one whose clock runs behind would keep dead runs for as long
+// as it is behind. Comparing the database's clock with itself makes the lease exact whatever the
+// hosts' clocks say. started_at and finished_at stay on the instance's clock (the injectable
+// Clock), so that a run's duration is measured by one clock.
 bool RunStore::start(RunId id, const Worker& worker) {
-  return guarded(*database_, "starting a run", [&] {
-    soci::session sql(database_->pool());
+  return database_->with_session("starting a run", [&](soci::session& sql) {
     const std::string now = format_timestamp(clock_());
-    return execute_update(
-               sql,
-               "UPDATE task_runs SET status = 'running', started_at = :now, heartbeat_at = :now2, "
-               "instance_id = :instance, host = :host, pid = :pid "
-               "WHERE id = :id AND status = 'pending'",
-               soci::use(now), soci::use(now), soci::use(worker.instance_id),
-               soci::use(worker.host), soci::use(worker.pid), soci::use(id)) == 1;
+    return execute_update(sql,
+                          "UPDATE task_runs SET status = 'running', started_at = :now, "
+                          "heartbeat_at = " +
+                              database_->now_expression() +
+                              ", instance_id = :instance, host = :host, pid = :pid "
+                              "WHERE id = :id AND status = 'pending'",
+                          soci::use(now), soci::use(worker.instance_id), soci::use(worker.host),
+                          soci::use(worker.pid), soci::use(id)) == 1;
   });
 }
 
@@ -174,8 +195,7 @@ bool RunStore::finish(RunId id, RunStatus outcome, const nlohmann::json& result,
   }
   // A late completion of an abandoned run is accepted: the work did finish.
   const bool late_allowed = can_transition(RunStatus::abandoned, outcome);
-  return guarded(*database_, "finishing a run", [&] {
-    soci::session sql(database_->pool());
+  return database_->with_session("finishing a run", [&](soci::session& sql) {
     const std::string now = format_timestamp(clock_());
     std::string status(to_string(outcome)), result_text = result.dump(), error_text = error;
     soci::indicator error_ind = error.empty() ? soci::i_null : soci::i_ok;
@@ -190,13 +210,11 @@ bool RunStore::finish(RunId id, RunStatus outcome, const nlohmann::json& result,
 }
 
 bool RunStore::heartbeat(RunId id) {
-  return guarded(*database_, "renewing a heartbeat", [&] {
-    soci::session sql(database_->pool());
-    const std::string now = format_timestamp(clock_());
+  return database_->with_session("renewing a heartbeat", [&](soci::session& sql) {
     return execute_update(sql,
-                          "UPDATE task_runs SET heartbeat_at = :now "
-                          "WHERE id = :id AND status = 'running'",
-                          soci::use(now), soci::use(id)) == 1;
+                          "UPDATE task_runs SET heartbeat_at = " + database_->now_expression() +
+                              " WHERE id = :id AND status = 'running'",
+                          soci::use(id)) == 1;
   });
 }
 
@@ -204,74 +222,109 @@ bool RunStore::transition(RunId id, RunStatus from, RunStatus to, const std::str
   if (!can_transition(from, to)) {
     throw std::logic_error(fmt::format("no transition {} -> {}", to_string(from), to_string(to)));
   }
-  return guarded(*database_, "changing a run's status", [&] {
-    soci::session sql(database_->pool());
+  return database_->with_session("changing a run's status", [&](soci::session& sql) {
     const std::string now = format_timestamp(clock_());
     std::string from_text(to_string(from)), to_text(to_string(to)), error_text = error;
     soci::indicator error_ind = error.empty() ? soci::i_null : soci::i_ok;
-    soci::indicator finished_ind = is_terminal(to) ? soci::i_ok : soci::i_null;
-    return execute_update(sql,
-                          "UPDATE task_runs SET status = :to, error = COALESCE(:error, error), "
-                          "finished_at = COALESCE(:finished, finished_at) "
-                          "WHERE id = :id AND status = :from",
-                          soci::use(to_text), soci::use(error_text, error_ind),
-                          soci::use(now, finished_ind), soci::use(id), soci::use(from_text)) == 1;
+    // Only the columns the new status sets; no parameter appears where PostgreSQL could not
+    // infer its type.
+    std::string sets = "status = :to";
+    if (!error.empty()) sets += ", error = :error";
+    if (to == RunStatus::running) {
+      // As start() does, so that the lease applies to this run too.
+      sets += ", started_at = :now, heartbeat_at = " + database_->now_expression();
+    } else if (is_terminal(to)) {
+      sets += ", finished_at = :now";
+    }
+    soci::statement st(sql);
+    st.exchange(soci::use(to_text));
+    if (!error.empty()) st.exchange(soci::use(error_text, error_ind));
+    if (to == RunStatus::running || is_terminal(to)) st.exchange(soci::use(now));
+    st.exchange(soci::use(id));
+    st.exchange(soci::use(from_text));
+    prepare_once(st, "UPDATE task_runs SET " + sets + " WHERE id = :id AND status = :from");
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  });
+}
+
+std::vector<RunId> RunStore::abandon_expired(std::chrono::seconds lease) {
+  if (lease.count() <= 0) throw std::logic_error("abandon_expired() with a lease of 0 s or less");
+  return database_->with_session("abandoning expired runs", [&](soci::session& sql) {
+    std::string error =
+        fmt::format("no heartbeat for more than {} s: lease expired", lease.count());
+    long long id = 0;
+    soci::statement st(sql);
+    st.exchange(soci::into(id));
+    st.exchange(soci::use(error));
+    // Both sides of the comparison come from the database's clock (see start()). A running run
+    // without a heartbeat (set running by hand, or by an older maintd) is judged by started_at.
+    // One conditional UPDATE: a heartbeat that lands first keeps its run, and two instances
+    // sweeping at once abandon each run once.
+    prepare_once(st,
+                 "UPDATE task_runs SET status = 'abandoned', error = :error "
+                 "WHERE status = 'running' AND COALESCE(heartbeat_at, started_at) < " +
+                     database_->now_minus_expression(lease) + " RETURNING id");
+    std::vector<RunId> out;
+    if (st.execute(true)) {
+      do {
+        out.push_back(id);
+      } while (st.fetch());
+    }
+    return out;
   });
 }
 
 void RunStore::add_event(RunId id, const std::string& level, const std::string& event,
                          const std::string& message) {
-  guarded(*database_, "recording a run event", [&] {
-    soci::session sql(database_->pool());
+  database_->with_session("recording a run event", [&](soci::session& sql) {
     const std::string now = format_timestamp(clock_());
-    sql << "INSERT INTO run_events (run_id, at, level, event, message) "
-           "VALUES (:run, :at, :level, :event, :message)",
-        soci::use(id), soci::use(now), soci::use(level), soci::use(event), soci::use(message);
+    execute_update(sql,
+                   "INSERT INTO run_events (run_id, at, level, event, message) "
+                   "VALUES (:run, :at, :level, :event, :message)",
+                   soci::use(id), soci::use(now), soci::use(level), soci::use(event),
+                   soci::use(message));
     return 0;
   });
 }
 
 std::optional<RunRecord> RunStore::get(RunId id) {
-  return guarded(*database_, "reading a run", [&]() -> std::optional<RunRecord> {
-    soci::session sql(database_->pool());
-    RunRow row;
-    soci::statement st(sql);
-    row.bind(st);
-    st.exchange(soci::use(id));
-    st.alloc();
-    st.prepare(fmt::format("SELECT {} FROM task_runs WHERE id = :id", kRunColumns));
-    st.define_and_bind();
-    st.execute(true);
-    if (!st.got_data()) return std::nullopt;
-    return row.record();
+  return database_->with_session("reading a run", [&](soci::session& sql) {
+    auto runs = select_runs(sql, "WHERE id = :id", soci::use(id));
+    return runs.empty() ? std::nullopt : std::optional<RunRecord>(std::move(runs.front()));
   });
 }
 
 std::vector<RunEvent> RunStore::events(RunId id) {
-  return guarded(*database_, "reading run events", [&] {
-    soci::session sql(database_->pool());
+  return database_->with_session("reading run events", [&](soci::session& sql) {
     std::vector<RunEvent> out;
     RunEvent event;
     std::string at;
     long long event_id = 0;
-    soci::statement st = (sql.prepare << "SELECT id, at, level, event, message FROM run_events "
-                                         "WHERE run_id = :run ORDER BY id",
-                          soci::into(event_id), soci::into(at), soci::into(event.level),
-                          soci::into(event.event), soci::into(event.message), soci::use(id));
-    st.execute();
-    while (st.fetch()) {
-      event.id = event_id;
-      event.run_id = id;
-      event.at = parse_timestamp(at).value_or(Timestamp{});
-      out.push_back(event);
+    soci::statement st(sql);
+    st.exchange(soci::into(event_id));
+    st.exchange(soci::into(at));
+    st.exchange(soci::into(event.level));
+    st.exchange(soci::into(event.event));
+    st.exchange(soci::into(event.message));
+    st.exchange(soci::use(id));
+    prepare_once(st,
+                 "SELECT id, at, level, event, message FROM run_events WHERE run_id = :run "
+                 "ORDER BY id");
+    if (st.execute(true)) {
+      do {
+        event.id = event_id;
+        event.run_id = id;
+        event.at = parse_timestamp(at).value_or(Timestamp{});
+        out.push_back(event);
+      } while (st.fetch());
     }
     return out;
   });
 }
 
 std::vector<RunRecord> RunStore::history(const HistoryFilter& filter) {
-  return guarded(*database_, "reading run history", [&] {
-    soci::session sql(database_->pool());
+  return database_->with_session("reading run history", [&](soci::session& sql) {
     // Only the filters given become predicates: PostgreSQL cannot type a bare "$1 IS NULL".
     std::string task = filter.task.value_or(""), status, since;
     if (filter.status) status = std::string(to_string(*filter.status));
@@ -294,35 +347,23 @@ std::vector<RunRecord> RunStore::history(const HistoryFilter& filter) {
       st.exchange(soci::use(since));
     }
     st.exchange(soci::use(limit));
-    st.alloc();
-    st.prepare(fmt::format("SELECT {} FROM task_runs WHERE {} ORDER BY id DESC LIMIT :limit",
-                           kRunColumns, where));
-    st.define_and_bind();
-    st.execute();
+    prepare_once(st, fmt::format("SELECT {} FROM task_runs WHERE {} ORDER BY id DESC LIMIT :limit",
+                                 kRunColumns, where));
     std::vector<RunRecord> out;
-    while (st.fetch()) out.push_back(row.record());
+    if (st.execute(true)) {
+      do {
+        out.push_back(row.record());
+      } while (st.fetch());
+    }
     return out;
   });
 }
 
 std::vector<RunRecord> RunStore::active_runs(const std::string& task_name) {
-  return guarded(*database_, "reading active runs", [&] {
-    soci::session sql(database_->pool());
-    RunRow row;
-    std::string task = task_name;
-    soci::statement st(sql);
-    row.bind(st);
-    st.exchange(soci::use(task));
-    st.alloc();
-    st.prepare(
-        fmt::format("SELECT {} FROM task_runs WHERE task_name = :task AND status IN "
-                    "('pending', 'running') ORDER BY id",
-                    kRunColumns));
-    st.define_and_bind();
-    st.execute();
-    std::vector<RunRecord> out;
-    while (st.fetch()) out.push_back(row.record());
-    return out;
+  return database_->with_session("reading active runs", [&](soci::session& sql) {
+    return select_runs(sql,
+                       "WHERE task_name = :task AND status IN ('pending', 'running') ORDER BY id",
+                       soci::use(task_name));
   });
 }
 

@@ -2,6 +2,7 @@
 // Runs and their events: the contract the daemon and the handlers build on. Every state change
 // is one conditional UPDATE (... WHERE id = ? AND status = ?): atomic, idempotent, and its row
 // count says whether this caller won.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -67,10 +68,12 @@ struct Worker {
   long long pid = 0;
 };
 
+// Every member has an initializer so that designated initializers may leave any of them out
+// (g++ 12 warns otherwise): runs.history({.task = "a.b", .limit = 10}).
 struct HistoryFilter {
-  std::optional<std::string> task;
-  std::optional<RunStatus> status;
-  std::optional<Timestamp> since;
+  std::optional<std::string> task = std::nullopt;
+  std::optional<RunStatus> status = std::nullopt;
+  std::optional<Timestamp> since = std::nullopt;  // created at or after
   int limit = 50;
 };
 
@@ -89,6 +92,8 @@ class RunStore {
   bool finish(RunId id, RunStatus outcome, const nlohmann::json& result, const std::string& error);
   bool heartbeat(RunId id);  // renews heartbeat_at of a running run
   bool transition(RunId id, RunStatus from, RunStatus to, const std::string& error = {});
+  // Marks running runs whose heartbeat is older than `lease` as abandoned; returns their ids.
+  std::vector<RunId> abandon_expired(std::chrono::seconds lease);
 
   void add_event(RunId id, const std::string& level, const std::string& event,
                  const std::string& message);

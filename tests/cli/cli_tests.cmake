@@ -13,3 +13,16 @@ set_tests_properties("binary: maintd --version" PROPERTIES
 add_test(NAME "binary: invalid expression exits 2"
          COMMAND ${CMAKE_COMMAND} -DMAINTD=$<TARGET_FILE:maintd> -P
                  ${CMAKE_CURRENT_SOURCE_DIR}/cli/expect_exit_code.cmake)
+# The interrupt test runs the real binary.
+add_dependencies(cli_tests maintd)
+target_compile_definitions(cli_tests PRIVATE MAINTD_BINARY="$<TARGET_FILE:maintd>")
+
+# The same commands with the state database on a real PostgreSQL (tests/support starts it).
+file(GLOB cli_postgres_test_sources CONFIGURE_DEPENDS
+     ${CMAKE_CURRENT_SOURCE_DIR}/cli/postgres/*.cpp)
+add_executable(cli_postgres_tests doctest_main.cpp ${cli_postgres_test_sources})
+target_link_libraries(cli_postgres_tests PRIVATE maintd_cli maintd_test_postgres doctest::doctest)
+target_include_directories(cli_postgres_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+maintd_target_settings(cli_postgres_tests)
+doctest_discover_tests(cli_postgres_tests TEST_PREFIX "cli postgres: "
+                       PROPERTIES LABELS postgres TIMEOUT 120)

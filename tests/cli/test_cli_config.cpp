@@ -5,35 +5,16 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli/app.hpp"
+#include "cli/cli_driver.hpp"
 #include "support/temp_dir.hpp"
 
 using maintd::testing::TempDir;
 
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-  args.insert(args.begin(), "maintd");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  maintd::cli::Context context(out, err);
-  context.env = [env](const std::string& name) -> std::optional<std::string> {
-    auto it = env.find(name);
-    if (it == env.end()) return std::nullopt;
-    return it->second;
-  };
-  context.now = [] {
-    return maintd::parse_instant("2026-03-28T12:00:00Z", cctz::utc_time_zone()).value();
-  };
-  const int code = maintd::cli::run(static_cast<int>(argv.size()), argv.data(), context);
-  return {code, out.str(), err.str()};
+maintd::testing::CliOutcome run(std::vector<std::string> args,
+                                std::map<std::string, std::string> env = {}) {
+  return maintd::testing::run_cli(std::move(args), std::move(env));
 }
 
 void write_demo(const TempDir& dir) {

@@ -5,23 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "cli/app.hpp"
+#include "cli/cli_driver.hpp"
 
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome run(std::vector<std::string> args) {
-  args.insert(args.begin(), "maintd");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code = maintd::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
+maintd::testing::CliOutcome run(std::vector<std::string> args) {
+  return maintd::testing::run_cli(std::move(args));
 }
 
 }  // namespace

@@ -1,0 +1,57 @@
+#include "cli/config_overrides.hpp"
+
+#include <fmt/format.h>
+
+#include "config/yaml_source.hpp"
+
+namespace maintd::cli {
+
+Expected<nlohmann::json, std::string> parse_overrides(const std::vector<std::string>& assignments) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& assignment : assignments) {
+    const auto equals = assignment.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return Unexpected(
+          fmt::format("--set '{}': expected key=value (e.g. --set "
+                      "timeout_minutes=30)",
+                      assignment));
+    }
+    const std::string key = assignment.substr(0, equals);
+    const std::string text = assignment.substr(equals + 1);
+    // Type the value as a YAML scalar, exactly as it would read in a schedule file; no
+    // ${VAR} expansion or *_file reading here: the shell already did what the user wanted.
+    config::SourceMap map("--set " + key);
+    config::Diagnostics diagnostics;
+    config::YamlReadOptions options{[](const std::string&) { return std::nullopt; }, {}, {}};
+    auto value = config::read_yaml(text.empty() ? "''" : text, map, options, diagnostics);
+    if (!value || diagnostics.has_errors() || value->is_object() || value->is_array()) {
+      return Unexpected(fmt::format(
+          "--set {}={}: the value must be a single scalar (quote it if it holds ':' or '#')", key,
+          text));
+    }
+    out[key] = *value;
+  }
+  return out;
+}
+
+Expected<nlohmann::json, std::vector<std::string>> apply_overrides(
+    const nlohmann::json& base, const nlohmann::json& overrides,
+    const registry::ConfigSchema& schema, const std::set<std::string>& databases) {
+  nlohmann::json merged = base.is_object() ? base : nlohmann::json::object();
+  for (const auto& [key, value] : overrides.items()) merged[key] = value;
+  std::vector<std::string> errors;
+  for (const auto& issue : schema.check(merged, databases, true)) {
+    if (!issue.key.empty() && overrides.contains(issue.key)) {
+      errors.push_back(fmt::format("--set {}: {}", issue.key, issue.message));
+    } else if (issue.key.empty() || issue.message.rfind("missing required key", 0) == 0 ||
+               issue.message.rfind("unknown key", 0) == 0) {
+      errors.push_back(fmt::format("config: {} (pass it with --set)", issue.message));
+    } else {
+      errors.push_back(fmt::format("config.{}: {}", issue.key, issue.message));
+    }
+  }
+  if (!errors.empty()) return Unexpected(std::move(errors));
+  return schema.with_defaults(merged);
+}
+
+}  // namespace maintd::cli

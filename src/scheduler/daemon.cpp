@@ -1,0 +1,427 @@
+#include "scheduler/daemon.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <csignal>
+#include <cstdlib>
+
+#include "common/duration.hpp"
+#include "config/loader.hpp"
+#include "config/redact.hpp"
+#include "scheduler/worker_identity.hpp"
+#include "store/slot_history.hpp"
+#include "store/store_error.hpp"
+#include "store/task_store.hpp"
+
+namespace maintd::scheduler {
+namespace {
+
+using store::RunStatus;
+using store::Trigger;
+using namespace std::chrono_literals;
+
+std::vector<config::Task> load_logged(store::Database& database, const config::Config& config) {
+  auto set = store::load_tasks(database, config);
+  // Invalid table rows are reported and never run; the daemon goes on with the rest.
+  for (const auto& error : set.diagnostics.errors()) spdlog::error("{}", error.to_string());
+  for (const auto& warning : set.diagnostics.warnings()) spdlog::warn("{}", warning.to_string());
+  return std::move(set.tasks);
+}
+
+std::chrono::seconds retry_delay(const config::Policies& policies, int failed_attempt) {
+  // retry_backoff * 2^(n-1) before retry n, capped so a shift never overflows.
+  const int doublings = std::min(failed_attempt - 1, 20);
+  return policies.retry_backoff * (1LL << doublings);
+}
+
+}  // namespace
+
+Daemon::Daemon(std::shared_ptr<const config::Config> config,
+               std::shared_ptr<store::Database> database, DaemonOptions options)
+    : config_(std::move(config)),
+      database_(std::move(database)),
+      options_(std::move(options)),
+      runs_(database_, store::system_clock()),
+      worker_(this_process_worker()),
+      workers_(static_cast<std::size_t>(std::max(1, config_->daemon.workers))),
+      wake_timer_(io_),
+      poll_timer_(io_),
+      lease_timer_(io_),
+      watchdog_timer_(io_),
+      signals_(io_) {
+  if (!options_.load_tasks) options_.load_tasks = load_logged;
+}
+
+Daemon::~Daemon() {
+  cancel_running();
+  workers_.join();
+}
+
+const config::Task* Daemon::find_task(const std::string& name) const {
+  for (const auto& task : tasks_) {
+    if (task.name == name) return &task;
+  }
+  return nullptr;
+}
+
+void Daemon::set_tasks(std::vector<config::Task> tasks, Instant now,
+                       const std::map<std::string, Instant>& last_slots) {
+  std::lock_guard lock(mutex_);
+  tasks_ = std::move(tasks);
+  planner_.set_tasks(tasks_, now, last_slots);
+}
+
+void Daemon::start(Instant now) {
+  auto tasks = options_.load_tasks(*database_, *config_);
+  set_tasks(std::move(tasks), now, store::last_scheduled_slots(*database_));
+}
+
+void Daemon::tick(Instant now) {
+  std::vector<Firing> firings;
+  {
+    std::lock_guard lock(mutex_);
+    firings.swap(unclaimed_);
+    for (auto& firing : planner_.due(now)) firings.push_back(std::move(firing));
+  }
+  for (const auto& firing : firings) {
+    try {
+      dispatch(firing, now);
+    } catch (const store::StoreError& e) {
+      // Keep the slot while it is worth running; the loop tries again shortly.
+      const config::Task* task = nullptr;
+      {
+        std::lock_guard lock(mutex_);
+        task = find_task(firing.task);
+      }
+      const auto window = std::max(task ? task->policies.catchup : 0s, kMisfireGrace);
+      if (now - firing.slot <= window) {
+        spdlog::error("task {}: slot {} not claimed yet: {}; trying again", firing.task,
+                      format_utc(firing.slot), e.what());
+        std::lock_guard lock(mutex_);
+        unclaimed_.push_back(firing);
+      } else {
+        spdlog::error(
+            "task {}: slot {} lost: the state database was unavailable beyond the "
+            "catch-up window: {}",
+            firing.task, format_utc(firing.slot), e.what());
+      }
+    }
+  }
+}
+
+void Daemon::dispatch(const Firing& firing, Instant now) {
+  std::shared_ptr<const config::Config> config;
+  config::Task task_copy = [&] {
+    std::lock_guard lock(mutex_);
+    config = config_;
+    const config::Task* task = find_task(firing.task);
+    if (task == nullptr) throw std::logic_error("firing for an unknown task " + firing.task);
+    return *task;
+  }();
+  const config::Task& task = task_copy;
+
+  if (firing.skipped) {
+    record_skip(task, firing.slot, firing.trigger, firing.reason);
+    return;
+  }
+  if (!apply_concurrency(task, firing)) return;
+
+  store::NewRun run;
+  run.task_name = task.name;
+  run.task_type = task.type;
+  run.trigger = firing.trigger;
+  run.scheduled_for = firing.slot;
+  run.attempt = firing.attempt;
+  run.dry_run = task.dry_run;
+  run.config = config::redact(task.config);
+  const auto id = runs_.claim_slot(run);
+  if (!id) {
+    spdlog::debug("task {}: slot {} was claimed by another instance", task.name,
+                  format_utc(firing.slot));
+    return;
+  }
+  spdlog::debug("task {} run {}: claimed slot {} ({}), {}s late", task.name, *id,
+                format_utc(firing.slot), to_string(firing.trigger), (now - firing.slot).count());
+  if (!firing.reason.empty())
+    runs_.add_event(*id, "info", std::string(to_string(firing.trigger)), firing.reason);
+  execute(*id, task, firing, std::move(config));
+}
+
+bool Daemon::apply_concurrency(const config::Task& task, const Firing& firing) {
+  if (task.policies.concurrency == config::Concurrency::allow) return true;
+  const auto active = runs_.active_runs(task.name);
+  if (active.empty()) return true;
+  if (task.policies.concurrency == config::Concurrency::forbid) {
+    const auto& previous = active.front();
+    record_skip(task, firing.slot, firing.trigger,
+                fmt::format("previous run {} still {}", previous.id, to_string(previous.status)));
+    return false;
+  }
+  // replace: the previous runs are cancelled; ours stop at once, other instances' at their
+  // next heartbeat (the executor sees its row cancelled).
+  for (const auto& previous : active) {
+    std::shared_ptr<std::stop_source> local;
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = active_.find(previous.id); it != active_.end()) local = it->second.stop;
+    }
+    if (local) {
+      local->request_stop();
+    } else {
+      runs_.transition(previous.id, previous.status, RunStatus::cancelled,
+                       "replaced by a newer run (concurrency: replace)");
+    }
+    spdlog::info("task {} run {}: cancelled: replaced by the slot {}", task.name, previous.id,
+                 format_utc(firing.slot));
+  }
+  return true;
+}
+
+void Daemon::record_skip(const config::Task& task, Instant slot, Trigger trigger,
+                         const std::string& reason) {
+  store::NewRun run;
+  run.task_name = task.name;
+  run.task_type = task.type;
+  run.trigger = trigger;
+  run.scheduled_for = slot;
+  run.status = RunStatus::skipped;
+  run.error = reason;
+  run.dry_run = task.dry_run;
+  if (const auto id = runs_.claim_slot(run)) {
+    spdlog::warn("task {} run {}: slot {} skipped: {}", task.name, *id, format_utc(slot), reason);
+  }
+}
+
+void Daemon::execute(store::RunId id, const config::Task& task, const Firing& firing,
+                     std::shared_ptr<const config::Config> config) {
+  auto stop = std::make_shared<std::stop_source>();
+  {
+    std::lock_guard lock(mutex_);
+    active_[id] = Active{task.name, stop};
+  }
+  boost::asio::post(workers_, [this, id, task, firing, config, stop] {
+    RunOutcome outcome;
+    try {
+      ExecutorSettings settings;
+      settings.heartbeat_interval = config->daemon.heartbeat_interval;
+      settings.worker = worker_;
+      RunExecutor executor(runs_, *config, settings);
+      outcome = executor.execute(
+          RunRequest{id, task.name, task.type, task.config, task.dry_run,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(task.policies.timeout)},
+          stop->get_token());
+    } catch (const std::exception& e) {
+      // The state database failed while recording: the run stays `running` until its lease
+      // expires and some instance marks it abandoned.
+      spdlog::error("task {} run {}: could not record the run: {}", task.name, id, e.what());
+    }
+    const bool retry =
+        (outcome.status == RunStatus::failed || outcome.status == RunStatus::timed_out) &&
+        firing.attempt <= task.policies.retries;
+    std::lock_guard lock(mutex_);
+    active_.erase(id);
+    if (retry && !stopping_) {
+      const Instant at = options_.now() + retry_delay(task.policies, firing.attempt);
+      spdlog::info("task {} run {}: {}; retry {} of {} at {}", task.name, id,
+                   to_string(outcome.status), firing.attempt, task.policies.retries,
+                   format_utc(at));
+      planner_.add_retry(task.name, at, firing.attempt + 1, firing.slot);
+      boost::asio::post(io_, [this] { arm_wake_timer(); });
+    }
+    idle_.notify_all();
+  });
+}
+
+bool Daemon::reload(Instant now) {
+  config::LoadOptions options;
+  options.config_path = options_.config_path;
+  options.handlers = options_.handlers;
+  options.env = options_.env;
+  auto result = config::load_config(options);
+  if (!result.config) {
+    for (const auto& error : result.diagnostics.errors()) spdlog::error("{}", error.to_string());
+    spdlog::error("reload: {} error(s) in the configuration; the previous tasks keep running",
+                  result.diagnostics.error_count());
+    return false;
+  }
+  for (const auto& warning : result.diagnostics.warnings()) spdlog::warn("{}", warning.to_string());
+  auto config = std::make_shared<const config::Config>(std::move(*result.config));
+  std::vector<config::Task> tasks;
+  try {
+    tasks = options_.load_tasks(*database_, *config);
+  } catch (const store::StoreError& e) {
+    spdlog::error("reload: {}; the previous tasks keep running", e.what());
+    return false;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    config_ = config;  // running runs keep the config they started with
+  }
+  set_tasks(std::move(tasks), now, {});
+  spdlog::info("reloaded: {}", status_line());
+  return true;
+}
+
+void Daemon::refresh_table_tasks(Instant now) {
+  std::shared_ptr<const config::Config> config;
+  {
+    std::lock_guard lock(mutex_);
+    config = config_;
+  }
+  try {
+    set_tasks(options_.load_tasks(*database_, *config), now, {});
+  } catch (const store::StoreError& e) {
+    spdlog::error("re-reading scheduled_tasks: {}; the previous tasks keep running", e.what());
+  }
+}
+
+void Daemon::mark_abandoned() {
+  try {
+    for (const auto id : runs_.abandon_expired(config_->daemon.lease)) {
+      spdlog::warn("run {}: abandoned: no heartbeat for more than {}", id,
+                   format_duration(config_->daemon.lease));
+    }
+  } catch (const store::StoreError& e) {
+    spdlog::error("looking for abandoned runs: {}", e.what());
+  }
+}
+
+bool Daemon::wait_idle(std::chrono::milliseconds limit) {
+  std::unique_lock lock(mutex_);
+  return idle_.wait_for(lock, limit, [this] { return active_.empty(); });
+}
+
+void Daemon::cancel_running() {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, active] : active_) active.stop->request_stop();
+}
+
+std::size_t Daemon::running() const {
+  std::lock_guard lock(mutex_);
+  return active_.size();
+}
+
+std::optional<Instant> Daemon::next_wake() const {
+  std::lock_guard lock(mutex_);
+  return planner_.next_wake();
+}
+
+std::string Daemon::status_line() const {
+  std::lock_guard lock(mutex_);
+  std::string next = "nothing scheduled";
+  std::optional<std::pair<Instant, std::string>> earliest;
+  for (const auto& task : tasks_) {
+    if (auto slot = planner_.next_slot(task.name); slot && (!earliest || *slot < earliest->first)) {
+      earliest = {*slot, task.name};
+    }
+  }
+  if (earliest) next = fmt::format("next: {} at {}", earliest->second, format_utc(earliest->first));
+  return fmt::format("{} task{}, {} running, {}", tasks_.size(), tasks_.size() == 1 ? "" : "s",
+                     active_.size(), next);
+}
+
+void Daemon::arm_wake_timer() {
+  if (stopping_) return;
+  const Instant now = options_.now();
+  std::chrono::seconds sleep = kMaxSleep;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto wake = planner_.next_wake()) sleep = std::clamp(*wake - now, 0s, kMaxSleep);
+    if (!unclaimed_.empty()) sleep = std::min(sleep, std::chrono::seconds(kRetryUnclaimed));
+  }
+  // Wake on the second boundary: slots are whole seconds, and waking a hair early would find
+  // nothing due and sleep again.
+  const auto fraction = std::chrono::system_clock::now().time_since_epoch() % 1s;
+  wake_timer_.expires_after(sleep - fraction + 1ms);
+  wake_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error || stopping_) return;
+    tick(options_.now());
+    notifier_.status(status_line());
+    arm_wake_timer();
+  });
+}
+
+void Daemon::arm_periodic(boost::asio::steady_timer& timer, std::chrono::milliseconds every,
+                          std::function<void()> work) {
+  timer.expires_after(every);
+  timer.async_wait([this, &timer, every, work](const boost::system::error_code& error) {
+    if (error || stopping_) return;
+    work();
+    arm_periodic(timer, every, work);
+  });
+}
+
+void Daemon::wait_signals() {
+  signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    if (signal == SIGHUP) {
+      spdlog::info("SIGHUP: reloading the configuration");
+      reload(options_.now());
+      notifier_.status(status_line());
+      wake_timer_.cancel();  // re-plan with the new tasks
+      arm_wake_timer();
+      wait_signals();
+      return;
+    }
+    spdlog::info("{}: stopping; waiting up to {} for {} running run(s)",
+                 signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                 format_duration(config_->daemon.shutdown_grace), running());
+    shutdown();
+  });
+}
+
+void Daemon::shutdown() {
+  stopping_ = true;
+  notifier_.stopping();
+  wake_timer_.cancel();
+  poll_timer_.cancel();
+  lease_timer_.cancel();
+  watchdog_timer_.cancel();
+  signals_.cancel();
+  io_.stop();
+}
+
+int Daemon::run() {
+  const Instant now = options_.now();
+  start(now);
+  tick(now);
+  signals_.add(SIGHUP);
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  wait_signals();
+  arm_wake_timer();
+  arm_periodic(poll_timer_, config_->daemon.poll_interval,
+               [this] { refresh_table_tasks(options_.now()); });
+  arm_periodic(lease_timer_, config_->daemon.heartbeat_interval, [this] { mark_abandoned(); });
+  if (const auto interval = notifier_.watchdog_interval()) {
+    // Pinged from the loop itself: a stuck loop stops pinging and systemd restarts us.
+    arm_periodic(watchdog_timer_,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2),
+                 [this] { notifier_.watchdog(); });
+  }
+  mark_abandoned();
+  spdlog::info("maintd started: {}", status_line());
+  notifier_.ready(status_line());
+  io_.run();
+
+  // Shutdown: running handlers get the grace period, then are cancelled (recorded cancelled).
+  if (!wait_idle(
+          std::chrono::duration_cast<std::chrono::milliseconds>(config_->daemon.shutdown_grace))) {
+    spdlog::warn("shutdown: {} run(s) still running after {}: cancelling them", running(),
+                 format_duration(config_->daemon.shutdown_grace));
+    cancel_running();
+    if (!wait_idle(10s)) {
+      // A handler that ignores cancellation cannot be waited for forever: leave; its run is
+      // marked abandoned when its lease expires.
+      spdlog::error("shutdown: {} handler(s) ignored cancellation; exiting anyway", running());
+      spdlog::shutdown();
+      std::_Exit(0);
+    }
+  }
+  spdlog::info("maintd stopped");
+  return 0;
+}
+
+}  // namespace maintd::scheduler

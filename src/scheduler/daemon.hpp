@@ -1,0 +1,129 @@
+#pragma once
+// The daemon behind `maintd serve`: one Boost.Asio io_context owns scheduling (a timer armed for
+// the planner's next wake, re-reading the clock on every wake), handlers run on a worker pool,
+// and signals reload (SIGHUP) or stop (SIGTERM, SIGINT) it.
+//
+// Loop, in one place (Daemon::tick):
+//   1. read the wall clock; ask the planner what is due (scheduler/planner.hpp names the
+//      clock-jump cases: forward small, forward large, backward);
+//   2. for each firing: a skip is recorded; a run is claimed by inserting its row
+//      (UNIQUE (task_name, scheduled_for): with several instances, one wins, the others log at
+//      debug level and move on), after the task's concurrency policy had its say;
+//   3. claimed runs go to the worker pool; a failed run with retries left puts a retry in the
+//      planner;
+//   4. arm the timer for the next wake (at most kMaxSleep ahead, so a wall-clock step during a
+//      long sleep is noticed).
+// Firings that could not be claimed because the state database was unavailable are kept and
+// tried again every few seconds while they are inside their catch-up window.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+
+#include "config/config.hpp"
+#include "config/environment.hpp"
+#include "scheduler/planner.hpp"
+#include "scheduler/run_executor.hpp"
+#include "scheduler/systemd_notifier.hpp"
+#include "store/run_store.hpp"
+
+namespace maintd::scheduler {
+
+struct DaemonOptions {
+  std::filesystem::path config_path;                        // re-read on SIGHUP
+  const registry::Registry* handlers = nullptr;             // the built-in registry
+  config::Environment env = config::process_environment();  // for reloads
+  std::function<Instant()> now = [] {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  };
+  // How the daemon loads its tasks (schedule files synced into the table, plus table tasks).
+  // Defaults to store::load_tasks; tests may replace it.
+  std::function<std::vector<config::Task>(store::Database&, const config::Config&)> load_tasks;
+};
+
+class Daemon {
+ public:
+  // The longest the loop sleeps without re-reading the clock.
+  static constexpr std::chrono::seconds kMaxSleep{60};
+  // How often firings that met an unavailable state database are tried again.
+  static constexpr std::chrono::seconds kRetryUnclaimed{5};
+
+  Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<store::Database> database,
+         DaemonOptions options);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Loads the tasks and plans from the state database's history, then runs until SIGTERM or
+  // SIGINT and a graceful shutdown. Returns the process exit code.
+  int run();
+
+  // The loop's steps, public for tests that drive the daemon with their own clock.
+  void start(Instant now);   // load tasks, plan (with the last slots from the state database)
+  void tick(Instant now);    // fire what is due at `now`
+  bool reload(Instant now);  // re-read config and tasks; false (logged) when invalid
+  void refresh_table_tasks(Instant now);  // re-read the table only (poll_interval)
+  void mark_abandoned();                  // runs whose lease expired, on any instance
+  // Waits until no run is executing, up to `limit`; true when idle.
+  bool wait_idle(std::chrono::milliseconds limit);
+  // Asks every executing run to stop (shutdown after the grace period, or tests).
+  void cancel_running();
+  std::size_t running() const;
+  std::optional<Instant> next_wake() const;
+  // "12 tasks, 1 running, next: nightly at 2026-11-25T02:30:00Z"
+  std::string status_line() const;
+
+ private:
+  struct Active {
+    std::string task;
+    std::shared_ptr<std::stop_source> stop;
+  };
+
+  void dispatch(const Firing& firing, Instant now);
+  bool apply_concurrency(const config::Task& task, const Firing& firing);
+  void record_skip(const config::Task& task, Instant slot, store::Trigger trigger,
+                   const std::string& reason);
+  void execute(store::RunId id, const config::Task& task, const Firing& firing,
+               std::shared_ptr<const config::Config> config);
+  void set_tasks(std::vector<config::Task> tasks, Instant now,
+                 const std::map<std::string, Instant>& last_slots);
+  const config::Task* find_task(const std::string& name) const;
+
+  void arm_wake_timer();
+  void arm_periodic(boost::asio::steady_timer& timer, std::chrono::milliseconds every,
+                    std::function<void()> work);
+  void wait_signals();
+  void shutdown();
+
+  std::shared_ptr<const config::Config> config_;
+  std::shared_ptr<store::Database> database_;
+  DaemonOptions options_;
+  store::RunStore runs_;
+  store::Worker worker_;
+  SystemdNotifier notifier_;
+
+  mutable std::mutex mutex_;  // guards the members below: the loop and the workers share them
+  Planner planner_;
+  std::vector<config::Task> tasks_;
+  std::vector<Firing> unclaimed_;  // firings that met an unavailable state database
+  std::map<store::RunId, Active> active_;
+  std::condition_variable idle_;
+
+  boost::asio::io_context io_;
+  boost::asio::thread_pool workers_;
+  boost::asio::steady_timer wake_timer_;
+  boost::asio::steady_timer poll_timer_;
+  boost::asio::steady_timer lease_timer_;
+  boost::asio::steady_timer watchdog_timer_;
+  boost::asio::signal_set signals_;
+  bool stopping_ = false;
+};
+
+}  // namespace maintd::scheduler

@@ -1,0 +1,161 @@
+#include "scheduler/planner.hpp"
+
+#include <fmt/format.h>
+
+#include "common/duration.hpp"
+
+namespace maintd::scheduler {
+namespace {
+
+using std::chrono::seconds;
+
+std::string identity_of(const config::Task& task) {
+  return fmt::format("{}|{}|{}", task.schedule, task.timezone, task.enabled);
+}
+
+// Slots in [first, last], counting at most kMissedCountLimit + 1.
+int count_slots(const cron::Schedule& schedule, Instant first, Instant last) {
+  int count = 1;
+  std::optional<Instant> at = first;
+  while (count <= kMissedCountLimit) {
+    at = schedule.next(*at);
+    if (!at || *at > last) break;
+    ++count;
+  }
+  return count;
+}
+
+std::string count_text(int count) {
+  return count > kMissedCountLimit ? fmt::format("more than {}", kMissedCountLimit)
+                                   : std::to_string(count);
+}
+
+}  // namespace
+
+seconds jitter_offset(const std::string& task_name, seconds jitter) {
+  if (jitter.count() <= 0) return seconds(0);
+  // FNV-1a: stable across runs, builds and hosts (std::hash is not).
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : task_name) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return seconds(static_cast<seconds::rep>(hash % static_cast<std::uint64_t>(jitter.count())));
+}
+
+void Planner::set_tasks(const std::vector<config::Task>& tasks, Instant now,
+                        const std::map<std::string, Instant>& last_slots) {
+  std::map<std::string, Entry> previous = std::move(tasks_);
+  tasks_.clear();
+  queue_.clear();
+  owned_ = tasks;
+  for (const config::Task& task : owned_) {
+    Entry entry;
+    entry.task = &task;
+    entry.offset = jitter_offset(task.name, task.policies.jitter);
+    entry.identity = identity_of(task);
+    entry.cursor = now;
+    if (auto old = previous.find(task.name);
+        old != previous.end() && old->second.identity == entry.identity) {
+      entry.cursor = old->second.cursor;  // unchanged: carry on where it was
+    } else if (auto last = last_slots.find(task.name); last != last_slots.end()) {
+      entry.cursor = last->second;  // ran before this start: missed slots are looked at
+    }
+    if (task.enabled) entry.next = task.slots.next(entry.cursor);
+    auto [it, inserted] = tasks_.emplace(task.name, std::move(entry));
+    if (inserted) enqueue(it->first, it->second);
+  }
+  // Retries of tasks that are gone or disabled are dropped with them.
+  for (auto it = retries_.begin(); it != retries_.end();) {
+    const auto task = tasks_.find(it->task);
+    it = (task == tasks_.end() || !task->second.task->enabled) ? retries_.erase(it) : std::next(it);
+  }
+}
+
+void Planner::enqueue(const std::string& name, const Entry& entry) {
+  if (entry.next) queue_.emplace(*entry.next + entry.offset, name);
+}
+
+std::vector<Firing> Planner::due(Instant now) {
+  std::vector<Firing> out;
+  while (!queue_.empty() && queue_.begin()->first <= now) {
+    const std::string name = queue_.begin()->second;
+    queue_.erase(queue_.begin());
+    Entry& entry = tasks_.at(name);
+    plan_task(entry, now, out);
+    enqueue(name, entry);
+  }
+  while (!retries_.empty() && retries_.begin()->at <= now) {
+    const Retry& retry = *retries_.begin();
+    out.push_back(
+        {retry.task, retry.at, store::Trigger::retry, false,
+         fmt::format("attempt {} for the slot {}", retry.attempt, format_utc(retry.original_slot)),
+         retry.attempt});
+    retries_.erase(retries_.begin());
+  }
+  return out;
+}
+
+void Planner::plan_task(Entry& entry, Instant now, std::vector<Firing>& out) const {
+  const config::Task& task = *entry.task;
+  const cron::Schedule& schedule = task.slots;
+  const Instant first = *entry.next;
+  // The latest slot whose fire time has come; at least `first`, which is due.
+  const Instant latest = std::max(first, schedule.previous(now - entry.offset).value_or(first));
+  const seconds window = std::max(task.policies.catchup, kMisfireGrace);
+  const Instant window_start = now - entry.offset - window;
+
+  std::optional<Instant> first_recent = first;
+  if (first < window_start) {
+    // Forward, large: slots older than the catch-up window are recorded, not run.
+    const Instant latest_old =
+        std::max(first, schedule.previous(window_start - seconds(1)).value_or(first));
+    const int missed = count_slots(schedule, first, latest_old);
+    out.push_back({task.name, latest_old, store::Trigger::schedule, true,
+                   fmt::format("missed {} slot{} from {} to {}: older than the catch-up window "
+                               "({}) when maintd could run {}",
+                               count_text(missed), missed == 1 ? "" : "s", format_utc(first),
+                               format_utc(latest_old), format_duration(task.policies.catchup),
+                               missed == 1 ? "it" : "them"),
+                   1});
+    first_recent = latest_old < latest ? schedule.next(latest_old) : std::nullopt;
+  }
+  if (first_recent && *first_recent <= latest) {
+    const int coalesced = count_slots(schedule, *first_recent, latest);
+    const bool on_time =
+        coalesced == 1 && first_recent == first && now - (latest + entry.offset) <= kMisfireGrace;
+    Firing firing{task.name, latest, on_time ? store::Trigger::schedule : store::Trigger::catchup,
+                  false,     "",     1};
+    if (!on_time) {
+      firing.reason =
+          coalesced == 1
+              ? fmt::format(
+                    "the slot {} was missed; running it late, within the catch-up "
+                    "window ({})",
+                    format_utc(latest), format_duration(task.policies.catchup))
+              : fmt::format("{} missed slots from {} to {} coalesced into one run",
+                            count_text(coalesced), format_utc(*first_recent), format_utc(latest));
+    }
+    out.push_back(std::move(firing));
+  }
+  entry.cursor = latest;
+  entry.next = schedule.next(latest);
+}
+
+void Planner::add_retry(const std::string& task, Instant at, int attempt, Instant original_slot) {
+  retries_.insert({at, task, attempt, original_slot});
+}
+
+std::optional<Instant> Planner::next_wake() const {
+  std::optional<Instant> wake;
+  if (!queue_.empty()) wake = queue_.begin()->first;
+  if (!retries_.empty() && (!wake || retries_.begin()->at < *wake)) wake = retries_.begin()->at;
+  return wake;
+}
+
+std::optional<Instant> Planner::next_slot(const std::string& task) const {
+  const auto it = tasks_.find(task);
+  return it == tasks_.end() ? std::nullopt : it->second.next;
+}
+
+}  // namespace maintd::scheduler

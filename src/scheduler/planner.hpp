@@ -1,0 +1,112 @@
+#pragma once
+// The scheduler's decisions, without I/O or threads: given the tasks and the time, which slots
+// fire now, which were missed, and when to wake next. The daemon (scheduler/daemon.hpp) reads
+// the clock, asks the planner, and carries the answers out; tests drive the planner with any
+// sequence of instants.
+//
+// Terms (DESIGN.md):
+//   slot      - an instant at which a task's schedule fires.
+//   fire time - the slot plus the task's jitter offset: when its run actually starts.
+//   cursor    - per task, the last slot already dealt with (fired, coalesced or skipped). Only
+//               slots after the cursor are ever considered, which is what keeps a slot from
+//               firing twice when the wall clock goes backwards.
+//   lateness  - now minus a slot's fire time.
+//   on time   - lateness within kMisfireGrace: the slot runs as `schedule`, whatever the
+//               task's catchup window (a busy machine wakes a little late; that is not a
+//               misfire).
+//
+// What happens to the slots after the cursor that are due at `now`:
+//   one slot, on time                       -> run it (trigger schedule)
+//   several slots, or one that is late but  -> run the latest once (trigger catchup),
+//     within max(catchup, grace)               the others coalesced into it
+//   slots older than that window            -> one skipped run for the latest of them, with
+//                                              the count and range in its reason
+//
+// The clock cases, named as the daemon meets them:
+//   forward, small (a slow wake)            -> on time: fired normally.
+//   forward, large (suspend, NTP step,      -> the slots in between are missed: catchup window
+//     a stopped daemon restarting)             and skipped runs as above.
+//   backward (NTP step, manual change)      -> the cursor is ahead of the clock: nothing fires
+//                                              until the clock passes the cursor again, so no
+//                                              slot fires twice.
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/instant.hpp"
+#include "config/config.hpp"
+#include "store/run_status.hpp"
+
+namespace maintd::scheduler {
+
+// A slot that is late by this much still counts as on time.
+constexpr std::chrono::seconds kMisfireGrace{60};
+// Missed slots are counted up to this many; beyond it the reason says "more than".
+constexpr int kMissedCountLimit = 100000;
+
+struct Firing {
+  std::string task;
+  Instant slot;  // the slot run (or, for a skip, the latest slot skipped)
+  store::Trigger trigger = store::Trigger::schedule;
+  bool skipped = false;  // record the slot as skipped with `reason`; run nothing
+  std::string reason;    // for skips, and for coalesced catch-up runs
+  int attempt = 1;
+};
+
+// A deterministic offset in [0, jitter) from the task's name, so a task's runs start at the
+// same offset after each slot, on every instance, and tasks sharing a schedule spread out.
+std::chrono::seconds jitter_offset(const std::string& task_name, std::chrono::seconds jitter);
+
+class Planner {
+ public:
+  // Replaces the task set (start-up, reload). `now` is where slots of new, changed or
+  // re-enabled tasks start from. A task whose schedule, zone and enabled state are unchanged
+  // keeps its cursor. `last_slots` (from the state database, at start-up) sets the cursor of
+  // tasks that ran before, so slots missed while maintd was down are caught up or skipped.
+  void set_tasks(const std::vector<config::Task>& tasks, Instant now,
+                 const std::map<std::string, Instant>& last_slots = {});
+
+  // Everything due at `now`, in fire-time order, and the cursors moved past it.
+  std::vector<Firing> due(Instant now);
+
+  // A retry of `task` at `at` (attempt `attempt`), reported by due() once `at` has come.
+  void add_retry(const std::string& task, Instant at, int attempt, Instant original_slot);
+
+  // When due() next has something to report; empty when nothing will ever fire.
+  std::optional<Instant> next_wake() const;
+  // The next slot of one task (for status lines), if it is scheduled.
+  std::optional<Instant> next_slot(const std::string& task) const;
+
+  std::size_t size() const { return tasks_.size(); }
+
+ private:
+  struct Entry {
+    const config::Task* task = nullptr;
+    std::chrono::seconds offset{0};  // jitter
+    Instant cursor;                  // the last slot dealt with
+    std::optional<Instant> next;     // the first slot after the cursor
+    std::string identity;            // schedule, zone, enabled: what keeps a cursor valid
+  };
+  struct Retry {
+    Instant at;
+    std::string task;
+    int attempt;
+    Instant original_slot;
+    bool operator<(const Retry& other) const {
+      return at != other.at ? at < other.at : task < other.task;
+    }
+  };
+
+  void plan_task(Entry& entry, Instant now, std::vector<Firing>& out) const;
+  void enqueue(const std::string& name, const Entry& entry);
+
+  std::vector<config::Task> owned_;  // the tasks the entries point into
+  std::map<std::string, Entry> tasks_;
+  // The priority queue of next fire times: (fire time, task), earliest first.
+  std::set<std::pair<Instant, std::string>> queue_;
+  std::multiset<Retry> retries_;
+};
+
+}  // namespace maintd::scheduler

@@ -1,0 +1,213 @@
+#include "scheduler/run_executor.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "common/duration.hpp"
+#include "store/store_error.hpp"
+#include "store/target_session.hpp"
+
+namespace maintd::scheduler {
+namespace {
+
+using store::RunStatus;
+using Steady = std::chrono::steady_clock;
+
+// Why the handler's stop token was triggered; the first reason wins.
+enum class StopReason : int { none, timeout, cancelled };
+
+spdlog::level::level_enum spdlog_level(registry::EventLevel level) {
+  switch (level) {
+    case registry::EventLevel::debug:
+      return spdlog::level::debug;
+    case registry::EventLevel::info:
+      return spdlog::level::info;
+    case registry::EventLevel::warning:
+      return spdlog::level::warn;
+    case registry::EventLevel::error:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+std::string describe(std::chrono::milliseconds duration) {
+  if (duration.count() % 1000 != 0) return fmt::format("{}ms", duration.count());
+  return format_duration(std::chrono::duration_cast<std::chrono::seconds>(duration));
+}
+
+// The monitor: heartbeats and the timeout, on a thread of its own, woken early when the
+// handler returns. Its destructor stops and joins it, so it never outlives the run.
+class Monitor {
+ public:
+  Monitor(store::RunStore& runs, store::RunId id, Steady::time_point deadline,
+          std::chrono::milliseconds heartbeat_interval, std::stop_source& stop,
+          std::atomic<StopReason>& reason, const registry::HandlerContext& context)
+      : thread_([&, id, deadline, heartbeat_interval](std::stop_token done) {
+          std::mutex mutex;
+          std::condition_variable_any wake;
+          auto next_beat = Steady::now() + heartbeat_interval;
+          std::unique_lock lock(mutex);
+          while (!done.stop_requested()) {
+            const auto until = std::min(deadline, next_beat);
+            wake.wait_until(lock, done, until, [] { return false; });
+            if (done.stop_requested()) break;
+            const auto now = Steady::now();
+            if (now >= deadline && !stop.stop_requested()) {
+              StopReason expected = StopReason::none;
+              reason.compare_exchange_strong(expected, StopReason::timeout);
+              context.warning("timeout", "the timeout was reached: cancelling the handler");
+              stop.request_stop();
+            }
+            if (now >= next_beat) {
+              next_beat = now + heartbeat_interval;
+              beat(runs, id, stop, reason, context);
+            }
+          }
+        }) {}
+
+ private:
+  static void beat(store::RunStore& runs, store::RunId id, std::stop_source& stop,
+                   std::atomic<StopReason>& reason, const registry::HandlerContext& context) {
+    try {
+      if (runs.heartbeat(id)) return;
+      // The row left `running` under us: an operator cancelled it, or another instance
+      // decided we were dead. Cancelled: stop the handler. Abandoned: finish anyway; a late
+      // completion is accepted.
+      const auto run = runs.get(id);
+      if (run && run->status == RunStatus::cancelled && !stop.stop_requested()) {
+        StopReason expected = StopReason::none;
+        reason.compare_exchange_strong(expected, StopReason::cancelled);
+        stop.request_stop();
+      } else if (run && run->status == RunStatus::abandoned) {
+        spdlog::warn("task {} run {}: marked abandoned by another instance; still running",
+                     context.task_name, id);
+      }
+    } catch (const std::exception& e) {
+      // The state database is away for a moment: the next beat tries again.
+      spdlog::warn("task {} run {}: heartbeat failed: {}", context.task_name, id, e.what());
+    }
+  }
+
+  std::jthread thread_;
+};
+
+}  // namespace
+
+RunExecutor::RunExecutor(store::RunStore& runs, const config::Config& config,
+                         ExecutorSettings settings)
+    : runs_(runs), config_(config), settings_(std::move(settings)) {}
+
+RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cancel,
+                                const RunObserver& observer) {
+  RunOutcome outcome;
+  outcome.id = request.id;
+  const auto started = Steady::now();
+
+  if (!runs_.start(request.id, settings_.worker)) {
+    // Someone else started or cancelled it first: report what the database says.
+    const auto run = runs_.get(request.id);
+    outcome.status = run ? run->status : RunStatus::failed;
+    outcome.error = run ? run->error : "the run does not exist";
+    return outcome;
+  }
+
+  std::stop_source stop;
+  std::atomic<StopReason> reason{StopReason::none};
+  registry::HandlerContext context;
+  context.task_name = request.task_name;
+  context.type = request.type;
+  context.config = request.config;
+  context.dry_run = request.dry_run;
+  context.cancelled = stop.get_token();
+  context.run_id = request.id;
+  context.on_event = [&](registry::EventLevel level, std::string_view event,
+                         std::string_view message) {
+    if (settings_.log_events) {
+      spdlog::log(spdlog_level(level), "task {} run {}: {}: {}", request.task_name, request.id,
+                  event, message);
+    }
+    try {
+      runs_.add_event(request.id, std::string(to_string(level)), std::string(event),
+                      std::string(message));
+    } catch (const std::exception& e) {
+      // The run's own log is best effort; the outcome is what must be recorded.
+      spdlog::warn("task {} run {}: could not record event '{}': {}", request.task_name, request.id,
+                   event, e.what());
+    }
+    if (observer.on_event) observer.on_event(level, event, message);
+  };
+  context.on_progress = observer.on_progress;
+  context.sessions = [this](const std::string& name) {
+    return store::open_named_session(config_.databases, name);
+  };
+
+  // The caller's cancellation (Ctrl-C, shutdown) reaches the handler through our stop source.
+  std::stop_callback on_cancel(cancel, [&] {
+    StopReason expected = StopReason::none;
+    reason.compare_exchange_strong(expected, StopReason::cancelled);
+    stop.request_stop();
+  });
+
+  context.info("start", fmt::format("{} started on {} (pid {}){}", request.type,
+                                    settings_.worker.host, settings_.worker.pid,
+                                    request.dry_run ? ", dry run: nothing will be changed" : ""));
+  const auto resolved = config_.registry->resolve(request.type);
+  if (!resolved) throw std::logic_error(resolved.error());  // callers resolve before recording
+  bool threw = false;
+  {
+    Monitor monitor(runs_, request.id, started + request.timeout, settings_.heartbeat_interval,
+                    stop, reason, context);
+    try {
+      outcome.result = resolved->handler->run(context);
+    } catch (const std::exception& e) {
+      threw = true;
+      outcome.error = e.what();
+    } catch (...) {
+      threw = true;
+      outcome.error = "the handler threw something that is not a std::exception";
+    }
+  }  // the monitor stops here: no heartbeat after the outcome
+  outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - started);
+
+  switch (reason.load()) {
+    case StopReason::timeout:
+      outcome.status = RunStatus::timed_out;
+      outcome.error = fmt::format("timed out after {}", describe(request.timeout)) +
+                      (outcome.error.empty() ? "" : ": " + outcome.error);
+      break;
+    case StopReason::cancelled:
+      outcome.status = RunStatus::cancelled;
+      outcome.error = "cancelled before the handler finished" +
+                      (outcome.error.empty() ? "" : ": " + outcome.error);
+      break;
+    case StopReason::none:
+      outcome.status = threw ? RunStatus::failed : RunStatus::completed;
+      break;
+  }
+  const std::string took =
+      describe(std::chrono::duration_cast<std::chrono::milliseconds>(outcome.duration));
+  if (outcome.status == RunStatus::completed) {
+    context.info("complete", fmt::format("completed in {}", took));
+  } else {
+    context.log(registry::EventLevel::error, std::string(to_string(outcome.status)),
+                outcome.status == RunStatus::timed_out
+                    ? outcome.error
+                    : fmt::format("{} (after {})", outcome.error, took));
+  }
+
+  if (!runs_.finish(request.id, outcome.status, outcome.result, outcome.error)) {
+    // Cancelled by an operator while the handler was finishing: the database is the truth.
+    if (const auto run = runs_.get(request.id)) {
+      outcome.status = run->status;
+      outcome.error = run->error;
+    }
+  }
+  return outcome;
+}
+
+}  // namespace maintd::scheduler

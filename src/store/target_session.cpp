@@ -1,0 +1,36 @@
+#include "store/target_session.hpp"
+
+#include <fmt/format.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <stdexcept>
+
+namespace maintd::store {
+
+std::unique_ptr<soci::session> open_target_session(const config::DatabaseUrl& url) {
+  try {
+    if (url.backend == config::DatabaseUrl::Backend::sqlite3) {
+      // Application writers hold their own locks: wait for them a little rather than fail.
+      auto session = std::make_unique<soci::session>(soci::sqlite3, url.connect + " timeout=10");
+      *session << "PRAGMA foreign_keys=ON";
+      return session;
+    }
+    return std::make_unique<soci::session>(soci::postgresql, url.connect);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(config::mask_secrets(
+        fmt::format("cannot connect to the database {}: {}", url.display, e.what())));
+  }
+}
+
+std::unique_ptr<soci::session> open_named_session(
+    const std::map<std::string, config::DatabaseUrl>& databases, const std::string& name) {
+  const auto it = databases.find(name);
+  if (it == databases.end()) {
+    throw std::runtime_error(
+        fmt::format("no database named '{}' is declared under 'databases:'", name));
+  }
+  return open_target_session(it->second);
+}
+
+}  // namespace maintd::store

@@ -1,0 +1,23 @@
+#pragma once
+// Sessions to target databases (the application databases handlers clean), named in config
+// under `databases:`. Each call opens a session of its own: handlers use it from their worker
+// thread and close it when they return.
+#include <soci/session.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/database_url.hpp"
+
+namespace maintd::store {
+
+// Opens a session to `url`. Throws std::runtime_error naming the database (without its
+// password) and the reason when it cannot connect.
+std::unique_ptr<soci::session> open_target_session(const config::DatabaseUrl& url);
+
+// Opens the database declared as `name`; throws std::runtime_error when `name` is not declared.
+std::unique_ptr<soci::session> open_named_session(
+    const std::map<std::string, config::DatabaseUrl>& databases, const std::string& name);
+
+}  // namespace maintd::store

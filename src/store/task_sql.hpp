@@ -1,0 +1,81 @@
+#pragma once
+// Internal to store/task_store.cpp and store/task_sync.cpp: the SQL of scheduled_tasks, the
+// statement helpers and the write transaction both use.
+#include <fmt/format.h>
+#include <soci/soci.h>
+
+#include <string>
+#include <utility>
+
+#include "store/database.hpp"
+#include "store/store_error.hpp"
+#include "store/task_store.hpp"
+
+namespace maintd::store::task_sql {
+
+// Wraps SOCI failures: a lost connection, a locked database or a schema that was never created
+// is "unavailable" (the CLI exits 3); anything else is a StoreError.
+template <class F>
+auto guarded(const Database& database, const char* what, F&& body) {
+  try {
+    return body();
+  } catch (const StoreError&) {
+    throw;
+  } catch (const std::exception& e) {
+    const std::string reason = e.what();
+    const bool unavailable = reason.find("locked") != std::string::npos ||
+                             reason.find("connection") != std::string::npos ||
+                             reason.find("server closed") != std::string::npos ||
+                             reason.find("no such table") != std::string::npos ||
+                             reason.find("does not exist") != std::string::npos;
+    const std::string message =
+        fmt::format("state database {}: {} failed: {}", database.display(), what, reason);
+    if (unavailable) throw StoreUnavailable(message);
+    throw StoreError(message);
+  }
+}
+
+// Runs a statement that changes rows; returns how many it changed.
+template <class... Uses>
+long long execute_update(soci::session& sql, const std::string& query, Uses&&... uses) {
+  soci::statement st(sql);
+  (st.exchange(std::forward<Uses>(uses)), ...);
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  st.execute(true);
+  return st.get_affected_rows();
+}
+
+// A transaction that writers of scheduled_tasks take one at a time: SQLite's BEGIN IMMEDIATE
+// (the write lock up front, waiting out the busy timeout), PostgreSQL's transaction-scoped
+// advisory lock (released by COMMIT or ROLLBACK). Rolled back unless committed.
+class WriteTransaction {
+ public:
+  WriteTransaction(soci::session& sql, Dialect dialect);
+  ~WriteTransaction();
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  void commit();
+
+ private:
+  soci::session& sql_;
+  bool open_ = true;
+};
+
+// Reads every row (or the one named) on `sql`, sorted by name.
+std::vector<TaskRow> select_rows(soci::session& sql, const std::string* name = nullptr);
+
+// Inserts a row as given (timestamps included); ON CONFLICT (name) DO NOTHING. Returns whether
+// it was inserted.
+bool insert_row(soci::session& sql, const TaskRow& row);
+
+// Updates the definition columns, origin, enabled and updated_at of the row named row.name;
+// with `set_override`, enabled_override too. `condition` is appended to the WHERE clause
+// (e.g. " AND origin = 'db'"); `condition_value`, if given, is bound to its one parameter
+// (:expected). Returns the rows changed.
+long long update_row(soci::session& sql, const TaskRow& row, bool set_override,
+                     const std::string& condition = {},
+                     const std::string* condition_value = nullptr);
+
+}  // namespace maintd::store::task_sql

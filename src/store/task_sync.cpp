@@ -1,0 +1,107 @@
+#include "store/task_sync.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+#include "store/store_error.hpp"
+#include "store/task_sql.hpp"
+
+namespace maintd::store {
+
+SyncPlan plan_sync(const std::vector<TaskRow>& rows, const config::Config& config) {
+  SyncPlan plan;
+  std::map<std::string, const TaskRow*> by_name;
+  for (const auto& row : rows) by_name.emplace(row.name, &row);
+  std::set<std::string> defined;
+  for (const config::Task& task : config.tasks) {
+    defined.insert(task.name);
+    auto it = by_name.find(task.name);
+    if (it == by_name.end()) {
+      plan.added.push_back({task.name, task.origin(), task.defined_at});
+      continue;
+    }
+    const TaskRow& row = *it->second;
+    if (!row.from_file()) {
+      plan.conflicts.push_back({task.name, task.defined_at, row.origin});
+      continue;
+    }
+    auto changes = diff_rows(row, row_from_file_task(task, row.enabled_override));
+    if (changes.empty()) {
+      ++plan.unchanged;
+    } else {
+      plan.changed.push_back({task.name, task.origin(), task.defined_at, std::move(changes)});
+    }
+  }
+  for (const auto& row : rows) {  // sorted by name
+    if (row.from_file() && defined.count(row.name) == 0) {
+      plan.removed.push_back({row.name, row.origin});
+    }
+  }
+  return plan;
+}
+
+SyncPlan plan_sync(Database& database, const config::Config& config) {
+  if (!has_task_table(database)) return plan_sync(std::vector<TaskRow>{}, config);
+  return plan_sync(read_task_rows(database), config);
+}
+
+SyncPlan sync_tasks(Database& database, const config::Config& config, const Clock& clock) {
+  return task_sql::guarded(database, "syncing the schedule files into scheduled_tasks", [&] {
+    soci::session sql(database.pool());
+    SyncPlan plan = plan_sync(task_sql::select_rows(sql), config);
+    if (plan.writes_nothing()) return plan;  // the common case: no lock, no write
+
+    task_sql::WriteTransaction transaction(sql, database.dialect());
+    // Again under the lock: another process may have synced in between.
+    const std::vector<TaskRow> rows = task_sql::select_rows(sql);
+    plan = plan_sync(rows, config);
+    if (plan.writes_nothing()) return plan;
+    std::map<std::string, const TaskRow*> by_name;
+    for (const auto& row : rows) by_name.emplace(row.name, &row);
+    const std::string now = format_timestamp(clock());
+
+    for (const auto& added : plan.added) {
+      TaskRow row = row_from_file_task(*config.find_task(added.name), std::nullopt);
+      row.created_at = row.updated_at = now;
+      if (!task_sql::insert_row(sql, row)) {
+        // `maintd task add` took the name meanwhile (it does not wait for this lock).
+        throw StoreError(fmt::format(
+            "state database {}: task '{}' was added to scheduled_tasks while the schedule files "
+            "were being synced; load again",
+            database.display(), added.name));
+      }
+    }
+    for (const auto& changed : plan.changed) {
+      const TaskRow& old = *by_name.at(changed.name);
+      TaskRow row = row_from_file_task(*config.find_task(changed.name), old.enabled_override);
+      row.updated_at = now;
+      task_sql::update_row(sql, row, false, " AND origin LIKE 'file:%'");
+    }
+    for (const auto& removed : plan.removed) {
+      task_sql::execute_update(
+          sql, "DELETE FROM scheduled_tasks WHERE name = :name AND origin = :origin",
+          soci::use(removed.name), soci::use(removed.origin));
+    }
+    transaction.commit();
+    return plan;
+  });
+}
+
+void report_conflicts(const SyncPlan& plan, config::Diagnostics& diagnostics) {
+  for (const auto& conflict : plan.conflicts) {
+    diagnostics.warning(
+        conflict.defined_at,
+        fmt::format("task '{}' is also a row of scheduled_tasks (origin {}): the task of this "
+                    "file is used and the row is left as it is ('maintd task rm {}' removes the "
+                    "row)",
+                    conflict.name, conflict.row_origin, conflict.name));
+    diagnostics.warning(config::table_location(conflict.name),
+                        fmt::format("task '{}' is also defined at {}: this row is ignored while "
+                                    "a schedule file defines the name",
+                                    conflict.name, conflict.defined_at.to_string()));
+  }
+}
+
+}  // namespace maintd::store

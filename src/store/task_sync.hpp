@@ -1,0 +1,71 @@
+#pragma once
+// The schedule files synced into `scheduled_tasks`: what maintd does each time it loads its
+// configuration, and `maintd db seed` on demand. A sync is computed as a plan first, then applied
+// in one transaction:
+//   added     a file task with no row: inserted with origin file:<path>
+//   changed   a file task whose row differs: updated column by column (created_at and
+//             enabled_override are kept; updated_at moves only when something changed)
+//   removed   a row of origin file:... that no schedule file defines any more: deleted (its runs
+//             stay in task_runs)
+//   conflict  a name both in a file and in a row of another origin (db): reported at both places;
+//             the row is left untouched and the file's task is the one that runs
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/diagnostics.hpp"
+#include "store/database.hpp"
+#include "store/task_store.hpp"
+#include "store/timestamp.hpp"
+
+namespace maintd::store {
+
+struct SyncPlan {
+  struct Added {
+    std::string name;
+    std::string origin;
+    config::Location defined_at;
+  };
+  struct Changed {
+    std::string name;
+    std::string origin;  // the new one
+    config::Location defined_at;
+    std::vector<FieldChange> fields;
+  };
+  struct Removed {
+    std::string name;
+    std::string origin;
+  };
+  struct Conflict {
+    std::string name;
+    config::Location defined_at;  // the file task
+    std::string row_origin;       // the row's: "db"
+  };
+  std::vector<Added> added;
+  std::vector<Changed> changed;
+  std::vector<Removed> removed;
+  std::vector<Conflict> conflicts;
+  std::size_t unchanged = 0;  // file tasks whose row already matches
+
+  bool writes_nothing() const { return added.empty() && changed.empty() && removed.empty(); }
+};
+
+// The plan for these rows: pure, in file order (added, changed, conflicts), then by name
+// (removed).
+SyncPlan plan_sync(const std::vector<TaskRow>& rows, const config::Config& config);
+
+// The plan against the table, writing nothing (`maintd db seed --dry-run`). A database whose
+// schema was never created reads as an empty table.
+SyncPlan plan_sync(Database& database, const config::Config& config);
+
+// Computes and applies the plan in one transaction, serialised with other syncs (SQLite: a write
+// transaction; PostgreSQL: a transaction-scoped advisory lock), and returns what it applied.
+// When the table already matches, nothing is written and no lock is taken. Throws
+// StoreUnavailable / StoreError; a failed sync leaves the table as it was.
+SyncPlan sync_tasks(Database& database, const config::Config& config,
+                    const Clock& clock = system_clock());
+
+// The plan's conflicts as warnings, at the file task and at the row.
+void report_conflicts(const SyncPlan& plan, config::Diagnostics& diagnostics);
+
+}  // namespace maintd::store

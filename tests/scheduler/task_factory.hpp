@@ -1,0 +1,58 @@
+#pragma once
+// Tasks for scheduler tests, built directly (no YAML): a name, a schedule, a zone, policies.
+#include <string>
+
+#include "config/config.hpp"
+#include "cron/time_zone.hpp"
+
+namespace maintd::testing {
+
+inline Instant at(const std::string& text) {
+  return parse_instant(text, cctz::utc_time_zone()).value();
+}
+
+struct TaskSpec {
+  std::string name;
+  std::string schedule;
+  std::string zone = "UTC";
+  std::chrono::seconds catchup = std::chrono::minutes(5);
+  std::chrono::seconds jitter{0};
+  bool enabled = true;
+  std::string type = "debug.noop";
+  nlohmann::json config = nlohmann::json::object();
+  config::Concurrency concurrency = config::Concurrency::forbid;
+  int retries = 0;
+  std::chrono::seconds retry_backoff{30};
+  std::chrono::seconds timeout{3600};
+};
+
+inline config::Task make_task(const TaskSpec& spec) {
+  config::Policies policies;
+  policies.catchup = spec.catchup;
+  policies.jitter = spec.jitter;
+  policies.concurrency = spec.concurrency;
+  policies.retries = spec.retries;
+  policies.retry_backoff = spec.retry_backoff;
+  policies.timeout = spec.timeout;
+  config::Task task{
+      spec.name,
+      spec.name,
+      "",
+      "global",
+      spec.type,
+      spec.type,
+      spec.schedule,
+      spec.zone,
+      cron::Schedule(*cron::Expression::parse(spec.schedule), *cron::load_zone(spec.zone)),
+      spec.enabled,
+      false,
+      policies,
+      spec.config,
+      spec.config,
+      config::Location{"test.yaml", 1, 1},
+      config::Task::Source::file,
+      "test.yaml"};
+  return task;
+}
+
+}  // namespace maintd::testing

@@ -1,0 +1,544 @@
+// scheduled_tasks on both backends: the sync of schedule files into the table (from empty,
+// no-op, column by column, removal, conflicts, one transaction), the enable/disable override,
+// table tasks and their validation on load.
+#include <thread>
+#include <vector>
+
+#include "store/store_error.hpp"
+#include "task_fixture.hpp"
+
+using namespace maintd;
+using namespace maintd::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kTwoTasks = R"(tasks:
+  - {name: every-5, type: debug.noop, schedule: "*/5 * * * *"}
+  - name: nightly
+    type: debug.noop
+    schedule: "30 2 * * *"
+    timezone: Europe/Berlin
+    description: the nightly one
+    timeout: 10m
+    retries: 2
+    config: {sleep: 1s, message: "dsn=postgresql://u:pw-in-config@h/d"}
+)";
+
+// A db task as `maintd task add` stores it.
+template <class Env>
+void add_db_task(Env& env, const std::string& name, nlohmann::json entry) {
+  entry["name"] = name;
+  const config::Config config = env.load();
+  config::Diagnostics diagnostics;
+  auto task = config::read_task_entry(entry, config::SourceMap("test"), config, diagnostics);
+  for (const auto& e : diagnostics.errors()) MESSAGE(e.to_string());
+  REQUIRE(task.has_value());
+  REQUIRE(
+      store::insert_db_task(env.db(), store::db_row_from_task(*task, entry), env.clock.clock()));
+}
+
+const config::Task* find(const store::TaskSet& set, const std::string& name) {
+  for (const auto& task : set.tasks) {
+    if (task.name == name) return &task;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TASKS_TEST("tasks: a sync from empty inserts every file task with its effective definition") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  const store::SyncPlan plan = env.sync();
+  REQUIRE(plan.added.size() == 2);
+  CHECK(plan.added[0].name == "every-5");
+  CHECK(plan.added[0].origin == "file:schedules/a.yaml");
+  CHECK(plan.added[0].defined_at.line == 2);
+  CHECK(plan.added[1].name == "nightly");
+  CHECK(plan.changed.empty());
+  CHECK(plan.removed.empty());
+  CHECK(plan.conflicts.empty());
+
+  CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks") == 2);
+  CHECK(env.column("nightly", "origin") == "file:schedules/a.yaml");
+  CHECK(env.column("nightly", "display_name") == "nightly");
+  CHECK(env.column("nightly", "description") == "the nightly one");
+  CHECK(env.column("nightly", "task_type") == "debug.noop");
+  CHECK(env.column("nightly", "scope_type") == "global");
+  CHECK(env.column("nightly", "schedule_expression") == "30 2 * * *");
+  CHECK(env.column("nightly", "timezone") == "Europe/Berlin");
+  CHECK(env.column("nightly", "enabled") == "1");
+  CHECK(env.column("nightly", "enabled_override") == "NULL");
+  CHECK(env.column("nightly", "timeout_seconds") == "600");
+  CHECK(env.column("nightly", "concurrency") == "forbid");
+  CHECK(env.column("nightly", "catchup_seconds") == "300");
+  CHECK(env.column("nightly", "retries") == "2");
+  CHECK(env.column("nightly", "retry_backoff_seconds") == "30");
+  CHECK(env.column("nightly", "jitter_seconds") == "0");
+  CHECK(env.column("nightly", "dry_run") == "0");
+  // The effective config (handler defaults applied), with the secret masked.
+  const auto config = nlohmann::json::parse(env.column("nightly", "config"));
+  CHECK(config == nlohmann::json{
+                      {"sleep", "1s"}, {"fail", false}, {"message", "dsn=postgresql://u:***@h/d"}});
+  CHECK(env.column("nightly", "created_at") == "2026-03-29T00:00:00.000Z");
+  CHECK(env.column("nightly", "updated_at") == "2026-03-29T00:00:00.000Z");
+}
+
+TASKS_TEST("tasks: a second sync with nothing changed writes nothing") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  env.clock.advance(1h);
+  const store::SyncPlan again = env.sync();
+  CHECK(again.writes_nothing());
+  CHECK(again.unchanged == 2);
+  CHECK(again.conflicts.empty());
+  CHECK(env.column("nightly", "updated_at") == "2026-03-29T00:00:00.000Z");
+  CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:00:00.000Z");
+}
+
+TASKS_TEST(
+    "tasks: a changed file task is updated column by column; created_at and the override "
+    "stay") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  REQUIRE(store::set_enabled_override(env.db(), "nightly", false, env.clock.clock()));
+  env.clock.advance(1h);
+  env.schedule("a.yaml", R"(tasks:
+  - {name: every-5, type: debug.noop, schedule: "*/5 * * * *"}
+  - name: nightly
+    type: debug.noop
+    schedule: "45 3 * * *"
+    timezone: Europe/Berlin
+    description: the nightly one
+    timeout: 20m
+    retries: 2
+    config: {sleep: 2s, message: "dsn=postgresql://u:pw-in-config@h/d"}
+)");
+  const store::SyncPlan plan = env.sync();
+  CHECK(plan.added.empty());
+  CHECK(plan.removed.empty());
+  CHECK(plan.unchanged == 1);
+  REQUIRE(plan.changed.size() == 1);
+  const auto& changed = plan.changed[0];
+  CHECK(changed.name == "nightly");
+  REQUIRE(changed.fields.size() == 3);
+  CHECK(changed.fields[0].column == "schedule_expression");
+  CHECK(changed.fields[0].before == "30 2 * * *");
+  CHECK(changed.fields[0].after == "45 3 * * *");
+  CHECK(changed.fields[1].column == "config");
+  CHECK(changed.fields[1].before["sleep"] == "1s");
+  CHECK(changed.fields[1].after["sleep"] == "2s");
+  CHECK(changed.fields[2].column == "timeout_seconds");
+  CHECK(changed.fields[2].before == 600);
+  CHECK(changed.fields[2].after == 1200);
+
+  CHECK(env.column("nightly", "schedule_expression") == "45 3 * * *");
+  CHECK(env.column("nightly", "timeout_seconds") == "1200");
+  CHECK(env.column("nightly", "created_at") == "2026-03-29T00:00:00.000Z");
+  CHECK(env.column("nightly", "updated_at") == "2026-03-29T01:00:00.000Z");
+  CHECK(env.column("nightly", "enabled_override") == "0");
+  CHECK(env.column("nightly", "enabled") == "0");
+  // The task that did not change keeps its updated_at.
+  CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:00:00.000Z");
+}
+
+TASKS_TEST(
+    "tasks: a task gone from the files loses its row (its runs stay); a moved one keeps "
+    "it") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.schedule("b.yaml", "tasks:\n  - {name: hourly, type: debug.noop, schedule: '@hourly'}\n");
+  env.sync();
+  env.execute(
+      "INSERT INTO task_runs (task_name, task_type, trigger_type, status, created_at) VALUES "
+      "('hourly', 'debug.noop', 'manual', 'completed', '2026-03-29T00:00:00.000Z')");
+
+  env.clock.advance(1min);
+  env.remove_schedule("b.yaml");
+  // every-5 moves to c.yaml.
+  env.schedule("a.yaml", R"(tasks:
+  - name: nightly
+    type: debug.noop
+    schedule: "30 2 * * *"
+    timezone: Europe/Berlin
+    description: the nightly one
+    timeout: 10m
+    retries: 2
+    config: {sleep: 1s, message: "dsn=postgresql://u:pw-in-config@h/d"}
+)");
+  env.schedule("c.yaml",
+               "tasks:\n  - {name: every-5, type: debug.noop, schedule: '*/5 * * * *'}\n");
+  const store::SyncPlan plan = env.sync();
+  REQUIRE(plan.removed.size() == 1);
+  CHECK(plan.removed[0].name == "hourly");
+  CHECK(plan.removed[0].origin == "file:schedules/b.yaml");
+  REQUIRE(plan.changed.size() == 1);
+  CHECK(plan.changed[0].name == "every-5");
+  REQUIRE(plan.changed[0].fields.size() == 1);
+  CHECK(plan.changed[0].fields[0].column == "origin");
+  CHECK(plan.changed[0].fields[0].before == "file:schedules/a.yaml");
+  CHECK(plan.changed[0].fields[0].after == "file:schedules/c.yaml");
+
+  CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks WHERE name = 'hourly'") == 0);
+  CHECK(env.column("every-5", "origin") == "file:schedules/c.yaml");
+  CHECK(env.column("every-5", "created_at") == "2026-03-29T00:00:00.000Z");
+  CHECK(env.count("SELECT COUNT(*) FROM task_runs WHERE task_name = 'hourly'") == 1);
+}
+
+TASKS_TEST("tasks: the origin does not depend on the working directory") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(env.dir.path() / "schedules");
+  const store::SyncPlan plan = env.sync();
+  std::filesystem::current_path(cwd);
+  CHECK(plan.writes_nothing());
+  CHECK(env.column("every-5", "origin") == "file:schedules/a.yaml");
+}
+
+TASKS_TEST(
+    "tasks: a name in a file and in a db row is a conflict: reported at both places, the "
+    "row untouched, the file's task used") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  add_db_task(env, "shared", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
+  const std::string updated_at = env.column("shared", "updated_at");
+  env.clock.advance(1min);
+  env.schedule("b.yaml", "tasks:\n  - {name: shared, type: debug.noop, schedule: '0 2 * * *'}\n");
+
+  const store::SyncPlan plan = env.sync();
+  CHECK(plan.writes_nothing());
+  REQUIRE(plan.conflicts.size() == 1);
+  CHECK(plan.conflicts[0].name == "shared");
+  CHECK(plan.conflicts[0].row_origin == "db");
+  CHECK(plan.conflicts[0].defined_at.line == 2);
+  CHECK(env.column("shared", "origin") == "db");
+  CHECK(env.column("shared", "schedule_expression") == "0 1 * * *");
+  CHECK(env.column("shared", "updated_at") == updated_at);
+
+  const store::TaskSet set = env.tasks();
+  const config::Task* shared = find(set, "shared");
+  REQUIRE(shared != nullptr);
+  CHECK(shared->origin() == "file:schedules/b.yaml");
+  CHECK(shared->schedule == "0 2 * * *");
+  CHECK(set.tasks.size() == 3);
+  CHECK_FALSE(set.diagnostics.has_errors());
+  REQUIRE(set.diagnostics.warnings().size() == 2);
+  const std::string file = (env.dir.path() / "schedules/b.yaml").string();
+  const std::string text = all_text(set.diagnostics);
+  CHECK(contains(text, "scheduled_tasks 'shared': warning: task 'shared' is also defined at " +
+                           file +
+                           ":2:5: this row is ignored while a schedule file defines the "
+                           "name\n"));
+  CHECK(contains(text, file + ":2:5: warning: task 'shared' is also a row of scheduled_tasks "
+                              "(origin db): the task of this file is used and the row is left "
+                              "as it is ('maintd task rm shared' removes the row)\n"));
+}
+
+TASKS_TEST("tasks: enable and disable persist across syncs and file edits") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
+  CHECK(env.column("every-5", "enabled") == "0");
+  CHECK(env.column("every-5", "enabled_override") == "0");
+
+  env.sync();
+  CHECK(env.column("every-5", "enabled") == "0");
+  // The file changes (and even says enabled: true): the override stays.
+  env.schedule("a.yaml", R"(tasks:
+  - {name: every-5, type: debug.noop, schedule: "*/10 * * * *", enabled: true}
+  - {name: extra, type: debug.noop, schedule: '@daily', enabled: false}
+)");
+  store::TaskSet set = env.tasks();
+  REQUIRE(find(set, "every-5") != nullptr);
+  CHECK_FALSE(find(set, "every-5")->enabled);
+  CHECK(env.column("every-5", "schedule_expression") == "*/10 * * * *");
+  CHECK(env.column("every-5", "enabled") == "0");
+
+  // enable on a task its file disables: enabled from now on.
+  REQUIRE(store::set_enabled_override(env.db(), "extra", true, env.clock.clock()));
+  set = env.tasks();
+  CHECK(find(set, "extra")->enabled);
+  CHECK(env.column("extra", "enabled") == "1");
+
+  // Clearing the override by hand hands the decision back to the file on the next sync.
+  env.execute("UPDATE scheduled_tasks SET enabled_override = NULL");
+  set = env.tasks();
+  CHECK(find(set, "every-5")->enabled);
+  CHECK_FALSE(find(set, "extra")->enabled);
+  CHECK(env.column("every-5", "enabled") == "1");
+  CHECK(env.column("extra", "enabled") == "0");
+
+  CHECK_FALSE(store::set_enabled_override(env.db(), "nope", false, env.clock.clock()));
+}
+
+TASKS_TEST("tasks: updated_at moves on enable/disable only when the row changes") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  env.clock.advance(1min);
+  REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
+  CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:01:00.000Z");
+  env.clock.advance(1min);
+  REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
+  CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:01:00.000Z");
+}
+
+TASKS_TEST("tasks: db tasks are loaded after the file tasks, validated, with defaults applied") {
+  TaskEnv<Backend> env;
+  env.write_settings("defaults: {timezone: Europe/Berlin, timeout: 5m}\n");
+  env.schedule("a.yaml", kTwoTasks);
+  add_db_task(env, "zeta", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}, {"retries", 3}});
+  add_db_task(env, "alpha",
+              {{"type", "debug.noop"},
+               {"schedule", "0 4 * * *"},
+               {"timezone", "UTC"},
+               {"config", {{"sleep", "5s"}}},
+               {"enabled", false}});
+  CHECK(env.column("zeta", "timeout_seconds") == "NULL");  // a default, not a copy of it
+  CHECK(env.column("zeta", "retries") == "3");
+  CHECK(env.column("zeta", "timezone") == "Europe/Berlin");
+  CHECK(env.column("alpha", "config") == R"({"sleep":"5s"})");
+  CHECK(env.column("alpha", "enabled") == "0");
+
+  // A later change of the defaults reaches the db task that did not set the policy.
+  env.write_settings("defaults: {timezone: Europe/Berlin, timeout: 7m}\n");
+  const store::TaskSet set = env.tasks();
+  CHECK(all_text(set.diagnostics).empty());
+  REQUIRE(set.tasks.size() == 4);
+  CHECK(set.tasks[0].name == "every-5");
+  CHECK(set.tasks[1].name == "nightly");
+  CHECK(set.tasks[2].name == "alpha");
+  CHECK(set.tasks[3].name == "zeta");
+  const config::Task& zeta = set.tasks[3];
+  CHECK(zeta.origin() == "db");
+  CHECK(zeta.source == config::Task::Source::table);
+  CHECK(zeta.defined_at.to_string() == "scheduled_tasks 'zeta'");
+  CHECK(zeta.policies.timeout == 7min);
+  CHECK(zeta.policies.retries == 3);
+  CHECK(zeta.timezone == "Europe/Berlin");
+  CHECK(zeta.config == nlohmann::json{{"sleep", "0s"}, {"fail", false}});
+  CHECK(zeta.slots.next(*parse_instant("2026-03-28T12:00:00Z", cctz::utc_time_zone())) ==
+        *parse_instant("2026-03-29T00:00:00Z", cctz::utc_time_zone()));
+  const config::Task& alpha = set.tasks[2];
+  CHECK_FALSE(alpha.enabled);
+  CHECK(alpha.config["sleep"] == "5s");
+  // A db task survives syncs: it is not a file's.
+  CHECK(env.sync().writes_nothing());
+  CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks WHERE origin = 'db'") == 2);
+}
+
+TASKS_TEST("tasks: a row edited by hand into something invalid is reported and never loaded") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  for (const char* name : {"bad-cron", "bad-type", "bad-zone", "bad-config", "bad-json", "bad-flag",
+                           "bad-origin", "good"}) {
+    add_db_task(env, name, {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
+  }
+  env.execute(
+      "UPDATE scheduled_tasks SET schedule_expression = '61 * * * *' "
+      "WHERE name = 'bad-cron'");
+  env.execute("UPDATE scheduled_tasks SET task_type = 'debug.nop' WHERE name = 'bad-type'");
+  env.execute("UPDATE scheduled_tasks SET timezone = 'Europe/Berln' WHERE name = 'bad-zone'");
+  env.execute(
+      "UPDATE scheduled_tasks SET config = '{\"slep\": \"1s\"}' "
+      "WHERE name = 'bad-config'");
+  env.execute("UPDATE scheduled_tasks SET config = '{not json' WHERE name = 'bad-json'");
+  env.execute("UPDATE scheduled_tasks SET enabled = 7 WHERE name = 'bad-flag'");
+  env.execute("UPDATE scheduled_tasks SET origin = 'manual' WHERE name = 'bad-origin'");
+
+  const store::TaskSet set = env.tasks();
+  std::vector<std::string> names;
+  for (const auto& task : set.tasks) names.push_back(task.name);
+  CHECK(names == std::vector<std::string>{"every-5", "nightly", "good"});
+  std::vector<std::string> errors;
+  for (const auto& error : set.diagnostics.errors()) errors.push_back(error.to_string());
+  const std::vector<std::string> expected = {
+      "scheduled_tasks 'bad-config': config: unknown key 'slep' (did you mean 'sleep'?) (handler "
+      "debug.noop)",
+      "scheduled_tasks 'bad-cron': schedule: invalid cron expression '61 * * * *': minute: value "
+      "61 is out of range 0-59",
+      "scheduled_tasks 'bad-flag': enabled: the stored value '7' is not 0 or 1",
+      "scheduled_tasks 'bad-json': config: the stored value '{not json' is not JSON text",
+      "scheduled_tasks 'bad-origin': origin: 'manual' is neither 'db' nor 'file:<path>'; the row "
+      "is not a task maintd runs",
+      "scheduled_tasks 'bad-type': type: unknown type 'debug.nop' (did you mean 'debug.noop'?)",
+  };
+  REQUIRE(errors.size() == expected.size() + 1);
+  for (const auto& message : expected) {
+    CHECK_MESSAGE(std::find(errors.begin(), errors.end(), message) != errors.end(), message);
+  }
+  bool zone_reported = false;
+  for (const auto& error : errors) {
+    zone_reported = zone_reported || error.rfind(
+                                         "scheduled_tasks 'bad-zone': timezone: unknown time zone "
+                                         "'Europe/Berln'",
+                                         0) == 0;
+  }
+  CHECK(zone_reported);
+  // And each invalid db row is said not to run.
+  CHECK(contains(all_text(set.diagnostics),
+                 "scheduled_tasks 'bad-cron': warning: task 'bad-cron' does not run until its "
+                 "row is fixed"));
+  // Nothing was rewritten: the rows stay as the hand edit left them.
+  CHECK(env.column("bad-cron", "schedule_expression") == "61 * * * *");
+  CHECK(env.column("bad-json", "config") == "{not json");
+}
+
+TEST_CASE("tasks: text in an integer column (SQLite lets a hand edit store it) is reported") {
+  TaskEnv<SqliteTasks> env;
+  env.schedule("a.yaml", kTwoTasks);
+  add_db_task(env, "bad-int", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
+  env.execute("UPDATE scheduled_tasks SET timeout_seconds = 'ten' WHERE name = 'bad-int'");
+  env.execute("UPDATE scheduled_tasks SET timeout_seconds = 'soon' WHERE name = 'nightly'");
+  const store::TaskSet set = env.tasks();
+  CHECK(set.tasks.size() == 2);
+  const auto errors = set.diagnostics.errors();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].to_string() ==
+        "scheduled_tasks 'bad-int': timeout_seconds: the stored value 'ten' is not a whole "
+        "number");
+  // A file task's row is the files' mirror: the next sync repairs it.
+  CHECK(env.column("nightly", "timeout_seconds") == "600");
+}
+
+TASKS_TEST("tasks: a file task's row edited by hand is put back by the next sync") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  env.execute(
+      "UPDATE scheduled_tasks SET schedule_expression = '61 * * * *', config = 'x' "
+      "WHERE name = 'nightly'");
+  const store::SyncPlan plan = env.sync();
+  REQUIRE(plan.changed.size() == 1);
+  REQUIRE(plan.changed[0].fields.size() == 2);
+  CHECK(plan.changed[0].fields[0].column == "schedule_expression");
+  CHECK(plan.changed[0].fields[1].column == "config");
+  CHECK(plan.changed[0].fields[1].before == "x");
+  CHECK(env.column("nightly", "schedule_expression") == "30 2 * * *");
+}
+
+TASKS_TEST(
+    "tasks: writes of db rows: insert once, update only the db row last read, remove only "
+    "db rows") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  add_db_task(env, "mine", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
+
+  auto row = store::read_task_row(env.db(), "mine");
+  REQUIRE(row.has_value());
+  CHECK(row->from_db());
+  CHECK_FALSE(store::insert_db_task(env.db(), *row, env.clock.clock()));  // the name is taken
+  auto file_row = store::read_task_row(env.db(), "nightly");
+  REQUIRE(file_row.has_value());
+  CHECK(file_row->from_file());
+  CHECK_FALSE(store::insert_db_task(env.db(), *file_row, env.clock.clock()));
+
+  env.clock.advance(1min);
+  store::TaskRow changed = *row;
+  changed.schedule_expression = "0 2 * * *";
+  CHECK(store::update_db_task(env.db(), changed, row->updated_at, env.clock.clock()));
+  CHECK(env.column("mine", "schedule_expression") == "0 2 * * *");
+  CHECK(env.column("mine", "updated_at") == "2026-03-29T00:01:00.000Z");
+  CHECK(env.column("mine", "created_at") == "2026-03-29T00:00:00.000Z");
+  // A second writer that read the row before that change loses.
+  changed.schedule_expression = "0 3 * * *";
+  CHECK_FALSE(store::update_db_task(env.db(), changed, row->updated_at, env.clock.clock()));
+  CHECK(env.column("mine", "schedule_expression") == "0 2 * * *");
+  // A file task's row is never a db task's to update or remove.
+  CHECK_FALSE(store::update_db_task(env.db(), *file_row, file_row->updated_at, env.clock.clock()));
+  CHECK_FALSE(store::remove_db_task(env.db(), "nightly"));
+  CHECK(store::remove_db_task(env.db(), "mine"));
+  CHECK_FALSE(store::remove_db_task(env.db(), "mine"));
+  CHECK_FALSE(store::read_task_row(env.db(), "mine").has_value());
+}
+
+TASKS_TEST("tasks: a sync is one transaction: when a statement fails, nothing of it remains") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  // A trigger makes the insert of 'boom' fail, after the insert of 'added' and before the
+  // update of 'nightly' and the removal of 'every-5'.
+  if constexpr (Backend::kSqlite) {
+    env.execute(
+        "CREATE TRIGGER no_boom BEFORE INSERT ON scheduled_tasks WHEN NEW.name = 'boom' "
+        "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+  } else {
+    env.execute(
+        "CREATE FUNCTION no_boom() RETURNS trigger AS $$ BEGIN IF NEW.name = 'boom' THEN "
+        "RAISE EXCEPTION 'boom refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+    env.execute(
+        "CREATE TRIGGER no_boom BEFORE INSERT ON scheduled_tasks FOR EACH ROW EXECUTE "
+        "FUNCTION no_boom()");
+  }
+  env.schedule("a.yaml", R"(tasks:
+  - {name: added, type: debug.noop, schedule: "@daily"}
+  - {name: boom, type: debug.noop, schedule: "@daily"}
+  - {name: nightly, type: debug.noop, schedule: "0 5 * * *"}
+)");
+  const std::string message = [&] {
+    try {
+      env.sync();
+    } catch (const store::StoreError& e) {
+      return std::string(e.what());
+    }
+    return std::string("nothing thrown");
+  }();
+  CHECK(contains(message, "boom refused"));
+  CHECK(contains(message, "syncing the schedule files into scheduled_tasks"));
+  CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks") == 2);
+  CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks WHERE name = 'added'") == 0);
+  CHECK(env.column("nightly", "schedule_expression") == "30 2 * * *");
+  CHECK(env.column("every-5", "origin") == "file:schedules/a.yaml");
+}
+
+TASKS_TEST("tasks: four processes' worth of syncs at once apply the files once") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  const config::Config config = env.load();
+  std::vector<std::shared_ptr<store::Database>> databases;
+  for (int i = 0; i < 4; ++i) {
+    databases.push_back(store::Database::open(config.state_database, 1));
+  }
+  store::migrate(*databases[0]);
+  std::vector<store::SyncPlan> plans(databases.size());
+  std::vector<std::string> failures(databases.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < databases.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        plans[i] = store::sync_tasks(*databases[i], config, env.clock.clock());
+      } catch (const std::exception& e) {
+        failures[i] = e.what();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::size_t added = 0;
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    CHECK_MESSAGE(failures[i].empty(), failures[i]);
+    added += plans[i].added.size();
+  }
+  CHECK(added == 2);
+  CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks") == 2);
+}
+
+TASKS_TEST("tasks: the plan against a database without the schema reads as an empty table") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  const config::Config config = env.load();
+  auto database = store::Database::open(config.state_database);
+  CHECK_FALSE(store::has_task_table(*database));
+  const store::SyncPlan plan = store::plan_sync(*database, config);
+  CHECK(plan.added.size() == 2);
+  CHECK_FALSE(store::has_task_table(*database));
+  // load_tasks needs the schema: without it the database is unavailable.
+  CHECK_THROWS_AS(store::load_tasks(*database, config), store::StoreUnavailable);
+}

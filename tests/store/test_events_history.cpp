@@ -1,0 +1,150 @@
+// Run events (order, separation, cascade delete), history with its filters, active runs.
+#include <algorithm>
+
+#include "store/store_error.hpp"
+#include "store_fixture.hpp"
+
+using namespace maintd;
+using namespace maintd::testing;
+using store::RunStatus;
+
+namespace {
+
+store::RunId new_run(store::RunStore& runs, const std::string& task) {
+  store::NewRun run;
+  run.task_name = task;
+  run.task_type = "debug.noop";
+  return runs.create_run(run);
+}
+
+std::vector<store::RunId> ids(const std::vector<store::RunRecord>& records) {
+  std::vector<store::RunId> out;
+  for (const auto& record : records) out.push_back(record.id);
+  return out;
+}
+
+}  // namespace
+
+STORE_TEST("store: events: read back in the order written, per run, deleted with their run") {
+  Backend backend;
+  auto db = open_migrated(backend);
+  FakeClock clock;
+  store::RunStore runs(db, clock.clock());
+  const store::RunId a = new_run(runs, "a.task");
+  const store::RunId b = new_run(runs, "b.task");
+  CHECK(runs.events(a).empty());
+  for (int i = 0; i < 5; ++i) {
+    runs.add_event(a, "info", "batch", fmt::format("batch {}", i));
+    runs.add_event(b, "debug", "tick", fmt::format("tick {}", i));
+    clock.advance(std::chrono::milliseconds(10));
+  }
+  runs.add_event(a, "error", "complete", "it's done: 'quotes', \"double\", ünïcode\nnewline");
+
+  const auto events = runs.events(a);
+  REQUIRE(events.size() == 6);
+  for (int i = 0; i < 5; ++i) {
+    CHECK(events[i].run_id == a);
+    CHECK(events[i].level == "info");
+    CHECK(events[i].event == "batch");
+    CHECK(events[i].message == fmt::format("batch {}", i));
+    CHECK(events[i].at ==
+          FakeClock::parse("2026-03-29T00:00:00.000Z") + std::chrono::milliseconds(10 * i));
+    if (i > 0) CHECK(events[i].id > events[i - 1].id);
+  }
+  CHECK(events[5].level == "error");
+  CHECK(events[5].message == "it's done: 'quotes', \"double\", ünïcode\nnewline");
+  CHECK(runs.events(b).size() == 5);
+
+  // Deleting a run (retention) takes its events along; the other run's stay.
+  {
+    soci::session sql(db->pool());
+    sql << "DELETE FROM task_runs WHERE id = :id", soci::use(a);
+  }
+  CHECK(runs.events(a).empty());
+  CHECK(runs.events(b).size() == 5);
+  auto sql = backend.raw();
+  CHECK(count(*sql, "SELECT COUNT(*) FROM run_events") == 5);
+}
+
+STORE_TEST("store: events: an event for a run that does not exist is refused") {
+  Backend backend;
+  auto db = open_migrated(backend);
+  store::RunStore runs(db, FakeClock().clock());
+  CHECK_THROWS_AS(runs.add_event(12345, "info", "start", "nobody"), store::StoreError);
+}
+
+STORE_TEST("store: history: newest first, filtered by task, status, since and limit") {
+  Backend backend;
+  auto db = open_migrated(backend);
+  FakeClock clock;
+  store::RunStore runs(db, clock.clock());
+  // a1 pending, b1 running, a2 completed, a3 failed, b2 completed; one minute apart.
+  const store::RunId a1 = new_run(runs, "a.task");
+  clock.advance(std::chrono::minutes(1));
+  const store::RunId b1 = new_run(runs, "b.task");
+  REQUIRE(runs.start(b1, {"i", "h", 1}));
+  clock.advance(std::chrono::minutes(1));
+  const store::RunId a2 = new_run(runs, "a.task");
+  REQUIRE(runs.start(a2, {"i", "h", 1}));
+  REQUIRE(runs.finish(a2, RunStatus::completed, nullptr, ""));
+  clock.advance(std::chrono::minutes(1));
+  const store::RunId a3 = new_run(runs, "a.task");
+  REQUIRE(runs.start(a3, {"i", "h", 1}));
+  REQUIRE(runs.finish(a3, RunStatus::failed, nullptr, "boom"));
+  clock.advance(std::chrono::minutes(1));
+  const store::RunId b2 = new_run(runs, "b.task");
+  REQUIRE(runs.start(b2, {"i", "h", 1}));
+  REQUIRE(runs.finish(b2, RunStatus::completed, nullptr, ""));
+
+  using Ids = std::vector<store::RunId>;
+  CHECK(ids(runs.history({})) == Ids{b2, a3, a2, b1, a1});
+  CHECK(ids(runs.history({.task = "a.task"})) == Ids{a3, a2, a1});
+  CHECK(ids(runs.history({.task = "nope.task"})).empty());
+  CHECK(ids(runs.history({.status = RunStatus::completed})) == Ids{b2, a2});
+  CHECK(ids(runs.history({.task = "a.task", .status = RunStatus::completed})) == Ids{a2});
+  const store::Timestamp two_minutes_in =
+      FakeClock::parse("2026-03-29T00:00:00.000Z") + std::chrono::minutes(2);
+  CHECK(ids(runs.history({.since = two_minutes_in})) == Ids{b2, a3, a2});
+  CHECK(ids(runs.history({.since = two_minutes_in + std::chrono::milliseconds(1)})) == Ids{b2, a3});
+  CHECK(ids(runs.history({.task = "b.task", .since = two_minutes_in})) == Ids{b2});
+  CHECK(ids(runs.history({.limit = 2})) == Ids{b2, a3});
+  CHECK(
+      ids(runs.history(
+          {.task = "a.task", .status = RunStatus::failed, .since = two_minutes_in, .limit = 1})) ==
+      Ids{a3});
+  // Records come back whole.
+  const auto failed = runs.history({.status = RunStatus::failed});
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].error == "boom");
+  CHECK(failed[0].task_name == "a.task");
+}
+
+STORE_TEST("store: history: the default limit is 50") {
+  Backend backend;
+  auto db = open_migrated(backend);
+  store::RunStore runs(db, FakeClock().clock());
+  for (int i = 0; i < 55; ++i) new_run(runs, "a.task");
+  CHECK(runs.history({}).size() == 50);
+  CHECK(runs.history({.limit = 100}).size() == 55);
+}
+
+STORE_TEST("store: active runs: the pending and running runs of one task, oldest first") {
+  Backend backend;
+  auto db = open_migrated(backend);
+  store::RunStore runs(db, FakeClock().clock());
+  const store::RunId pending = new_run(runs, "a.task");
+  const store::RunId running = new_run(runs, "a.task");
+  REQUIRE(runs.start(running, {"i", "h", 1}));
+  const store::RunId done = new_run(runs, "a.task");
+  REQUIRE(runs.start(done, {"i", "h", 1}));
+  REQUIRE(runs.finish(done, RunStatus::completed, nullptr, ""));
+  const store::RunId abandoned = new_run(runs, "a.task");
+  REQUIRE(runs.start(abandoned, {"i", "h", 1}));
+  REQUIRE(runs.transition(abandoned, RunStatus::running, RunStatus::abandoned));
+  new_run(runs, "b.task");
+
+  const auto active = runs.active_runs("a.task");
+  CHECK(ids(active) == std::vector<store::RunId>{pending, running});
+  CHECK(active[1].status == RunStatus::running);
+  CHECK(runs.active_runs("c.task").empty());
+}

@@ -1,0 +1,180 @@
+// Schema migrations on both backends: from empty, idempotent, refusing a newer schema, leaving no
+// trace when one fails, and two processes migrating the same database at once.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <vector>
+
+#include "store/store_error.hpp"
+#include "store_fixture.hpp"
+
+using namespace maintd;
+using namespace maintd::testing;
+
+namespace {
+
+bool table_exists(soci::session& sql, bool sqlite, const std::string& table) {
+  const std::string query =
+      sqlite ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'"
+             : "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+               "current_schema() AND table_name = '" +
+                   table + "'";
+  return count(sql, query) == 1;
+}
+
+template <class Backend>
+constexpr bool is_sqlite() {
+  return std::is_same_v<Backend, SqliteBackend>;
+}
+
+}  // namespace
+
+STORE_TEST("store: migrations: an empty database gets the latest schema, and a re-run is a no-op") {
+  Backend backend;
+  auto db = open(backend);
+  CHECK(store::current_schema_version(*db) == 0);
+
+  const store::MigrationReport first = store::migrate(*db);
+  CHECK(first.from_version == 0);
+  CHECK(first.to_version == store::latest_schema_version());
+  REQUIRE(first.applied.size() == 1);
+  CHECK(first.applied[0] == "1 initial schema");
+  CHECK(store::current_schema_version(*db) == store::latest_schema_version());
+
+  auto sql = backend.raw();
+  for (const char* table :
+       {"maintd_schema_migrations", "scheduled_tasks", "task_runs", "run_events"}) {
+    CHECK_MESSAGE(table_exists(*sql, is_sqlite<Backend>(), table), table);
+  }
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 1);
+  CHECK(scalar(*sql, "SELECT name FROM maintd_schema_migrations WHERE version = 1") ==
+        "initial schema");
+  const std::string applied_at =
+      scalar(*sql, "SELECT applied_at FROM maintd_schema_migrations WHERE version = 1");
+  CHECK(store::parse_timestamp(applied_at).has_value());
+  CHECK(applied_at.size() == std::string("2026-03-29T01:00:00.000Z").size());
+
+  const store::MigrationReport second = store::migrate(*db);
+  CHECK(second.from_version == store::latest_schema_version());
+  CHECK(second.to_version == store::latest_schema_version());
+  CHECK(second.applied.empty());
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 1);
+  CHECK(scalar(*sql, "SELECT applied_at FROM maintd_schema_migrations WHERE version = 1") ==
+        applied_at);
+
+  // A fresh Database on the same file or server (another process, a restart) agrees.
+  auto again = open(backend);
+  CHECK(store::current_schema_version(*again) == store::latest_schema_version());
+  CHECK(store::migrate(*again).applied.empty());
+}
+
+STORE_TEST("store: migrations: reading the version of an empty database creates nothing") {
+  Backend backend;
+  auto db = open(backend);
+  CHECK(store::current_schema_version(*db) == 0);
+  auto sql = backend.raw();
+  CHECK_FALSE(table_exists(*sql, is_sqlite<Backend>(), "maintd_schema_migrations"));
+}
+
+STORE_TEST("store: migrations: a schema newer than this maintd is refused with both versions") {
+  Backend backend;
+  auto db = open_migrated(backend);
+  auto sql = backend.raw();
+  *sql << "INSERT INTO maintd_schema_migrations (version, name, applied_at) "
+          "VALUES (99, 'from the future', '2030-01-01T00:00:00.000Z')";
+  CHECK(store::current_schema_version(*db) == 99);
+  try {
+    store::migrate(*db);
+    FAIL("migrate() accepted schema version 99");
+  } catch (const store::StoreUnavailable& e) {
+    const std::string message = e.what();
+    CHECK_MESSAGE(message.find("schema version 99") != std::string::npos, message);
+    CHECK_MESSAGE(message.find("newer than this maintd knows (1)") != std::string::npos, message);
+    CHECK_MESSAGE(message.find(db->display()) != std::string::npos, message);
+  }
+  // Nothing changed, and the lock was released: a second attempt says the same, not "locked".
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 2);
+  const std::string again = thrown_message<store::StoreUnavailable>([&] { store::migrate(*db); });
+  CHECK_MESSAGE(contains(again, "schema version 99"), again);
+}
+
+STORE_TEST("store: migrations: a failed migration names itself and leaves no trace") {
+  Backend backend;
+  auto db = open(backend);
+  {
+    // Something in the way of the initial schema: a table of the same name.
+    auto sql = backend.raw();
+    *sql << "CREATE TABLE task_runs (unrelated INTEGER)";
+  }
+  try {
+    store::migrate(*db);
+    FAIL("migrate() succeeded over a conflicting table");
+  } catch (const store::StoreUnavailable& e) {
+    const std::string message = e.what();
+    CHECK_MESSAGE(message.find("failed at migration '1 initial schema'") != std::string::npos,
+                  message);
+  }
+  auto sql = backend.raw();
+  CHECK_FALSE(table_exists(*sql, is_sqlite<Backend>(), "scheduled_tasks"));
+  CHECK(store::current_schema_version(*db) == 0);
+  // Once the obstacle is gone, the same Database migrates (no lock or transaction left over).
+  *sql << "DROP TABLE task_runs";
+  CHECK(store::migrate(*db).applied.size() == 1);
+}
+
+STORE_TEST("store: migrations: processes migrating at once all succeed, the schema applied once") {
+  Backend backend;
+  const config::DatabaseUrl url = backend.url();
+  constexpr int kProcesses = 4;
+  // The children connect first, then wait on the pipe, so that they migrate at the same moment.
+  int go[2];
+  REQUIRE(::pipe(go) == 0);
+  std::vector<pid_t> children;
+  for (int i = 0; i < kProcesses; ++i) {
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      // The child: exit status 10 + the number of migrations it applied, 1 on any failure.
+      // _exit only: no destructors and no doctest reporting from a forked copy of the runner.
+      int status = 1;
+      try {
+        ::close(go[1]);
+        auto db = store::Database::open(url);
+        char byte = 0;
+        if (::read(go[0], &byte, 1) == 1) {
+          status = 10 + static_cast<int>(store::migrate(*db).applied.size());
+        }
+      } catch (const std::exception& e) {
+        ::fprintf(stderr, "child %d: %s\n", static_cast<int>(::getpid()), e.what());
+      }
+      ::_exit(status);
+    }
+    children.push_back(pid);
+  }
+  ::close(go[0]);
+  ::usleep(200'000);  // let them all connect
+  const char bytes[kProcesses] = {};
+  REQUIRE(::write(go[1], bytes, kProcesses) == kProcesses);
+  ::close(go[1]);
+
+  std::vector<int> exits;
+  for (pid_t pid : children) {
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    exits.push_back(WEXITSTATUS(status));
+  }
+  int applied_by = 0;
+  for (int code : exits) {
+    CHECK_MESSAGE((code == 10 || code == 11), "a child exited with " << code);
+    if (code == 11) ++applied_by;
+  }
+  CHECK(applied_by == 1);
+
+  auto sql = backend.raw();
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 1);
+  CHECK(count(*sql, "SELECT COUNT(DISTINCT version) FROM maintd_schema_migrations") == 1);
+  CHECK(table_exists(*sql, is_sqlite<Backend>(), "task_runs"));
+}
