@@ -10,6 +10,7 @@
 #include "cli/cron_command.hpp"
 #include "cli/db_commands.hpp"
 #include "cli/history_commands.hpp"
+#include "cli/reload_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/task_commands.hpp"
@@ -40,6 +41,7 @@ int run(int argc, const char* const* argv, Context& context) {
   add_config_commands(app, context);
   add_run_command(app, context);
   add_serve_command(app, context);
+  add_reload_command(app, context);
   add_history_commands(app, context);
   add_db_commands(app, context);
   add_task_commands(app, context);

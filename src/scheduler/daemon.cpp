@@ -11,6 +11,7 @@
 #include "config/loader.hpp"
 #include "config/redact.hpp"
 #include "scheduler/worker_identity.hpp"
+#include "store/instance_store.hpp"
 #include "store/slot_history.hpp"
 #include "store/store_error.hpp"
 #include "store/task_store.hpp"
@@ -394,7 +395,18 @@ int Daemon::run() {
   arm_wake_timer();
   arm_periodic(poll_timer_, config_->daemon.poll_interval,
                [this] { refresh_table_tasks(options_.now()); });
-  arm_periodic(lease_timer_, config_->daemon.heartbeat_interval, [this] { mark_abandoned(); });
+  store::InstanceStore instances(database_);
+  const auto announce = [&](bool first) {
+    try {
+      first ? instances.announce(worker_, status_line()) : instances.renew(worker_, status_line());
+    } catch (const store::StoreError& e) {
+      spdlog::error("announcing this instance in the state database: {}", e.what());
+    }
+  };
+  arm_periodic(lease_timer_, config_->daemon.heartbeat_interval, [this, announce] {
+    mark_abandoned();
+    announce(false);
+  });
   if (const auto interval = notifier_.watchdog_interval()) {
     // Pinged from the loop itself: a stuck loop stops pinging and systemd restarts us.
     arm_periodic(watchdog_timer_,
@@ -402,6 +414,7 @@ int Daemon::run() {
                  [this] { notifier_.watchdog(); });
   }
   mark_abandoned();
+  announce(true);
   spdlog::info("maintd started: {}", status_line());
   notifier_.ready(status_line());
   io_.run();
@@ -419,6 +432,11 @@ int Daemon::run() {
       spdlog::shutdown();
       std::_Exit(0);
     }
+  }
+  try {
+    instances.withdraw(worker_.instance_id);
+  } catch (const store::StoreError& e) {
+    spdlog::warn("withdrawing this instance from the state database: {}", e.what());
   }
   spdlog::info("maintd stopped");
   return 0;

@@ -80,8 +80,25 @@ std::vector<std::string> initial_schema(const Database& db) {
   };
 }
 
+// Version 2: running daemons announce themselves (store/instance_store.hpp), so `maintd reload`
+// and `maintd status` can find them without a pid file.
+std::vector<std::string> daemon_instances(const Database& db) {
+  const std::string ts = db.timestamp_type();
+  return {
+      fmt::format(R"(CREATE TABLE maintd_instances (
+  instance_id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  started_at {ts} NOT NULL,
+  heartbeat_at {ts} NOT NULL,
+  status TEXT NOT NULL DEFAULT ''))",
+                  fmt::arg("ts", ts)),
+  };
+}
+
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = {{1, "initial schema", initial_schema}};
+  static const std::vector<Migration> all = {{1, "initial schema", initial_schema},
+                                             {2, "daemon instances", daemon_instances}};
   return all;
 }
 

@@ -39,16 +39,18 @@ STORE_TEST("store: migrations: an empty database gets the latest schema, and a r
   const store::MigrationReport first = store::migrate(*db);
   CHECK(first.from_version == 0);
   CHECK(first.to_version == store::latest_schema_version());
-  REQUIRE(first.applied.size() == 1);
+  REQUIRE(first.applied.size() == 2);
   CHECK(first.applied[0] == "1 initial schema");
+  CHECK(first.applied[1] == "2 daemon instances");
   CHECK(store::current_schema_version(*db) == store::latest_schema_version());
 
   auto sql = backend.raw();
   for (const char* table :
-       {"maintd_schema_migrations", "scheduled_tasks", "task_runs", "run_events"}) {
+       {"maintd_schema_migrations", "scheduled_tasks", "task_runs", "run_events",
+        "maintd_instances"}) {
     CHECK_MESSAGE(table_exists(*sql, is_sqlite<Backend>(), table), table);
   }
-  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 1);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 2);
   CHECK(scalar(*sql, "SELECT name FROM maintd_schema_migrations WHERE version = 1") ==
         "initial schema");
   const std::string applied_at =
@@ -60,7 +62,7 @@ STORE_TEST("store: migrations: an empty database gets the latest schema, and a r
   CHECK(second.from_version == store::latest_schema_version());
   CHECK(second.to_version == store::latest_schema_version());
   CHECK(second.applied.empty());
-  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 1);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 2);
   CHECK(scalar(*sql, "SELECT applied_at FROM maintd_schema_migrations WHERE version = 1") ==
         applied_at);
 
@@ -91,11 +93,15 @@ STORE_TEST("store: migrations: a schema newer than this maintd is refused with b
   } catch (const store::StoreUnavailable& e) {
     const std::string message = e.what();
     CHECK_MESSAGE(message.find("schema version 99") != std::string::npos, message);
-    CHECK_MESSAGE(message.find("newer than this maintd knows (1)") != std::string::npos, message);
+    CHECK_MESSAGE(message.find("newer than this maintd knows (" +
+                                   std::to_string(store::latest_schema_version()) + ")") !=
+                                   std::string::npos,
+                  message);
     CHECK_MESSAGE(message.find(db->display()) != std::string::npos, message);
   }
   // Nothing changed, and the lock was released: a second attempt says the same, not "locked".
-  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 2);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") ==
+        store::latest_schema_version() + 1);
   const std::string again = thrown_message<store::StoreUnavailable>([&] { store::migrate(*db); });
   CHECK_MESSAGE(contains(again, "schema version 99"), again);
 }
@@ -121,7 +127,7 @@ STORE_TEST("store: migrations: a failed migration names itself and leaves no tra
   CHECK(store::current_schema_version(*db) == 0);
   // Once the obstacle is gone, the same Database migrates (no lock or transaction left over).
   *sql << "DROP TABLE task_runs";
-  CHECK(store::migrate(*db).applied.size() == 1);
+  CHECK(store::migrate(*db).applied.size() == 2);
 }
 
 STORE_TEST("store: migrations: processes migrating at once all succeed, the schema applied once") {
@@ -137,6 +143,7 @@ STORE_TEST("store: migrations: processes migrating at once all succeed, the sche
     REQUIRE(pid >= 0);
     if (pid == 0) {
       // The child: exit status 10 + the number of migrations it applied, 1 on any failure.
+      // One child applies them all (10 + latest_schema_version()), the others none (10).
       // _exit only: no destructors and no doctest reporting from a forked copy of the runner.
       int status = 1;
       try {
@@ -168,13 +175,16 @@ STORE_TEST("store: migrations: processes migrating at once all succeed, the sche
   }
   int applied_by = 0;
   for (int code : exits) {
-    CHECK_MESSAGE((code == 10 || code == 11), "a child exited with " << code);
-    if (code == 11) ++applied_by;
+    const int all = 10 + store::latest_schema_version();
+    CHECK_MESSAGE((code == 10 || code == all), "a child exited with " << code);
+    if (code == all) ++applied_by;
   }
   CHECK(applied_by == 1);
 
   auto sql = backend.raw();
-  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 1);
-  CHECK(count(*sql, "SELECT COUNT(DISTINCT version) FROM maintd_schema_migrations") == 1);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") ==
+        store::latest_schema_version());
+  CHECK(count(*sql, "SELECT COUNT(DISTINCT version) FROM maintd_schema_migrations") ==
+        store::latest_schema_version());
   CHECK(table_exists(*sql, is_sqlite<Backend>(), "task_runs"));
 }

@@ -1,0 +1,30 @@
+# End-to-end tests of the real `maintd serve` binary: fork/exec it, signal it, kill it, and read
+# what it recorded through the store API. Included from tests/CMakeLists.txt, so
+# CMAKE_CURRENT_SOURCE_DIR is tests/.
+#
+# Each TEST_CASE is a CTest test of its own (so `ctest -j` runs them side by side), labelled e2e,
+# with a hard TIMEOUT well above its own internal deadlines: no test can hold CI.
+
+# SQLite state database: timing, signals, crashes, exit codes.
+file(GLOB e2e_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/e2e/*.cpp)
+add_executable(e2e_tests doctest_main.cpp ${e2e_test_sources})
+target_link_libraries(e2e_tests PRIVATE maintd_store doctest::doctest)
+target_include_directories(e2e_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_compile_definitions(e2e_tests PRIVATE MAINTD_BINARY="$<TARGET_FILE:maintd>")
+add_dependencies(e2e_tests maintd)
+maintd_target_settings(e2e_tests)
+doctest_discover_tests(e2e_tests TEST_PREFIX "e2e: " PROPERTIES LABELS e2e TIMEOUT 90)
+
+# PostgreSQL state database (tests/support starts a throwaway server): several instances on one
+# database, and the server going away under a running daemon.
+file(GLOB e2e_postgres_test_sources CONFIGURE_DEPENDS
+     ${CMAKE_CURRENT_SOURCE_DIR}/e2e/postgres/*.cpp)
+add_executable(e2e_postgres_tests doctest_main.cpp ${e2e_postgres_test_sources})
+target_link_libraries(e2e_postgres_tests PRIVATE maintd_store maintd_test_postgres
+                                                 soci::postgresql doctest::doctest)
+target_include_directories(e2e_postgres_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_compile_definitions(e2e_postgres_tests PRIVATE MAINTD_BINARY="$<TARGET_FILE:maintd>")
+add_dependencies(e2e_postgres_tests maintd)
+maintd_target_settings(e2e_postgres_tests)
+doctest_discover_tests(e2e_postgres_tests TEST_PREFIX "e2e postgres: "
+                       PROPERTIES LABELS "e2e;postgres" TIMEOUT 150)
