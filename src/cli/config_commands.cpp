@@ -71,9 +71,10 @@ int list(Context& context, const Options& options) {
   if (!config) return kUsageError;
   const auto from = start_instant(context, options);
   if (!from) return kUsageError;
+  const auto all = tasks_to_show(context, *config);
   if (options.json) {
     json tasks = json::array();
-    for (const auto& task : config->tasks) {
+    for (const auto& task : all) {
       const auto next = task.enabled ? task.slots.next(*from) : std::nullopt;
       tasks.push_back({{"name", task.name},
                        {"display_name", task.display_name},
@@ -95,7 +96,7 @@ int list(Context& context, const Options& options) {
   }
   Table table({"NAME", "TYPE", "SCHEDULE", "TIMEZONE", "ENABLED", "NEXT (UTC)", "NEXT (LOCAL)",
                "DEFINED AT"});
-  for (const auto& task : config->tasks) {
+  for (const auto& task : all) {
     const auto next = task.enabled ? task.slots.next(*from) : std::nullopt;
     table.add({task.name, task.type, task.schedule, task.timezone, task.enabled ? "yes" : "no",
                next ? format_utc(*next) : "-", next ? local_text(*next, task) : "-",
@@ -116,8 +117,12 @@ int next(Context& context, const Options& options) {
     const config::Task* task;
   };
   std::vector<Slot> slots;
+  const auto all = tasks_to_show(context, *config);
   if (!options.task.empty()) {
-    const config::Task* task = config->find_task(options.task);
+    const config::Task* task = nullptr;
+    for (const auto& candidate : all) {
+      if (candidate.name == options.task) task = &candidate;
+    }
     if (task == nullptr) {
       context.err << fmt::format("maintd: no task named '{}' (see 'maintd list')\n", options.task);
       return kUsageError;
@@ -139,7 +144,7 @@ int next(Context& context, const Options& options) {
       return a.at != b.at ? a.at > b.at : a.task->name > b.task->name;
     };
     std::priority_queue<Slot, std::vector<Slot>, decltype(later)> queue(later);
-    for (const auto& task : config->tasks) {
+    for (const auto& task : all) {
       if (!task.enabled) continue;
       if (auto slot = task.slots.next(*from)) queue.push({*slot, &task});
     }

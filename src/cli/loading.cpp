@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <ostream>
 
 #include "config/loader.hpp"
 #include "store/migrations.hpp"
 #include "store/store_error.hpp"
+#include "store/task_store.hpp"
 
 namespace maintd::cli {
 
@@ -38,6 +40,28 @@ std::shared_ptr<store::Database> open_state_database(Context& context,
     // StoreError messages are already masked and name the database.
     context.err << "maintd: " << e.what() << '\n';
     return nullptr;
+  }
+}
+
+std::vector<config::Task> tasks_to_show(Context& context, const config::Config& config) {
+  const auto& url = config.state_database;
+  // Listing must not create a state database as a side effect.
+  if (url.backend == config::DatabaseUrl::Backend::sqlite3 &&
+      !std::filesystem::exists(url.connect.substr(std::string_view("db=").size()))) {
+    return config.tasks;
+  }
+  try {
+    auto database = store::Database::open(url, 1);
+    if (!store::has_task_table(*database)) return config.tasks;
+    auto set = store::merge_tasks(store::read_task_rows(*database), config);
+    for (const auto& error : set.diagnostics.errors()) {
+      context.err << error.to_string() << " (this task is not run)\n";
+    }
+    return std::move(set.tasks);
+  } catch (const store::StoreError& e) {
+    context.err << "maintd: warning: tasks in the state database are not shown: " << e.what()
+                << '\n';
+    return config.tasks;
   }
 }
 

@@ -19,4 +19,9 @@ std::optional<config::Config> load_configuration(Context& context);
 std::shared_ptr<store::Database> open_state_database(Context& context,
                                                      const config::Config& config);
 
+// The tasks to show (list, next): the schedule files' tasks with their enable/disable overrides,
+// and the table's own tasks, read without creating, migrating or syncing anything. When the
+// state database does not exist yet or cannot be read, the files' tasks, with a warning.
+std::vector<config::Task> tasks_to_show(Context& context, const config::Config& config);
+
 }  // namespace maintd::cli

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <set>
 
 #include "common/duration.hpp"
 #include "config/loader.hpp"
@@ -23,12 +24,27 @@ using store::RunStatus;
 using store::Trigger;
 using namespace std::chrono_literals;
 
-std::vector<config::Task> load_logged(store::Database& database, const config::Config& config) {
-  auto set = store::load_tasks(database, config);
-  // Invalid table rows are reported and never run; the daemon goes on with the rest.
-  for (const auto& error : set.diagnostics.errors()) spdlog::error("{}", error.to_string());
-  for (const auto& warning : set.diagnostics.warnings()) spdlog::warn("{}", warning.to_string());
-  return std::move(set.tasks);
+// Loads the task set, logging its diagnostics (invalid table rows are reported and never run;
+// the daemon goes on with the rest). The table is re-read every poll_interval: a problem is
+// logged when it appears, not again at every poll while it lasts.
+std::function<std::vector<config::Task>(store::Database&, const config::Config&)> logging_loader() {
+  auto reported = std::make_shared<std::set<std::string>>();
+  return [reported](store::Database& database, const config::Config& config) {
+    auto set = store::load_tasks(database, config);
+    std::set<std::string> current;
+    for (const auto& diagnostic : set.diagnostics.errors()) current.insert(diagnostic.to_string());
+    for (const auto& diagnostic : set.diagnostics.warnings()) {
+      current.insert(diagnostic.to_string());
+    }
+    for (const auto& diagnostic : set.diagnostics.errors()) {
+      if (!reported->count(diagnostic.to_string())) spdlog::error("{}", diagnostic.to_string());
+    }
+    for (const auto& diagnostic : set.diagnostics.warnings()) {
+      if (!reported->count(diagnostic.to_string())) spdlog::warn("{}", diagnostic.to_string());
+    }
+    *reported = std::move(current);
+    return std::move(set.tasks);
+  };
 }
 
 std::chrono::seconds retry_delay(const config::Policies& policies, int failed_attempt) {
@@ -52,7 +68,7 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
       lease_timer_(io_),
       watchdog_timer_(io_),
       signals_(io_) {
-  if (!options_.load_tasks) options_.load_tasks = load_logged;
+  if (!options_.load_tasks) options_.load_tasks = logging_loader();
 }
 
 Daemon::~Daemon() {

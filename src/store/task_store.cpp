@@ -532,10 +532,14 @@ TaskSet load_tasks(Database& database, const config::Config& config) {
 }
 
 TaskSet load_tasks(Database& database, const config::Config& config, const Clock& clock) {
-  TaskSet set;
   const SyncPlan plan = sync_tasks(database, config, clock);
+  TaskSet set = merge_tasks(read_task_rows(database), config);
   report_conflicts(plan, set.diagnostics);
-  const std::vector<TaskRow> rows = read_task_rows(database);
+  return set;
+}
+
+TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& config) {
+  TaskSet set;
   std::map<std::string, const TaskRow*> by_name;
   for (const auto& row : rows) by_name.emplace(row.name, &row);
 

@@ -130,4 +130,8 @@ struct TaskSet {
 TaskSet load_tasks(Database& database, const config::Config& config);  // syncs files first
 TaskSet load_tasks(Database& database, const config::Config& config, const Clock& clock);
 
+// The same task set from rows already read, without syncing or writing anything (what `maintd
+// list` and `maintd next` show). Conflicts between files and db rows are not reported here.
+TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& config);
+
 }  // namespace maintd::store

@@ -134,11 +134,20 @@ TEST_CASE("next TASK lists that task's slots, and next alone merges all enabled 
 
   const auto disabled = run({"next", "off", "-n", "1", "-c", config});
   CHECK(disabled.code == 0);
-  CHECK(disabled.err == "maintd: task 'off' is disabled: these slots will not fire\n");
+  // The demo's state database (a PostgreSQL host "db") cannot be reached here: its table tasks
+  // are not shown, and the output says so before the command's own message.
+  const std::string unreachable =
+      "maintd: warning: tasks in the state database are not shown: "
+      "cannot open the state database postgresql://maintd:***@db/";
+  CHECK(disabled.err.rfind(unreachable, 0) == 0);
+  CHECK(disabled.err.find("hunter2") == std::string::npos);
+  CHECK(disabled.err.substr(disabled.err.find('\n') + 1) ==
+        "maintd: task 'off' is disabled: these slots will not fire\n");
 
   const auto unknown = run({"next", "nighty", "-c", config});
   CHECK(unknown.code == 2);
-  CHECK(unknown.err == "maintd: no task named 'nighty' (see 'maintd list')\n");
+  CHECK(unknown.err.substr(unknown.err.find('\n') + 1) ==
+        "maintd: no task named 'nighty' (see 'maintd list')\n");
 }
 
 TEST_CASE("handlers lists types, aliases and schemas, and with a config its types too") {

@@ -2,6 +2,7 @@
 // in a temp dir: exit codes, what is recorded, and that bad input records nothing.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_driver.hpp"
@@ -228,4 +229,27 @@ TEST_CASE("a state database that is not a database exits 3") {
   const auto r = f.run({"run", "quick"});
   CHECK(r.code == 3);
   CHECK(r.err.find("state database") != std::string::npos);
+}
+
+TEST_CASE("tasks from the table are listed, planned and runnable like file tasks") {
+  RunFixture f;
+  const auto added = f.run({"task", "add", "table-task", "--type", "debug.noop", "--schedule",
+                            "*/10 * * * *", "--set", "message=from the table"});
+  REQUIRE_MESSAGE(added.code == 0, added.err);
+  REQUIRE(f.run({"task", "disable", "quick"}).code == 0);
+
+  const auto listed = json::parse(f.run({"list", "--json"}).out)["tasks"];
+  std::map<std::string, json> by_name;
+  for (const auto& task : listed) by_name[task["name"]] = task;
+  REQUIRE(by_name.count("table-task") == 1);
+  CHECK(by_name["table-task"]["origin"] == "db");
+  CHECK(by_name["quick"]["enabled"] == false);  // the override from `task disable`
+
+  const auto next = f.run({"next", "table-task", "-n", "1"});
+  CHECK(next.code == 0);
+  CHECK(next.out.find("table-task") != std::string::npos);
+
+  const auto ran = f.run({"run", "table-task", "--json"});
+  CHECK(ran.code == 0);
+  CHECK(json::parse(ran.out)["run"]["config"]["message"] == "from the table");
 }
