@@ -66,6 +66,7 @@ print("%s (workers: %s) vs APScheduler %s on Python %s (thread pool: %s); %d tas
          data["aps_workers"] or "default", n, len(reps)))
 print()
 print("%-26s %22s %22s %8s" % ("lateness of the start", "maintd", "APScheduler", "ratio"))
+print("(ratio: APScheduler / maintd, above 1 where maintd is better)")
 for key, label in (("p50_ms", "p50"), ("p99_ms", "p99"), ("max_ms", "max"),
                    ("ready_s", "start-up to ready (s)")):
     m = [r["maintd"][key] for r in reps]

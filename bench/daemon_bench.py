@@ -73,8 +73,10 @@ def write_config(directory, tasks, extra=""):
 
 
 def yearly_tasks(count, now, seed=1):
-    """`count` tasks whose schedules fire at most a few times a year, never within 45 days of
-    `now` in any zone: the months used are at least two months away from the current one."""
+    """`count` tasks whose schedules fire at most a few times a year and not within the next
+    four weeks in any zone: the months used are at least two calendar months away from the
+    current one (6 forms: plain, seconds field, day range, two months, every 15 minutes of one
+    hour, last day of the month)."""
     rng = random.Random(seed)
     month_now = now.month
     far = [m for m in range(1, 13) if min((m - month_now) % 12, (month_now - m) % 12) >= 2]

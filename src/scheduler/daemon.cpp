@@ -76,18 +76,22 @@ Daemon::~Daemon() {
   workers_.join();
 }
 
-const config::Task* Daemon::find_task(const std::string& name) const {
-  for (const auto& task : tasks_) {
-    if (task.name == name) return &task;
-  }
-  return nullptr;
+Daemon::TaskPtr Daemon::find_task(const std::string& name) const {
+  const auto it = task_index_.find(name);
+  if (it == task_index_.end()) return nullptr;
+  return TaskPtr(tasks_, &(*tasks_)[it->second]);
 }
 
 void Daemon::set_tasks(std::vector<config::Task> tasks, Instant now,
                        const std::map<std::string, Instant>& last_slots) {
+  auto shared = std::make_shared<const std::vector<config::Task>>(std::move(tasks));
+  std::unordered_map<std::string_view, std::size_t> index;
+  index.reserve(shared->size());
+  for (std::size_t i = 0; i < shared->size(); ++i) index.emplace((*shared)[i].name, i);
   std::lock_guard lock(mutex_);
-  tasks_ = std::move(tasks);
-  planner_.set_tasks(tasks_, now, last_slots);
+  tasks_ = std::move(shared);
+  task_index_ = std::move(index);
+  planner_.set_shared_tasks(tasks_, now, last_slots);
 }
 
 void Daemon::start(Instant now) {
@@ -97,84 +101,147 @@ void Daemon::start(Instant now) {
 
 void Daemon::tick(Instant now) {
   std::vector<Firing> firings;
+  std::shared_ptr<const config::Config> config;
   {
     std::lock_guard lock(mutex_);
     firings.swap(unclaimed_);
     for (auto& firing : planner_.due(now)) firings.push_back(std::move(firing));
+    config = config_;
   }
-  for (const auto& firing : firings) {
-    try {
-      dispatch(firing, now);
-    } catch (const store::StoreError& e) {
-      // Keep the slot while it is worth running; the loop tries again shortly.
-      const config::Task* task = nullptr;
-      {
-        std::lock_guard lock(mutex_);
-        task = find_task(firing.task);
-      }
-      const auto window = std::max(task ? task->policies.catchup : 0s, kMisfireGrace);
-      if (now - firing.slot <= window) {
-        spdlog::error("task {}: slot {} not claimed yet: {}; trying again", firing.task,
-                      format_utc(firing.slot), e.what());
-        std::lock_guard lock(mutex_);
-        unclaimed_.push_back(firing);
-      } else {
-        spdlog::error(
-            "task {}: slot {} lost: the state database was unavailable beyond the "
-            "catch-up window: {}",
-            firing.task, format_utc(firing.slot), e.what());
+  // The runs in progress, read once for all the firings of this tick (when a policy needs
+  // them), then kept up to date with the runs the tick claims.
+  std::optional<ActiveRuns> active;
+  std::vector<Claim> batch;
+  std::set<std::string_view> batched;  // tasks with a firing in `batch`
+  const auto claim = [&] {
+    claim_batch(batch, active ? &*active : nullptr, config, now);
+    batched.clear();
+  };
+  for (auto& firing : firings) {
+    TaskPtr task;
+    {
+      std::lock_guard lock(mutex_);
+      task = find_task(firing.task);
+    }
+    if (task == nullptr) throw std::logic_error("firing for an unknown task " + firing.task);
+    // A second firing of a task in one tick (a retry and a slot): the first is claimed and
+    // started before the policy decides about the second, as if they had come one by one.
+    if (batched.count(task->name) != 0) claim();
+
+    store::NewRun run;
+    run.task_name = task->name;
+    run.task_type = task->type;
+    run.trigger = firing.trigger;
+    run.scheduled_for = firing.slot;
+    run.attempt = firing.attempt;
+    run.dry_run = task->dry_run;
+    std::string skip_reason = firing.skipped ? firing.reason : "";
+    if (!firing.skipped && task->policies.concurrency != config::Concurrency::allow) {
+      try {
+        if (!active) {
+          ActiveRuns read;
+          for (auto& record : runs_.active_runs()) {
+            read[record.task_name].push_back(std::move(record));
+          }
+          active = std::move(read);
+        }
+        if (const auto it = active->find(task->name); it != active->end()) {
+          skip_reason = apply_concurrency(*task, firing, it->second);
+        }
+      } catch (const store::StoreError& e) {
+        keep_unclaimed(firing, *task, now, e);
+        continue;
       }
     }
+    if (!skip_reason.empty()) {
+      run.status = RunStatus::skipped;
+      run.error = skip_reason;
+    } else {
+      run.config = config::redact(task->config);
+    }
+    batched.insert(task->name);
+    batch.push_back(Claim{std::move(firing), std::move(task), std::move(run)});
+    if (batch.size() >= kClaimBatch) claim();
   }
+  claim();
 }
 
-void Daemon::dispatch(const Firing& firing, Instant now) {
-  std::shared_ptr<const config::Config> config;
-  config::Task task_copy = [&] {
+void Daemon::keep_unclaimed(const Firing& firing, const config::Task& task, Instant now,
+                            const store::StoreError& error) {
+  // Keep the slot while it is worth running; the loop tries again shortly.
+  const auto window = std::max(task.policies.catchup, std::chrono::seconds(kMisfireGrace));
+  if (now - firing.slot <= window) {
+    spdlog::error("task {}: slot {} not claimed yet: {}; trying again", firing.task,
+                  format_utc(firing.slot), error.what());
     std::lock_guard lock(mutex_);
-    config = config_;
-    const config::Task* task = find_task(firing.task);
-    if (task == nullptr) throw std::logic_error("firing for an unknown task " + firing.task);
-    return *task;
-  }();
-  const config::Task& task = task_copy;
-
-  if (firing.skipped) {
-    record_skip(task, firing.slot, firing.trigger, firing.reason);
-    return;
+    unclaimed_.push_back(firing);
+  } else {
+    spdlog::error(
+        "task {}: slot {} lost: the state database was unavailable beyond the "
+        "catch-up window: {}",
+        firing.task, format_utc(firing.slot), error.what());
   }
-  if (!apply_concurrency(task, firing)) return;
-
-  store::NewRun run;
-  run.task_name = task.name;
-  run.task_type = task.type;
-  run.trigger = firing.trigger;
-  run.scheduled_for = firing.slot;
-  run.attempt = firing.attempt;
-  run.dry_run = task.dry_run;
-  run.config = config::redact(task.config);
-  const auto id = runs_.claim_slot(run);
-  if (!id) {
-    spdlog::debug("task {}: slot {} was claimed by another instance", task.name,
-                  format_utc(firing.slot));
-    return;
-  }
-  spdlog::debug("task {} run {}: claimed slot {} ({}), {}s late", task.name, *id,
-                format_utc(firing.slot), to_string(firing.trigger), (now - firing.slot).count());
-  if (!firing.reason.empty())
-    runs_.add_event(*id, "info", std::string(to_string(firing.trigger)), firing.reason);
-  execute(*id, task, firing, std::move(config));
 }
 
-bool Daemon::apply_concurrency(const config::Task& task, const Firing& firing) {
-  if (task.policies.concurrency == config::Concurrency::allow) return true;
-  const auto active = runs_.active_runs(task.name);
-  if (active.empty()) return true;
+void Daemon::claim_batch(std::vector<Claim>& batch, ActiveRuns* active,
+                         const std::shared_ptr<const config::Config>& config, Instant now) {
+  if (batch.empty()) return;
+  std::vector<store::NewRun> runs;
+  runs.reserve(batch.size());
+  for (auto& claim : batch) runs.push_back(std::move(claim.run));
+  std::vector<std::optional<store::RunId>> ids;
+  try {
+    ids = runs_.claim_slots(runs);
+  } catch (const store::StoreError& e) {
+    for (const auto& claim : batch) keep_unclaimed(claim.firing, *claim.task, now, e);
+    batch.clear();
+    return;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Firing& firing = batch[i].firing;
+    const TaskPtr& task = batch[i].task;
+    const auto& id = ids[i];
+    if (runs[i].status == RunStatus::skipped) {
+      if (id) {
+        spdlog::warn("task {} run {}: slot {} skipped: {}", task->name, *id,
+                     format_utc(firing.slot), runs[i].error);
+      }
+      continue;
+    }
+    if (!id) {
+      spdlog::debug("task {}: slot {} was claimed by another instance", task->name,
+                    format_utc(firing.slot));
+      continue;
+    }
+    spdlog::debug("task {} run {}: claimed slot {} ({}), {}s late", task->name, *id,
+                  format_utc(firing.slot), to_string(firing.trigger), (now - firing.slot).count());
+    if (!firing.reason.empty()) {
+      try {
+        runs_.add_event(*id, "info", std::string(to_string(firing.trigger)), firing.reason);
+      } catch (const store::StoreError& e) {
+        // The run is claimed: it runs, without this line in its log.
+        spdlog::warn("task {} run {}: could not record why it runs ({}): {}", task->name, *id,
+                     firing.reason, e.what());
+      }
+    }
+    if (active != nullptr) {
+      store::RunRecord record;
+      record.id = *id;
+      record.task_name = task->name;
+      record.status = RunStatus::pending;
+      (*active)[task->name].push_back(std::move(record));
+    }
+    execute(*id, task, firing, config);
+  }
+  batch.clear();
+}
+
+std::string Daemon::apply_concurrency(const config::Task& task, const Firing& firing,
+                                      const std::vector<store::RunRecord>& active) {
+  if (task.policies.concurrency == config::Concurrency::allow || active.empty()) return {};
   if (task.policies.concurrency == config::Concurrency::forbid) {
     const auto& previous = active.front();
-    record_skip(task, firing.slot, firing.trigger,
-                fmt::format("previous run {} still {}", previous.id, to_string(previous.status)));
-    return false;
+    return fmt::format("previous run {} still {}", previous.id, to_string(previous.status));
   }
   // replace: the previous runs are cancelled; ours stop at once, other instances' at their
   // next heartbeat (the executor sees its row cancelled).
@@ -193,32 +260,17 @@ bool Daemon::apply_concurrency(const config::Task& task, const Firing& firing) {
     spdlog::info("task {} run {}: cancelled: replaced by the slot {}", task.name, previous.id,
                  format_utc(firing.slot));
   }
-  return true;
+  return {};
 }
 
-void Daemon::record_skip(const config::Task& task, Instant slot, Trigger trigger,
-                         const std::string& reason) {
-  store::NewRun run;
-  run.task_name = task.name;
-  run.task_type = task.type;
-  run.trigger = trigger;
-  run.scheduled_for = slot;
-  run.status = RunStatus::skipped;
-  run.error = reason;
-  run.dry_run = task.dry_run;
-  if (const auto id = runs_.claim_slot(run)) {
-    spdlog::warn("task {} run {}: slot {} skipped: {}", task.name, *id, format_utc(slot), reason);
-  }
-}
-
-void Daemon::execute(store::RunId id, const config::Task& task, const Firing& firing,
+void Daemon::execute(store::RunId id, TaskPtr task, const Firing& firing,
                      std::shared_ptr<const config::Config> config) {
   auto stop = std::make_shared<std::stop_source>();
   {
     std::lock_guard lock(mutex_);
-    active_[id] = Active{task.name, stop};
+    active_[id] = Active{task->name, stop};
   }
-  boost::asio::post(workers_, [this, id, task, firing, config, stop] {
+  boost::asio::post(workers_, [this, id, task = std::move(task), firing, config, stop] {
     RunOutcome outcome;
     try {
       ExecutorSettings settings;
@@ -226,25 +278,25 @@ void Daemon::execute(store::RunId id, const config::Task& task, const Firing& fi
       settings.worker = worker_;
       RunExecutor executor(runs_, *config, settings);
       outcome = executor.execute(
-          RunRequest{id, task.name, task.type, task.config, task.dry_run,
-                     std::chrono::duration_cast<std::chrono::milliseconds>(task.policies.timeout)},
+          RunRequest{id, task->name, task->type, task->config, task->dry_run,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(task->policies.timeout)},
           stop->get_token());
     } catch (const std::exception& e) {
       // The state database failed while recording: the run stays `running` until its lease
       // expires and some instance marks it abandoned.
-      spdlog::error("task {} run {}: could not record the run: {}", task.name, id, e.what());
+      spdlog::error("task {} run {}: could not record the run: {}", task->name, id, e.what());
     }
     const bool retry =
         (outcome.status == RunStatus::failed || outcome.status == RunStatus::timed_out) &&
-        firing.attempt <= task.policies.retries;
+        firing.attempt <= task->policies.retries;
     std::lock_guard lock(mutex_);
     active_.erase(id);
     if (retry && !stopping_) {
-      const Instant at = options_.now() + retry_delay(task.policies, firing.attempt);
-      spdlog::info("task {} run {}: {}; retry {} of {} at {}", task.name, id,
-                   to_string(outcome.status), firing.attempt, task.policies.retries,
+      const Instant at = options_.now() + retry_delay(task->policies, firing.attempt);
+      spdlog::info("task {} run {}: {}; retry {} of {} at {}", task->name, id,
+                   to_string(outcome.status), firing.attempt, task->policies.retries,
                    format_utc(at));
-      planner_.add_retry(task.name, at, firing.attempt + 1, firing.slot);
+      planner_.add_retry(task->name, at, firing.attempt + 1, firing.slot);
       boost::asio::post(io_, [this] { arm_wake_timer(); });
     }
     idle_.notify_all();
@@ -328,14 +380,11 @@ std::optional<Instant> Daemon::next_wake() const {
 std::string Daemon::status_line() const {
   std::lock_guard lock(mutex_);
   std::string next = "nothing scheduled";
-  std::optional<std::pair<Instant, std::string>> earliest;
-  for (const auto& task : tasks_) {
-    if (auto slot = planner_.next_slot(task.name); slot && (!earliest || *slot < earliest->first)) {
-      earliest = {*slot, task.name};
-    }
+  // The head of the planner's queue: no walk over the tasks (this runs at every wake).
+  if (const auto earliest = planner_.next_firing()) {
+    next = fmt::format("next: {} at {}", earliest->first, format_utc(earliest->second));
   }
-  if (earliest) next = fmt::format("next: {} at {}", earliest->second, format_utc(earliest->first));
-  return fmt::format("{} task{}, {} running, {}", tasks_.size(), tasks_.size() == 1 ? "" : "s",
+  return fmt::format("{} task{}, {} running, {}", tasks_->size(), tasks_->size() == 1 ? "" : "s",
                      active_.size(), next);
 }
 

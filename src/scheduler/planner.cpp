@@ -9,8 +9,10 @@ namespace {
 
 using std::chrono::seconds;
 
-std::string identity_of(const config::Task& task) {
-  return fmt::format("{}|{}|{}", task.schedule, task.timezone, task.enabled);
+// Whether a task's cursor stays valid across set_tasks(): its schedule, zone and enabled state
+// are unchanged.
+bool same_slots(const config::Task& a, const config::Task& b) {
+  return a.schedule == b.schedule && a.timezone == b.timezone && a.enabled == b.enabled;
 }
 
 // Slots in [first, last], counting at most kMissedCountLimit + 1.
@@ -45,18 +47,24 @@ seconds jitter_offset(const std::string& task_name, seconds jitter) {
 
 void Planner::set_tasks(const std::vector<config::Task>& tasks, Instant now,
                         const std::map<std::string, Instant>& last_slots) {
-  std::map<std::string, Entry> previous = std::move(tasks_);
+  set_shared_tasks(std::make_shared<const std::vector<config::Task>>(tasks), now, last_slots);
+}
+
+void Planner::set_shared_tasks(std::shared_ptr<const std::vector<config::Task>> tasks, Instant now,
+                               const std::map<std::string, Instant>& last_slots) {
+  // The previous entries point into the previous tasks: both stay alive until the end.
+  const auto previous_tasks = std::move(owned_);
+  const std::map<std::string_view, Entry> previous = std::move(tasks_);
   tasks_.clear();
   queue_.clear();
-  owned_ = tasks;
-  for (const config::Task& task : owned_) {
+  owned_ = tasks ? std::move(tasks) : std::make_shared<const std::vector<config::Task>>();
+  for (const config::Task& task : *owned_) {
     Entry entry;
     entry.task = &task;
     entry.offset = jitter_offset(task.name, task.policies.jitter);
-    entry.identity = identity_of(task);
     entry.cursor = now;
     if (auto old = previous.find(task.name);
-        old != previous.end() && old->second.identity == entry.identity) {
+        old != previous.end() && same_slots(*old->second.task, task)) {
       entry.cursor = old->second.cursor;  // unchanged: carry on where it was
     } else if (auto last = last_slots.find(task.name); last != last_slots.end()) {
       entry.cursor = last->second;  // ran before this start: missed slots are looked at
@@ -72,14 +80,14 @@ void Planner::set_tasks(const std::vector<config::Task>& tasks, Instant now,
   }
 }
 
-void Planner::enqueue(const std::string& name, const Entry& entry) {
+void Planner::enqueue(std::string_view name, const Entry& entry) {
   if (entry.next) queue_.emplace(*entry.next + entry.offset, name);
 }
 
 std::vector<Firing> Planner::due(Instant now) {
   std::vector<Firing> out;
   while (!queue_.empty() && queue_.begin()->first <= now) {
-    const std::string name = queue_.begin()->second;
+    const std::string_view name = queue_.begin()->second;
     queue_.erase(queue_.begin());
     Entry& entry = tasks_.at(name);
     plan_task(entry, now, out);
@@ -156,6 +164,12 @@ std::optional<Instant> Planner::next_wake() const {
 std::optional<Instant> Planner::next_slot(const std::string& task) const {
   const auto it = tasks_.find(task);
   return it == tasks_.end() ? std::nullopt : it->second.next;
+}
+
+std::optional<std::pair<std::string, Instant>> Planner::next_firing() const {
+  if (queue_.empty()) return std::nullopt;
+  const std::string_view name = queue_.begin()->second;
+  return std::pair<std::string, Instant>(std::string(name), *tasks_.at(name).next);
 }
 
 }  // namespace maintd::scheduler

@@ -30,9 +30,12 @@
 //                                              until the clock passes the cursor again, so no
 //                                              slot fires twice.
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/instant.hpp"
@@ -67,6 +70,9 @@ class Planner {
   // tasks that ran before, so slots missed while maintd was down are caught up or skipped.
   void set_tasks(const std::vector<config::Task>& tasks, Instant now,
                  const std::map<std::string, Instant>& last_slots = {});
+  // The same without a copy: the planner keeps `tasks` (shared with the daemon) alive.
+  void set_shared_tasks(std::shared_ptr<const std::vector<config::Task>> tasks, Instant now,
+                        const std::map<std::string, Instant>& last_slots = {});
 
   // Everything due at `now`, in fire-time order, and the cursors moved past it.
   std::vector<Firing> due(Instant now);
@@ -78,16 +84,17 @@ class Planner {
   std::optional<Instant> next_wake() const;
   // The next slot of one task (for status lines), if it is scheduled.
   std::optional<Instant> next_slot(const std::string& task) const;
+  // The task whose run starts next and that run's slot (for status lines; retries aside).
+  std::optional<std::pair<std::string, Instant>> next_firing() const;
 
   std::size_t size() const { return tasks_.size(); }
 
  private:
   struct Entry {
-    const config::Task* task = nullptr;
-    std::chrono::seconds offset{0};  // jitter
-    Instant cursor;                  // the last slot dealt with
-    std::optional<Instant> next;     // the first slot after the cursor
-    std::string identity;            // schedule, zone, enabled: what keeps a cursor valid
+    const config::Task* task = nullptr;  // in owned_
+    std::chrono::seconds offset{0};      // jitter
+    Instant cursor;                      // the last slot dealt with
+    std::optional<Instant> next;         // the first slot after the cursor
   };
   struct Retry {
     Instant at;
@@ -100,12 +107,13 @@ class Planner {
   };
 
   void plan_task(Entry& entry, Instant now, std::vector<Firing>& out) const;
-  void enqueue(const std::string& name, const Entry& entry);
+  void enqueue(std::string_view name, const Entry& entry);
 
-  std::vector<config::Task> owned_;  // the tasks the entries point into
-  std::map<std::string, Entry> tasks_;
+  // The tasks the entries point into; the names in tasks_ and queue_ are views of theirs.
+  std::shared_ptr<const std::vector<config::Task>> owned_;
+  std::map<std::string_view, Entry> tasks_;
   // The priority queue of next fire times: (fire time, task), earliest first.
-  std::set<std::pair<Instant, std::string>> queue_;
+  std::set<std::pair<Instant, std::string_view>> queue_;
   std::multiset<Retry> retries_;
 };
 

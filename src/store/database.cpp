@@ -72,6 +72,19 @@ void Database::ensure_connected(soci::session& sql) const {
   }
 }
 
+bool Database::reconnect_lost(soci::session& sql) const {
+  if (dialect_ != Dialect::postgresql || sql.get_backend() == nullptr || sql.is_connected()) {
+    return false;
+  }
+  try {
+    sql.reconnect();
+    configure(sql);
+    return true;
+  } catch (const std::exception&) {
+    return false;  // still down: fail() reports it, ensure_connected() tries again next time
+  }
+}
+
 void Database::fail(soci::session& sql, std::string_view what, const std::exception& error) const {
   const std::string reason = describe(error);
   bool unavailable = reason.find("no such table") != std::string::npos ||

@@ -49,13 +49,18 @@ class Database {
     // hands out next.
     const Lease lease(*pool_);
     soci::session& sql = lease.session();
-    try {
-      ensure_connected(sql);
-      return body(sql);
-    } catch (const StoreError&) {
-      throw;
-    } catch (const std::exception& e) {
-      fail(sql, what, e);
+    for (int attempt = 1;; ++attempt) {
+      try {
+        ensure_connected(sql);
+        return body(sql);
+      } catch (const StoreError&) {
+        throw;
+      } catch (const std::exception& e) {
+        // A connection that died while the session sat in the pool (the server restarted)
+        // fails its first statement before the server saw it: reconnected, run it once more.
+        if (attempt == 1 && reconnect_lost(sql)) continue;
+        fail(sql, what, e);
+      }
     }
   }
 
@@ -94,6 +99,8 @@ class Database {
   // Per-connection settings, applied on open and again after a reconnect.
   void configure(soci::session& sql) const;
   void ensure_connected(soci::session& sql) const;
+  // PostgreSQL: whether the session had lost its connection and is connected again now.
+  bool reconnect_lost(soci::session& sql) const;
   [[noreturn]] void fail(soci::session& sql, std::string_view what,
                          const std::exception& error) const;
 

@@ -43,7 +43,8 @@ std::optional<RunStatus> parse_run_status(std::string_view text) {
 bool can_transition(RunStatus from, RunStatus to) {
   switch (from) {
     case RunStatus::pending:
-      return to == RunStatus::running || to == RunStatus::cancelled;
+      // abandoned: claimed by an instance that died (or lost the database) before starting it.
+      return to == RunStatus::running || to == RunStatus::cancelled || to == RunStatus::abandoned;
     case RunStatus::running:
       return to == RunStatus::completed || to == RunStatus::failed || to == RunStatus::timed_out ||
              to == RunStatus::cancelled || to == RunStatus::abandoned;

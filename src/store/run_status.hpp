@@ -6,6 +6,8 @@
 //   abandoned -> completed | failed   (a late finish is accepted: the database is the truth,
 //                                      and work that finished is not reported as failed)
 //   pending -> cancelled        (cancelled before it started)
+//   pending -> abandoned        (claimed by an instance that died before a worker started it:
+//                                a pending run holds a lease too, renewed by its claimer)
 //   skipped                     (a slot not executed: overlap forbidden, misfire; recorded with
 //                                the reason, never started)
 //

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
 #include "store/store_error.hpp"
 
 namespace maintd::store {
@@ -117,6 +121,55 @@ std::vector<RunRecord> select_runs(soci::session& sql, const std::string& where_
   return out;
 }
 
+// A slot's claim: UNIQUE (task_name, scheduled_for) decides, the loser's insert does nothing
+// and returns no row. NULL slots (manual runs) are distinct from each other, so they never
+// conflict.
+constexpr const char* kClaimInsert =
+    "INSERT INTO task_runs (task_name, task_type, trigger_type, scheduled_for, status, attempt, "
+    "dry_run, config, created_at, error, finished_at) VALUES (:task, :type, :trig, :slot, "
+    ":status, :attempt, :dry, :config, :now, :error, :finished) ON CONFLICT (task_name, "
+    "scheduled_for) DO NOTHING RETURNING id";
+
+// The values kClaimInsert is bound to: set() copies one run in, so that a prepared statement can
+// be executed again for the next run.
+struct ClaimValues {
+  std::string task_name, task_type, trigger, slot, status, config, error, now;
+  soci::indicator slot_ind = soci::i_null, error_ind = soci::i_null, finished_ind = soci::i_null;
+  int attempt = 1, dry_run = 0;
+  long long id = 0;  // the inserted row's, when it was inserted
+
+  void set(const NewRun& run) {
+    task_name = run.task_name;
+    task_type = run.task_type;
+    trigger = to_string(run.trigger);
+    slot = run.scheduled_for ? format_timestamp(*run.scheduled_for) : "";
+    slot_ind = run.scheduled_for ? soci::i_ok : soci::i_null;
+    status = to_string(run.status);
+    attempt = run.attempt;
+    dry_run = run.dry_run ? 1 : 0;
+    config = run.config.dump();
+    error = run.error;
+    error_ind = run.error.empty() ? soci::i_null : soci::i_ok;
+    // A skipped run is final from the start.
+    finished_ind = is_terminal(run.status) ? soci::i_ok : soci::i_null;
+  }
+
+  void bind(soci::statement& st) {
+    st.exchange(soci::into(id));
+    st.exchange(soci::use(task_name));
+    st.exchange(soci::use(task_type));
+    st.exchange(soci::use(trigger));
+    st.exchange(soci::use(slot, slot_ind));
+    st.exchange(soci::use(status));
+    st.exchange(soci::use(attempt));
+    st.exchange(soci::use(dry_run));
+    st.exchange(soci::use(config));
+    st.exchange(soci::use(now));
+    st.exchange(soci::use(error, error_ind));
+    st.exchange(soci::use(now, finished_ind));
+  }
+};
+
 }  // namespace
 
 RunStore::RunStore(std::shared_ptr<Database> database, Clock clock)
@@ -124,38 +177,56 @@ RunStore::RunStore(std::shared_ptr<Database> database, Clock clock)
 
 std::optional<RunId> RunStore::claim_slot(const NewRun& run) {
   return database_->with_session("claiming a slot", [&](soci::session& sql) {
-    const std::string now = format_timestamp(clock_());
-    std::string slot = run.scheduled_for ? format_timestamp(*run.scheduled_for) : "";
-    soci::indicator slot_ind = run.scheduled_for ? soci::i_ok : soci::i_null;
-    std::string trigger(to_string(run.trigger)), status(to_string(run.status));
-    std::string config = run.config.dump(), error = run.error;
-    soci::indicator error_ind = run.error.empty() ? soci::i_null : soci::i_ok;
-    int dry_run = run.dry_run ? 1 : 0;
-    // A skipped run is final from the start.
-    soci::indicator finished_ind = is_terminal(run.status) ? soci::i_ok : soci::i_null;
-    long long id = 0;
+    ClaimValues values;
+    values.now = format_timestamp(clock_());
+    values.set(run);
     soci::statement st(sql);
-    st.exchange(soci::into(id));
-    st.exchange(soci::use(run.task_name));
-    st.exchange(soci::use(run.task_type));
-    st.exchange(soci::use(trigger));
-    st.exchange(soci::use(slot, slot_ind));
-    st.exchange(soci::use(status));
-    st.exchange(soci::use(run.attempt));
-    st.exchange(soci::use(dry_run));
-    st.exchange(soci::use(config));
-    st.exchange(soci::use(now));
-    st.exchange(soci::use(error, error_ind));
-    st.exchange(soci::use(now, finished_ind));
-    // UNIQUE (task_name, scheduled_for) decides: the loser's insert does nothing and returns no
-    // row. NULL slots (manual runs) are distinct from each other, so they never conflict.
-    prepare_once(st,
-                 "INSERT INTO task_runs (task_name, task_type, trigger_type, scheduled_for, "
-                 "status, attempt, dry_run, config, created_at, error, finished_at) VALUES "
-                 "(:task, :type, :trig, :slot, :status, :attempt, :dry, :config, :now, :error, "
-                 ":finished) ON CONFLICT (task_name, scheduled_for) DO NOTHING RETURNING id");
+    values.bind(st);
+    prepare_once(st, kClaimInsert);
     const bool inserted = st.execute(true);
-    return inserted ? std::optional<RunId>(id) : std::nullopt;
+    return inserted ? std::optional<RunId>(values.id) : std::nullopt;
+  });
+}
+
+std::vector<std::optional<RunId>> RunStore::claim_slots(const std::vector<NewRun>& runs) {
+  std::vector<std::optional<RunId>> ids(runs.size());
+  if (runs.empty()) return ids;
+  std::vector<std::size_t> order(runs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(runs[a].task_name, runs[a].scheduled_for) <
+           std::tie(runs[b].task_name, runs[b].scheduled_for);
+  });
+  return database_->with_session("claiming slots", [&](soci::session& sql) {
+    // SQLite: the write lock up front (waiting out the busy timeout), not at the first insert.
+    sql << (database_->dialect() == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    try {
+      {
+        ClaimValues values;
+        values.now = format_timestamp(clock_());
+        // Prepared once (on PostgreSQL a named statement), executed once per run with the
+        // values it is bound to; finalized before COMMIT (SQLite refuses to commit while a
+        // statement with RETURNING rows is still open).
+        soci::statement st(sql);
+        values.bind(st);
+        st.alloc();
+        st.prepare(kClaimInsert);
+        st.define_and_bind();
+        for (const std::size_t i : order) {
+          values.set(runs[i]);
+          if (st.execute(true)) ids[i] = values.id;
+        }
+      }
+      sql << "COMMIT";
+    } catch (...) {
+      try {
+        sql << "ROLLBACK";
+      } catch (const std::exception&) {
+        // The connection is gone; the transaction went with it.
+      }
+      throw;
+    }
+    return ids;
   });
 }
 
@@ -356,6 +427,12 @@ std::vector<RunRecord> RunStore::history(const HistoryFilter& filter) {
       } while (st.fetch());
     }
     return out;
+  });
+}
+
+std::vector<RunRecord> RunStore::active_runs() {
+  return database_->with_session("reading active runs", [&](soci::session& sql) {
+    return select_runs(sql, "WHERE status IN ('pending', 'running') ORDER BY id");
   });
 }
 

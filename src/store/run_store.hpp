@@ -84,6 +84,13 @@ class RunStore {
   // Claims a scheduled slot by inserting its run. UNIQUE (task_name, scheduled_for) lets exactly
   // one caller win across processes and hosts: the winner gets the id, the others nothing.
   std::optional<RunId> claim_slot(const NewRun& run);
+  // Claims several slots in one transaction (the daemon's firings of one tick): the same insert
+  // as claim_slot() for each run, prepared once, one commit for all. Returns, in the order of
+  // `runs`, each run's id, or nothing where another caller had claimed the slot. The rows are
+  // inserted in (task_name, scheduled_for) order, so that two instances claiming overlapping
+  // batches on PostgreSQL take the unique index's locks in the same order (no deadlock). All or
+  // nothing: on a failure nothing is claimed and the error is thrown.
+  std::vector<std::optional<RunId>> claim_slots(const std::vector<NewRun>& runs);
   // A run without a slot (manual): always inserted.
   RunId create_run(const NewRun& run);
 
@@ -103,6 +110,9 @@ class RunStore {
   std::vector<RunRecord> history(const HistoryFilter& filter);
   // Runs of a task that are pending or running (for concurrency: forbid).
   std::vector<RunRecord> active_runs(const std::string& task_name);
+  // Every run that is pending or running, of any task, oldest first (the daemon's concurrency
+  // check for all the firings of one tick, in one query).
+  std::vector<RunRecord> active_runs();
 
   Database& database() { return *database_; }
 

@@ -73,10 +73,9 @@ bool eventually(std::chrono::milliseconds limit, Condition&& condition) {
 // The environment for a child: ours, without what would make maintd talk to systemd or read
 // another configuration.
 inline std::vector<std::string> child_environment() {
-  static constexpr std::string_view kDropped[] = {"NOTIFY_SOCKET=",  "WATCHDOG_USEC=",
-                                                  "WATCHDOG_PID=",   "JOURNAL_STREAM=",
-                                                  "MAINTD_CONFIG=",  "LISTEN_FDS=",
-                                                  "LISTEN_PID="};
+  static constexpr std::string_view kDropped[] = {
+      "NOTIFY_SOCKET=", "WATCHDOG_USEC=", "WATCHDOG_PID=", "JOURNAL_STREAM=",
+      "MAINTD_CONFIG=", "LISTEN_FDS=",    "LISTEN_PID="};
   std::vector<std::string> out;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
@@ -159,10 +158,12 @@ class Process {
   std::string output() const { return read_text(output_); }
   // Waits until the output contains `text` (or the process exits without printing it).
   bool wait_output(std::string_view text, std::chrono::milliseconds limit) {
-    return eventually(limit, [&] {
-      const bool exited = !alive();
-      return output().find(text) != std::string::npos || exited;
-    }) && output().find(text) != std::string::npos;
+    return eventually(limit,
+                      [&] {
+                        const bool exited = !alive();
+                        return output().find(text) != std::string::npos || exited;
+                      }) &&
+           output().find(text) != std::string::npos;
   }
 
  private:
@@ -201,8 +202,7 @@ struct Outcome {
   std::string output;
   int code() const { return status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1; }
 };
-inline Outcome run_maintd(const std::vector<std::string>& args,
-                          const std::filesystem::path& output,
+inline Outcome run_maintd(const std::vector<std::string>& args, const std::filesystem::path& output,
                           std::chrono::milliseconds limit = 30s) {
   Process process(args, output);
   Outcome out;
@@ -256,8 +256,8 @@ class StateReader {
  private:
   store::RunStore& connect() {
     if (!store_) {
-      store_ = std::make_unique<store::RunStore>(store::Database::open(url_, 1),
-                                                 store::system_clock());
+      store_ =
+          std::make_unique<store::RunStore>(store::Database::open(url_, 1), store::system_clock());
     }
     return *store_;
   }

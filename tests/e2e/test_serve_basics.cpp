@@ -26,8 +26,7 @@ TEST_CASE("serve with an invalid configuration exits 2 naming file:line:col") {
 TEST_CASE("serve with the state database's directory missing exits 3") {
   Settings settings;
   settings.state_database = "sqlite3://no-such-dir/state.db";
-  Workspace ws("tasks:\n  - {name: tick, type: debug.noop, schedule: \"* * * * * *\"}\n",
-               settings);
+  Workspace ws("tasks:\n  - {name: tick, type: debug.noop, schedule: \"* * * * * *\"}\n", settings);
   const auto out = run_maintd({"serve", "--config", ws.config.string()}, ws.log("serve.log"));
   INFO("output:\n" << out.output);
   REQUIRE(out.status.has_value());
@@ -68,8 +67,8 @@ TEST_CASE("a seconds schedule fires within 1 s of each slot") {
       REQUIRE(run.scheduled_for.has_value());
       REQUIRE(run.started_at.has_value());
       const auto lateness =
-          *run.started_at - std::chrono::time_point_cast<std::chrono::milliseconds>(
-                                *run.scheduled_for);
+          *run.started_at -
+          std::chrono::time_point_cast<std::chrono::milliseconds>(*run.scheduled_for);
       CAPTURE(lateness.count());
       CHECK(lateness >= 0ms);
       CHECK(lateness < 1000ms);

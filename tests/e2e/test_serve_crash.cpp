@@ -111,9 +111,8 @@ TEST_CASE("kill -9 while a claimed run waits for a worker: the task is not block
 
   // The hog's orphan is abandoned after the lease; then the victim's slots must run again
   // (lease 3 s, so 12 s is plenty), not be skipped behind a run nobody will ever start.
-  const bool fired = eventually(12s, [&] {
-    return started_after(state, "victim", waiting->id).has_value();
-  });
+  const bool fired =
+      eventually(12s, [&] { return started_after(state, "victim", waiting->id).has_value(); });
   INFO("runs:\n" << describe_runs(state.runs()));
   CHECK(fired);
   const auto orphan = state.get(waiting->id);

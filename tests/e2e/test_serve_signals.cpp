@@ -24,7 +24,7 @@ maintd::Instant now_seconds() {
 
 }  // namespace
 
-TEST_CASE("SIGHUP reloads the schedules; a bad file is logged and the previous tasks keep running") {
+TEST_CASE("SIGHUP reloads the schedules, and after a bad file the previous tasks keep running") {
   Workspace ws(R"(tasks:
   - {name: first, type: debug.noop, schedule: "* * * * * *"}
 )");
@@ -32,7 +32,8 @@ TEST_CASE("SIGHUP reloads the schedules; a bad file is logged and the previous t
   StateReader state(ws.url());
   INFO("daemon output:\n" << daemon->output());
 
-  REQUIRE(eventually(10s, [&] { return count_status(state.runs("first"), RunStatus::completed) >= 1; }));
+  REQUIRE(eventually(10s,
+                     [&] { return count_status(state.runs("first"), RunStatus::completed) >= 1; }));
 
   // A task added to the file fires after SIGHUP, on its own slots.
   write_atomically(ws.tasks, R"(tasks:

@@ -117,4 +117,12 @@ TEST_CASE("three instances, one killed half way: every slot has exactly one run,
   }
   // The work was shared: runs came from more than one instance.
   CHECK(pids.size() >= 2);
+  std::map<long long, int> per_pid;
+  for (const auto& run : all) per_pid[run.pid] += run.started_at ? 1 : 0;
+  std::ostringstream shares;
+  for (const auto& [pid, count] : per_pid) {
+    if (count > 0) shares << " pid " << pid << (pid == killed ? " (killed)" : "") << ": " << count;
+  }
+  MESSAGE(all.size() << " runs, " << count_status(all, RunStatus::skipped)
+                     << " skipped; runs started per instance:" << shares.str());
 }
