@@ -7,10 +7,11 @@
 # bench/daemon_bench.py accuracy and prints one table of medians over the repetitions, the
 # ratios, and the target with PASS/FAIL.
 #
-# Usage: bench/daemon_accuracy.sh [--strict] [--keep DIR] [--build-dir DIR]
+# Usage: bench/daemon_accuracy.sh [--strict] [--keep DIR] [--build-dir DIR] [--maintd PATH]
 #   --strict         exit 1 when the target is missed (default: report only)
 #   --keep DIR       also write accuracy.json, table.txt and each maintd run's directory to DIR
 #   --build-dir DIR  build tree (RelWithDebInfo, configured if missing); default build/release
+#   --maintd PATH    measure this maintd binary; build nothing (e.g. another checkout's)
 # Environment: REPETITIONS (default 3), TASKS (default 10000), WORKERS (maintd `workers`;
 #              default: maintd's default), APS_WORKERS (APScheduler's thread pool; default: its
 #              default, 10), CMAKE_BUILD_PARALLEL_LEVEL (default: nproc).
@@ -19,12 +20,14 @@ set -euo pipefail
 strict=0
 keep=""
 build_dir=""
+binary=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --strict) strict=1 ;;
     --keep) keep="$2"; shift ;;
     --build-dir) build_dir="$2"; shift ;;
-    *) echo "usage: $0 [--strict] [--keep DIR] [--build-dir DIR]" >&2; exit 2 ;;
+    --maintd) binary="$2"; shift ;;
+    *) echo "usage: $0 [--strict] [--keep DIR] [--build-dir DIR] [--maintd PATH]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -33,7 +36,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # shellcheck source=bench/daemon_common.sh
 source bench/daemon_common.sh
-maintd="$(build_maintd "$build_dir")"
+if [ -n "$binary" ]; then
+  maintd="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+else
+  maintd="$(build_maintd "$build_dir")"
+fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

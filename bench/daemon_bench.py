@@ -9,8 +9,9 @@ scale     N tasks (default 100,000) of debug.noop with yearly schedules that do 
             second start  the same directory again: the table already matches
             baseline      the same configuration with 1 task
           Figures: wall time from fork/exec to READY=1 (NOTIFY_SOCKET: a unix datagram socket
-          this script binds), VmRSS (/proc/PID/status) after READY, (RSS - baseline RSS) per
-          task, and CPU (utime + stime from /proc/PID/stat) over --idle seconds after READY.
+          this script binds), VmRSS (/proc/PID/status) --settle seconds after READY and again at
+          the end of the idle window (after the table polls in it), (RSS - baseline RSS) per
+          task at each point, and CPU (utime + stime from /proc/PID/stat) over --idle seconds.
 
 accuracy  N tasks (default 10,000) of debug.noop all due in the same second, SQLite state
           database: lateness of each run's start, started_at - scheduled_for from task_runs
@@ -190,18 +191,18 @@ def measure_start(maintd, config, directory, idle, settle):
     try:
         time.sleep(settle)  # let the loop's first tick and the status line settle
         rss = rss_kib(proc.pid)
-        cpu = None
+        cpu = rss_idle = None
         if idle > 0:
             c0, w0 = cpu_seconds(proc.pid), time.monotonic()
             time.sleep(idle)
             c1, w1 = cpu_seconds(proc.pid), time.monotonic()
             cpu = 100.0 * (c1 - c0) / (w1 - w0)
-            rss = max(rss, rss_kib(proc.pid))
+            rss_idle = rss_kib(proc.pid)  # after the table polls of the idle window
     finally:
         code = stop_daemon(proc, notify, errlog)
     status = next((l[7:] for l in message.split("\n") if l.startswith("STATUS=")), "")
-    return {"ready_s": ready_s, "rss_kib": rss, "idle_cpu_percent": cpu, "exit": code,
-            "status": status}
+    return {"ready_s": ready_s, "rss_kib": rss, "rss_idle_kib": rss_idle,
+            "idle_cpu_percent": cpu, "exit": code, "status": status}
 
 
 def cmd_scale(args):
@@ -219,14 +220,16 @@ def cmd_scale(args):
                                                            first["status"]))
             log("scale %d/%d: second start, idle %d s" % (rep + 1, args.repetitions, args.idle))
             second = measure_start(args.maintd, config, big, args.idle, args.settle)
-            log("  READY after %.2f s, RSS %d KiB, idle CPU %.3f %%"
-                % (second["ready_s"], second["rss_kib"], second["idle_cpu_percent"]))
+            log("  READY after %.2f s, RSS %d KiB (%d KiB after the idle window), idle CPU "
+                "%.3f %%" % (second["ready_s"], second["rss_kib"], second["rss_idle_kib"],
+                             second["idle_cpu_percent"]))
             log("scale %d/%d: baseline, 1 task, idle %d s" % (rep + 1, args.repetitions,
                                                                args.idle))
             write_once = measure_start(args.maintd, base_config, small, 0, args.settle)
             base = measure_start(args.maintd, base_config, small, args.idle, args.settle)
-            log("  READY after %.2f s, RSS %d KiB, idle CPU %.3f %%"
-                % (base["ready_s"], base["rss_kib"], base["idle_cpu_percent"]))
+            log("  READY after %.2f s, RSS %d KiB (%d KiB after the idle window), idle CPU "
+                "%.3f %%" % (base["ready_s"], base["rss_kib"], base["rss_idle_kib"],
+                             base["idle_cpu_percent"]))
             rows = sqlite3.connect(os.path.join(big, "state.db")).execute(
                 "SELECT COUNT(*) FROM scheduled_tasks").fetchone()[0]
             runs = sqlite3.connect(os.path.join(big, "state.db")).execute(
@@ -238,6 +241,8 @@ def cmd_scale(args):
                 "per_task_bytes_first": 1024.0 * (first["rss_kib"] - base["rss_kib"])
                 / (len(tasks) - 1),
                 "per_task_bytes_second": 1024.0 * (second["rss_kib"] - base["rss_kib"])
+                / (len(tasks) - 1),
+                "per_task_bytes_idle": 1024.0 * (second["rss_idle_kib"] - base["rss_idle_kib"])
                 / (len(tasks) - 1),
             })
     json.dump({"benchmark": "scale", "tasks": args.tasks, "idle_s": args.idle,

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstdlib>
@@ -22,6 +23,45 @@ namespace {
 
 using store::RunStatus;
 using store::Trigger;
+
+// Slots held back while the state database was unavailable are missed slots like any other
+// (DESIGN.md: within the catch-up window they run once, coalesced): per task, one catch-up run
+// for the latest, its reason naming the range. Run back to back instead, they would, under
+// concurrency: forbid, skip each other. Skips and retries are kept as they are.
+std::vector<Firing> coalesce_held(std::vector<Firing> held) {
+  std::vector<Firing> out;
+  std::map<std::string, std::vector<Firing>> slots_by_task;
+  for (auto& firing : held) {
+    if (firing.skipped || firing.trigger == Trigger::retry) {
+      out.push_back(std::move(firing));
+    } else {
+      slots_by_task[firing.task].push_back(std::move(firing));
+    }
+  }
+  for (auto& [task, slots] : slots_by_task) {
+    std::sort(slots.begin(), slots.end(),
+              [](const Firing& a, const Firing& b) { return a.slot < b.slot; });
+    Firing latest = slots.back();
+    if (slots.size() > 1) {
+      // Firings held back more than once were folded before: keep their whole range.
+      int folded = 0;
+      Instant from = slots.front().folded_from.value_or(slots.front().slot);
+      for (const auto& slot : slots) {
+        folded += slot.folded;
+        from = std::min(from, slot.folded_from.value_or(slot.slot));
+      }
+      latest.trigger = Trigger::catchup;
+      latest.folded = folded;
+      latest.folded_from = from;
+      latest.reason = fmt::format(
+          "{} missed slots from {} to {} coalesced into one run (held back while the state "
+          "database was unavailable)",
+          folded, format_utc(from), format_utc(latest.slot));
+    }
+    out.push_back(std::move(latest));
+  }
+  return out;
+}
 using namespace std::chrono_literals;
 
 // Loads the task set, logging its diagnostics (invalid table rows are reported and never run;
@@ -104,7 +144,8 @@ void Daemon::tick(Instant now) {
   std::shared_ptr<const config::Config> config;
   {
     std::lock_guard lock(mutex_);
-    firings.swap(unclaimed_);
+    firings = coalesce_held(std::move(unclaimed_));
+    unclaimed_.clear();
     for (auto& firing : planner_.due(now)) firings.push_back(std::move(firing));
     config = config_;
   }
@@ -135,8 +176,9 @@ void Daemon::tick(Instant now) {
     run.scheduled_for = firing.slot;
     run.attempt = firing.attempt;
     run.dry_run = task->dry_run;
+    bool skip = firing.skipped;
     std::string skip_reason = firing.skipped ? firing.reason : "";
-    if (!firing.skipped && task->policies.concurrency != config::Concurrency::allow) {
+    if (!skip && task->policies.concurrency != config::Concurrency::allow) {
       try {
         if (!active) {
           ActiveRuns read;
@@ -147,13 +189,14 @@ void Daemon::tick(Instant now) {
         }
         if (const auto it = active->find(task->name); it != active->end()) {
           skip_reason = apply_concurrency(*task, firing, it->second);
+          skip = !skip_reason.empty();
         }
       } catch (const store::StoreError& e) {
         keep_unclaimed(firing, *task, now, e);
         continue;
       }
     }
-    if (!skip_reason.empty()) {
+    if (skip) {
       run.status = RunStatus::skipped;
       run.error = skip_reason;
     } else {
@@ -347,6 +390,18 @@ void Daemon::refresh_table_tasks(Instant now) {
 }
 
 void Daemon::mark_abandoned() {
+  // Our own claimed runs still waiting for a worker keep their lease (running ones are renewed
+  // by their executor).
+  std::vector<store::RunId> ours;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, active] : active_) ours.push_back(id);
+  }
+  try {
+    for (const auto id : ours) runs_.heartbeat(id);
+  } catch (const store::StoreError& e) {
+    spdlog::error("renewing the leases of waiting runs: {}", e.what());
+  }
   try {
     for (const auto id : runs_.abandon_expired(config_->daemon.lease)) {
       spdlog::warn("run {}: abandoned: no heartbeat for more than {}", id,

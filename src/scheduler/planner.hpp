@@ -56,6 +56,10 @@ struct Firing {
   bool skipped = false;  // record the slot as skipped with `reason`; run nothing
   std::string reason;    // for skips, and for coalesced catch-up runs
   int attempt = 1;
+  // Slots held back while the state database was unavailable and folded into this one (the
+  // daemon's coalescing; 1 and empty for a firing from the planner).
+  int folded = 1;
+  std::optional<Instant> folded_from = std::nullopt;
 };
 
 // A deterministic offset in [0, jitter) from the task's name, so a task's runs start at the

@@ -284,7 +284,7 @@ bool RunStore::heartbeat(RunId id) {
   return database_->with_session("renewing a heartbeat", [&](soci::session& sql) {
     return execute_update(sql,
                           "UPDATE task_runs SET heartbeat_at = " + database_->now_expression() +
-                              " WHERE id = :id AND status = 'running'",
+                              " WHERE id = :id AND status IN ('pending', 'running')",
                           soci::use(id)) == 1;
   });
 }
@@ -330,11 +330,16 @@ std::vector<RunId> RunStore::abandon_expired(std::chrono::seconds lease) {
     st.exchange(soci::use(error));
     // Both sides of the comparison come from the database's clock (see start()). A running run
     // without a heartbeat (set running by hand, or by an older maintd) is judged by started_at.
+    // A pending run holds a lease too: its claimer renews it (heartbeat()) while it waits for a
+    // worker; one whose claimer died before starting it would otherwise block its task for ever
+    // under concurrency: forbid. Until its first renewal it is judged by created_at (the
+    // claimer's clock: skew between hosts shifts that first lease by the skew).
     // One conditional UPDATE: a heartbeat that lands first keeps its run, and two instances
     // sweeping at once abandon each run once.
     prepare_once(st,
                  "UPDATE task_runs SET status = 'abandoned', error = :error "
-                 "WHERE status = 'running' AND COALESCE(heartbeat_at, started_at) < " +
+                 "WHERE status IN ('pending', 'running') AND "
+                 "COALESCE(heartbeat_at, started_at, created_at) < " +
                      database_->now_minus_expression(lease) + " RETURNING id");
     std::vector<RunId> out;
     if (st.execute(true)) {

@@ -97,7 +97,7 @@ class RunStore {
   bool start(RunId id, const Worker& worker);  // pending -> running
   // running (or abandoned, for completed/failed) -> outcome, with the result and error.
   bool finish(RunId id, RunStatus outcome, const nlohmann::json& result, const std::string& error);
-  bool heartbeat(RunId id);  // renews heartbeat_at of a running run
+  bool heartbeat(RunId id);  // renews heartbeat_at of a pending or running run
   bool transition(RunId id, RunStatus from, RunStatus to, const std::string& error = {});
   // Marks running runs whose heartbeat is older than `lease` as abandoned; returns their ids.
   std::vector<RunId> abandon_expired(std::chrono::seconds lease);

@@ -75,12 +75,10 @@ TEST_CASE("kill -9 during a run, restart: the run becomes abandoned and the next
 // A run is claimed (inserted `pending`) before a worker starts it. With every worker busy, a
 // claimed run waits in the pool's queue; when the daemon dies then, the row stays `pending`:
 // no heartbeat, no instance, never abandoned (abandon_expired only looks at `running`), and with
-// concurrency: forbid every later slot of the task is skipped "previous run N still pending",
-// forever. Skipped until the daemon cleans up such runs (a daemon bug: RunStore::abandon_expired
-// in src/store/run_store.cpp only looks at `running` runs, and a `pending` one has no owner and
-// no heartbeat to judge it by).
-TEST_CASE("kill -9 while a claimed run waits for a worker: the task is not blocked forever" *
-          doctest::skip()) {
+// concurrency: forbid every later slot of the task was skipped "previous run N still pending",
+// forever (regression: pending runs now hold a lease their claimer renews, and are abandoned
+// like running ones when it dies).
+TEST_CASE("kill -9 while a claimed run waits for a worker: the task is not blocked forever") {
   Settings settings;  // heartbeat 1s, lease 3s
   settings.workers = 1;
   Workspace ws(R"(tasks:

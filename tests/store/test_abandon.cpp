@@ -30,7 +30,8 @@ void beat_ago(soci::session& sql, bool sqlite, store::RunId id, int seconds) {
 
 }  // namespace
 
-STORE_TEST("store: lease: running runs with an old heartbeat are abandoned, no others") {
+STORE_TEST(
+    "store: lease: pending and running runs with an old heartbeat are abandoned, no others") {
   Backend backend;
   constexpr bool sqlite = std::is_same_v<Backend, SqliteBackend>;
   auto db = open_migrated(backend);
@@ -48,6 +49,9 @@ STORE_TEST("store: lease: running runs with an old heartbeat are abandoned, no o
   REQUIRE(runs.start(fresh, worker));
   beat_ago(*sql, sqlite, fresh, 200);
   const store::RunId pending = new_run(runs);
+  REQUIRE(runs.heartbeat(pending));  // its claimer renews the lease while it waits for a worker
+  const store::RunId stale_pending = new_run(runs);  // its claimer died before starting it
+  beat_ago(*sql, sqlite, stale_pending, 600);
   const store::RunId done = new_run(runs);
   REQUIRE(runs.start(done, worker));
   beat_ago(*sql, sqlite, done, 600);
@@ -55,7 +59,8 @@ STORE_TEST("store: lease: running runs with an old heartbeat are abandoned, no o
 
   auto abandoned = runs.abandon_expired(std::chrono::minutes(5));
   std::sort(abandoned.begin(), abandoned.end());
-  CHECK(abandoned == std::vector<store::RunId>{stale, stale2});
+  CHECK(abandoned == std::vector<store::RunId>{stale, stale2, stale_pending});
+  CHECK(runs.get(stale_pending)->status == RunStatus::abandoned);
   CHECK(runs.get(stale)->status == RunStatus::abandoned);
   CHECK(runs.get(stale2)->status == RunStatus::abandoned);
   CHECK(runs.get(fresh)->status == RunStatus::running);

@@ -45,9 +45,8 @@ STORE_TEST("store: migrations: an empty database gets the latest schema, and a r
   CHECK(store::current_schema_version(*db) == store::latest_schema_version());
 
   auto sql = backend.raw();
-  for (const char* table :
-       {"maintd_schema_migrations", "scheduled_tasks", "task_runs", "run_events",
-        "maintd_instances"}) {
+  for (const char* table : {"maintd_schema_migrations", "scheduled_tasks", "task_runs",
+                            "run_events", "maintd_instances"}) {
     CHECK_MESSAGE(table_exists(*sql, is_sqlite<Backend>(), table), table);
   }
   CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 2);
@@ -93,10 +92,10 @@ STORE_TEST("store: migrations: a schema newer than this maintd is refused with b
   } catch (const store::StoreUnavailable& e) {
     const std::string message = e.what();
     CHECK_MESSAGE(message.find("schema version 99") != std::string::npos, message);
-    CHECK_MESSAGE(message.find("newer than this maintd knows (" +
-                                   std::to_string(store::latest_schema_version()) + ")") !=
-                                   std::string::npos,
-                  message);
+    CHECK_MESSAGE(
+        message.find("newer than this maintd knows (" +
+                     std::to_string(store::latest_schema_version()) + ")") != std::string::npos,
+        message);
     CHECK_MESSAGE(message.find(db->display()) != std::string::npos, message);
   }
   // Nothing changed, and the lock was released: a second attempt says the same, not "locked".

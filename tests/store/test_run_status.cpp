@@ -15,7 +15,7 @@ TEST_CASE("store: run status: the transition table is the one in DESIGN.md (no d
       {RunStatus::running, RunStatus::completed}, {RunStatus::running, RunStatus::failed},
       {RunStatus::running, RunStatus::timed_out}, {RunStatus::running, RunStatus::cancelled},
       {RunStatus::running, RunStatus::abandoned}, {RunStatus::abandoned, RunStatus::completed},
-      {RunStatus::abandoned, RunStatus::failed},
+      {RunStatus::abandoned, RunStatus::failed},  {RunStatus::pending, RunStatus::abandoned},
   };
   const RunStatus all[] = {RunStatus::pending,   RunStatus::running,   RunStatus::completed,
                            RunStatus::failed,    RunStatus::timed_out, RunStatus::cancelled,

@@ -241,7 +241,7 @@ STORE_TEST("store: transition: every allowed pair applies once, every other one 
       CHECK(status_of(runs, other) == from);
     }
   }
-  CHECK(allowed == 9);
+  CHECK(allowed == 10);
 }
 
 STORE_TEST("store: transition: to running sets started_at and heartbeat_at, so the lease applies") {
@@ -257,13 +257,14 @@ STORE_TEST("store: transition: to running sets started_at and heartbeat_at, so t
   CHECK_FALSE(run->finished_at);
 }
 
-STORE_TEST("store: heartbeat: only a running run is renewed") {
+STORE_TEST("store: heartbeat: only a pending or running run is renewed") {
   Backend backend;
   auto db = open_migrated(backend);
   store::RunStore runs(db, FakeClock().clock());
   const store::RunId pending = new_run(runs);
-  CHECK_FALSE(runs.heartbeat(pending));
   CHECK_FALSE(runs.get(pending)->heartbeat_at);
+  CHECK(runs.heartbeat(pending));  // a claimed run waiting for a worker holds a lease
+  CHECK(runs.get(pending)->heartbeat_at);
 
   const store::RunId running = running_run(runs);
   auto sql = backend.raw();
@@ -275,7 +276,7 @@ STORE_TEST("store: heartbeat: only a running run is renewed") {
   CHECK(std::chrono::abs(*beat - store::system_clock()()) < std::chrono::minutes(1));
 
   for (RunStatus status : kAll) {
-    if (status == RunStatus::running) continue;
+    if (status == RunStatus::running || status == RunStatus::pending) continue;
     CAPTURE(store::to_string(status));
     CHECK_FALSE(runs.heartbeat(run_in(runs, status)));
   }

@@ -172,18 +172,12 @@ TEST_CASE("PostgreSQL stopped for 20 s: the daemon logs, keeps running and recov
 }
 
 // The stronger promise: a slot held back by the outage is run after it (or coalesced into one
-// catch-up run), not recorded as skipped and not left `pending` for ever. Skipped until two daemon
-// bugs are fixed:
-//   - Daemon::tick (src/scheduler/daemon.cpp) dispatches the held-back firings (unclaimed_) of a
-//     task one after the other in one tick instead of coalescing them, so with concurrency:
-//     forbid all but the first are skipped "previous run N still running/pending";
-//   - Database::with_session (src/store/database.hpp) does not retry after reconnecting: the
-//     first statement on each pooled session that sat idle through the restart fails ("server
-//     closed the connection unexpectedly"); when that is RunStore::start, the run it was about
-//     to start stays `pending` for ever (Daemon::execute only logs it), and with concurrency:
-//     forbid every later slot of its task is skipped "previous run N still pending".
-TEST_CASE("after a PostgreSQL outage the held-back slots run or are coalesced; none is stranded" *
-          doctest::skip()) {
+// catch-up run), not recorded as skipped and not left `pending` for ever. Regression test for
+// two bugs: held-back firings of a task were dispatched one after the other instead of
+// coalesced (so under concurrency: forbid all but the first were skipped), and the first
+// statement on each pooled session after the restart failed instead of reconnecting, leaving
+// the run it was about to start `pending` for ever.
+TEST_CASE("after a PostgreSQL outage the held-back slots run or are coalesced; none is stranded") {
   const Observed seen =
       run_through_outage("e2e_outage_strict", std::chrono::seconds(8), kForbidTasks);
   INFO("runs:\n" << describe_runs(seen.runs));
