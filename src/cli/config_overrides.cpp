@@ -11,10 +11,9 @@ Expected<nlohmann::json, std::string> parse_overrides(const std::vector<std::str
   for (const auto& assignment : assignments) {
     const auto equals = assignment.find('=');
     if (equals == std::string::npos || equals == 0) {
-      return Unexpected(
-          fmt::format("--set '{}': expected key=value (e.g. --set "
-                      "timeout_minutes=30)",
-                      assignment));
+      return Unexpected{
+          fmt::format("--set '{}': expected key=value (e.g. --set timeout_minutes=30)",
+                      assignment)};
     }
     const std::string key = assignment.substr(0, equals);
     const std::string text = assignment.substr(equals + 1);
@@ -25,9 +24,9 @@ Expected<nlohmann::json, std::string> parse_overrides(const std::vector<std::str
     config::YamlReadOptions options{[](const std::string&) { return std::nullopt; }, {}, {}};
     auto value = config::read_yaml(text.empty() ? "''" : text, map, options, diagnostics);
     if (!value || diagnostics.has_errors() || value->is_object() || value->is_array()) {
-      return Unexpected(fmt::format(
+      return Unexpected{fmt::format(
           "--set {}={}: the value must be a single scalar (quote it if it holds ':' or '#')", key,
-          text));
+          text)};
     }
     out[key] = *value;
   }
@@ -50,7 +49,7 @@ Expected<nlohmann::json, std::vector<std::string>> apply_overrides(
       errors.push_back(fmt::format("config.{}: {}", issue.key, issue.message));
     }
   }
-  if (!errors.empty()) return Unexpected(std::move(errors));
+  if (!errors.empty()) return Unexpected{std::move(errors)};
   return schema.with_defaults(merged);
 }
 
