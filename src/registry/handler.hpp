@@ -13,6 +13,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "registry/schema.hpp"
 
@@ -27,6 +28,17 @@ struct Progress {
   std::optional<std::int64_t> total;  // when the handler knows it
   std::string unit = "rows";
   std::int64_t batches = 0;
+};
+
+struct HandlerInfo;
+
+// Another task of the same configuration, as health.report sees it to dry-run its neighbours.
+struct PeerTask {
+  std::string name;
+  std::string type;       // canonical
+  nlohmann::json config;  // effective
+  bool enabled = true;
+  const HandlerInfo* handler = nullptr;
 };
 
 // What one execution of a handler gets. The runner of the handler (the executor, or a test)
@@ -44,10 +56,18 @@ struct HandlerContext {
   using ProgressSink = std::function<void(const Progress&)>;
   using SessionFactory = std::function<std::unique_ptr<soci::session>(const std::string&)>;
   using Clock = std::function<std::chrono::system_clock::time_point()>;
+  using StateSessionFactory = std::function<std::unique_ptr<soci::session>()>;
+  using PeerLister = std::function<std::vector<PeerTask>()>;
   EventSink on_event;        // the run's own log: run_events and the process log
   ProgressSink on_progress;  // the terminal's progress bar, the daemon's status
   SessionFactory sessions;   // a new session to a target database named under `databases:`
   Clock clock;
+  // maintd's own state database (task_runs, run_events), for the handlers that keep maintd's
+  // history bounded or report on it. A new session per call, like `sessions`.
+  StateSessionFactory state_sessions;
+  // The tasks of the configuration the run started from (its schedule files: tasks defined only
+  // in scheduled_tasks are not listed yet), for health.report's dry runs of its neighbours.
+  PeerLister peers;
 
   // A line of the run's log: `event` is a short machine name ("batch"), `message` for people.
   void log(EventLevel level, std::string_view event, std::string_view message) const {
@@ -67,6 +87,11 @@ struct HandlerContext {
     if (!sessions) throw std::logic_error("this run has no target databases configured");
     return sessions(name);
   }
+  std::unique_ptr<soci::session> state_database() const {
+    if (!state_sessions) throw std::logic_error("this run has no state database");
+    return state_sessions();
+  }
+  std::vector<PeerTask> peer_tasks() const { return peers ? peers() : std::vector<PeerTask>{}; }
   std::chrono::system_clock::time_point now() const {
     return clock ? clock() : std::chrono::system_clock::now();
   }
@@ -78,11 +103,18 @@ struct HandlerContext {
 // is recorded as cancelled or timed out either way, with whatever result it returned.
 using HandlerFunction = std::function<nlohmann::json(HandlerContext&)>;
 
+// For `maintd validate --check-databases`: what is wrong between a task's (schema-checked,
+// defaults filled in) config and the live target database: a table or column it names that does
+// not exist. Issues name the config key. May throw when a database cannot be reached.
+using DatabaseCheck = std::function<std::vector<SchemaIssue>(
+    const nlohmann::json& config, const HandlerContext::SessionFactory& sessions)>;
+
 struct HandlerInfo {
   std::string type;
   std::string description;
   ConfigSchema schema;
   HandlerFunction run;
+  DatabaseCheck check_database = {};  // unset: the handler names nothing in a target database
 };
 
 // `domain.action`: ^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$ (DESIGN.md).

@@ -145,6 +145,16 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
   context.sessions = [this](const std::string& name) {
     return store::open_named_session(config_.databases, name);
   };
+  context.state_sessions = [this] { return store::open_target_session(config_.state_database); };
+  context.peers = [this] {
+    std::vector<registry::PeerTask> peers;
+    for (const auto& task : config_.tasks) {
+      const auto resolved = config_.registry->resolve(task.type);
+      if (!resolved) continue;  // validation reported it; such a task never runs
+      peers.push_back({task.name, task.type, task.config, task.enabled, resolved->handler});
+    }
+    return peers;
+  };
 
   // The caller's cancellation (Ctrl-C, shutdown) reaches the handler through our stop source.
   std::stop_callback on_cancel(cancel, [&] {

@@ -16,7 +16,11 @@ std::unique_ptr<soci::session> open_target_session(const config::DatabaseUrl& ur
       *session << "PRAGMA foreign_keys=ON";
       return session;
     }
-    return std::make_unique<soci::session>(soci::postgresql, url.connect);
+    auto session = std::make_unique<soci::session>(soci::postgresql, url.connect);
+    // Handlers compare and write timestamps as UTC instants; a naive `timestamp` column of the
+    // application is read and written as UTC too, whatever the server's default zone.
+    *session << "SET TIME ZONE 'UTC'";
+    return session;
   } catch (const std::exception& e) {
     throw std::runtime_error(config::mask_secrets(
         fmt::format("cannot connect to the database {}: {}", url.display, e.what())));

@@ -1,0 +1,42 @@
+#include "handlers/support/batches.hpp"
+
+#include <fmt/format.h>
+#include <soci/transaction.h>
+
+namespace maintd::handlers {
+
+nlohmann::json BatchTotals::to_json() const {
+  return {{"batches", batches},
+          {"longest_batch_ms", longest_batch.count()},
+          {"stopped_early", stopped_early}};
+}
+
+BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& sql,
+                           long long batch_size, std::optional<long long> total,
+                           const std::function<long long(TargetSql&)>& batch) {
+  BatchTotals totals;
+  for (;;) {
+    if (context.stop_requested()) {
+      totals.stopped_early = true;
+      context.warning("stopped", fmt::format("cancelled after {} batch{} ({} rows)", totals.batches,
+                                             totals.batches == 1 ? "" : "es", totals.rows));
+      break;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    soci::transaction transaction(sql.session());
+    const long long handled = batch(sql);
+    transaction.commit();
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    totals.longest_batch = std::max(totals.longest_batch, took);
+    totals.rows += handled;
+    ++totals.batches;
+    context.log(registry::EventLevel::debug, "batch",
+                fmt::format("batch {}: {} rows in {} ms", totals.batches, handled, took.count()));
+    context.progress({totals.rows, total, "rows", totals.batches});
+    if (handled < batch_size) break;
+  }
+  return totals;
+}
+
+}  // namespace maintd::handlers

@@ -1,0 +1,158 @@
+#include "handlers/support/target_sql.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <soci/soci.h>
+
+#include <ctime>
+#include <functional>
+#include <stdexcept>
+
+#include "registry/schema.hpp"
+
+namespace maintd::handlers {
+namespace {
+
+// One column of a row as text, whatever type the backend reported for it.
+std::string column_text(const soci::row& row, std::size_t i) {
+  if (row.get_indicator(i) == soci::i_null) return {};
+  switch (row.get_properties(i).get_data_type()) {
+    case soci::dt_string:
+    case soci::dt_xml:
+    case soci::dt_blob:
+      return row.get<std::string>(i);
+    case soci::dt_integer:
+      return std::to_string(row.get<int>(i));
+    case soci::dt_long_long:
+      return std::to_string(row.get<long long>(i));
+    case soci::dt_unsigned_long_long:
+      return std::to_string(row.get<unsigned long long>(i));
+    case soci::dt_double:
+      return fmt::format("{}", row.get<double>(i));
+    case soci::dt_date: {
+      const auto tm = row.get<std::tm>(i);
+      return fmt::format("{:%Y-%m-%d %H:%M:%S}", tm);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Dialect dialect_of(soci::session& session) {
+  return session.get_backend_name() == "postgresql" ? Dialect::postgresql : Dialect::sqlite;
+}
+
+std::string quote_identifier(std::string_view identifier) {
+  if (!registry::is_sql_identifier(identifier)) {
+    throw std::invalid_argument(
+        fmt::format("'{}' is not an SQL identifier (letters, digits and '_', not starting with a "
+                    "digit; optionally 'schema.' before it)",
+                    identifier));
+  }
+  const auto dot = identifier.find('.');
+  if (dot == std::string_view::npos) return fmt::format("\"{}\"", identifier);
+  return fmt::format("\"{}\".\"{}\"", identifier.substr(0, dot), identifier.substr(dot + 1));
+}
+
+SqlParams& SqlParams::text(std::string name, std::string value) {
+  texts_.emplace_back(std::move(name), std::move(value));
+  return *this;
+}
+SqlParams& SqlParams::integer(std::string name, long long value) {
+  integers_.emplace_back(std::move(name), value);
+  return *this;
+}
+SqlParams& SqlParams::real(std::string name, double value) {
+  reals_.emplace_back(std::move(name), value);
+  return *this;
+}
+
+TargetSql::TargetSql(soci::session& session) : session_(session), dialect_(dialect_of(session)) {}
+
+std::string TargetSql::timestamp_value(std::chrono::system_clock::time_point at) const {
+  const auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(at);
+  // SQLite: the shape CURRENT_TIMESTAMP writes (plus milliseconds), so that values maintd writes
+  // sort among the application's own. PostgreSQL: ISO-8601 in UTC, cast to timestamptz.
+  if (dialect_ == Dialect::sqlite) return fmt::format("{:%Y-%m-%d %H:%M:%S}", ms);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", ms);
+}
+
+std::string TargetSql::timestamp_param(std::string_view param) const {
+  if (dialect_ == Dialect::sqlite) return fmt::format(":{}", param);
+  return fmt::format("CAST(:{} AS timestamptz)", param);
+}
+
+std::string TargetSql::before(std::string_view quoted_column, std::string_view param) const {
+  if (dialect_ == Dialect::sqlite) {
+    return fmt::format("julianday({}) < julianday(:{})", quoted_column, param);
+  }
+  return fmt::format("{} < CAST(:{} AS timestamptz)", quoted_column, param);
+}
+
+std::string TargetSql::seconds_between(std::string_view quoted_column,
+                                       std::string_view param) const {
+  if (dialect_ == Dialect::sqlite) {
+    return fmt::format("((julianday(:{}) - julianday({})) * 86400.0)", param, quoted_column);
+  }
+  return fmt::format("EXTRACT(EPOCH FROM (CAST(:{} AS timestamptz) - {}))", param, quoted_column);
+}
+
+std::string TargetSql::as_text(std::string_view quoted_column) const {
+  return fmt::format("CAST({} AS TEXT)", quoted_column);
+}
+
+void TargetSql::bind(soci::statement& statement, const SqlParams& params) {
+  for (const auto& [name, value] : params.texts_) statement.exchange(soci::use(value, name));
+  for (const auto& [name, value] : params.integers_) statement.exchange(soci::use(value, name));
+  for (const auto& [name, value] : params.reals_) statement.exchange(soci::use(value, name));
+}
+
+void TargetSql::for_each_row(const std::string& sql, const SqlParams& params,
+                             const std::function<void(const soci::row&)>& on_row) {
+  soci::row row;
+  soci::statement statement(session_);
+  bind(statement, params);
+  statement.exchange(soci::into(row));
+  statement.alloc();
+  statement.prepare(sql);
+  statement.define_and_bind();
+  statement.execute(false);
+  while (statement.fetch()) on_row(row);
+}
+
+long long TargetSql::execute(const std::string& sql, const SqlParams& params) {
+  soci::statement statement(session_);
+  bind(statement, params);
+  statement.alloc();
+  statement.prepare(sql);
+  statement.define_and_bind();
+  statement.execute(true);
+  return statement.get_affected_rows();
+}
+
+std::vector<std::vector<std::string>> TargetSql::rows(const std::string& sql,
+                                                      const SqlParams& params) {
+  std::vector<std::vector<std::string>> result;
+  for_each_row(sql, params, [&](const soci::row& row) {
+    std::vector<std::string> values;
+    values.reserve(row.size());
+    for (std::size_t i = 0; i < row.size(); ++i) values.push_back(column_text(row, i));
+    result.push_back(std::move(values));
+  });
+  return result;
+}
+
+std::vector<std::string> TargetSql::column(const std::string& sql, const SqlParams& params) {
+  std::vector<std::string> result;
+  for_each_row(sql, params, [&](const soci::row& row) { result.push_back(column_text(row, 0)); });
+  return result;
+}
+
+long long TargetSql::count(const std::string& sql, const SqlParams& params) {
+  const auto values = column(sql, params);
+  if (values.empty() || values.front().empty()) return 0;
+  return std::stoll(values.front());
+}
+
+}  // namespace maintd::handlers

@@ -1,0 +1,130 @@
+// handlers/support: identifiers, timestamps on both backends, the live catalogue, batches.
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+
+#include "handler_fixture.hpp"
+#include "handlers/support/batches.hpp"
+#include "handlers/support/live_schema.hpp"
+#include "handlers/support/target_sql.hpp"
+
+using namespace maintd;
+using namespace maintd::testing;
+using handlers::SqlParams;
+using handlers::TargetSql;
+
+TEST_CASE("handlers: support: identifiers are quoted part by part, anything else is refused") {
+  CHECK(handlers::quote_identifier("soup_dedupe") == "\"soup_dedupe\"");
+  CHECK(handlers::quote_identifier("app.Claims") == "\"app\".\"Claims\"");
+  for (const char* bad :
+       {"x; DROP TABLE y", "a\"b", "1abc", "", "a.b.c", "name--", "t where 1=1"}) {
+    CAPTURE(bad);
+    const auto message =
+        thrown_message<std::invalid_argument>([&] { handlers::quote_identifier(bad); });
+    CHECK(contains(message, "is not an SQL identifier"));
+    CHECK(contains(message, bad));
+  }
+}
+
+HANDLER_TEST("handlers: support: timestamps compare as instants, whatever their spelling") {
+  Target<Backend> target;
+  target.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, at " +
+              std::string(target.postgres ? "timestamptz" : "TEXT") + ")");
+  // One hour old, in the spellings applications write; and one a minute in the future.
+  if (target.postgres) {
+    target.exec(
+        "INSERT INTO t VALUES (1, '2026-11-25 11:00:00+00'), (2, '2026-11-25T12:00:00+01'),"
+        " (3, '2026-11-25 12:01:00+00')");
+  } else {
+    target.exec(
+        "INSERT INTO t VALUES (1, '2026-11-25 11:00:00'), (2, '2026-11-25T11:00:00.000Z'),"
+        " (3, '2026-11-25 12:01:00')");
+  }
+  TargetSql sql(*target.sql);
+  SqlParams params;
+  params.text("cutoff", sql.timestamp_value(target.now - std::chrono::minutes(30)));
+  const auto old = sql.column("SELECT " + sql.as_text("\"id\"") + " FROM t WHERE " +
+                                  sql.before("\"at\"", "cutoff") + " ORDER BY id",
+                              params);
+  CHECK(old == std::vector<std::string>{"1", "2"});
+
+  SqlParams now;
+  now.text("now", sql.timestamp_value(target.now));
+  const auto ages =
+      sql.column("SELECT " + sql.seconds_between("\"at\"", "now") + " FROM t ORDER BY id", now);
+  REQUIRE(ages.size() == 3);
+  CHECK(std::stod(ages[0]) == doctest::Approx(3600.0).epsilon(0.001));
+  CHECK(std::stod(ages[2]) == doctest::Approx(-60.0).epsilon(0.01));
+
+  // A value maintd writes sorts among the application's own.
+  sql.execute("UPDATE t SET at = " + sql.timestamp_param("now") + " WHERE id = 3", now);
+  CHECK(sql.count("SELECT COUNT(*) FROM t WHERE " + sql.before("\"at\"", "cutoff"), params) == 2);
+}
+
+HANDLER_TEST("handlers: support: the live catalogue names missing tables and columns") {
+  Target<Backend> target;
+  target.exec(
+      "CREATE TABLE soup_dedupe (id INTEGER PRIMARY KEY, claimed_at TEXT, claimed_by TEXT)");
+  CHECK(handlers::table_columns(*target.sql, "soup_dedupe") ==
+        std::vector<std::string>{"id", "claimed_at", "claimed_by"});
+  CHECK_FALSE(handlers::table_columns(*target.sql, "nothing_here").has_value());
+
+  CHECK(handlers::check_table(*target.sql, "table", "soup_dedupe",
+                              {{"claimed_at", "claimed_at"}, {"id_column", "id"}})
+            .empty());
+  const auto issues = handlers::check_table(*target.sql, "table", "soup_dedupe",
+                                            {{"claimed_at", "claimd_at"}, {"claimed_by", ""}});
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].key == "claimed_at");
+  CHECK(issues[0].message ==
+        "column 'claimd_at' does not exist in table 'soup_dedupe' (did you mean 'claimed_at'?)");
+
+  const auto missing = handlers::check_table(*target.sql, "table", "soup_dedup", {});
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].key == "table");
+  CHECK(missing[0].message == "table 'soup_dedup' does not exist in the database");
+}
+
+HANDLER_TEST("handlers: support: batches commit one by one and stop between them when cancelled") {
+  Target<Backend> target;
+  target.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, done INTEGER NOT NULL)");
+  for (int i = 1; i <= 25; ++i) target.exec(fmt::format("INSERT INTO items VALUES ({}, 0)", i));
+  auto run = target.context("debug.noop", nlohmann::json::object());
+  TargetSql sql(*target.sql);
+  const std::string batch_sql =
+      "UPDATE items SET done = 1 WHERE id IN (SELECT id FROM items WHERE done = 0 ORDER BY id "
+      "LIMIT 10)";
+
+  SUBCASE("all of it, in three batches, the last one short") {
+    const auto totals = handlers::run_in_batches(
+        run->context, sql, 10, 25, [&](TargetSql& s) { return s.execute(batch_sql); });
+    CHECK(totals.rows == 25);
+    CHECK(totals.batches == 3);
+    CHECK_FALSE(totals.stopped_early);
+    CHECK(target.count("SELECT COUNT(*) FROM items WHERE done = 1") == 25);
+    REQUIRE(run->progress->size() == 3);
+    CHECK(run->progress->back().done == 25);
+  }
+  SUBCASE("cancelled after the first batch: that batch stays, nothing more is done") {
+    const auto totals = handlers::run_in_batches(run->context, sql, 10, 25, [&](TargetSql& s) {
+      const auto changed = s.execute(batch_sql);
+      run->stop.request_stop();
+      return changed;
+    });
+    CHECK(totals.batches == 1);
+    CHECK(totals.stopped_early);
+    CHECK(run->logged("stopped"));
+    CHECK(target.count("SELECT COUNT(*) FROM items WHERE done = 1") == 10);
+  }
+  SUBCASE("a batch that throws is rolled back; the ones before it stay") {
+    int calls = 0;
+    CHECK_THROWS_AS(handlers::run_in_batches(run->context, sql, 10, 25,
+                                             [&](TargetSql& s) {
+                                               const auto changed = s.execute(batch_sql);
+                                               if (++calls == 2) throw std::runtime_error("boom");
+                                               return changed;
+                                             }),
+                    std::runtime_error);
+    CHECK(target.count("SELECT COUNT(*) FROM items WHERE done = 1") == 10);
+  }
+}
