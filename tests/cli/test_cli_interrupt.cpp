@@ -12,18 +12,12 @@
 #include <thread>
 
 #include "store/run_store.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The status of run `id`, once the state database exists and holds it.
 std::optional<maintd::store::RunStatus> run_status(const maintd::config::DatabaseUrl& url,
@@ -78,7 +72,7 @@ tasks:
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 130);
   CHECK(run_status(url, 1) == maintd::store::RunStatus::cancelled);
-  const std::string err = read_file(err_path);
+  const std::string err = maintd::testing::read_text(err_path);
   CHECK(err.find("interrupted: cancelling run 1") != std::string::npos);
   CHECK(err.find("cancelled before the handler finished") != std::string::npos);
 }

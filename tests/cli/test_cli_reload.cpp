@@ -12,31 +12,10 @@
 
 #include "cli/cli_driver.hpp"
 #include "store/instance_store.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
-
-namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Polls `condition` every 20 ms for up to 20 s.
-template <class Condition>
-bool eventually(Condition condition) {
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
-
-}  // namespace
 
 TEST_CASE("reload sends SIGHUP to the daemon of this host, and says so when there is none") {
   maintd::testing::TempDir dir;
@@ -61,14 +40,17 @@ schedules: [tasks.yaml]
     ::execl(MAINTD_BINARY, MAINTD_BINARY, "serve", "--config", config.c_str(), nullptr);
     ::_exit(127);
   }
-  const bool started =
-      eventually([&] { return read_file(log).find("maintd started") != std::string::npos; });
+  const bool started = maintd::testing::eventually(20s, [&] {
+    return maintd::testing::read_text(log).find("maintd started") != std::string::npos;
+  });
   CHECK(started);
 
   const auto sent = maintd::testing::run_cli({"reload", "--config", config});
   CHECK(sent.code == 0);
   CHECK(sent.out.find("sent SIGHUP to maintd pid " + std::to_string(child)) == 0);
-  CHECK(eventually([&] { return read_file(log).find("reloaded: 1 task") != std::string::npos; }));
+  CHECK(maintd::testing::eventually(20s, [&] {
+    return maintd::testing::read_text(log).find("reloaded: 1 task") != std::string::npos;
+  }));
 
   REQUIRE(::kill(child, SIGTERM) == 0);
   int status = 0;

@@ -31,6 +31,7 @@
 #include "config/database_url.hpp"
 #include "store/database.hpp"
 #include "store/run_store.hpp"
+#include "support/files.hpp"
 
 extern char** environ;
 
@@ -42,33 +43,9 @@ using store::RunRecord;
 using store::RunStatus;
 using store::Trigger;
 
-inline std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Writes a file whole (temp file + rename), so a reader never sees half of it.
-inline void write_atomically(const std::filesystem::path& path, const std::string& content) {
-  const auto temp = path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << content;
-  }
-  std::filesystem::rename(temp, path);
-}
-
-// Polls `condition` every 50 ms until it holds or `limit` has passed; returns whether it held.
-template <class Condition>
-bool eventually(std::chrono::milliseconds limit, Condition&& condition) {
-  const auto deadline = Steady::now() + limit;
-  while (true) {
-    if (condition()) return true;
-    if (Steady::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-}
+using ::maintd::testing::eventually;
+using ::maintd::testing::read_text;
+using ::maintd::testing::write_atomically;
 
 // The environment for a child: ours, without what would make maintd talk to systemd or read
 // another configuration.
