@@ -12,6 +12,8 @@ packages=(
   doctest-dev libcli11-dev libcctz-dev nlohmann-json3-dev libsystemd-dev libbenchmark-dev
   # runtime: time zones, the embedded state database's shell, PostgreSQL for integration tests
   tzdata sqlite3 postgresql-15 postgresql-client-15
+  # packaging checks (scripts/package-test.sh): systemd-analyze, systemd-sysusers
+  systemd
   # peers for differential tests and side-by-side benchmarks
   python3 python3-croniter python3-apscheduler
 )

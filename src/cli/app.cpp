@@ -13,6 +13,7 @@
 #include "cli/reload_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/serve_command.hpp"
+#include "cli/status_command.hpp"
 #include "cli/task_commands.hpp"
 #include "handlers/builtin.hpp"
 
@@ -42,6 +43,7 @@ int run(int argc, const char* const* argv, Context& context) {
   add_run_command(app, context);
   add_serve_command(app, context);
   add_reload_command(app, context);
+  add_status_command(app, context);
   add_history_commands(app, context);
   add_db_commands(app, context);
   add_task_commands(app, context);

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <queue>
 
+#include "cli/database_check.hpp"
 #include "cli/loading.hpp"
 #include "cli/table.hpp"
 #include "common/duration.hpp"
@@ -24,6 +25,7 @@ struct Options {
   int count = 5;
   std::string task;
   std::string from;
+  bool check_databases = false;
 };
 
 std::optional<Instant> start_instant(Context& context, const Options& options) {
@@ -57,10 +59,25 @@ json policies_json(const config::Policies& p) {
           {"jitter", format_duration(p.jitter)}};
 }
 
-int validate(Context& context) {
+int validate(Context& context, const Options& options) {
   auto config = load_configuration(context);
   if (!config) return kUsageError;
   const auto files = config->schedule_files.size();
+  if (options.check_databases) {
+    const auto tasks = tasks_to_show(context, *config);
+    const auto problems = check_databases(*config, tasks);
+    for (const auto& problem : problems) context.err << problem.to_string() << '\n';
+    if (!problems.empty()) {
+      context.err << fmt::format("{} problem{} found in the databases\n", problems.size(),
+                                 problems.size() == 1 ? "" : "s");
+      return kUsageError;
+    }
+    context.out << fmt::format("{} task{} in {} file{}, checked against {} database{}, OK\n",
+                               tasks.size(), tasks.size() == 1 ? "" : "s", files,
+                               files == 1 ? "" : "s", config->databases.size() + 1,
+                               config->databases.size() == 0 ? "" : "s");
+    return kOk;
+  }
   context.out << fmt::format("{} task{} in {} file{}, OK\n", config->tasks.size(),
                              config->tasks.size() == 1 ? "" : "s", files, files == 1 ? "" : "s");
   return kOk;
@@ -251,7 +268,10 @@ void add_config_commands(CLI::App& app, Context& context) {
 
   CLI::App* validate_cmd = app.add_subcommand(
       "validate", "Check maintd.yaml and every schedule file; report all errors");
-  validate_cmd->callback(on_parse([](Context& c, const Options&) { return validate(c); }));
+  validate_cmd->add_flag("--check-databases", options->check_databases,
+                         "also connect to the state and target databases and check that the "
+                         "tables and columns tasks name exist");
+  validate_cmd->callback(on_parse(validate));
 
   CLI::App* list_cmd = app.add_subcommand("list", "List every task with its next slot");
   list_cmd->add_flag("--json", options->json, "machine-readable output (docs/json-output.md)");

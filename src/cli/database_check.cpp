@@ -1,0 +1,59 @@
+#include "cli/database_check.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <stdexcept>
+
+#include "config/redact.hpp"
+#include "store/target_session.hpp"
+
+namespace maintd::cli {
+
+std::vector<config::Diagnostic> check_databases(const config::Config& config,
+                                                const std::vector<config::Task>& tasks) {
+  std::vector<config::Diagnostic> found;
+  try {
+    store::open_target_session(config.state_database);
+  } catch (const std::exception& e) {
+    found.push_back({config::Diagnostic::Severity::error,
+                     {},
+                     fmt::format("state_database: {}", config::mask_secrets(e.what()))});
+  }
+
+  // Unreachable databases, by name, with the reason: reported once, never retried.
+  std::map<std::string, std::string> unreachable;
+  bool already_reported = false;  // set when a session fails for a database reported before
+  const auto sessions = [&](const std::string& name) {
+    if (const auto it = unreachable.find(name); it != unreachable.end()) {
+      already_reported = true;
+      throw std::runtime_error(it->second);
+    }
+    try {
+      return store::open_named_session(config.databases, name);
+    } catch (const std::exception& e) {
+      unreachable.emplace(name, e.what());
+      throw;
+    }
+  };
+
+  for (const auto& task : tasks) {
+    const auto resolved = config.registry->resolve(task.type);
+    if (!resolved || !resolved->handler->check_database) continue;
+    already_reported = false;
+    try {
+      for (const auto& issue : resolved->handler->check_database(task.config, sessions)) {
+        found.push_back(
+            {config::Diagnostic::Severity::error, task.defined_at,
+             fmt::format("task '{}' config.{}: {}", task.name, issue.key, issue.message)});
+      }
+    } catch (const std::exception& e) {
+      if (already_reported) continue;  // the first task that needed it said so
+      found.push_back({config::Diagnostic::Severity::error, task.defined_at,
+                       fmt::format("task '{}': {}", task.name, config::mask_secrets(e.what()))});
+    }
+  }
+  return found;
+}
+
+}  // namespace maintd::cli
