@@ -64,8 +64,10 @@ int migrate_command(Context& context, const Options& options) {
 // SQLite file does not exist yet (the plan is then against an empty table).
 std::shared_ptr<store::Database> open_without_writing(const config::Config& config) {
   const auto& url = config.state_database;
+  std::error_code unreadable;  // left to Database::open, which says why
   if (url.backend == config::DatabaseUrl::Backend::sqlite3 &&
-      !std::filesystem::exists(url.connect.substr(3))) {  // after "db="
+      !std::filesystem::exists(url.connect.substr(3), unreadable) &&  // after "db="
+      !unreadable) {
     return nullptr;
   }
   return store::Database::open(url);

@@ -109,7 +109,9 @@ class Converter {
     std::filesystem::path path(path_value.get<std::string>());
     if (path.is_relative()) {
       // systemd LoadCredential= puts secrets in $CREDENTIALS_DIRECTORY; look there first.
-      if (options_.credentials_dir && std::filesystem::exists(*options_.credentials_dir / path)) {
+      std::error_code unreadable;  // then the file beside the config is tried, and its error shown
+      if (options_.credentials_dir &&
+          std::filesystem::exists(*options_.credentials_dir / path, unreadable)) {
         path = *options_.credentials_dir / path;
       } else {
         path = options_.base_dir / path;

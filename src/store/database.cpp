@@ -24,10 +24,14 @@ std::shared_ptr<Database> Database::open(const config::DatabaseUrl& url,
   if (sqlite) {
     // SQLite creates the file but not its directory; say which directory is missing.
     const std::filesystem::path file(url.connect.substr(3));  // after "db="
-    if (!file.parent_path().empty() && !std::filesystem::is_directory(file.parent_path())) {
+    std::error_code error;
+    if (!file.parent_path().empty() && !std::filesystem::is_directory(file.parent_path(), error)) {
+      // Not there, or not ours to look into (a state directory of another user).
       throw StoreUnavailable(
-          fmt::format("cannot open the state database {} (the directory {} does not exist)",
-                      url.display, file.parent_path().string()));
+          fmt::format("cannot open the state database {} (the directory {} {})", url.display,
+                      file.parent_path().string(),
+                      error ? "cannot be read: " + error.message() + "; run as the service's user"
+                            : std::string("does not exist")));
     }
   }
   auto database = std::make_shared<Database>(sqlite ? Dialect::sqlite : Dialect::postgresql,

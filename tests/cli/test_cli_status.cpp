@@ -96,3 +96,20 @@ TEST_CASE("status: an unreachable state database exits 3 and says why") {
   CHECK(r.code == 3);
   CHECK(r.err.find("/nonexistent/dir/state.db") != std::string::npos);
 }
+
+// Regression: a state directory the user may not look into made std::filesystem throw out of
+// main() (abort, exit 134) instead of saying why. Root may look everywhere, so a name too long
+// for the file system stands in for "permission denied": both are errors of the same stat().
+TEST_CASE("regression: an unreadable state directory is reported, not an abort") {
+  testing::TempDir dir;
+  const std::string unreadable = "/tmp/" + std::string(300, 'd') + "/state.db";
+  const auto config =
+      dir.write("maintd.yaml", "state_database: sqlite3://" + unreadable + "\nschedules: []\n")
+          .string();
+  for (const auto* command : {"status", "history", "list"}) {
+    CAPTURE(command);
+    const auto r = testing::run_cli({command, "--config", config});
+    CHECK(r.err.find("cannot be read: File name too long") != std::string::npos);
+    CHECK(r.code == (std::string(command) == "list" ? 0 : 3));
+  }
+}
