@@ -19,8 +19,12 @@ accuracy  N tasks (default 10,000) of debug.noop all due in the same second, SQL
           (2 cores), APScheduler's BackgroundScheduler with a CronTrigger per job on the same N
           jobs: a noop function records time.time() - the scheduled instant.
 
-Prints JSON on stdout (one object per repetition); progress on stderr. bench/daemon_scale.sh
-and bench/daemon_accuracy.sh build maintd, run this and print the tables.
+report    prints the table of a JSON file written by scale or accuracy: medians over the
+          repetitions (each repetition in brackets), the targets with PASS/FAIL (exit 1 with
+          --strict when one is missed).
+
+scale and accuracy print JSON on stdout (one object per repetition); progress on stderr.
+bench/daemon_scale.sh and bench/daemon_accuracy.sh build maintd, run this and print the tables.
 Run with /usr/bin/python3 (Debian's python3-apscheduler).
 """
 
@@ -135,6 +139,10 @@ class NotifySocket:
         os.unlink(self.path)
 
 
+def maintd_version(maintd):
+    return subprocess.run([maintd, "--version"], capture_output=True, text=True).stdout.strip()
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -245,8 +253,8 @@ def cmd_scale(args):
                 "per_task_bytes_idle": 1024.0 * (second["rss_idle_kib"] - base["rss_idle_kib"])
                 / (len(tasks) - 1),
             })
-    json.dump({"benchmark": "scale", "tasks": args.tasks, "idle_s": args.idle,
-               "repetitions": results}, sys.stdout, indent=2)
+    json.dump({"benchmark": "scale", "maintd": maintd_version(args.maintd), "tasks": args.tasks,
+               "idle_s": args.idle, "repetitions": results}, sys.stdout, indent=2)
     print()
 
 
@@ -312,18 +320,21 @@ def run_maintd_accuracy(args, directory):
     finally:
         code = stop_daemon(proc, notify, errlog)
     con = sqlite3.connect(db)
-    rows = con.execute("SELECT task_name, scheduled_for, started_at, status, trigger_type "
+    rows = con.execute("SELECT task_name, scheduled_for, created_at, started_at, status "
                        "FROM task_runs WHERE scheduled_for IS NOT NULL").fetchall()
     con.close()
-    lateness, statuses, slots = [], {}, set()
-    for name, scheduled, started, status, trigger in rows:
+    lateness, claimed, statuses, slots = [], [], {}, set()
+    for name, scheduled, created, started, status in rows:
         statuses[status] = statuses.get(status, 0) + 1
         slots.add(name)
+        # created_at: when the loop claimed the slot (inserted the run); started_at: when a
+        # worker began it (the run's start, recorded before the handler is called).
+        claimed.append((parse_ts(created) - parse_ts(scheduled)).total_seconds() * 1000)
         if started is not None:
             lateness.append((parse_ts(started) - parse_ts(scheduled)).total_seconds() * 1000)
     result = {"ready_s": ready_s, "slot": slot.isoformat(), "runs": len(rows),
               "distinct_tasks": len(slots), "statuses": statuses, "exit": code,
-              "cpu_s_total": cpu}
+              "cpu_s_total": cpu, "claimed_max_ms": max(claimed) if claimed else None}
     if lateness:
         result.update(percentiles(lateness))
     return result
@@ -415,15 +426,128 @@ def cmd_accuracy(args):
             log("  apscheduler: %d runs, p50 %.0f ms, p99 %.0f ms, max %.0f ms"
                 % (a["runs"], a.get("p50_ms", -1), a.get("p99_ms", -1), a.get("max_ms", -1)))
         results.append({"maintd": m, "apscheduler": a})
-    json.dump({"benchmark": "accuracy", "tasks": args.tasks, "workers": args.workers,
+    json.dump({"benchmark": "accuracy", "maintd": maintd_version(args.maintd),
+               "tasks": args.tasks, "workers": args.workers,
                "aps_workers": args.aps_workers, "apscheduler_version": apscheduler.__version__,
                "python": sys.version.split()[0], "repetitions": results}, sys.stdout, indent=2)
     print()
 
+# ---------------------------------------------------------------------------------------------
+# report
+
+
+def each(values, fmt):
+    """The median, then every repetition in brackets: "0.52 (0.50/0.52/0.61)"."""
+    return "%s (%s)" % (fmt % statistics.median(values), "/".join(fmt % v for v in values))
+
+
+def print_targets(checks):
+    """checks: (what, ok, figure). Prints them with PASS/FAIL; returns how many failed."""
+    print()
+    print("Targets")
+    failed = 0
+    for what, ok, figure in checks:
+        failed += not ok
+        print("  %-4s %-56s %s" % ("PASS" if ok else "FAIL", what, figure))
+    print()
+    print("%d of %d targets met" % (len(checks) - failed, len(checks)))
+    return failed
+
+
+def report_scale(data):
+    reps = data["repetitions"]
+    med = lambda key: statistics.median([key(r) for r in reps])
+    print("%s; %d tasks, %d repetitions, idle window %d s; median (each repetition)"
+          % (data["maintd"], data["tasks"], len(reps), data["idle_s"]))
+    print()
+    mib = lambda kib: kib / 1024
+    rows = [
+        ("first start: READY=1 after (s)", lambda r: r["first"]["ready_s"], "%.2f"),
+        ("second start: READY=1 after (s)", lambda r: r["second"]["ready_s"], "%.2f"),
+        ("baseline (1 task): READY=1 after (s)", lambda r: r["baseline"]["ready_s"], "%.2f"),
+        ("first start: VmRSS at READY (MiB)", lambda r: mib(r["first"]["rss_kib"]), "%.1f"),
+        ("second start: VmRSS at READY (MiB)", lambda r: mib(r["second"]["rss_kib"]), "%.1f"),
+        ("second start: VmRSS after idle (MiB)", lambda r: mib(r["second"]["rss_idle_kib"]),
+         "%.1f"),
+        ("baseline: VmRSS at READY (MiB)", lambda r: mib(r["baseline"]["rss_kib"]), "%.1f"),
+        ("baseline: VmRSS after idle (MiB)", lambda r: mib(r["baseline"]["rss_idle_kib"]),
+         "%.1f"),
+        ("per task above baseline: first, READY (B)", lambda r: r["per_task_bytes_first"], "%.0f"),
+        ("per task above baseline: second, READY (B)", lambda r: r["per_task_bytes_second"],
+         "%.0f"),
+        ("per task above baseline: after idle (B)", lambda r: r["per_task_bytes_idle"], "%.0f"),
+        ("second start: CPU over the idle window (%)",
+         lambda r: r["second"]["idle_cpu_percent"], "%.3f"),
+        ("baseline: CPU over the idle window (%)", lambda r: r["baseline"]["idle_cpu_percent"],
+         "%.3f"),
+    ]
+    for label, key, fmt in rows:
+        print("%-44s %s" % (label, each([key(r) for r in reps], fmt)))
+    synced = {r["scheduled_tasks_rows"] for r in reps}
+    runs = {r["runs_recorded"] for r in reps}
+    print()
+    print("scheduled_tasks rows after the first start: %s; runs recorded: %s; status: %s"
+          % (sorted(synced), sorted(runs), reps[-1]["second"]["status"]))
+    worst = lambda r: max(r["per_task_bytes_first"], r["per_task_bytes_second"],
+                          r["per_task_bytes_idle"])
+    first, second = med(lambda r: r["first"]["ready_s"]), med(lambda r: r["second"]["ready_s"])
+    cpu = med(lambda r: r["second"]["idle_cpu_percent"])
+    checks = [
+        ("READY < 3 s, first start (median)", first < 3, "%.2f s" % first),
+        ("READY < 3 s, second start (median)", second < 3, "%.2f s" % second),
+        ("< 1 KiB per task above baseline (median, worst point)", med(worst) < 1024,
+         "%.0f B" % med(worst)),
+        ("idle CPU < 0.5 % (median)", cpu < 0.5, "%.3f %%" % cpu),
+        ("every task synced, nothing fired", synced == {data["tasks"]} and runs == {0},
+         "rows %s, runs %s" % (sorted(synced), sorted(runs))),
+    ]
+    return print_targets(checks)
+
+
+def report_accuracy(data):
+    reps = data["repetitions"]
+    n = data["tasks"]
+    print("%s (workers: %s) vs APScheduler %s on Python %s (thread pool: %s); %d tasks due in one "
+          "second, %d repetitions; median (each repetition)"
+          % (data["maintd"], data["workers"] or "default", data["apscheduler_version"],
+             data["python"], data["aps_workers"] or "default", n, len(reps)))
+    print()
+    print("%-26s %24s %24s %8s" % ("lateness of the start", "maintd", "APScheduler", "ratio"))
+    print("(ratio: APScheduler / maintd, above 1 where maintd is better)")
+    for key, label in (("p50_ms", "p50 (ms)"), ("p99_ms", "p99 (ms)"), ("max_ms", "max (ms)"),
+                       ("ready_s", "start-up to ready (s)")):
+        fmt = "%.2f" if key == "ready_s" else "%.0f"
+        m = [r["maintd"][key] for r in reps]
+        a = [r["apscheduler"][key] for r in reps if r["apscheduler"]]
+        ratio = "-"
+        if a and statistics.median(m) > 0:
+            ratio = "%.1fx" % (statistics.median(a) / statistics.median(m))
+        print("%-26s %24s %24s %8s" % (label, each(m, fmt), each(a, fmt) if a else "-", ratio))
+    print()
+    for r in reps:
+        s = r["maintd"]
+        print("maintd: %d runs of %d distinct tasks, %s; slot %s; every slot claimed %.0f ms "
+              "after it; CPU %.2f s in total"
+              % (s["runs"], s["distinct_tasks"], s["statuses"], s["slot"], s["claimed_max_ms"],
+                 s["cpu_s_total"]))
+        if r["apscheduler"]:
+            print("APScheduler: %d starts recorded" % r["apscheduler"]["runs"])
+    p99 = statistics.median([r["maintd"]["p99_ms"] for r in reps])
+    complete = all(r["maintd"]["runs"] == n and r["maintd"]["distinct_tasks"] == n
+                   and r["maintd"]["statuses"].get("completed", 0) == n for r in reps)
+    return print_targets([("p99 lateness < 50 ms on SQLite (median)", p99 < 50, "%.0f ms" % p99),
+                          ("every slot exactly one run, completed", complete, "")])
+
+
+def cmd_report(args):
+    data = json.load(open(args.json))
+    failed = (report_scale if data["benchmark"] == "scale" else report_accuracy)(data)
+    sys.exit(1 if failed and args.strict else 0)
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--maintd", required=True, help="the maintd binary")
+    ap.add_argument("--maintd", help="the maintd binary (scale, accuracy)")
     ap.add_argument("--repetitions", type=int, default=3)
     sub = ap.add_subparsers(dest="command", required=True)
     s = sub.add_parser("scale")
@@ -443,7 +567,16 @@ def main():
                    help="APScheduler thread pool size (default: its default, 10)")
     a.add_argument("--no-peer", action="store_true", help="maintd only")
     a.add_argument("--keep", help="copy each maintd run's directory here")
+    r = sub.add_parser("report")
+    r.add_argument("json", help="what scale or accuracy printed")
+    r.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args()
+    if args.command == "report":
+        cmd_report(args)
+        return
+    if not args.maintd:
+        ap.error("--maintd is required for " + args.command)
+    args.maintd = os.path.abspath(args.maintd)  # the daemon runs in its temporary directory
     if args.command == "scale":
         cmd_scale(args)
     else:

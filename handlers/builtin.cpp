@@ -3,13 +3,27 @@
 #include <array>
 #include <utility>
 
+#include "handlers/claims.hpp"
+#include "handlers/command.hpp"
 #include "handlers/debug.hpp"
+#include "handlers/drafts.hpp"
+#include "handlers/health.hpp"
+#include "handlers/jobs.hpp"
+#include "handlers/runs_handlers.hpp"
+#include "handlers/sql.hpp"
 
 namespace maintd::handlers {
 
 registry::Registry builtin_registry() {
   registry::Registry registry;
   register_debug_handlers(registry);
+  register_runs_handlers(registry);
+  register_claims_handlers(registry);
+  register_jobs_handlers(registry);
+  register_drafts_handlers(registry);
+  register_sql_handlers(registry);
+  register_command_handlers(registry);
+  register_health_handlers(registry);
 
   // Legacy names from the Curatore guide. Their targets resolve once a handler or a config
   // `types:` entry provides them; until then a task using one fails validation, naming both.

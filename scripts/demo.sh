@@ -13,12 +13,19 @@ mkdir -p var
 "$maintd" --version
 "$maintd" validate --config config/demo.yaml
 "$maintd" list --config config/demo.yaml
+# The demo application's database: its tables and a first helping of stuck claims, stale runs,
+# pending drafts and orphaned jobs, written by maintd itself (sql.exec, schedules/demo/app.yaml).
+"$maintd" run demo-app-traffic --config config/demo.yaml >/dev/null
 cat <<HINT
 
-Starting the daemon. Runs are recorded in var/maintd.db; in another terminal, try:
+Starting the daemon. Runs are recorded in var/maintd.db; the demo application is
+var/demo-app.db. In another terminal, try:
   $maintd history --config config/demo.yaml
   $maintd show-run 1 --config config/demo.yaml
-  $maintd run heartbeat --config config/demo.yaml
+  $maintd status --config config/demo.yaml
+  $maintd run release-stuck-claims --dry-run --config config/demo.yaml
+  sqlite3 var/demo-app.db "SELECT id, claimed_by, claimed_at FROM task_claims"
+  sqlite3 var/demo-app.db "SELECT id, status, error FROM creations"
 Ctrl-C stops it (running handlers get shutdown_grace to finish).
 
 HINT

@@ -1,7 +1,6 @@
 #include "handlers/support/batches.hpp"
 
 #include <fmt/format.h>
-#include <soci/transaction.h>
 
 namespace maintd::handlers {
 
@@ -23,9 +22,23 @@ BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& s
       break;
     }
     const auto started = std::chrono::steady_clock::now();
-    soci::transaction transaction(sql.session());
-    const long long handled = batch(sql);
-    transaction.commit();
+    // A plain BEGIN: every batch's first statement writes (the handlers read their candidates
+    // on another connection, outside the transaction), so SQLite takes the write lock with its
+    // busy timeout, and the moment between the read and the write stays open to the
+    // application, as it is in production (the tests of that race depend on it).
+    sql.session().begin();
+    long long handled = 0;
+    try {
+      handled = batch(sql);
+      sql.session().commit();
+    } catch (...) {
+      try {
+        sql.session().rollback();
+      } catch (const std::exception&) {
+        // The connection is gone: the server rolls the transaction back with it.
+      }
+      throw;
+    }
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     totals.longest_batch = std::max(totals.longest_batch, took);

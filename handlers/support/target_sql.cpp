@@ -121,6 +121,14 @@ void TargetSql::for_each_row(const std::string& sql, const SqlParams& params,
   while (statement.fetch()) on_row(row);
 }
 
+void TargetSql::begin_write() {
+  if (dialect_ == Dialect::sqlite) {
+    session_ << "BEGIN IMMEDIATE";
+  } else {
+    session_.begin();
+  }
+}
+
 long long TargetSql::execute(const std::string& sql, const SqlParams& params) {
   soci::statement statement(session_);
   bind(statement, params);

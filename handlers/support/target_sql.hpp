@@ -67,6 +67,12 @@ class TargetSql {
   // `quoted_column` as text, for reading ids of any type.
   std::string as_text(std::string_view quoted_column) const;
 
+  // Begins a transaction that will write. On SQLite it takes the write lock at once
+  // (BEGIN IMMEDIATE): a deferred transaction that read first and then writes while another
+  // writer holds the lock fails with "database is locked" at once, without waiting for the busy
+  // timeout. Finish it with session().commit() or session().rollback().
+  void begin_write();
+
   // Executes a statement; returns the rows it changed.
   long long execute(const std::string& sql, const SqlParams& params = {});
   // The first column of every row, as text ("" for NULL).

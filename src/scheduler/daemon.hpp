@@ -92,6 +92,9 @@ class Daemon {
   struct Active {
     std::string task;
     std::shared_ptr<std::stop_source> stop;
+    // When the run's lease was last written by this daemon (its claim, then mark_abandoned's
+    // renewals while it waits for a worker).
+    std::chrono::steady_clock::time_point renewed = std::chrono::steady_clock::now();
   };
 
   using TaskPtr = std::shared_ptr<const config::Task>;  // shares the task set it belongs to
@@ -141,6 +144,10 @@ class Daemon {
       std::make_shared<const std::vector<config::Task>>();
   std::unordered_map<std::string_view, std::size_t> task_index_;  // name -> position in tasks_
   std::vector<Firing> unclaimed_;  // firings that met an unavailable state database
+  // scheduled_tasks' version as of the last load (store::task_table_version), set by the
+  // default task loader: a poll that finds the same version reads nothing more. Empty (a loader
+  // from DaemonOptions, or a failed load): every poll reads the table. Loop thread only.
+  std::string table_version_;
   std::map<store::RunId, Active> active_;
   std::condition_variable idle_;
 

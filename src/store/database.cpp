@@ -24,14 +24,22 @@ std::shared_ptr<Database> Database::open(const config::DatabaseUrl& url,
   if (sqlite) {
     // SQLite creates the file but not its directory; say which directory is missing.
     const std::filesystem::path file(url.connect.substr(3));  // after "db="
-    std::error_code error;
-    if (!file.parent_path().empty() && !std::filesystem::is_directory(file.parent_path(), error)) {
-      // Not there, or not ours to look into (a state directory of another user).
-      throw StoreUnavailable(
-          fmt::format("cannot open the state database {} (the directory {} {})", url.display,
-                      file.parent_path().string(),
-                      error ? "cannot be read: " + error.message() + "; run as the service's user"
-                            : std::string("does not exist")));
+    if (!file.parent_path().empty()) {
+      std::error_code error;
+      const auto directory = std::filesystem::status(file.parent_path(), error);
+      std::string problem;
+      if (directory.type() == std::filesystem::file_type::not_found) {
+        problem = "does not exist";
+      } else if (error) {  // not ours to look into: a state directory of another user
+        problem = "cannot be read: " + error.message() + "; run as the service's user";
+      } else if (directory.type() != std::filesystem::file_type::directory) {
+        problem = "is not a directory";
+      }
+      if (!problem.empty()) {
+        throw StoreUnavailable(
+            fmt::format("cannot open the state database {} (the directory {} {})", url.display,
+                        file.parent_path().string(), problem));
+      }
     }
   }
   auto database = std::make_shared<Database>(sqlite ? Dialect::sqlite : Dialect::postgresql,

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <soci/soci.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -69,6 +70,20 @@ std::vector<TaskRow> select_rows(soci::session& sql, const std::string* name = n
 // Inserts a row as given (timestamps included); ON CONFLICT (name) DO NOTHING. Returns whether
 // it was inserted.
 bool insert_row(soci::session& sql, const TaskRow& row);
+
+// insert_row for many rows: the statement is prepared once (the sync of thousands of tasks).
+class RowInserter {
+ public:
+  explicit RowInserter(soci::session& sql);
+  ~RowInserter();
+  RowInserter(const RowInserter&) = delete;
+  RowInserter& operator=(const RowInserter&) = delete;
+  bool insert(const TaskRow& row);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // Updates the definition columns, origin, enabled and updated_at of the row named row.name;
 // with `set_override`, enabled_override too. `condition` is appended to the WHERE clause

@@ -6,6 +6,8 @@
 #include <array>
 #include <charconv>
 #include <map>
+#include <string_view>
+#include <unordered_set>
 
 #include "common/duration.hpp"
 #include "config/redact.hpp"
@@ -252,9 +254,16 @@ std::vector<TaskRow> select_rows(soci::session& sql, const std::string* name) {
   return rows;
 }
 
-bool insert_row(soci::session& sql, const TaskRow& row) {
-  Params p(row);
-  soci::statement st(sql);
+struct RowInserter::State {
+  Params params{TaskRow{}};
+  soci::statement st;
+  explicit State(soci::session& sql) : st(sql) {}
+};
+
+RowInserter::RowInserter(soci::session& sql) : state_(std::make_unique<State>(sql)) {
+  // Prepared once; insert() assigns the bound values and executes again.
+  Params& p = state_->params;
+  soci::statement& st = state_->st;
   st.exchange(soci::use(p.name));
   p.bind_definition(st);
   st.exchange(soci::use(p.override_value, p.override_ind));
@@ -270,8 +279,18 @@ bool insert_row(soci::session& sql, const TaskRow& row) {
       ":catchup, :retries, :backoff, :jitter, :dry_run, :origin, :override, :created_at, "
       ":updated_at) ON CONFLICT (name) DO NOTHING");
   st.define_and_bind();
-  st.execute(true);
-  return st.get_affected_rows() == 1;
+}
+
+RowInserter::~RowInserter() = default;
+
+bool RowInserter::insert(const TaskRow& row) {
+  state_->params = Params(row);  // the same objects, bound above: new values
+  state_->st.execute(true);
+  return state_->st.get_affected_rows() == 1;
+}
+
+bool insert_row(soci::session& sql, const TaskRow& row) {
+  return RowInserter(sql).insert(row);
 }
 
 long long update_row(soci::session& sql, const TaskRow& row, bool set_override,
@@ -346,7 +365,9 @@ std::vector<FieldChange> diff_rows(const TaskRow& before, const TaskRow& after) 
   return changes;
 }
 
-TaskRow row_from_file_task(const config::Task& task, std::optional<bool> enabled_override) {
+namespace {
+// What both kinds of row say the same way: the task's names, type and schedule.
+TaskRow described_row(const config::Task& task) {
   TaskRow row;
   row.name = task.name;
   row.display_name = task.display_name;
@@ -355,6 +376,12 @@ TaskRow row_from_file_task(const config::Task& task, std::optional<bool> enabled
   row.scope_type = task.scope_type;
   row.schedule_expression = task.schedule;
   row.timezone = task.timezone;
+  return row;
+}
+}  // namespace
+
+TaskRow row_from_file_task(const config::Task& task, std::optional<bool> enabled_override) {
+  TaskRow row = described_row(task);
   row.enabled = enabled_override.value_or(task.enabled);
   row.enabled_override = enabled_override;
   row.config = config::redact(task.config);
@@ -370,14 +397,7 @@ TaskRow row_from_file_task(const config::Task& task, std::optional<bool> enabled
 }
 
 TaskRow db_row_from_task(const config::Task& task, const json& entry) {
-  TaskRow row;
-  row.name = task.name;
-  row.display_name = task.display_name;
-  row.description = task.description;
-  row.task_type = task.type;
-  row.scope_type = task.scope_type;
-  row.schedule_expression = task.schedule;
-  row.timezone = task.timezone;
+  TaskRow row = described_row(task);
   row.enabled = task.enabled;
   row.config = task.written_config;
   auto given = [&](const char* key) { return entry.contains(key) && !entry.at(key).is_null(); };
@@ -531,9 +551,30 @@ TaskSet load_tasks(Database& database, const config::Config& config) {
   return load_tasks(database, config, system_clock());
 }
 
+std::string task_table_version(Database& database) {
+  return guarded(database, "reading the version of scheduled_tasks", [&] {
+    soci::session sql(database.pool());
+    std::string count, latest, checksum;
+    soci::indicator latest_ind = soci::i_ok, checksum_ind = soci::i_ok;
+    // Every value as text: COUNT and SUM are of different integer types in the two dialects.
+    // The LIKE guard keeps a hand-written updated_at from failing the cast on PostgreSQL.
+    sql << "SELECT CAST(COUNT(*) AS TEXT), MAX(updated_at), CAST(SUM(CASE WHEN updated_at LIKE "
+           "'____-__-__T__:__:__.___Z' THEN CAST(SUBSTR(updated_at, 15, 2) || "
+           "SUBSTR(updated_at, 18, 2) || SUBSTR(updated_at, 21, 3) AS INTEGER) ELSE "
+           "LENGTH(updated_at) END) AS TEXT) FROM scheduled_tasks",
+        soci::into(count), soci::into(latest, latest_ind), soci::into(checksum, checksum_ind);
+    return fmt::format("{} {} {}", count, latest_ind == soci::i_ok ? latest : "-",
+                       checksum_ind == soci::i_ok ? checksum : "-");
+  });
+}
+
 TaskSet load_tasks(Database& database, const config::Config& config, const Clock& clock) {
   const SyncPlan plan = sync_tasks(database, config, clock);
+  // Read after the sync's own writes and before the rows: a change made after this point
+  // makes the next version differ, so a poller reads it then.
+  std::string version = task_table_version(database);
   TaskSet set = merge_tasks(read_task_rows(database), config);
+  set.table_version = std::move(version);
   report_conflicts(plan, set.diagnostics);
   return set;
 }
@@ -542,8 +583,13 @@ TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& conf
   TaskSet set;
   std::map<std::string, const TaskRow*> by_name;
   for (const auto& row : rows) by_name.emplace(row.name, &row);
+  // The file tasks' names (Config::find_task is a linear search: once per row, quadratic).
+  std::unordered_set<std::string_view> file_names;
+  file_names.reserve(config.tasks.size());
+  set.tasks.reserve(config.tasks.size());
 
   for (const config::Task& task : config.tasks) {
+    file_names.insert(task.name);
     set.tasks.push_back(task);
     auto it = by_name.find(task.name);
     if (it != by_name.end() && it->second->from_file() && it->second->enabled_override) {
@@ -553,7 +599,7 @@ TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& conf
   for (const TaskRow& row : rows) {
     // A file task's row only mirrors the file; a name in a file and in a db row is a conflict,
     // reported above, and the file's task is the one that runs.
-    if (row.from_file() || config.find_task(row.name) != nullptr) continue;
+    if (row.from_file() || file_names.count(row.name) != 0) continue;
     const config::Location at = config::table_location(row.name);
     if (!row.from_db()) {
       set.diagnostics.error(at, fmt::format("origin: '{}' is neither 'db' nor 'file:<path>'; "

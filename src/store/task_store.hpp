@@ -123,7 +123,17 @@ bool set_enabled_override(Database& database, const std::string& name, bool enab
 struct TaskSet {
   std::vector<config::Task> tasks;  // file tasks in file order, then table tasks by name
   config::Diagnostics diagnostics;
+  // task_table_version() as of the read (load_tasks only; empty from merge_tasks).
+  std::string table_version;
 };
+
+// A cheap fingerprint of scheduled_tasks, for pollers that re-read the table only when it
+// changed: the row count, the latest updated_at and a checksum of every row's updated_at (its
+// minute, second and millisecond digits). It changes when a row is added or removed and when any
+// row's updated_at changes, which every maintd command that writes a row does (and the sync of
+// the schedule files); a hand edit that leaves updated_at alone is not seen. One aggregate
+// query, no rows transferred. Throws StoreUnavailable / StoreError.
+std::string task_table_version(Database& database);
 
 // Syncs the schedule files into the table first (store/task_sync.hpp), then reads it. Throws
 // StoreUnavailable when the database cannot be used, StoreError when a statement fails.

@@ -4,6 +4,8 @@
 
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "store/store_error.hpp"
 #include "store/task_sql.hpp"
@@ -61,11 +63,17 @@ SyncPlan sync_tasks(Database& database, const config::Config& config, const Cloc
     std::map<std::string, const TaskRow*> by_name;
     for (const auto& row : rows) by_name.emplace(row.name, &row);
     const std::string now = format_timestamp(clock());
+    // The file tasks by name: Config::find_task is a linear search, once per row it would make
+    // the first sync of N tasks quadratic.
+    std::unordered_map<std::string_view, const config::Task*> file_tasks;
+    file_tasks.reserve(config.tasks.size());
+    for (const config::Task& task : config.tasks) file_tasks.emplace(task.name, &task);
 
+    task_sql::RowInserter inserter(sql);
     for (const auto& added : plan.added) {
-      TaskRow row = row_from_file_task(*config.find_task(added.name), std::nullopt);
+      TaskRow row = row_from_file_task(*file_tasks.at(added.name), std::nullopt);
       row.created_at = row.updated_at = now;
-      if (!task_sql::insert_row(sql, row)) {
+      if (!inserter.insert(row)) {
         // `maintd task add` took the name meanwhile (it does not wait for this lock).
         throw StoreError(fmt::format(
             "state database {}: task '{}' was added to scheduled_tasks while the schedule files "
@@ -75,7 +83,7 @@ SyncPlan sync_tasks(Database& database, const config::Config& config, const Cloc
     }
     for (const auto& changed : plan.changed) {
       const TaskRow& old = *by_name.at(changed.name);
-      TaskRow row = row_from_file_task(*config.find_task(changed.name), old.enabled_override);
+      TaskRow row = row_from_file_task(*file_tasks.at(changed.name), old.enabled_override);
       row.updated_at = now;
       task_sql::update_row(sql, row, false, " AND origin LIKE 'file:%'");
     }

@@ -147,22 +147,22 @@ TEST_CASE("config: a legacy alias resolves to its canonical type and warns once"
   dir.write("maintd.yaml", R"(
 schedules: [s.yaml]
 types:
-  runs.cleanup_stale: {handler: debug.noop, description: stand-in, config: {sleep: 2s}}
+  sharepoint.trigger_sync: {handler: debug.noop, description: stand-in, config: {sleep: 2s}}
 aliases:
-  old.cleanup: runs.cleanup_stale
+  old.sync: sharepoint.trigger_sync
 )");
   dir.write("s.yaml", R"(
 tasks:
-  - {name: a, type: stale_run.cleanup, schedule: "@daily"}
-  - {name: b, type: stale_run.cleanup, schedule: "@hourly", config: {sleep: 5s}}
-  - {name: c, type: old.cleanup, schedule: "@hourly"}
-  - {name: d, type: runs.cleanup_stale, schedule: "@hourly"}
+  - {name: a, type: sharepoint.scheduled_sync, schedule: "@daily"}
+  - {name: b, type: sharepoint.scheduled_sync, schedule: "@hourly", config: {sleep: 5s}}
+  - {name: c, type: old.sync, schedule: "@hourly"}
+  - {name: d, type: sharepoint.trigger_sync, schedule: "@hourly"}
 )");
   const auto loaded = load(dir);
   REQUIRE(loaded.result.config.has_value());
   const auto& tasks = loaded.result.config->tasks;
-  for (const auto& task : tasks) CHECK(task.type == "runs.cleanup_stale");
-  CHECK(tasks[0].written_type == "stale_run.cleanup");
+  for (const auto& task : tasks) CHECK(task.type == "sharepoint.trigger_sync");
+  CHECK(tasks[0].written_type == "sharepoint.scheduled_sync");
   // The type's preset, under the task's own keys.
   CHECK(tasks[0].config["sleep"] == "2s");
   CHECK(tasks[1].config["sleep"] == "5s");
@@ -170,11 +170,11 @@ tasks:
   const auto warnings = loaded.result.diagnostics.warnings();
   REQUIRE(warnings.size() == 2);
   CHECK(loaded.printed ==
-        "s.yaml:3:21: warning: type 'stale_run.cleanup' is a legacy alias of "
-        "'runs.cleanup_stale'; runs are recorded as 'runs.cleanup_stale' (write "
-        "'runs.cleanup_stale' to silence this)\n"
-        "s.yaml:5:21: warning: type 'old.cleanup' is a legacy alias of 'runs.cleanup_stale'; "
-        "runs are recorded as 'runs.cleanup_stale' (write 'runs.cleanup_stale' to silence "
+        "s.yaml:3:21: warning: type 'sharepoint.scheduled_sync' is a legacy alias of "
+        "'sharepoint.trigger_sync'; runs are recorded as 'sharepoint.trigger_sync' (write "
+        "'sharepoint.trigger_sync' to silence this)\n"
+        "s.yaml:5:21: warning: type 'old.sync' is a legacy alias of 'sharepoint.trigger_sync'; "
+        "runs are recorded as 'sharepoint.trigger_sync' (write 'sharepoint.trigger_sync' to silence "
         "this)\n");
 }
 

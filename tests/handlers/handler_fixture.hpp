@@ -13,6 +13,7 @@
 // defines "... (sqlite)" and "... (postgresql)", like STORE_TEST; the CMake file labels the
 // second kind `postgres`.
 #include <doctest/doctest.h>
+#include <fmt/chrono.h>  // Target::ago formats time points
 
 #include <chrono>
 #include <map>

@@ -542,3 +542,29 @@ TASKS_TEST("tasks: the plan against a database without the schema reads as an em
   // load_tasks needs the schema: without it the database is unavailable.
   CHECK_THROWS_AS(store::load_tasks(*database, config), store::StoreUnavailable);
 }
+
+TASKS_TEST("tasks: the table's version changes with every write and only then") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  const std::string synced = store::task_table_version(env.db());
+  CHECK(env.tasks().table_version == synced);  // load_tasks reports the version it read
+  env.clock.advance(1s);
+  env.sync();  // nothing to write
+  CHECK(store::task_table_version(env.db()) == synced);
+
+  REQUIRE(store::set_enabled_override(env.db(), "nightly", false, env.clock.clock()));
+  const std::string disabled = store::task_table_version(env.db());
+  CHECK(disabled != synced);
+  env.clock.advance(1s);
+  add_db_task(env, "from-cli", {{"type", "debug.noop"}, {"schedule", "0 4 * * *"}});
+  const std::string added = store::task_table_version(env.db());
+  CHECK(added != disabled);
+  // A row whose updated_at moves back in time (another host's clock) is a change too.
+  env.clock.advance(-1h);
+  REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
+  const std::string behind = store::task_table_version(env.db());
+  CHECK(behind != added);
+  REQUIRE(store::remove_db_task(env.db(), "from-cli"));
+  CHECK(store::task_table_version(env.db()) != behind);
+}

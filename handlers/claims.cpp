@@ -1,0 +1,384 @@
+#include "handlers/claims.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "handlers/support/batches.hpp"
+#include "handlers/support/key_range.hpp"
+#include "handlers/support/live_schema.hpp"
+#include "handlers/support/target_sql.hpp"
+
+namespace maintd::handlers {
+namespace {
+
+using nlohmann::json;
+using registry::KeySpec;
+using registry::ValueType;
+
+// Results list ids up to this many: enough to look at, bounded however many rows changed.
+constexpr std::size_t kMaxIds = 100;
+
+std::string optional_text(const json& config, const char* key) {
+  const auto it = config.find(key);
+  return it == config.end() || it->is_null() ? std::string() : it->get<std::string>();
+}
+
+std::string quoted_or_empty(const json& config, const char* key) {
+  const auto name = optional_text(config, key);
+  return name.empty() ? name : quote_identifier(name);
+}
+
+std::string iso(std::chrono::system_clock::time_point at) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
+                     std::chrono::time_point_cast<std::chrono::seconds>(at));
+}
+
+double rounded(double value) {
+  return static_cast<double>(std::llround(value * 10.0)) / 10.0;
+}
+
+// A WHERE fragment and the values it binds (never spliced into it).
+struct Condition {
+  std::string sql;
+  std::vector<std::pair<std::string, std::string>> values;
+
+  void bind(SqlParams& params) const {
+    for (const auto& [name, value] : values) params.text(name, value);
+  }
+  SqlParams params() const {
+    SqlParams params;
+    bind(params);
+    return params;
+  }
+};
+
+// What a claims task names, from its schema-checked config. Identifiers are quoted here, once:
+// quote_identifier refuses anything that is not one, even if schema checking was bypassed.
+struct ClaimsTable {
+  std::string database;
+  std::string table_name;  // as written, for messages
+  std::string table;
+  std::string id;
+  std::string claimed_at;
+  std::string claimed_by;  // "" when not configured
+  std::string status;      // ""
+  std::vector<std::string> completed_statuses;
+  std::string completed;  // "": no boolean completion flag
+  std::string where;      // operator SQL, trusted
+
+  explicit ClaimsTable(const json& config)
+      : database(config.at("database").get<std::string>()),
+        table_name(config.at("table").get<std::string>()),
+        table(quote_identifier(table_name)),
+        id(quote_identifier(config.value("id_column", "id"))),
+        claimed_at(quote_identifier(config.value("claimed_at_column", "claimed_at"))),
+        claimed_by(quoted_or_empty(config, "claimed_by_column")),
+        status(quoted_or_empty(config, "status_column")),
+        completed_statuses(config.value("completed_statuses", std::vector<std::string>{})),
+        completed(quoted_or_empty(config, "completed_column")),
+        where(optional_text(config, "where")) {}
+
+  // The claim is held and its work is not complete (nor excluded by `where`).
+  Condition open_claim() const {
+    Condition c{claimed_at + " IS NOT NULL", {}};
+    if (!status.empty() && !completed_statuses.empty()) {
+      std::vector<std::string> names;
+      for (std::size_t i = 0; i < completed_statuses.size(); ++i) {
+        names.push_back(fmt::format(":done_{}", i));
+        c.values.emplace_back(fmt::format("done_{}", i), completed_statuses[i]);
+      }
+      c.sql +=
+          fmt::format(" AND ({0} IS NULL OR {0} NOT IN ({1}))", status, fmt::join(names, ", "));
+    }
+    if (!completed.empty()) c.sql += fmt::format(" AND NOT COALESCE({}, FALSE)", completed);
+    if (!where.empty()) c.sql += fmt::format(" AND ({})", where);
+    return c;
+  }
+
+  // Held for longer than the timeout and not complete; every held claim when `all`.
+  Condition expired(const TargetSql& sql, std::chrono::system_clock::time_point cutoff,
+                    bool all) const {
+    Condition c = open_claim();
+    if (!all) {
+      c.sql += " AND " + sql.before(claimed_at, "cutoff");
+      c.values.emplace_back("cutoff", sql.timestamp_value(cutoff));
+    }
+    return c;
+  }
+
+  std::string release_set() const {
+    return claimed_by.empty() ? fmt::format("{} = NULL", claimed_at)
+                              : fmt::format("{} = NULL, {} = NULL", claimed_at, claimed_by);
+  }
+};
+
+// KeySpec's fields by name: an optional key with a default, a required one.
+KeySpec key(std::string name, ValueType type, std::string description, json default_value = nullptr,
+            std::optional<double> minimum = std::nullopt,
+            std::optional<double> maximum = std::nullopt) {
+  KeySpec spec;
+  spec.name = std::move(name);
+  spec.type = type;
+  spec.description = std::move(description);
+  spec.default_value = std::move(default_value);
+  spec.minimum = minimum;
+  spec.maximum = maximum;
+  return spec;
+}
+
+KeySpec required(std::string name, ValueType type, std::string description) {
+  KeySpec spec = key(std::move(name), type, std::move(description));
+  spec.required = true;
+  return spec;
+}
+
+std::vector<KeySpec> table_keys() {
+  return {
+      required("database", ValueType::database, "the target database (under 'databases:')"),
+      required("table", ValueType::identifier, "the table holding the claims (e.g. soup_dedupe)"),
+      key("id_column", ValueType::identifier,
+          "its primary key (integer or text); batches walk it in order", "id"),
+      key("claimed_at_column", ValueType::identifier,
+          "when the claim was taken; NULL when unclaimed (set to NULL on release)", "claimed_at"),
+      key("claimed_by_column", ValueType::identifier,
+          "who holds the claim; set to NULL on release too (optional)"),
+      key("status_column", ValueType::identifier,
+          "a status column: rows whose status is in completed_statuses are complete and keep "
+          "their claim (optional)"),
+      key("completed_statuses", ValueType::string_list,
+          "the statuses meaning the work is complete (with status_column)",
+          json::array({"completed"})),
+      key("completed_column", ValueType::identifier,
+          "a boolean column, true when the work is complete (optional)"),
+      key("where", ValueType::string,
+          "an extra SQL predicate on the table, ANDed in (trusted operator input: it is spliced "
+          "as written; no ':name' placeholders)"),
+  };
+}
+
+std::vector<registry::SchemaIssue> check_claims_table(
+    const json& config, const registry::HandlerContext::SessionFactory& sessions) {
+  const auto session = sessions(config.at("database").get<std::string>());
+  const auto table = config.at("table").get<std::string>();
+  auto issues = check_table(*session, "table", table,
+                            {{"id_column", config.value("id_column", "id")},
+                             {"claimed_at_column", config.value("claimed_at_column", "claimed_at")},
+                             {"claimed_by_column", optional_text(config, "claimed_by_column")},
+                             {"status_column", optional_text(config, "status_column")},
+                             {"completed_column", optional_text(config, "completed_column")}});
+  if (!issues.empty()) return issues;
+  // The operator's predicate, compiled against the real table: a typo in it fails validation,
+  // not the 3 a.m. run. LIMIT 0: nothing is read.
+  const auto where = optional_text(config, "where");
+  if (!where.empty()) {
+    try {
+      TargetSql sql(*session);
+      sql.rows(fmt::format("SELECT 1 FROM {} WHERE ({}) LIMIT 0", quote_identifier(table), where));
+    } catch (const std::exception& e) {
+      issues.push_back(
+          {"where", fmt::format("the predicate does not work on table '{}': {}", table, e.what())});
+    }
+  }
+  return issues;
+}
+
+// The expired-tasks diagnostic: how many, and the oldest ones with their ages.
+json expired_report(registry::HandlerContext& context, TargetSql& sql, const ClaimsTable& t,
+                    const Condition& expired, long long timeout_minutes) {
+  const long long count = sql.count(
+      fmt::format("SELECT COUNT(*) FROM {} WHERE {}", t.table, expired.sql), expired.params());
+  SqlParams params = expired.params();
+  params.text("now", sql.timestamp_value(context.now()));
+  params.integer("sample", static_cast<long long>(kMaxIds));
+  json sample = json::array();
+  for (const auto& row :
+       sql.rows(fmt::format("SELECT {}, {} FROM {} WHERE {} ORDER BY {} LIMIT :sample",
+                            sql.as_text(t.id), sql.seconds_between(t.claimed_at, "now"), t.table,
+                            expired.sql, t.claimed_at),
+                params)) {
+    sample.push_back({{"id", row[0]}, {"claimed_minutes", rounded(std::stod(row[1]) / 60.0)}});
+  }
+  const auto message = timeout_minutes == 0
+                           ? fmt::format("{} tasks hold a claim", count)
+                           : fmt::format("{} tasks have been claimed for more than {} minutes",
+                                         count, timeout_minutes);
+  context.info("expired", message);
+  return {{"dry_run", true},
+          {"expired", count},
+          {"timeout_minutes", timeout_minutes},
+          {"message", message},
+          {"sample", std::move(sample)}};
+}
+
+json run_unclaim(registry::HandlerContext& context) {
+  const ClaimsTable t(context.config);
+  const auto id = optional_text(context.config, "id");
+  if (id.empty()) {
+    throw std::invalid_argument("claims.unclaim: which task? give its id: --set id=...");
+  }
+  const auto session = context.database(t.database);
+  TargetSql sql(*session);
+
+  SqlParams read;
+  read.text("id", id);
+  read.text("now", sql.timestamp_value(context.now()));
+  const auto rows = sql.rows(
+      fmt::format("SELECT {}, {} FROM {} WHERE {} = :id", sql.seconds_between(t.claimed_at, "now"),
+                  t.claimed_by.empty() ? std::string("NULL") : sql.as_text(t.claimed_by), t.table,
+                  t.id),
+      read);
+  json result = {{"id", id}, {"dry_run", context.dry_run}};
+  if (rows.empty()) {
+    result.update({{"found", false}, {"held", false}, {"released", false}});
+    result["message"] = fmt::format("no task with id '{}' in {}", id, t.table_name);
+    context.warning("unclaim", result["message"].get<std::string>());
+    return result;
+  }
+  const bool held = !rows[0][0].empty();
+  result.update({{"found", true}, {"held", held}});
+  if (held) result["claimed_minutes"] = rounded(std::stod(rows[0][0]) / 60.0);
+  if (held && !t.claimed_by.empty()) result["claimed_by"] = rows[0][1];
+
+  // Conditional on the claim still being open: a task completed meanwhile keeps its claim.
+  const Condition open = t.open_claim();
+  SqlParams params = open.params();
+  params.text("id", id);
+  bool released = false;
+  if (context.dry_run) {
+    released = sql.count(fmt::format("SELECT COUNT(*) FROM {} WHERE {} = :id AND {}", t.table, t.id,
+                                     open.sql),
+                         params) == 1;
+  } else if (held) {
+    released = sql.execute(fmt::format("UPDATE {} SET {} WHERE {} = :id AND {}", t.table,
+                                       t.release_set(), t.id, open.sql),
+                           params) == 1;
+  }
+  result["released"] = released;
+  if (released) {
+    result["message"] =
+        context.dry_run ? "the claim would be released" : "Task unclaimed successfully";
+  } else if (!held) {
+    result["message"] = "the task is not claimed: nothing to release";
+  } else {
+    result["message"] =
+        "the task is claimed but its work is complete (or 'where' excludes it): claim kept";
+  }
+  context.info("unclaim", fmt::format("{}: {}", id, result["message"].get<std::string>()));
+  return result;
+}
+
+}  // namespace
+
+json release_expired_claims(registry::HandlerContext& context,
+                            const ClaimsBetweenReadAndUpdate& between) {
+  const ClaimsTable t(context.config);
+  const long long timeout_minutes = context.config.value("timeout_minutes", 15LL);
+  const long long batch_size = context.config.value("batch_size", 1000LL);
+  const bool all = timeout_minutes == 0;
+  const auto cutoff = context.now() - std::chrono::minutes(timeout_minutes);
+
+  // Candidates are read on a session of their own, outside the batch's transaction: the batch's
+  // first statement is then its write, so on SQLite it never holds a read lock it must upgrade
+  // (which fails rather than waits when another writer is active), and the write tests the rows
+  // as they are when it runs, not as they were read.
+  const auto reader_session = context.database(t.database);
+  TargetSql reader(*reader_session);
+  const Condition expired = t.expired(reader, cutoff, all);
+  if (all) {
+    context.warning("release_all",
+                    fmt::format("timeout_minutes is 0: releasing every open claim in {}, whatever "
+                                "its age",
+                                t.table_name));
+  }
+  if (context.dry_run) return expired_report(context, reader, t, expired, timeout_minutes);
+
+  // No count first: it would scan the table once more (a third of the work on a large table).
+  // The progress bar shows rows and batches without a total.
+  const auto writer_session = context.database(t.database);
+  TargetSql writer(*writer_session);
+  KeyRange pages(t.table, t.id);
+  long long released = 0;
+  json ids = json::array();
+  const auto totals =
+      run_in_batches(context, writer, batch_size, std::nullopt, [&](TargetSql& sql) -> long long {
+        const bool full = pages.next(reader, expired.sql, expired.params(), batch_size);
+        if (between) between();
+        SqlParams params = expired.params();
+        pages.bind(params);
+        // The same condition again, in the UPDATE itself: a claim completed or released since
+        // it was read is not touched, and of two concurrent runs only one changes each row.
+        const auto update = fmt::format("UPDATE {} SET {} WHERE {} AND {}", t.table,
+                                        t.release_set(), pages.condition(), expired.sql);
+        long long changed = 0;
+        if (ids.size() < kMaxIds) {
+          // The ids only while the result's list has room: fetching every changed key would
+          // cost a row round trip each for nothing.
+          const auto keys = sql.column(update + " RETURNING " + sql.as_text(t.id), params);
+          changed = static_cast<long long>(keys.size());
+          for (const auto& id : keys) {
+            if (ids.size() < kMaxIds) ids.push_back(id);
+          }
+        } else {
+          changed = sql.execute(update, params);
+        }
+        released += changed;
+        // A full page counts as a full batch whatever changed meanwhile, so the batches go on;
+        // the last page (fewer rows than a batch) ends them.
+        return full ? batch_size : std::min(changed, batch_size - 1);
+      });
+
+  context.info("released", released == 0 ? std::string("no expired claims to release")
+                           : all ? fmt::format("released {} open claims (release-all)", released)
+                                 : fmt::format("released {} expired claims (claimed >{} min ago)",
+                                               released, timeout_minutes));
+  json result = {{"released", released},
+                 {"timeout_minutes", timeout_minutes},
+                 {"cutoff", all ? json(nullptr) : json(iso(cutoff))},
+                 {"ids", std::move(ids)},
+                 {"ids_truncated", released > static_cast<long long>(kMaxIds)},
+                 {"dry_run", false}};
+  result.update(totals.to_json());
+  return result;
+}
+
+void register_claims_handlers(registry::Registry& registry) {
+  auto release_keys = table_keys();
+  release_keys.push_back(key("timeout_minutes", ValueType::integer,
+                             "release claims held longer than this; 0 releases every open claim "
+                             "(the emergency release-all)",
+                             15, 0, 525600));
+  release_keys.push_back(key("batch_size", ValueType::integer,
+                             "rows per batch; each batch is its own short transaction", 1000, 1,
+                             100000));
+  registry.add_handler({
+      "claims.release_expired",
+      "Release claims held longer than timeout_minutes whose work is not complete",
+      registry::ConfigSchema(std::move(release_keys)),
+      [](registry::HandlerContext& context) { return release_expired_claims(context); },
+      check_claims_table,
+  });
+
+  auto unclaim_keys = table_keys();
+  // Not required by the schema: a task or `types:` entry names the table once, and each run
+  // names the row (--set id=...); a run without one fails, saying so.
+  unclaim_keys.push_back(key("id", ValueType::string,
+                             "the task whose claim to release (given per run: --set id=...)"));
+  registry.add_handler({
+      "claims.unclaim",
+      "Release one task's claim (--set id=...), reporting whether it held one",
+      registry::ConfigSchema(std::move(unclaim_keys)),
+      run_unclaim,
+      check_claims_table,
+  });
+}
+
+}  // namespace maintd::handlers

@@ -1,0 +1,400 @@
+#include "handlers/health.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <soci/soci.h>
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/duration.hpp"
+#include "handlers/support/target_sql.hpp"
+
+namespace maintd::handlers {
+namespace {
+
+using nlohmann::json;
+using registry::KeySpec;
+using registry::ValueType;
+using Steady = std::chrono::steady_clock;
+
+// The types whose dry runs count something stale (the cleanup handlers of the handlers issue).
+// "domain.*" matches every action of a domain.
+const std::vector<std::string> kDefaultStaleTypes = {"claims.release_expired", "runs.cleanup_stale",
+                                                     "drafts.mark_stale", "jobs.fail_orphaned"};
+
+// Where a cleanup handler's dry-run result says how many rows it would change: the first of
+// these keys that holds an integer (or an object with an integer "total").
+constexpr std::array<std::string_view, 4> kCountKeys = {"stale", "expired", "orphaned",
+                                                        "total_stale"};
+
+// An exception's message on one line: a report line, an alert, an error column.
+std::string one_line(const std::exception& e) {
+  const auto* soci_error = dynamic_cast<const soci::soci_error*>(&e);
+  std::istringstream lines(soci_error != nullptr ? soci_error->get_error_message() : e.what());
+  std::string out;
+  for (std::string line; std::getline(lines, line);) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    if (!out.empty()) out += ' ';
+    out += line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+  }
+  return out;
+}
+
+double milliseconds_since(Steady::time_point start) {
+  const std::chrono::duration<double, std::milli> took = Steady::now() - start;
+  return std::round(took.count() * 10.0) / 10.0;
+}
+
+// How maintd's state database writes its timestamps (store/timestamp.hpp): fixed-width UTC text
+// that sorts as text, so a window is a text comparison.
+std::string state_timestamp(std::chrono::system_clock::time_point at) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(at);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(at - seconds).count();
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, millis);
+}
+
+struct Probe {
+  json report;
+  std::unique_ptr<soci::session> session;  // kept for the queries that follow, when reachable
+};
+
+// Connects, then one round trip: both timed.
+Probe probe(const std::string& name, const std::function<std::unique_ptr<soci::session>()>& open) {
+  Probe probe;
+  probe.report = {{"name", name}};
+  try {
+    const auto start = Steady::now();
+    probe.session = open();
+    probe.report["connect_ms"] = milliseconds_since(start);
+    const auto query = Steady::now();
+    TargetSql sql(*probe.session);
+    sql.count("SELECT 1");
+    probe.report["latency_ms"] = milliseconds_since(query);
+    probe.report["backend"] = sql.dialect() == Dialect::postgresql ? "postgresql" : "sqlite";
+    probe.report["reachable"] = true;
+  } catch (const std::exception& e) {
+    probe.session.reset();
+    probe.report["reachable"] = false;
+    probe.report["error"] = one_line(e);
+  }
+  return probe;
+}
+
+// Failed, timed-out and abandoned runs of other tasks in the window. A run counts when its last
+// sign of life (finished, else its last heartbeat: abandoned runs never finish) is in the
+// window. The health task's own runs are left out: a red report would otherwise keep the next
+// ones red for a whole window.
+json recent_failures(soci::session& session, const std::string& since, const std::string& self) {
+  TargetSql sql(session);
+  const std::string at = "COALESCE(finished_at, heartbeat_at, started_at, created_at)";
+  const std::string where = fmt::format(
+      "status IN ('failed', 'timed_out', 'abandoned') AND {} >= :since AND task_name <> :self", at);
+  SqlParams params;
+  params.text("since", since).text("self", self);
+
+  json report = {{"failed", 0}, {"timed_out", 0}, {"abandoned", 0}};
+  json by_task = json::object();
+  for (const auto& row :
+       sql.rows(fmt::format("SELECT status, task_name, COUNT(*) FROM task_runs WHERE {} GROUP BY "
+                            "status, task_name ORDER BY task_name, status",
+                            where),
+                params)) {
+    const long long n = std::stoll(row[2]);
+    report[row[0]] = report[row[0]].get<long long>() + n;
+    by_task[row[1]][row[0]] = n;
+  }
+  report["by_task"] = std::move(by_task);
+
+  json recent = json::array();
+  for (const auto& row :
+       sql.rows(fmt::format("SELECT id, task_name, status, {} AS at, error FROM task_runs WHERE {} "
+                            "ORDER BY at DESC, id DESC LIMIT 10",
+                            at, where),
+                params)) {
+    recent.push_back({{"run", std::stoll(row[0])},
+                      {"task", row[1]},
+                      {"status", row[2]},
+                      {"at", row[3]},
+                      {"error", row[4].substr(0, 200)}});
+  }
+  report["recent"] = std::move(recent);
+  return report;
+}
+
+bool matches(const std::vector<std::string>& patterns, const std::string& type) {
+  for (const auto& pattern : patterns) {
+    if (pattern == type) return true;
+    if (pattern.ends_with(".*") && type.starts_with(pattern.substr(0, pattern.size() - 1))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<long long> stale_count(const json& result) {
+  if (!result.is_object()) return std::nullopt;
+  for (const auto key : kCountKeys) {
+    const auto it = result.find(std::string(key));
+    if (it == result.end()) continue;
+    if (it->is_number_integer()) return it->get<long long>();
+    if (it->is_object() && it->contains("total") && (*it)["total"].is_number_integer()) {
+      return (*it)["total"].get<long long>();
+    }
+  }
+  return std::nullopt;
+}
+
+// Each enabled cleanup task, dry-run with its own config: what it would change now is what is
+// stale now. A peer that fails is reported, not fatal: its own runs fail and show up above.
+json peer_dry_runs(registry::HandlerContext& context, const std::vector<std::string>& types,
+                   long long& total) {
+  json peers = json::array();
+  for (const auto& peer : context.peer_tasks()) {
+    if (!peer.enabled || peer.handler == nullptr || peer.name == context.task_name) continue;
+    if (!matches(types, peer.type)) continue;
+    if (context.stop_requested()) break;
+    registry::HandlerContext dry = context;
+    dry.task_name = peer.name;
+    dry.type = peer.type;
+    dry.config = peer.handler->schema.with_defaults(peer.config);
+    dry.dry_run = true;
+    dry.on_progress = nullptr;  // the health run's progress is not the peer's
+    dry.peers = nullptr;        // no health report of a health report
+    const auto parent = context.on_event;
+    const std::string prefix = fmt::format("{}: ", peer.name);
+    dry.on_event = [parent, prefix](registry::EventLevel level, std::string_view event,
+                                    std::string_view message) {
+      if (parent) parent(level, event, prefix + std::string(message));
+    };
+    json entry = {{"task", peer.name}, {"type", peer.type}};
+    try {
+      const auto result = peer.handler->run(dry);
+      const auto count = stale_count(result);
+      entry["stale"] = count ? json(*count) : json(nullptr);
+      if (count) {
+        total += *count;
+      } else {
+        entry["note"] = "its dry-run result has no count ('stale', 'expired', 'orphaned')";
+      }
+      if (result.is_object() && result.contains("message")) entry["message"] = result["message"];
+    } catch (const std::exception& e) {
+      entry["error"] = one_line(e);
+      context.warning("peer", fmt::format("dry run of '{}' failed: {}", peer.name, one_line(e)));
+    }
+    peers.push_back(std::move(entry));
+  }
+  return peers;
+}
+
+std::optional<long long> optional_integer(const json& config, const char* key) {
+  const auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return std::nullopt;
+  return it->get<long long>();
+}
+
+json run_health(registry::HandlerContext& context) {
+  const auto& config = context.config;
+  const auto window = parse_duration(config.value("window", std::string("24h"))).value();
+  const bool fail_on_unreachable = config.value("fail_on_unreachable", true);
+  const auto max_latency = optional_integer(config, "max_latency_ms");
+  std::vector<std::string> alerts;
+
+  // Databases: the state database first, then the listed targets.
+  auto state = probe("state", [&] { return context.state_database(); });
+  json databases = json::array();
+  long long reachable = 0, checked = 0;
+  const auto check = [&](const json& report, const std::string& label) {
+    ++checked;
+    if (!report["reachable"].get<bool>()) {
+      if (fail_on_unreachable) {
+        alerts.push_back(
+            fmt::format("{} unreachable: {}", label, report["error"].get<std::string>()));
+      }
+      return;
+    }
+    ++reachable;
+    const auto latency = report["latency_ms"].get<double>();
+    if (max_latency && latency > static_cast<double>(*max_latency)) {
+      alerts.push_back(fmt::format("{} answered in {} ms (max {})", label, latency, *max_latency));
+    }
+  };
+  check(state.report, "the state database");
+  for (const auto& name : config.value("databases", std::vector<std::string>{"app"})) {
+    if (context.stop_requested()) break;
+    auto target = probe(name, [&] { return context.database(name); });
+    check(target.report, fmt::format("database '{}'", name));
+    databases.push_back(std::move(target.report));
+  }
+
+  // Runs that went wrong lately.
+  const auto since_at = context.now() - window;
+  json report = {{"window", format_duration(window)},
+                 {"since", state_timestamp(since_at)},
+                 {"state_database", state.report},
+                 {"databases", std::move(databases)}};
+  std::optional<long long> failed, abandoned;
+  if (state.session) {
+    try {
+      auto runs = recent_failures(*state.session, state_timestamp(since_at), context.task_name);
+      failed = runs["failed"].get<long long>() + runs["timed_out"].get<long long>();
+      abandoned = runs["abandoned"].get<long long>();
+      report["runs"] = std::move(runs);
+    } catch (const std::exception& e) {
+      report["runs"] = {{"error", one_line(e)}};
+      alerts.push_back(fmt::format("cannot read the runs: {}", one_line(e)));
+    }
+  } else {
+    report["runs"] = {{"error", "the state database is unreachable"}};
+  }
+  state.session.reset();
+
+  // What the cleanup tasks would change now.
+  long long stale = 0;
+  if (config.value("peer_dry_runs", true) && !context.stop_requested()) {
+    const auto types = config.value("stale_types", kDefaultStaleTypes);
+    report["stale"] = {{"total", 0}, {"peers", peer_dry_runs(context, types, stale)}};
+    report["stale"]["total"] = stale;
+  }
+
+  const auto over = [&](const char* key, std::optional<long long> value, std::string_view what) {
+    const auto limit = optional_integer(config, key);
+    if (limit && value && *value > *limit) {
+      alerts.push_back(fmt::format("{} {} (max {})", *value, what, *limit));
+    }
+  };
+  const auto in_window = fmt::format("in the last {}", format_duration(window));
+  over("max_failed_runs", failed, fmt::format("failed or timed-out runs {}", in_window));
+  over("max_abandoned_runs", abandoned, fmt::format("abandoned runs {}", in_window));
+  over("max_stale", stale, "stale rows the cleanup tasks would change");
+  const long long problems = failed.value_or(0) + abandoned.value_or(0) + stale;
+  over(
+      "alert_threshold", problems,
+      fmt::format("problems (failed, timed-out and abandoned runs {}, and stale rows)", in_window));
+
+  report["problems"] = problems;
+  report["alerts"] = alerts;
+  report["healthy"] = alerts.empty();
+  if (context.stop_requested()) report["stopped_early"] = true;
+
+  const auto summary =
+      fmt::format("{} of {} databases reachable; {} failed and {} abandoned runs {}; {} stale",
+                  reachable, checked, failed ? std::to_string(*failed) : "?",
+                  abandoned ? std::to_string(*abandoned) : "?", in_window, stale);
+  if (alerts.empty()) {
+    context.info("healthy", summary);
+    return report;
+  }
+  // The run fails to show red, and a failed run keeps no result: the report goes to the events.
+  for (const auto& alert : alerts) context.warning("alert", alert);
+  context.info("report", report.dump());
+  throw std::runtime_error(fmt::format("health.report: {} alert{}: {}", alerts.size(),
+                                       alerts.size() == 1 ? "" : "s", fmt::join(alerts, "; ")));
+}
+
+}  // namespace
+
+void register_health_handlers(registry::Registry& registry) {
+  registry.add_handler({
+      "health.report",
+      "Reports database connectivity and latency, recent failed and abandoned runs and stale "
+      "counts from the cleanup tasks' dry runs; fails when a threshold is exceeded",
+      registry::ConfigSchema({
+          KeySpec{"databases",
+                  ValueType::string_list,
+                  "the target databases to check, by their names under 'databases:' (the state "
+                  "database is always checked)",
+                  false,
+                  json::array({"app"}),
+                  {},
+                  {},
+                  {}},
+          KeySpec{"window",
+                  ValueType::duration,
+                  "how far back failed and abandoned runs are counted",
+                  false,
+                  "24h",
+                  60,
+                  90 * 86400,
+                  {}},
+          KeySpec{"peer_dry_runs",
+                  ValueType::boolean,
+                  "dry-run the enabled cleanup tasks to count what is stale",
+                  false,
+                  true,
+                  {},
+                  {},
+                  {}},
+          KeySpec{"stale_types",
+                  ValueType::string_list,
+                  "the task types dry-run for stale counts ('domain.*' matches a whole domain)",
+                  false,
+                  kDefaultStaleTypes,
+                  {},
+                  {},
+                  {}},
+          KeySpec{"fail_on_unreachable",
+                  ValueType::boolean,
+                  "an unreachable database fails the run",
+                  false,
+                  true,
+                  {},
+                  {},
+                  {}},
+          KeySpec{"max_latency_ms",
+                  ValueType::integer,
+                  "fail when a database's round trip (SELECT 1) takes longer (unset: no limit)",
+                  false,
+                  {},
+                  0,
+                  {},
+                  {}},
+          KeySpec{"max_failed_runs",
+                  ValueType::integer,
+                  "fail when more runs failed or timed out in the window (unset: no limit)",
+                  false,
+                  {},
+                  0,
+                  {},
+                  {}},
+          KeySpec{"max_abandoned_runs",
+                  ValueType::integer,
+                  "fail when more runs were abandoned in the window (unset: no limit)",
+                  false,
+                  {},
+                  0,
+                  {},
+                  {}},
+          KeySpec{"max_stale",
+                  ValueType::integer,
+                  "fail when the cleanup tasks would change more rows (unset: no limit)",
+                  false,
+                  {},
+                  0,
+                  {},
+                  {}},
+          KeySpec{"alert_threshold",
+                  ValueType::integer,
+                  "fail when failed + timed-out + abandoned runs + stale rows exceed this (unset: "
+                  "no limit)",
+                  false,
+                  {},
+                  0,
+                  {},
+                  {}},
+      }),
+      run_health,
+  });
+}
+
+}  // namespace maintd::handlers

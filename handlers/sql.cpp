@@ -1,0 +1,429 @@
+#include "handlers/sql.hpp"
+
+#include <fmt/format.h>
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "handlers/support/target_sql.hpp"
+
+namespace maintd::handlers {
+namespace {
+
+using nlohmann::json;
+using registry::KeySpec;
+using registry::ValueType;
+
+bool name_start(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
+bool name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
+
+// The statement without its comments. SOCI's PostgreSQL backend reads every ':' outside a
+// string literal as a parameter, comments included, and SQLite refuses to bind a name that only
+// a comment mentions; without comments both backends agree with what we bind.
+std::string without_comments(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size());
+  for (std::size_t i = 0; i < sql.size();) {
+    const char c = sql[i];
+    if (c == '\'') {
+      const auto end = sql.find('\'', i + 1);
+      const auto stop = end == std::string_view::npos ? sql.size() : end + 1;
+      out.append(sql.substr(i, stop - i));
+      i = stop;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      const auto end = sql.find('\n', i);
+      i = end == std::string_view::npos ? sql.size() : end;
+      out += ' ';
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const auto end = sql.find("*/", i + 2);
+      i = end == std::string_view::npos ? sql.size() : end + 2;
+      out += ' ';
+    } else {
+      out += c;
+      ++i;
+    }
+  }
+  return out;
+}
+
+struct ParameterScan {
+  std::vector<std::string> names;  // in order of first use
+  bool bare_colon = false;         // a ':' that starts no name, outside string literals
+};
+
+// The `:name` parameters of a (comment-free) statement, read as SOCI reads them: outside string
+// literals, skipping PostgreSQL's `::` casts and PL/pgSQL's `:=`.
+ParameterScan scan_parameters(std::string_view sql) {
+  ParameterScan scan;
+  for (std::size_t i = 0; i < sql.size();) {
+    const char c = sql[i];
+    if (c == '\'') {
+      const auto end = sql.find('\'', i + 1);
+      i = end == std::string_view::npos ? sql.size() : end + 1;
+      continue;
+    }
+    if (c != ':') {
+      ++i;
+      continue;
+    }
+    if (i + 1 < sql.size() && (sql[i + 1] == ':' || sql[i + 1] == '=')) {
+      i += 2;
+      continue;
+    }
+    if (i + 1 < sql.size() && name_start(sql[i + 1])) {
+      std::size_t end = i + 1;
+      while (end < sql.size() && name_char(sql[end])) ++end;
+      std::string name(sql.substr(i + 1, end - i - 1));
+      if (std::find(scan.names.begin(), scan.names.end(), name) == scan.names.end()) {
+        scan.names.push_back(std::move(name));
+      }
+      i = end;
+      continue;
+    }
+    scan.bare_colon = true;
+    ++i;
+  }
+  return scan;
+}
+
+// A statement as people recognise it in a message: its start, on one line.
+std::string summary(std::string_view sql) {
+  std::string out;
+  for (const char c : sql) {
+    const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  constexpr std::size_t kMax = 60;
+  if (out.size() > kMax) out = out.substr(0, kMax) + "...";
+  return out;
+}
+
+// The database's own reason on one line, without SOCI's context: SOCI appends the statement
+// and the values bound to it, and those values may be data that must not reach a log.
+std::string reason(const std::exception& e) {
+  const auto* soci_error = dynamic_cast<const soci::soci_error*>(&e);
+  std::istringstream lines(soci_error != nullptr ? soci_error->get_error_message() : e.what());
+  std::string out;
+  for (std::string line; std::getline(lines, line);) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+    // PostgreSQL quotes the statement and points into it: "LINE 1: UPDATE ...", "   ^".
+    if (line.starts_with("LINE ") || line.find_first_not_of("^ ") == std::string::npos) continue;
+    if (!out.empty()) out += ' ';
+    out += line;
+  }
+  return out;
+}
+
+struct Statement {
+  std::string text;  // as executed: without comments
+  std::string shown;
+  std::vector<std::string> params;
+  bool bare_colon = false;
+};
+
+struct Plan {
+  std::string database;
+  std::vector<Statement> statements;
+  std::map<std::string, json> params;
+  bool transaction = true;
+};
+
+Plan plan_of(const registry::HandlerContext& context) {
+  const auto& config = context.config;
+  Plan plan;
+  plan.database = config.at("database").get<std::string>();
+  plan.transaction = config.value("transaction", true);
+
+  const bool one = config.contains("statement");
+  const bool several = config.contains("statements");
+  if (one == several) {
+    throw std::invalid_argument(one ? "sql.exec: give 'statement' or 'statements', not both"
+                                    : "sql.exec: nothing to run: give 'statement' (one SQL "
+                                      "statement) or 'statements' (a list, run in order)");
+  }
+  std::vector<std::string> texts;
+  if (one) {
+    texts.push_back(config.at("statement").get<std::string>());
+  } else {
+    texts = config.at("statements").get<std::vector<std::string>>();
+  }
+  if (texts.empty()) throw std::invalid_argument("sql.exec: 'statements' is empty");
+
+  if (const auto it = config.find("params"); it != config.end()) {
+    for (const auto& [name, value] : it->items()) {
+      if (name.empty() || !name_start(name[0]) ||
+          !std::all_of(name.begin(), name.end(), name_char)) {
+        throw std::invalid_argument(fmt::format(
+            "sql.exec: params.{}: a parameter name is letters, digits and '_', not starting "
+            "with a digit",
+            name));
+      }
+      if (!value.is_string() && !value.is_number() && !value.is_boolean()) {
+        throw std::invalid_argument(
+            fmt::format("sql.exec: params.{}: expected a string, number or boolean, got {}{}", name,
+                        value.type_name(),
+                        value.is_null() ? " (write NULL in the statement for a null value)" : ""));
+      }
+      plan.params.emplace(name, value);
+    }
+  }
+
+  std::set<std::string> used;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    Statement statement;
+    statement.shown = summary(texts[i]);
+    statement.text = without_comments(texts[i]);
+    if (summary(statement.text).empty()) {
+      throw std::invalid_argument(fmt::format("sql.exec: statement {} is empty", i + 1));
+    }
+    auto scan = scan_parameters(statement.text);
+    for (const auto& name : scan.names) {
+      if (!plan.params.contains(name)) {
+        std::vector<std::string> defined;
+        for (const auto& [key, value] : plan.params) defined.push_back(key);
+        throw std::invalid_argument(
+            fmt::format("sql.exec: statement {} ({}) uses :{}, which is not under 'params' ({})",
+                        i + 1, statement.shown, name,
+                        defined.empty() ? std::string("there are none")
+                                        : fmt::format("defined: {}", fmt::join(defined, ", "))));
+      }
+      used.insert(name);
+    }
+    statement.params = std::move(scan.names);
+    statement.bare_colon = scan.bare_colon;
+    plan.statements.push_back(std::move(statement));
+  }
+  for (const auto& [name, value] : plan.params) {
+    if (!used.contains(name)) {
+      // Probably a typo in a statement or in the key; not fatal, the statements are complete.
+      context.warning("params", fmt::format("params.{} is not used by any statement", name));
+    }
+  }
+  return plan;
+}
+
+// Each statement gets only the values it names: both backends refuse a value bound to a name
+// the statement does not have.
+SqlParams bound(const Plan& plan, const Statement& statement) {
+  SqlParams params;
+  for (const auto& name : statement.params) {
+    const auto& value = plan.params.at(name);
+    if (value.is_string()) {
+      params.text(name, value.get<std::string>());
+    } else if (value.is_boolean()) {
+      // 1/0: SQLite's booleans; PostgreSQL reads the text '1'/'0' as a boolean too.
+      params.integer(name, value.get<bool>() ? 1 : 0);
+    } else if (value.is_number_integer()) {
+      params.integer(name, value.get<long long>());
+    } else {
+      params.real(name, value.get<double>());
+    }
+  }
+  return params;
+}
+
+// Rows changed by one statement. SQLite's changes() still holds the previous INSERT/UPDATE/
+// DELETE's count after DDL or a SELECT; total_changes() not moving says this one changed none.
+long long execute_counted(TargetSql& sql, const std::string& text, const SqlParams& params) {
+  // PostgreSQL reports -1 for a statement that has no row count (DDL): it changed no rows.
+  if (sql.dialect() != Dialect::sqlite) return std::max(sql.execute(text, params), 0LL);
+  const auto before = sql.count("SELECT total_changes()");
+  const auto rows = sql.execute(text, params);
+  return sql.count("SELECT total_changes()") == before ? 0 : rows;
+}
+
+json statements_report(const Plan& plan) {
+  json out = json::array();
+  for (std::size_t i = 0; i < plan.statements.size(); ++i) {
+    out.push_back({{"statement", i + 1}, {"sql", plan.statements[i].shown}});
+  }
+  return out;
+}
+
+json run_sql(registry::HandlerContext& context) {
+  const Plan plan = plan_of(context);
+  const auto n = plan.statements.size();
+  const bool rollback_dry_run =
+      context.config.value("dry_run_mode", std::string("rollback")) == "rollback";
+
+  if (context.dry_run && (!rollback_dry_run || !plan.transaction)) {
+    // Without a transaction to roll back, a dry run must not execute anything.
+    context.info(
+        "dry_run",
+        fmt::format("would run {} statement{} on '{}' (not executed{})", n, n == 1 ? "" : "s",
+                    plan.database,
+                    plan.transaction ? "" : ": transaction is false, nothing to roll back"));
+    return {{"database", plan.database},
+            {"dry_run", true},
+            {"executed", false},
+            {"transaction", plan.transaction},
+            {"statements", statements_report(plan)}};
+  }
+
+  const auto session = context.database(plan.database);
+  TargetSql sql(*session);
+  if (sql.dialect() == Dialect::postgresql) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (plan.statements[i].bare_colon) {
+        throw std::invalid_argument(fmt::format(
+            "sql.exec: statement {} ({}) has a ':' that starts no parameter name outside a "
+            "string literal; on PostgreSQL every such ':' is read as a parameter",
+            i + 1, plan.statements[i].shown));
+      }
+    }
+  }
+
+  json results = json::array();
+  long long total = 0;
+  std::size_t done = 0;
+  bool in_transaction = false;
+  try {
+    if (plan.transaction) {
+      sql.begin_write();
+      in_transaction = true;
+    }
+    for (; done < n; ++done) {
+      const auto& statement = plan.statements[done];
+      if (context.stop_requested()) {
+        throw std::runtime_error(fmt::format("stopped before statement {} of {}", done + 1, n));
+      }
+      long long rows = 0;
+      try {
+        rows = execute_counted(sql, statement.text, bound(plan, statement));
+      } catch (const std::exception& e) {
+        throw std::runtime_error(fmt::format("statement {} of {} ({}) failed: {}", done + 1, n,
+                                             statement.shown, reason(e)));
+      }
+      total += rows;
+      results.push_back({{"statement", done + 1}, {"sql", statement.shown}, {"rows", rows}});
+      context.info("statement",
+                   fmt::format("statement {} of {}: {} row{}{}", done + 1, n, rows,
+                               rows == 1 ? "" : "s", context.dry_run ? " (dry run)" : ""));
+      context.progress(
+          {static_cast<std::int64_t>(done + 1), static_cast<std::int64_t>(n), "statements", 0});
+    }
+    if (plan.transaction) {
+      in_transaction = false;
+      if (context.dry_run) {
+        session->rollback();
+      } else {
+        try {
+          session->commit();
+        } catch (const std::exception& e) {
+          throw std::runtime_error(fmt::format("commit failed: {}", reason(e)));
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    if (in_transaction) {
+      try {
+        session->rollback();
+      } catch (const std::exception&) {
+        // The connection is gone: the server rolls the transaction back with it.
+      }
+    }
+    std::string outcome;
+    if (plan.transaction) {
+      outcome = "rolled back: nothing was applied";
+    } else if (done == 0) {
+      outcome = "nothing was applied";
+    } else {
+      outcome = fmt::format("statement{} 1{} applied (transaction: false)", done == 1 ? "" : "s",
+                            done == 1 ? " was" : fmt::format("-{} were", done));
+    }
+    throw std::runtime_error(
+        fmt::format("sql.exec on '{}': {}; {}", plan.database, e.what(), outcome));
+  }
+
+  json result = {{"database", plan.database},
+                 {"dry_run", context.dry_run},
+                 {"transaction", plan.transaction},
+                 {"statements", std::move(results)},
+                 {"rows_affected", total}};
+  if (context.dry_run) {
+    result["executed"] = true;
+    result["rolled_back"] = true;
+  }
+  return result;
+}
+
+}  // namespace
+
+void register_sql_handlers(registry::Registry& registry) {
+  registry.add_handler({
+      "sql.exec",
+      "Runs configured SQL statements on a target database, in one transaction, with bound "
+      "parameters",
+      registry::ConfigSchema({
+          KeySpec{"database",
+                  ValueType::database,
+                  "the target database, declared under 'databases:'",
+                  true,
+                  {},
+                  {},
+                  {},
+                  {}},
+          KeySpec{"statement",
+                  ValueType::string,
+                  "one SQL statement (trusted input: written by the operator); or 'statements'",
+                  false,
+                  {},
+                  {},
+                  {},
+                  {}},
+          KeySpec{"statements",
+                  ValueType::string_list,
+                  "SQL statements run in order, in one transaction; or 'statement'",
+                  false,
+                  {},
+                  {},
+                  {},
+                  {}},
+          KeySpec{"params",
+                  ValueType::object,
+                  "values bound to the statements' :name parameters (strings, numbers, booleans)",
+                  false,
+                  json::object(),
+                  {},
+                  {},
+                  {}},
+          KeySpec{"transaction",
+                  ValueType::boolean,
+                  "run all statements in one transaction (false: each commits on its own, for "
+                  "VACUUM and the like)",
+                  false,
+                  true,
+                  {},
+                  {},
+                  {}},
+          KeySpec{"dry_run_mode",
+                  ValueType::string,
+                  "dry run: 'rollback' executes and rolls back (reports rows), 'report' executes "
+                  "nothing",
+                  false,
+                  "rollback",
+                  {},
+                  {},
+                  {"rollback", "report"}},
+      }),
+      run_sql,
+  });
+}
+
+}  // namespace maintd::handlers

@@ -1,0 +1,251 @@
+// health.report, on SQLite and PostgreSQL: a migrated state database with failed and abandoned
+// runs, reachable and unreachable targets, thresholds, and dry runs of neighbouring tasks (test
+// handlers here, so that the report does not depend on the cleanup handlers' own results).
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "handler_fixture.hpp"
+#include "store/timestamp.hpp"
+
+using namespace maintd;
+using namespace maintd::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// A run in maintd's own task_runs, its last sign of life `ago` before the target's now.
+// Abandoned runs never finish: their heartbeat is what dates them.
+template <class T>
+void add_run(T& target, const std::string& task, const std::string& status,
+             std::chrono::seconds ago, const std::string& error = "") {
+  const auto at = store::format_timestamp(
+      std::chrono::time_point_cast<std::chrono::milliseconds>(target.now - ago));
+  const auto start = store::format_timestamp(
+      std::chrono::time_point_cast<std::chrono::milliseconds>(target.now - ago - 1min));
+  const bool finished = status != "abandoned";
+  target.exec(fmt::format(
+      "INSERT INTO task_runs (task_name, task_type, trigger_type, status, created_at, "
+      "started_at, heartbeat_at, finished_at, error) VALUES ('{}', 'debug.noop', 'schedule', "
+      "'{}', '{}', '{}', '{}', {}, {})",
+      task, status, start, start, at, finished ? "'" + at + "'" : "NULL",
+      error.empty() ? "NULL" : "'" + error + "'"));
+}
+
+template <class T>
+std::unique_ptr<HandlerRun> health_run(T& target, const json& config) {
+  auto run = target.context("health.report", config);
+  run->context.state_sessions = [url = target.backend.url()] {
+    return store::open_target_session(url);
+  };
+  return run;
+}
+
+// Sessions: `app` is the target; `down` a database that refuses connections; anything else is
+// not declared.
+template <class T>
+registry::HandlerContext::SessionFactory with_down(T& target) {
+  const auto app = target.sessions();
+  const std::string down = target.postgres ? "postgresql://maintd@127.0.0.1:1/nothing"
+                                           : "sqlite3:///nonexistent/maintd/down.db";
+  return [app, down](const std::string& name) -> std::unique_ptr<soci::session> {
+    if (name == "down") return store::open_target_session(parse_url(down));
+    return app(name);
+  };
+}
+
+std::string event_message(const HandlerRun& run, const std::string& event) {
+  for (const auto& e : *run.events)
+    if (e.event == event) return e.message;
+  return {};
+}
+
+}  // namespace
+
+HANDLER_TEST("handlers: health: databases, and failed and abandoned runs in the window") {
+  Target<Backend> target;
+  open_migrated(target.backend);
+  add_run(target, "release-claims", "failed", 1h, "boom");
+  add_run(target, "release-claims", "timed_out", 3h, "timed out after 30s");
+  add_run(target, "nightly", "abandoned", 5h);
+  add_run(target, "nightly", "failed", 30h, "outside the window");
+  add_run(target, "nightly", "completed", 2h);
+  // The health task's own failures are not counted: a red report would keep the next red.
+  add_run(target, "health.report", "failed", 1h, "health.report: 1 alert");
+
+  auto run = health_run(target, {{"databases", {"app"}}});
+  const json report = handler("health.report").run(run->context);
+
+  CHECK(report["healthy"] == true);
+  CHECK(report["alerts"] == json::array());
+  CHECK(report["window"] == "1d");
+  CHECK(report["since"] == "2026-11-24T12:00:00.000Z");
+  CHECK(report["state_database"]["reachable"] == true);
+  CHECK(report["state_database"]["backend"] == Backend::kName);
+  REQUIRE(report["databases"].size() == 1);
+  CHECK(report["databases"][0]["name"] == "app");
+  CHECK(report["databases"][0]["reachable"] == true);
+  CHECK(report["databases"][0]["latency_ms"].get<double>() >= 0.0);
+  CHECK(report["databases"][0].contains("connect_ms"));
+
+  const auto& runs = report["runs"];
+  CHECK(runs["failed"] == 1);
+  CHECK(runs["timed_out"] == 1);
+  CHECK(runs["abandoned"] == 1);
+  CHECK(runs["by_task"] == json{{"nightly", {{"abandoned", 1}}},
+                                {"release-claims", {{"failed", 1}, {"timed_out", 1}}}});
+  REQUIRE(runs["recent"].size() == 3);
+  CHECK(runs["recent"][0]["task"] == "release-claims");
+  CHECK(runs["recent"][0]["status"] == "failed");
+  CHECK(runs["recent"][0]["error"] == "boom");
+  CHECK(runs["recent"][2]["status"] == "abandoned");
+  CHECK(report["problems"] == 3);
+  CHECK(contains(event_message(*run, "healthy"),
+                 "2 of 2 databases reachable; 2 failed and 1 abandoned runs in the last 1d"));
+
+  // A shorter window leaves the older ones out.
+  auto recent = health_run(target, {{"window", "2h"}});
+  const json last_two_hours = handler("health.report").run(recent->context);
+  CHECK(last_two_hours["runs"]["failed"] == 1);
+  CHECK(last_two_hours["runs"]["timed_out"] == 0);
+  CHECK(last_two_hours["runs"]["abandoned"] == 0);
+}
+
+HANDLER_TEST("handlers: health: an unreachable database is reported and fails the run") {
+  Target<Backend> target;
+  open_migrated(target.backend);
+  auto run = health_run(target, {{"databases", {"app", "down", "nope"}}});
+  run->context.sessions = with_down(target);
+  const auto message =
+      thrown_message<std::runtime_error>([&] { handler("health.report").run(run->context); });
+  CHECK(message.starts_with("health.report: 2 alerts: database 'down' unreachable: "));
+  CHECK(contains(message, "; database 'nope' unreachable: no database named 'nope'"));
+  CHECK(message.find('\n') == std::string::npos);
+  // A failed run keeps no result: the report is in the events.
+  const json logged = json::parse(event_message(*run, "report"));
+  CHECK(logged["healthy"] == false);
+  CHECK(logged["databases"][0]["reachable"] == true);
+  CHECK(logged["databases"][1]["reachable"] == false);
+  CHECK_FALSE(logged["databases"][1]["error"].get<std::string>().empty());
+  CHECK(run->logged("alert"));
+
+  // Reported without failing when asked.
+  auto lenient =
+      health_run(target, {{"databases", {"app", "down"}}, {"fail_on_unreachable", false}});
+  lenient->context.sessions = with_down(target);
+  const json report = handler("health.report").run(lenient->context);
+  CHECK(report["healthy"] == true);
+  CHECK(report["databases"][1]["reachable"] == false);
+
+  // No state database at all: reported, and the runs are unknown.
+  auto stateless = target.context("health.report", {{"fail_on_unreachable", false}});
+  const json without_state = handler("health.report").run(stateless->context);
+  CHECK(without_state["state_database"]["reachable"] == false);
+  CHECK(without_state["runs"]["error"] == "the state database is unreachable");
+}
+
+HANDLER_TEST("handlers: health: thresholds turn the report into a failed run") {
+  Target<Backend> target;
+  open_migrated(target.backend);
+  add_run(target, "a", "failed", 1h, "boom");
+  add_run(target, "a", "failed", 2h, "boom");
+  add_run(target, "b", "abandoned", 1h);
+
+  auto within = health_run(target, {{"max_failed_runs", 2}, {"alert_threshold", 3}});
+  CHECK(handler("health.report").run(within->context)["healthy"] == true);
+
+  auto over = health_run(target, {{"max_failed_runs", 1}, {"max_abandoned_runs", 0}});
+  CHECK(thrown_message<std::runtime_error>([&] { handler("health.report").run(over->context); }) ==
+        "health.report: 2 alerts: 2 failed or timed-out runs in the last 1d (max 1); 1 "
+        "abandoned runs in the last 1d (max 0)");
+
+  // The total: the failed run 2h ago is outside 90 minutes.
+  auto total = health_run(target, {{"alert_threshold", 1}, {"window", "90m"}});
+  CHECK(thrown_message<std::runtime_error>([&] { handler("health.report").run(total->context); }) ==
+        "health.report: 1 alert: 2 problems (failed, timed-out and abandoned runs in the "
+        "last 1h30m, and stale rows) (max 1)");
+}
+
+HANDLER_TEST("handlers: health: stale counts come from dry runs of the enabled cleanup tasks") {
+  Target<Backend> target;
+  open_migrated(target.backend);
+
+  struct Seen {
+    std::vector<bool> dry_runs;
+    std::vector<json> configs;
+  };
+  auto seen = std::make_shared<Seen>();
+  const registry::HandlerInfo stale{
+      "test.stale", "counts stale rows",
+      registry::ConfigSchema(
+          {registry::KeySpec{"count", registry::ValueType::integer, "", false, 7, {}, {}, {}}}),
+      [seen](registry::HandlerContext& context) -> json {
+        seen->dry_runs.push_back(context.dry_run);
+        seen->configs.push_back(context.config);
+        context.info("expired", "counting");
+        return {{"dry_run", context.dry_run},
+                {"stale", context.config["count"]},
+                {"message", "some are stale"}};
+      }};
+  const registry::HandlerInfo broken{
+      "test.broken", "fails", {}, [](registry::HandlerContext&) -> json {
+        throw std::runtime_error("table 'claims' does not exist");
+      }};
+  const auto& noop = handler("debug.noop");
+
+  const auto peers = [&] {
+    return std::vector<registry::PeerTask>{
+        {"release-claims", "test.stale", json::object(), true, &stale},
+        {"mark-drafts", "test.stale", {{"count", 3}}, true, &stale},
+        {"paused-cleanup", "test.stale", {{"count", 100}}, false, &stale},
+        {"broken-cleanup", "test.broken", json::object(), true, &broken},
+        {"heartbeat", "debug.noop", json::object(), true, &noop},
+        {"report", "health.report", json::object(), true, &handler("health.report")},
+    };
+  };
+
+  auto run = health_run(target, {{"stale_types", {"test.*", "debug.noop"}}});
+  run->context.peers = peers;
+  const json report = handler("health.report").run(run->context);
+  CHECK(report["healthy"] == true);
+  CHECK(report["stale"]["total"] == 10);
+  const auto& listed = report["stale"]["peers"];
+  REQUIRE(listed.size() == 4);
+  CHECK(listed[0] == json{{"task", "release-claims"},
+                          {"type", "test.stale"},
+                          {"stale", 7},
+                          {"message", "some are stale"}});
+  CHECK(listed[1]["stale"] == 3);
+  CHECK(listed[2]["task"] == "broken-cleanup");
+  CHECK(listed[2]["error"] == "table 'claims' does not exist");
+  CHECK(listed[3]["task"] == "heartbeat");
+  CHECK(listed[3]["stale"].is_null());
+  CHECK(report["problems"] == 10);
+  // Each peer ran as a dry run, with its own config (schema defaults filled in).
+  CHECK(seen->dry_runs == std::vector<bool>{true, true});
+  CHECK(seen->configs[0] == json{{"count", 7}});
+  CHECK(seen->configs[1] == json{{"count", 3}});
+  // Its events are the health run's, named after the peer; the peer's error is a warning.
+  CHECK(event_message(*run, "expired") == "release-claims: counting");
+  CHECK(contains(event_message(*run, "peer"), "dry run of 'broken-cleanup' failed"));
+  CHECK(run->context.dry_run == false);
+
+  auto strict = health_run(target, {{"stale_types", {"test.stale"}}, {"max_stale", 9}});
+  strict->context.peers = peers;
+  CHECK(thrown_message<std::runtime_error>([&] {
+          handler("health.report").run(strict->context);
+        }) == "health.report: 1 alert: 10 stale rows the cleanup tasks would change (max 9)");
+
+  // The default types are the cleanup handlers: none of these.
+  auto defaults = health_run(target, json::object());
+  defaults->context.peers = peers;
+  CHECK(handler("health.report").run(defaults->context)["stale"]["peers"] == json::array());
+
+  auto off = health_run(target, {{"peer_dry_runs", false}, {"stale_types", {"test.*"}}});
+  off->context.peers = peers;
+  CHECK_FALSE(handler("health.report").run(off->context).contains("stale"));
+}
