@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "handlers/support/batches.hpp"
+#include "handlers/support/config_keys.hpp"
 #include "handlers/support/key_range.hpp"
 #include "handlers/support/live_schema.hpp"
+#include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
 
 namespace maintd::handlers {
@@ -23,28 +25,6 @@ namespace {
 using nlohmann::json;
 using registry::KeySpec;
 using registry::ValueType;
-
-// Results list ids up to this many: enough to look at, bounded however many rows changed.
-constexpr std::size_t kMaxIds = 100;
-
-std::string optional_text(const json& config, const char* key) {
-  const auto it = config.find(key);
-  return it == config.end() || it->is_null() ? std::string() : it->get<std::string>();
-}
-
-std::string quoted_or_empty(const json& config, const char* key) {
-  const auto name = optional_text(config, key);
-  return name.empty() ? name : quote_identifier(name);
-}
-
-std::string iso(std::chrono::system_clock::time_point at) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
-                     std::chrono::time_point_cast<std::chrono::seconds>(at));
-}
-
-double rounded(double value) {
-  return static_cast<double>(std::llround(value * 10.0)) / 10.0;
-}
 
 // A WHERE fragment and the values it binds (never spliced into it).
 struct Condition {
@@ -121,26 +101,6 @@ struct ClaimsTable {
   }
 };
 
-// KeySpec's fields by name: an optional key with a default, a required one.
-KeySpec key(std::string name, ValueType type, std::string description, json default_value = nullptr,
-            std::optional<double> minimum = std::nullopt,
-            std::optional<double> maximum = std::nullopt) {
-  KeySpec spec;
-  spec.name = std::move(name);
-  spec.type = type;
-  spec.description = std::move(description);
-  spec.default_value = std::move(default_value);
-  spec.minimum = minimum;
-  spec.maximum = maximum;
-  return spec;
-}
-
-KeySpec required(std::string name, ValueType type, std::string description) {
-  KeySpec spec = key(std::move(name), type, std::move(description));
-  spec.required = true;
-  return spec;
-}
-
 std::vector<KeySpec> table_keys() {
   return {
       required("database", ValueType::database, "the target database (under 'databases:')"),
@@ -159,9 +119,7 @@ std::vector<KeySpec> table_keys() {
           json::array({"completed"})),
       key("completed_column", ValueType::identifier,
           "a boolean column, true when the work is complete (optional)"),
-      key("where", ValueType::string,
-          "an extra SQL predicate on the table, ANDed in (trusted operator input: it is spliced "
-          "as written; no ':name' placeholders)"),
+      where_key(),
   };
 }
 
@@ -176,18 +134,8 @@ std::vector<registry::SchemaIssue> check_claims_table(
                              {"status_column", optional_text(config, "status_column")},
                              {"completed_column", optional_text(config, "completed_column")}});
   if (!issues.empty()) return issues;
-  // The operator's predicate, compiled against the real table: a typo in it fails validation,
-  // not the 3 a.m. run. LIMIT 0: nothing is read.
-  const auto where = optional_text(config, "where");
-  if (!where.empty()) {
-    try {
-      TargetSql sql(*session);
-      sql.rows(fmt::format("SELECT 1 FROM {} WHERE ({}) LIMIT 0", quote_identifier(table), where));
-    } catch (const std::exception& e) {
-      issues.push_back(
-          {"where", fmt::format("the predicate does not work on table '{}': {}", table, e.what())});
-    }
-  }
+  const auto where = check_where(*session, table, optional_text(config, "where"));
+  issues.insert(issues.end(), where.begin(), where.end());
   return issues;
 }
 
@@ -198,14 +146,15 @@ json expired_report(registry::HandlerContext& context, TargetSql& sql, const Cla
       fmt::format("SELECT COUNT(*) FROM {} WHERE {}", t.table, expired.sql), expired.params());
   SqlParams params = expired.params();
   params.text("now", sql.timestamp_value(context.now()));
-  params.integer("sample", static_cast<long long>(kMaxIds));
+  params.integer("sample", static_cast<long long>(kMaxIdsInResult));
   json sample = json::array();
   for (const auto& row :
        sql.rows(fmt::format("SELECT {}, {} FROM {} WHERE {} ORDER BY {} LIMIT :sample",
                             sql.as_text(t.id), sql.seconds_between(t.claimed_at, "now"), t.table,
                             expired.sql, t.claimed_at),
                 params)) {
-    sample.push_back({{"id", row[0]}, {"claimed_minutes", rounded(std::stod(row[1]) / 60.0)}});
+    sample.push_back(
+        {{"id", row[0]}, {"claimed_minutes", rounded_to_tenth(std::stod(row[1]) / 60.0)}});
   }
   const auto message = timeout_minutes == 0
                            ? fmt::format("{} tasks hold a claim", count)
@@ -245,7 +194,7 @@ json run_unclaim(registry::HandlerContext& context) {
   }
   const bool held = !rows[0][0].empty();
   result.update({{"found", true}, {"held", held}});
-  if (held) result["claimed_minutes"] = rounded(std::stod(rows[0][0]) / 60.0);
+  if (held) result["claimed_minutes"] = rounded_to_tenth(std::stod(rows[0][0]) / 60.0);
   if (held && !t.claimed_by.empty()) result["claimed_by"] = rows[0][1];
 
   // Conditional on the claim still being open: a task completed meanwhile keeps its claim.
@@ -307,7 +256,7 @@ json release_expired_claims(registry::HandlerContext& context,
   TargetSql writer(*writer_session);
   KeyRange pages(t.table, t.id);
   long long released = 0;
-  json ids = json::array();
+  std::vector<std::string> ids;
   const auto totals =
       run_in_batches(context, writer, batch_size, std::nullopt, [&](TargetSql& sql) -> long long {
         const bool full = pages.next(reader, expired.sql, expired.params(), batch_size);
@@ -318,18 +267,8 @@ json release_expired_claims(registry::HandlerContext& context,
         // it was read is not touched, and of two concurrent runs only one changes each row.
         const auto update = fmt::format("UPDATE {} SET {} WHERE {} AND {}", t.table,
                                         t.release_set(), pages.condition(), expired.sql);
-        long long changed = 0;
-        if (ids.size() < kMaxIds) {
-          // The ids only while the result's list has room: fetching every changed key would
-          // cost a row round trip each for nothing.
-          const auto keys = sql.column(update + " RETURNING " + sql.as_text(t.id), params);
-          changed = static_cast<long long>(keys.size());
-          for (const auto& id : keys) {
-            if (ids.size() < kMaxIds) ids.push_back(id);
-          }
-        } else {
-          changed = sql.execute(update, params);
-        }
+        const long long changed =
+            sql.execute_keeping_ids(update, params, t.id, ids, kMaxIdsInResult);
         released += changed;
         // A full page counts as a full batch whatever changed meanwhile, so the batches go on;
         // the last page (fewer rows than a batch) ends them.
@@ -342,9 +281,9 @@ json release_expired_claims(registry::HandlerContext& context,
                                                released, timeout_minutes));
   json result = {{"released", released},
                  {"timeout_minutes", timeout_minutes},
-                 {"cutoff", all ? json(nullptr) : json(iso(cutoff))},
+                 {"cutoff", all ? json(nullptr) : json(iso_utc(cutoff))},
                  {"ids", std::move(ids)},
-                 {"ids_truncated", released > static_cast<long long>(kMaxIds)},
+                 {"ids_truncated", released > static_cast<long long>(kMaxIdsInResult)},
                  {"dry_run", false}};
   result.update(totals.to_json());
   return result;
@@ -356,9 +295,7 @@ void register_claims_handlers(registry::Registry& registry) {
                              "release claims held longer than this; 0 releases every open claim "
                              "(the emergency release-all)",
                              15, 0, 525600));
-  release_keys.push_back(key("batch_size", ValueType::integer,
-                             "rows per batch; each batch is its own short transaction", 1000, 1,
-                             100000));
+  release_keys.push_back(batch_size_key(1000));
   registry.add_handler({
       "claims.release_expired",
       "Release claims held longer than timeout_minutes whose work is not complete",

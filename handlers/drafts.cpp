@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "handlers/support/batches.hpp"
+#include "handlers/support/config_keys.hpp"
 #include "handlers/support/live_schema.hpp"
+#include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
 
 namespace maintd::handlers {
@@ -25,45 +27,8 @@ using nlohmann::json;
 using registry::KeySpec;
 using registry::ValueType;
 
-// Results list ids up to this many: enough to look at, bounded however many rows changed.
-constexpr std::size_t kMaxIds = 100;
-
 constexpr const char* kDefaultMessage =
     "Generation timeout: task stuck in {status} status for {hours} hours";
-
-std::string optional_text(const json& config, const char* key) {
-  const auto it = config.find(key);
-  return it == config.end() || it->is_null() ? std::string() : it->get<std::string>();
-}
-
-std::string quoted_or_empty(const json& config, const char* key) {
-  const auto name = optional_text(config, key);
-  return name.empty() ? name : quote_identifier(name);
-}
-
-std::string iso(std::chrono::system_clock::time_point at) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
-                     std::chrono::time_point_cast<std::chrono::seconds>(at));
-}
-
-KeySpec key(std::string name, ValueType type, std::string description, json default_value = nullptr,
-            std::optional<double> minimum = std::nullopt,
-            std::optional<double> maximum = std::nullopt) {
-  KeySpec spec;
-  spec.name = std::move(name);
-  spec.type = type;
-  spec.description = std::move(description);
-  spec.default_value = std::move(default_value);
-  spec.minimum = minimum;
-  spec.maximum = maximum;
-  return spec;
-}
-
-KeySpec required(std::string name, ValueType type, std::string description) {
-  KeySpec spec = key(std::move(name), type, std::move(description));
-  spec.required = true;
-  return spec;
-}
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -218,16 +183,8 @@ std::vector<registry::SchemaIssue> check_drafts_table(
                    {"amount_column", optional_text(config, "amount_column")}});
   issues.insert(issues.end(), columns.begin(), columns.end());
   if (!columns.empty()) return issues;
-  const auto where = optional_text(config, "where");
-  if (!where.empty()) {
-    try {
-      TargetSql sql(*session);
-      sql.rows(fmt::format("SELECT 1 FROM {} WHERE ({}) LIMIT 0", quote_identifier(table), where));
-    } catch (const std::exception& e) {
-      issues.push_back(
-          {"where", fmt::format("the predicate does not work on table '{}': {}", table, e.what())});
-    }
-  }
+  const auto where = check_where(*session, table, optional_text(config, "where"));
+  issues.insert(issues.end(), where.begin(), where.end());
   return issues;
 }
 
@@ -259,7 +216,7 @@ json mark_stale_drafts(registry::HandlerContext& context,
   read.text("now", reader.timestamp_value(now));
   if (context.dry_run) {
     SqlParams params = read;
-    params.integer("sample", static_cast<long long>(kMaxIds));
+    params.integer("sample", static_cast<long long>(kMaxIdsInResult));
     json sample = json::array();
     for (const auto& row :
          reader.rows(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT :sample",
@@ -328,7 +285,7 @@ json mark_stale_drafts(registry::HandlerContext& context,
           if (sql.execute(update, params) != 1) continue;  // changed meanwhile: not ours
           ++marked;
           ++by_status[draft.status];
-          if (ids.size() < kMaxIds) ids.push_back(draft.id);
+          if (ids.size() < kMaxIdsInResult) ids.push_back(draft.id);
           if (t.refund_sql.empty()) continue;
           // Only the run whose UPDATE changed the row refunds it, in the same transaction: the
           // status change and the refund commit together or not at all.
@@ -362,9 +319,9 @@ json mark_stale_drafts(registry::HandlerContext& context,
                  {"stale", found},
                  {"by_status", by_status},
                  {"max_age_hours", max_age_hours},
-                 {"cutoff", iso(cutoff)},
+                 {"cutoff", iso_utc(cutoff)},
                  {"ids", std::move(ids)},
-                 {"ids_truncated", marked > static_cast<long long>(kMaxIds)},
+                 {"ids_truncated", marked > static_cast<long long>(kMaxIdsInResult)},
                  {"dry_run", false}};
   if (!t.refund_sql.empty()) {
     result["refunded"] = refunded;
@@ -404,11 +361,8 @@ void register_drafts_handlers(registry::Registry& registry) {
               "the column bound as :user_id in refund_sql (optional)"),
           key("amount_column", ValueType::identifier,
               "the column bound as :amount in refund_sql, e.g. the tokens spent (optional)"),
-          key("where", ValueType::string,
-              "an extra SQL predicate on the table, ANDed in (trusted operator input: it is "
-              "spliced as written; no ':name' placeholders)"),
-          key("batch_size", ValueType::integer,
-              "creations per batch; each batch is its own short transaction", 500, 1, 100000),
+          where_key(),
+          batch_size_key(500, 100000, "creations"),
       }),
       [](registry::HandlerContext& context) { return mark_stale_drafts(context); },
       check_drafts_table,

@@ -37,20 +37,6 @@ const std::vector<std::string> kDefaultStaleTypes = {"claims.release_expired", "
 constexpr std::array<std::string_view, 4> kCountKeys = {"stale", "expired", "orphaned",
                                                         "total_stale"};
 
-// An exception's message on one line: a report line, an alert, an error column.
-std::string one_line(const std::exception& e) {
-  const auto* soci_error = dynamic_cast<const soci::soci_error*>(&e);
-  std::istringstream lines(soci_error != nullptr ? soci_error->get_error_message() : e.what());
-  std::string out;
-  for (std::string line; std::getline(lines, line);) {
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos) continue;
-    if (!out.empty()) out += ' ';
-    out += line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
-  }
-  return out;
-}
-
 double milliseconds_since(Steady::time_point start) {
   const std::chrono::duration<double, std::milli> took = Steady::now() - start;
   return std::round(took.count() * 10.0) / 10.0;
@@ -86,7 +72,7 @@ Probe probe(const std::string& name, const std::function<std::unique_ptr<soci::s
   } catch (const std::exception& e) {
     probe.session.reset();
     probe.report["reachable"] = false;
-    probe.report["error"] = one_line(e);
+    probe.report["error"] = database_error_text(e);
   }
   return probe;
 }
@@ -189,8 +175,9 @@ json peer_dry_runs(registry::HandlerContext& context, const std::vector<std::str
       }
       if (result.is_object() && result.contains("message")) entry["message"] = result["message"];
     } catch (const std::exception& e) {
-      entry["error"] = one_line(e);
-      context.warning("peer", fmt::format("dry run of '{}' failed: {}", peer.name, one_line(e)));
+      entry["error"] = database_error_text(e);
+      context.warning("peer",
+                      fmt::format("dry run of '{}' failed: {}", peer.name, database_error_text(e)));
     }
     peers.push_back(std::move(entry));
   }
@@ -251,8 +238,8 @@ json run_health(registry::HandlerContext& context) {
       abandoned = runs["abandoned"].get<long long>();
       report["runs"] = std::move(runs);
     } catch (const std::exception& e) {
-      report["runs"] = {{"error", one_line(e)}};
-      alerts.push_back(fmt::format("cannot read the runs: {}", one_line(e)));
+      report["runs"] = {{"error", database_error_text(e)}};
+      alerts.push_back(fmt::format("cannot read the runs: {}", database_error_text(e)));
     }
   } else {
     report["runs"] = {{"error", "the state database is unreachable"}};

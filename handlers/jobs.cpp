@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "handlers/support/batches.hpp"
+#include "handlers/support/config_keys.hpp"
 #include "handlers/support/key_range.hpp"
 #include "handlers/support/live_schema.hpp"
+#include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
 
 namespace maintd::handlers {
@@ -22,42 +24,6 @@ namespace {
 using nlohmann::json;
 using registry::KeySpec;
 using registry::ValueType;
-
-// Results list ids up to this many: enough to look at, bounded however many rows changed.
-constexpr std::size_t kMaxIds = 100;
-
-std::string optional_text(const json& config, const char* key) {
-  const auto it = config.find(key);
-  return it == config.end() || it->is_null() ? std::string() : it->get<std::string>();
-}
-
-std::string iso(std::chrono::system_clock::time_point at) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
-                     std::chrono::time_point_cast<std::chrono::seconds>(at));
-}
-
-double rounded(double value) {
-  return static_cast<double>(std::llround(value * 10.0)) / 10.0;
-}
-
-KeySpec key(std::string name, ValueType type, std::string description, json default_value = nullptr,
-            std::optional<double> minimum = std::nullopt,
-            std::optional<double> maximum = std::nullopt) {
-  KeySpec spec;
-  spec.name = std::move(name);
-  spec.type = type;
-  spec.description = std::move(description);
-  spec.default_value = std::move(default_value);
-  spec.minimum = minimum;
-  spec.maximum = maximum;
-  return spec;
-}
-
-KeySpec required(std::string name, ValueType type, std::string description) {
-  KeySpec spec = key(std::move(name), type, std::move(description));
-  spec.required = true;
-  return spec;
-}
 
 // What a jobs task names, from its schema-checked config, identifiers quoted once here.
 struct JobsTable {
@@ -117,16 +83,8 @@ std::vector<registry::SchemaIssue> check_jobs_table(
                    {"completed_at_column", config.value("completed_at_column", "completed_at")},
                    {"error_column", config.value("error_column", "error_message")}});
   if (!issues.empty()) return issues;
-  const auto where = optional_text(config, "where");
-  if (!where.empty()) {
-    try {
-      TargetSql sql(*session);
-      sql.rows(fmt::format("SELECT 1 FROM {} WHERE ({}) LIMIT 0", quote_identifier(table), where));
-    } catch (const std::exception& e) {
-      issues.push_back(
-          {"where", fmt::format("the predicate does not work on table '{}': {}", table, e.what())});
-    }
-  }
+  const auto where = check_where(*session, table, optional_text(config, "where"));
+  issues.insert(issues.end(), where.begin(), where.end());
   return issues;
 }
 
@@ -156,14 +114,15 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
   if (context.dry_run) {
     SqlParams params = condition;
     params.text("now", reader.timestamp_value(context.now()));
-    params.integer("sample", static_cast<long long>(kMaxIds));
+    params.integer("sample", static_cast<long long>(kMaxIdsInResult));
     json sample = json::array();
     for (const auto& row :
          reader.rows(fmt::format("SELECT {}, {} FROM {} WHERE {} ORDER BY {} LIMIT :sample",
                                  reader.as_text(t.id), reader.seconds_between(t.started_at, "now"),
                                  t.table, orphaned, t.started_at),
                      params)) {
-      sample.push_back({{"id", row[0]}, {"running_minutes", rounded(std::stod(row[1]) / 60.0)}});
+      sample.push_back(
+          {{"id", row[0]}, {"running_minutes", rounded_to_tenth(std::stod(row[1]) / 60.0)}});
     }
     return {{"dry_run", true},
             {"orphaned", found},
@@ -176,7 +135,7 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
   TargetSql writer(*writer_session);
   KeyRange pages(t.table, t.id);
   long long failed = 0;
-  json ids = json::array();
+  std::vector<std::string> ids;
   const auto totals =
       run_in_batches(context, writer, batch_size, found, [&](TargetSql& sql) -> long long {
         const bool full = pages.next(reader, orphaned, condition, batch_size);
@@ -189,17 +148,8 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
         const auto update = fmt::format(
             "UPDATE {} SET {} = :failed, {} = :message, {} = {} WHERE {} AND {}", t.table, t.status,
             t.error, t.completed_at, sql.timestamp_param("now"), pages.condition(), orphaned);
-        long long changed = 0;
-        if (ids.size() < kMaxIds) {
-          // The ids only while the result's list has room (see claims.cpp).
-          const auto keys = sql.column(update + " RETURNING " + sql.as_text(t.id), params);
-          changed = static_cast<long long>(keys.size());
-          for (const auto& id : keys) {
-            if (ids.size() < kMaxIds) ids.push_back(id);
-          }
-        } else {
-          changed = sql.execute(update, params);
-        }
+        const long long changed =
+            sql.execute_keeping_ids(update, params, t.id, ids, kMaxIdsInResult);
         failed += changed;
         // A full page counts as a full batch whatever changed meanwhile, so the batches go on;
         // the last page (fewer rows than a batch) ends them.
@@ -212,9 +162,9 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
   json result = {{"failed", failed},
                  {"orphaned", found},
                  {"grace_minutes", grace_minutes},
-                 {"cutoff", iso(cutoff)},
+                 {"cutoff", iso_utc(cutoff)},
                  {"ids", std::move(ids)},
-                 {"ids_truncated", failed > static_cast<long long>(kMaxIds)},
+                 {"ids_truncated", failed > static_cast<long long>(kMaxIdsInResult)},
                  {"dry_run", false}};
   result.update(totals.to_json());
   return result;
@@ -243,11 +193,8 @@ void register_jobs_handlers(registry::Registry& registry) {
               "a job running longer than this with no completion is orphaned (generous: a "
               "job that is about to complete must not be failed)",
               10, 1, 525600),
-          key("where", ValueType::string,
-              "an extra SQL predicate on the table, ANDed in (trusted operator input: it is "
-              "spliced as written; no ':name' placeholders)"),
-          key("batch_size", ValueType::integer,
-              "rows per batch; each batch is its own short transaction", 1000, 1, 100000),
+          where_key(),
+          batch_size_key(1000),
       }),
       [](registry::HandlerContext& context) { return fail_orphaned_jobs(context); },
       check_jobs_table,

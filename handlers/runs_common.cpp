@@ -66,23 +66,6 @@ const std::vector<std::string>& maintd_terminal_statuses() {
   return statuses;
 }
 
-KeySpec key(std::string name, ValueType type, std::string description, json default_value,
-            std::optional<double> minimum, std::optional<double> maximum) {
-  return KeySpec{
-      std::move(name), type, std::move(description), false, std::move(default_value), minimum,
-      maximum,         {}};
-}
-
-KeySpec where_key() {
-  return key("where", ValueType::string,
-             "an extra SQL predicate ANDed to every statement, written by the operator: trusted "
-             "input, spliced as written (never put user-supplied text here)");
-}
-
-KeySpec batch_size_key(long long default_size) {
-  return key("batch_size", ValueType::integer, "rows per transaction", default_size, 1, 10000);
-}
-
 std::vector<KeySpec> stale_keys() {
   return {
       key("database", ValueType::database, "the target database (under 'databases:')", "app"),

@@ -17,14 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "handlers/support/config_keys.hpp"
+#include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
 #include "registry/handler.hpp"
 #include "registry/schema.hpp"
 
 namespace maintd::handlers::runs {
 
-// How many ids of each kind a result lists (the counts are always complete).
-inline constexpr std::size_t kMaxIdsInResult = 100;
+using handlers::kMaxIdsInResult;  // how many ids of each kind a result lists
 
 registry::HandlerInfo cleanup_stale_handler();
 registry::HandlerInfo check_resume_handler();
@@ -35,12 +36,10 @@ registry::HandlerInfo cleanup_expired_handler();
 const std::vector<std::string>& maintd_terminal_statuses();
 
 // Config keys: the ones every runs.* handler on a target table takes, then the stale family's.
-registry::KeySpec key(std::string name, registry::ValueType type, std::string description,
-                      nlohmann::json default_value = nullptr, std::optional<double> minimum = {},
-                      std::optional<double> maximum = {});
+using handlers::key;
 std::vector<registry::KeySpec> stale_keys();
-registry::KeySpec where_key();
-registry::KeySpec batch_size_key(long long default_size);
+using handlers::batch_size_key;
+using handlers::where_key;
 
 // Appends `ids` to `list` up to kMaxIdsInResult.
 void append_ids(nlohmann::json& list, const std::vector<std::string>& ids);

@@ -255,7 +255,7 @@ registry::HandlerInfo cleanup_expired_handler() {
       key("child_foreign_key", ValueType::identifier,
           "the column of each child table holding its run's id", "run_id"),
       where_key(),
-      batch_size_key(1000),
+      batch_size_key(1000, 10000),
   };
   return {
       "runs.cleanup_expired",

@@ -227,7 +227,7 @@ registry::HandlerInfo cleanup_stale_handler() {
                      "retry_count"));
   keys.push_back(
       key("retry_status", ValueType::string, "the status a retried run goes back to", "pending"));
-  keys.push_back(batch_size_key(500));
+  keys.push_back(batch_size_key(500, 10000));
   return {
       "runs.cleanup_stale",
       "Retry or fail runs stuck in submitted/pending/running past their threshold; resumable "

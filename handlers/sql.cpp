@@ -112,24 +112,6 @@ std::string summary(std::string_view sql) {
   return out;
 }
 
-// The database's own reason on one line, without SOCI's context: SOCI appends the statement
-// and the values bound to it, and those values may be data that must not reach a log.
-std::string reason(const std::exception& e) {
-  const auto* soci_error = dynamic_cast<const soci::soci_error*>(&e);
-  std::istringstream lines(soci_error != nullptr ? soci_error->get_error_message() : e.what());
-  std::string out;
-  for (std::string line; std::getline(lines, line);) {
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos) continue;
-    line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
-    // PostgreSQL quotes the statement and points into it: "LINE 1: UPDATE ...", "   ^".
-    if (line.starts_with("LINE ") || line.find_first_not_of("^ ") == std::string::npos) continue;
-    if (!out.empty()) out += ' ';
-    out += line;
-  }
-  return out;
-}
-
 struct Statement {
   std::string text;  // as executed: without comments
   std::string shown;
@@ -308,7 +290,7 @@ json run_sql(registry::HandlerContext& context) {
         rows = execute_counted(sql, statement.text, bound(plan, statement));
       } catch (const std::exception& e) {
         throw std::runtime_error(fmt::format("statement {} of {} ({}) failed: {}", done + 1, n,
-                                             statement.shown, reason(e)));
+                                             statement.shown, database_error_text(e)));
       }
       total += rows;
       results.push_back({{"statement", done + 1}, {"sql", statement.shown}, {"rows", rows}});
@@ -326,7 +308,7 @@ json run_sql(registry::HandlerContext& context) {
         try {
           session->commit();
         } catch (const std::exception& e) {
-          throw std::runtime_error(fmt::format("commit failed: {}", reason(e)));
+          throw std::runtime_error(fmt::format("commit failed: {}", database_error_text(e)));
         }
       }
     }

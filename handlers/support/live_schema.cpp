@@ -50,4 +50,17 @@ std::vector<registry::SchemaIssue> check_table(soci::session& session, const std
   return issues;
 }
 
+std::vector<registry::SchemaIssue> check_where(soci::session& session, const std::string& table,
+                                               const std::string& where) {
+  if (where.empty()) return {};
+  try {
+    TargetSql sql(session);
+    sql.rows(fmt::format("SELECT 1 FROM {} WHERE ({}) LIMIT 0", quote_identifier(table), where));
+  } catch (const std::exception& e) {
+    return {
+        {"where", fmt::format("the predicate does not work on table '{}': {}", table, e.what())}};
+  }
+  return {};
+}
+
 }  // namespace maintd::handlers

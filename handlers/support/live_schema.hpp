@@ -28,4 +28,10 @@ using ColumnKeys = std::vector<std::pair<std::string, std::string>>;
 std::vector<registry::SchemaIssue> check_table(soci::session& session, const std::string& table_key,
                                                const std::string& table, const ColumnKeys& columns);
 
+// The operator's `where:` predicate compiled against the real table (a query with LIMIT 0: nothing
+// is read), so a typo in it fails validation, not the 3 a.m. run. An issue for key "where" when
+// it does not compile; none when `where` is empty.
+std::vector<registry::SchemaIssue> check_where(soci::session& session, const std::string& table,
+                                               const std::string& where);
+
 }  // namespace maintd::handlers

@@ -6,6 +6,7 @@
 
 #include <ctime>
 #include <functional>
+#include <sstream>
 #include <stdexcept>
 
 #include "registry/schema.hpp"
@@ -38,6 +39,21 @@ std::string column_text(const soci::row& row, std::size_t i) {
 }
 
 }  // namespace
+
+std::string database_error_text(const std::exception& e) {
+  const auto* soci_error = dynamic_cast<const soci::soci_error*>(&e);
+  std::istringstream lines(soci_error != nullptr ? soci_error->get_error_message() : e.what());
+  std::string out;
+  for (std::string line; std::getline(lines, line);) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+    if (line.starts_with("LINE ") || line.find_first_not_of("^ ") == std::string::npos) continue;
+    if (!out.empty()) out += ' ';
+    out += line;
+  }
+  return out;
+}
 
 Dialect dialect_of(soci::session& session) {
   return session.get_backend_name() == "postgresql" ? Dialect::postgresql : Dialect::sqlite;
@@ -155,6 +171,17 @@ std::vector<std::string> TargetSql::column(const std::string& sql, const SqlPara
   std::vector<std::string> result;
   for_each_row(sql, params, [&](const soci::row& row) { result.push_back(column_text(row, 0)); });
   return result;
+}
+
+long long TargetSql::execute_keeping_ids(const std::string& sql, const SqlParams& params,
+                                         std::string_view quoted_id, std::vector<std::string>& ids,
+                                         std::size_t keep) {
+  if (ids.size() >= keep) return execute(sql, params);
+  const auto keys = column(sql + " RETURNING " + as_text(quoted_id), params);
+  for (const auto& id : keys) {
+    if (ids.size() < keep) ids.push_back(id);
+  }
+  return static_cast<long long>(keys.size());
 }
 
 long long TargetSql::count(const std::string& sql, const SqlParams& params) {

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,12 @@ class SqlParams {
   std::deque<std::pair<std::string, double>> reals_;
 };
 
+// The database's own reason for an exception, on one line, without what SOCI adds: SOCI appends
+// the statement and the values bound to it, and those values may be data (or a secret) that must
+// not reach a log, a run's error or an alert. PostgreSQL's "LINE 1: ..." / "^" pointer lines
+// are dropped too.
+std::string database_error_text(const std::exception& e);
+
 class TargetSql {
  public:
   explicit TargetSql(soci::session& session);
@@ -80,6 +87,14 @@ class TargetSql {
   // Every row, every column as text ("" for NULL).
   std::vector<std::vector<std::string>> rows(const std::string& sql, const SqlParams& params = {});
   long long count(const std::string& sql, const SqlParams& params = {});
+
+  // Executes an UPDATE (or DELETE) and returns the rows it changed; while `ids` holds fewer than
+  // `keep` entries, the changed rows' `quoted_id` is fetched (RETURNING) and appended, up to
+  // `keep`. Past that the statement runs without RETURNING: a row round trip for every changed
+  // key would cost far more than the statement itself.
+  long long execute_keeping_ids(const std::string& sql, const SqlParams& params,
+                                std::string_view quoted_id, std::vector<std::string>& ids,
+                                std::size_t keep);
 
  private:
   static void bind(soci::statement& statement, const SqlParams& params);

@@ -15,11 +15,17 @@
 #include <doctest/doctest.h>
 #include <fmt/chrono.h>  // Target::ago formats time points
 
+#include <array>
 #include <chrono>
+#include <exception>
+#include <functional>
+#include <latch>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "handlers/builtin.hpp"
@@ -120,6 +126,42 @@ inline const registry::HandlerInfo& handler(const std::string& type) {
   const auto resolved = registry.resolve(type);
   REQUIRE_MESSAGE(resolved.has_value(), "unknown type " << type);
   return *resolved.value().handler;
+}
+
+// Two runs of one handler at once, each with its own context, racing for the same rows: both
+// read their first batch's candidates before either updates, so the race is certain, not left
+// to the scheduler. `run_with_hook(context, hook)` runs the handler with `hook` called between
+// its read and its update (the handlers' test entry points). Rethrows a run's exception.
+template <class RunWithHook>
+std::array<nlohmann::json, 2> race_two_runs(HandlerRun& first, HandlerRun& second,
+                                            RunWithHook run_with_hook) {
+  std::latch start(2);
+  std::latch both_read(2);
+  std::array<nlohmann::json, 2> results;
+  std::exception_ptr errors[2];
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      auto& run = i == 0 ? first : second;
+      start.arrive_and_wait();
+      bool first_batch = true;
+      try {
+        results[i] = run_with_hook(run.context, std::function<void()>([&] {
+                                     if (std::exchange(first_batch, false)) {
+                                       both_read.arrive_and_wait();
+                                     }
+                                   }));
+      } catch (...) {
+        errors[i] = std::current_exception();
+        if (first_batch) both_read.count_down();  // never leave the other run waiting
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  return results;
 }
 
 }  // namespace maintd::testing

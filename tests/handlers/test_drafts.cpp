@@ -170,32 +170,9 @@ HANDLER_TEST("handlers: drafts: two concurrent runs fail and refund each creatio
   config["batch_size"] = 3;
   auto first = target.context("drafts.mark_stale", config);
   auto second = target.context("drafts.mark_stale", config);
-  // Both runs read their first batch's candidates (the same rows) before either updates: the
-  // race is certain, not left to the scheduler.
-  std::latch start(2);
-  std::latch both_read(2);
-  json results[2];
-  std::exception_ptr errors[2];
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 2; ++i) {
-    threads.emplace_back([&, i] {
-      auto& run = i == 0 ? *first : *second;
-      start.arrive_and_wait();
-      bool first_batch = true;
-      try {
-        results[i] = handlers::mark_stale_drafts(run.context, [&] {
-          if (std::exchange(first_batch, false)) both_read.arrive_and_wait();
-        });
-      } catch (...) {
-        errors[i] = std::current_exception();
-        if (first_batch) both_read.count_down();  // never leave the other run waiting
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  for (const auto& error : errors) {
-    if (error) std::rethrow_exception(error);
-  }
+  const std::array<json, 2> results = race_two_runs(*first, *second, [](auto& context, auto hook) {
+    return handlers::mark_stale_drafts(context, hook);
+  });
   // Each run saw every row as a candidate: they raced for all of them.
   CHECK(results[0]["stale"] == 40);
   CHECK(results[1]["stale"] == 40);
