@@ -12,8 +12,11 @@
 
 namespace maintd::cli {
 
-// {"key": value, ...} from "key=value" texts; the error names the bad argument.
-Expected<nlohmann::json, std::string> parse_overrides(const std::vector<std::string>& assignments);
+// {"key": value, ...} from "key=value" texts; the error names the bad argument. With `schema`,
+// a key it declares as text (string, identifier, database) takes an unquoted value as written:
+// `--set id=00042` is the id "00042", not the number 42.
+Expected<nlohmann::json, std::string> parse_overrides(
+    const std::vector<std::string>& assignments, const registry::ConfigSchema* schema = nullptr);
 
 // `base` with `overrides` laid over it, checked against `schema` and completed with its
 // defaults. The errors (one per line) name each `--set` key at fault.

@@ -111,7 +111,7 @@ int run_task(Context& context, const Options& options) {
   auto target = find_target(context, *config, *tasks, options.task);
   if (!target) return kUsageError;
 
-  auto overrides = parse_overrides(options.sets);
+  auto overrides = parse_overrides(options.sets, target->schema);
   if (!overrides) {
     context.err << "maintd: " << overrides.error() << '\n';
     return kUsageError;
