@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace maintd::store {
 
@@ -65,7 +66,24 @@ void Database::configure(soci::session& sql) const {
   if (dialect_ == Dialect::sqlite) {
     // The busy timeout first: switching to WAL takes a lock another process may hold.
     sql << "PRAGMA busy_timeout = " << options_.busy_timeout.count();
-    sql << "PRAGMA journal_mode = WAL";
+    // Not every lock on this path goes through the busy handler: while another process creates
+    // the file and switches it to WAL (several maintd processes migrating one new database at
+    // once), this pragma can fail with "database is locked" at once. Retry it, within the same
+    // busy timeout, as the handler would have waited.
+    const auto deadline = std::chrono::steady_clock::now() + options_.busy_timeout;
+    for (;;) {
+      try {
+        sql << "PRAGMA journal_mode = WAL";
+        break;
+      } catch (const soci::sqlite3_soci_error& e) {
+        const int code = e.result() & 0xff;
+        if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
+            std::chrono::steady_clock::now() >= deadline) {
+          throw;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
     sql << "PRAGMA foreign_keys = ON";
     // In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a power cut may lose
     // the last runs recorded, never corrupt the file.
