@@ -235,45 +235,73 @@ json release_expired_claims(registry::HandlerContext& context,
   const bool all = timeout_minutes == 0;
   const auto cutoff = context.now() - std::chrono::minutes(timeout_minutes);
 
-  // Candidates are read on a session of their own, outside the batch's transaction: the batch's
-  // first statement is then its write, so on SQLite it never holds a read lock it must upgrade
-  // (which fails rather than waits when another writer is active), and the write tests the rows
-  // as they are when it runs, not as they were read.
-  const auto reader_session = context.database(t.database);
-  TargetSql reader(*reader_session);
-  const Condition expired = t.expired(reader, cutoff, all);
+  // One session for reads and writes: every statement runs on its own (no transaction spans a
+  // read and a write, which on SQLite fails rather than waits while another writer is active),
+  // and each write tests the rows as they are when it runs, not as they were read.
+  const auto session = context.database(t.database);
+  TargetSql sql(*session);
+  const Condition expired = t.expired(sql, cutoff, all);
   if (all) {
     context.warning("release_all",
                     fmt::format("timeout_minutes is 0: releasing every open claim in {}, whatever "
                                 "its age",
                                 t.table_name));
   }
-  if (context.dry_run) return expired_report(context, reader, t, expired, timeout_minutes);
+  if (context.dry_run) return expired_report(context, sql, t, expired, timeout_minutes);
 
   // No count first: it would scan the table once more (a third of the work on a large table).
-  // The progress bar shows rows and batches without a total.
-  const auto writer_session = context.database(t.database);
-  TargetSql writer(*writer_session);
-  KeyRange pages(t.table, t.id);
+  // The progress bar shows rows and batches without a total. Each batch is one UPDATE, run on its
+  // own: the statement is the batch's transaction (see run_statement_batches).
   long long released = 0;
   std::vector<std::string> ids;
-  const auto totals =
-      run_in_batches(context, writer, batch_size, std::nullopt, [&](TargetSql& sql) -> long long {
-        const bool full = pages.next(reader, expired.sql, expired.params(), batch_size);
-        if (between) between();
-        SqlParams params = expired.params();
-        pages.bind(params);
-        // The same condition again, in the UPDATE itself: a claim completed or released since
-        // it was read is not touched, and of two concurrent runs only one changes each row.
-        const auto update = fmt::format("UPDATE {} SET {} WHERE {} AND {}", t.table,
-                                        t.release_set(), pages.condition(), expired.sql);
-        const long long changed =
-            sql.execute_keeping_ids(update, params, t.id, ids, kMaxIdsInResult);
-        released += changed;
-        // A full page counts as a full batch whatever changed meanwhile, so the batches go on;
-        // the last page (fewer rows than a batch) ends them.
-        return full ? batch_size : std::min(changed, batch_size - 1);
-      });
+  // The condition of every UPDATE, whatever the batch: a claim completed or released since the
+  // batch began (or since it was read) is not touched, and of two concurrent runs only one
+  // changes each row.
+  const auto release = [&](const std::string& key_condition, const SqlParams& params) {
+    const auto update = fmt::format("UPDATE {} SET {} WHERE {} AND {}", t.table, t.release_set(),
+                                    key_condition, expired.sql);
+    const long long changed = sql.execute_keeping_ids(update, params, t.id, ids, kMaxIdsInResult);
+    released += changed;
+    return changed;
+  };
+
+  // Releasing is done again by the next run if a crash undoes it: commits need not wait for the
+  // disk (see RelaxedBatchCommits).
+  RelaxedBatchCommits relaxed(sql);
+  BatchTotals totals;
+  if (auto spans = KeySpans::open(sql, t.table, t.id, batch_size)) {
+    // An integer key: spans of it, each sized from the ones before it to change about batch_size
+    // rows, read first only where expired claims are sparse (see KeySpans).
+    totals = run_statement_batches(
+        context, std::nullopt,
+        [&]() -> BatchStep {
+          const auto started = std::chrono::steady_clock::now();
+          spans->next(sql, expired.sql, expired.params());
+          if (between) between();
+          SqlParams params = expired.params();
+          spans->bind(params);
+          const long long changed = release(spans->condition(), params);
+          spans->done(changed, std::chrono::steady_clock::now() - started);
+          return {changed, spans->more()};
+        },
+        [&] { relaxed.between_batches(); });
+  } else {
+    // Any other key (text, UUID): each batch reads where its page of batch_size expired claims
+    // ends, then releases that key range.
+    KeyRange pages(t.table, t.id);
+    totals = run_statement_batches(
+        context, std::nullopt,
+        [&]() -> BatchStep {
+          const bool full = pages.next(sql, expired.sql, expired.params(), batch_size);
+          if (between) between();
+          SqlParams params = expired.params();
+          pages.bind(params);
+          // A full page means more may follow whatever changed meanwhile; the last page (fewer rows
+          // than a batch) ends them.
+          return {release(pages.condition(), params), full};
+        },
+        [&] { relaxed.between_batches(); });
+  }
 
   context.info("released", released == 0 ? std::string("no expired claims to release")
                            : all ? fmt::format("released {} open claims (release-all)", released)

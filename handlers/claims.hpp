@@ -10,9 +10,9 @@ namespace maintd::handlers {
 
 void register_claims_handlers(registry::Registry& registry);
 
-// Called inside each batch after its candidates were read and before the conditional UPDATE
-// runs: a test seam, so that a test can complete a row exactly in that window and see the
-// UPDATE leave it alone. The registered handler passes none.
+// Called in each batch just before its conditional UPDATE runs (after the batch read where its
+// page ends, for a key that is not an integer): a test seam, so that a test can complete a row
+// exactly then and see the UPDATE leave it alone. The registered handler passes none.
 using ClaimsBetweenReadAndUpdate = std::function<void()>;
 
 // claims.release_expired itself (what the registered handler runs), with the test seam.

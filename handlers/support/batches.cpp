@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <string>
+
 namespace maintd::handlers {
 
 nlohmann::json BatchTotals::to_json() const {
@@ -10,9 +12,50 @@ nlohmann::json BatchTotals::to_json() const {
           {"stopped_early", stopped_early}};
 }
 
-BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& sql,
-                           long long batch_size, std::optional<long long> total,
-                           const std::function<long long(TargetSql&)>& batch) {
+RelaxedBatchCommits::RelaxedBatchCommits(TargetSql& sql) : sql_(sql) {
+  if (sql_.dialect() != Dialect::sqlite || sql_.column("PRAGMA journal_mode").at(0) != "wal") {
+    return;
+  }
+  synchronous_ = sql_.column("PRAGMA synchronous").at(0);
+  wal_autocheckpoint_ = sql_.column("PRAGMA wal_autocheckpoint").at(0);
+  sql_.execute("PRAGMA synchronous = NORMAL");
+  sql_.column("PRAGMA wal_autocheckpoint = 0");
+}
+
+RelaxedBatchCommits::~RelaxedBatchCommits() {
+  if (synchronous_.empty()) return;
+  try {
+    sql_.execute(fmt::format("PRAGMA synchronous = {}", std::stoi(synchronous_)));
+    sql_.column(fmt::format("PRAGMA wal_autocheckpoint = {}", std::stoi(wal_autocheckpoint_)));
+    checkpoint();
+  } catch (const std::exception&) {
+    // The connection is gone: nothing to restore; the application's own connections checkpoint
+    // the WAL when they next commit.
+  }
+}
+
+std::optional<long long> RelaxedBatchCommits::checkpoint() {
+  // One row: busy, the WAL's pages, the pages checkpointed.
+  const auto rows = sql_.rows("PRAGMA wal_checkpoint(PASSIVE)");
+  if (rows.empty() || rows[0].size() < 2 || rows[0][1].empty()) return std::nullopt;
+  return std::stoll(rows[0][1]);
+}
+
+void RelaxedBatchCommits::between_batches() {
+  if (synchronous_.empty() || ++batches_since_checkpoint_ < checkpoint_after_) return;
+  const auto pages = checkpoint();
+  // The next one when about kCheckpointPages more pages are written, at the rate seen since the
+  // last one (the application's writes count too: it is the WAL's size that is bounded).
+  const long long per_batch =
+      std::max(pages.value_or(kCheckpointPages) / batches_since_checkpoint_, 1LL);
+  checkpoint_after_ = std::max(kCheckpointPages / per_batch, 1LL);
+  batches_since_checkpoint_ = 0;
+}
+
+BatchTotals run_statement_batches(const registry::HandlerContext& context,
+                                  std::optional<long long> total,
+                                  const std::function<BatchStep()>& batch,
+                                  const std::function<void()>& between) {
   BatchTotals totals;
   for (;;) {
     if (context.stop_requested()) {
@@ -22,6 +65,25 @@ BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& s
       break;
     }
     const auto started = std::chrono::steady_clock::now();
+    const BatchStep step = batch();
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    totals.longest_batch = std::max(totals.longest_batch, took);
+    totals.rows += step.rows;
+    ++totals.batches;
+    context.log(registry::EventLevel::debug, "batch",
+                fmt::format("batch {}: {} rows in {} ms", totals.batches, step.rows, took.count()));
+    context.progress({totals.rows, total, "rows", totals.batches});
+    if (!step.more) break;
+    if (between) between();
+  }
+  return totals;
+}
+
+BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& sql,
+                           long long batch_size, std::optional<long long> total,
+                           const std::function<long long(TargetSql&)>& batch) {
+  return run_statement_batches(context, total, [&]() -> BatchStep {
     // A plain BEGIN: every batch's first statement writes (the handlers read their candidates
     // on another connection, outside the transaction), so SQLite takes the write lock with its
     // busy timeout, and the moment between the read and the write stays open to the
@@ -39,17 +101,8 @@ BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& s
       }
       throw;
     }
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    totals.longest_batch = std::max(totals.longest_batch, took);
-    totals.rows += handled;
-    ++totals.batches;
-    context.log(registry::EventLevel::debug, "batch",
-                fmt::format("batch {}: {} rows in {} ms", totals.batches, handled, took.count()));
-    context.progress({totals.rows, total, "rows", totals.batches});
-    if (handled < batch_size) break;
-  }
-  return totals;
+    return {handled, handled >= batch_size};
+  });
 }
 
 }  // namespace maintd::handlers

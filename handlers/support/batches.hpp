@@ -8,6 +8,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 
 #include "handlers/support/target_sql.hpp"
 #include "registry/handler.hpp"
@@ -31,5 +32,65 @@ struct BatchTotals {
 BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& sql,
                            long long batch_size, std::optional<long long> total,
                            const std::function<long long(TargetSql&)>& batch);
+
+// What one batch of run_statement_batches did.
+struct BatchStep {
+  long long rows = 0;  // handled (changed): summed into the totals and the progress
+  bool more = false;   // another batch follows
+};
+
+// Batches that are each one statement, run on its own (autocommit): the statement is the batch's
+// transaction, with no BEGIN or COMMIT around it. Calls `batch` until it says no more follow or
+// the run is cancelled (checked before each batch), timing each one and reporting progress after
+// it, as run_in_batches does; `between`, when given, runs after each batch that more follow,
+// outside the batch and its timing. A batch that throws fails the run; its statement changed
+// nothing (a statement is atomic) and earlier batches stay committed.
+//
+// Beside saving two round trips per batch, this matters on SQLite: inside an explicit transaction
+// a statement that may fail halfway (one calling a function, such as julianday()) keeps a
+// statement journal, a copy of every page it changes, so that it can be undone alone; on its own
+// it needs none. That journal made a batched release of 200,000 claims a third slower
+// (docs/benchmarks.md).
+BatchTotals run_statement_batches(const registry::HandlerContext& context,
+                                  std::optional<long long> total,
+                                  const std::function<BatchStep()>& batch,
+                                  const std::function<void()>& between = {});
+
+// For as long as it lives, makes the many small commits of a batched run on `sql`'s connection
+// cost about what the single commit of one long statement costs, on SQLite in WAL mode. Only for
+// work that a later run does again if a crash undoes it, as a release of expired claims is.
+// - Commits are not synced to disk (synchronous=NORMAL: still atomic, and the database cannot be
+//   corrupted; a power loss may undo the last batches).
+// - The connection does not checkpoint the WAL after its commits (SQLite's default, every 1,000
+//   pages) but between batches (between_batches()), once about kCheckpointPages pages have been
+//   written since the last time, and once at the end: PASSIVE, never waiting for the application
+//   nor holding up its writers, and outside any batch's transaction.
+// On a busy disk the syncs of a 40-batch release (40 commits, 12 checkpoints) took longer than the
+// rows' work (docs/benchmarks.md). The connection's own settings are restored at the end.
+// Elsewhere it does nothing: with a rollback journal synchronous=NORMAL is not corruption-safe,
+// and PostgreSQL's equivalent (synchronous_commit) set on a session could outlive the run on a
+// connection pooler's shared server connection.
+class RelaxedBatchCommits {
+ public:
+  static constexpr long long kCheckpointPages = 10000;  // 40 MB of WAL at 4 KiB pages
+
+  explicit RelaxedBatchCommits(TargetSql& sql);
+  ~RelaxedBatchCommits();
+  RelaxedBatchCommits(const RelaxedBatchCommits&) = delete;
+  RelaxedBatchCommits& operator=(const RelaxedBatchCommits&) = delete;
+
+  // After a batch, outside it: checkpoints when it is due (SQLite in WAL mode).
+  void between_batches();
+
+ private:
+  // PASSIVE; the pages the WAL held, or nothing when SQLite did not say.
+  std::optional<long long> checkpoint();
+
+  TargetSql& sql_;
+  std::string synchronous_;  // the connection's settings; "": nothing changed
+  std::string wal_autocheckpoint_;
+  long long batches_since_checkpoint_ = 0;
+  long long checkpoint_after_ = 1;  // batches; the first checkpoint measures pages per batch
+};
 
 }  // namespace maintd::handlers

@@ -6,15 +6,20 @@
 #include <exception>
 #include <filesystem>
 #include <latch>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "claims_fixture.hpp"
 #include "config/loader.hpp"
 #include "drafts_fixture.hpp"
 #include "handlers/claims.hpp"
+#include "handlers/support/batches.hpp"
+#include "handlers/support/key_range.hpp"
+#include "handlers/support/target_sql.hpp"
 #include "jobs_fixture.hpp"
 #include "support/temp_dir.hpp"
 
@@ -162,15 +167,175 @@ HANDLER_TEST("handlers: claims: batches, each committed, with progress and a bou
   auto run = target.context("claims.release_expired", config);
   const json result = handler("claims.release_expired").run(run->context);
   CHECK(result["released"] == 120);
-  CHECK(result["batches"] == 3);
   CHECK(result["ids"].size() == 100);
   CHECK(std::set<json>(result["ids"].begin(), result["ids"].end()).size() == 100);
   CHECK(result["ids_truncated"] == true);
   CHECK(held(target) == 1);
-  REQUIRE(run->progress->size() == 3);
+  // Spans of the integer key: 1-50, 51-100 and 101-150 (every key expired up to 120: 50 rows a
+  // span, as asked), then spans grown where nothing is left (how fast depends on the time each
+  // took) up to the last one, open above, which holds key 500.
+  REQUIRE(run->progress->size() >= 4);
+  CHECK(result["batches"] == run->progress->size());
   CHECK((*run->progress)[0].done == 50);
+  CHECK((*run->progress)[1].done == 100);
+  CHECK((*run->progress)[2].done == 120);
   CHECK_FALSE((*run->progress)[0].total.has_value());  // no counting pass first
   CHECK(run->progress->back().done == 120);
+}
+
+HANDLER_TEST("handlers: claims: a text key is walked in pages read first, in batches as asked") {
+  Target<Backend> target;
+  target.exec(fmt::format("CREATE TABLE tasks (task_id TEXT PRIMARY KEY, claimed_at {})",
+                          target.postgres ? "timestamptz" : "TEXT"));
+  for (int i = 1; i <= 25; ++i) {
+    // '10' sorts before '9' as text: pages follow the key's own order.
+    target.exec(fmt::format("INSERT INTO tasks VALUES ('{}', {})", i, target.ago(1h)));
+  }
+  auto run = target.context(
+      "claims.release_expired",
+      {{"database", "app"}, {"table", "tasks"}, {"id_column", "task_id"}, {"batch_size", 10}});
+  const json result = handler("claims.release_expired").run(run->context);
+  CHECK(result["released"] == 25);
+  CHECK(result["batches"] == 3);
+  REQUIRE(run->progress->size() == 3);
+  CHECK((*run->progress)[0].done == 10);
+  CHECK((*run->progress)[1].done == 20);
+  CHECK(target.count("SELECT COUNT(*) FROM tasks WHERE claimed_at IS NOT NULL") == 0);
+}
+
+HANDLER_TEST("handlers: claims: a row added past the largest key during the run is released") {
+  Target<Backend> target;
+  create_soup_dedupe(target);
+  add_expired(target, 1, 30);
+  auto other = store::open_target_session(target.backend.url());  // the application
+  auto config = soup_dedupe_config();
+  config["batch_size"] = 10;
+  auto run = target.context("claims.release_expired", config);
+  int calls = 0;
+  const json result = handlers::release_expired_claims(run->context, [&] {
+    // The walk read the largest key (30) before its first batch; the application adds a row
+    // with an old claim far past it (a restored backup, a late import).
+    if (++calls == 1) {
+      *other << "INSERT INTO soup_dedupe (id, title, wf_timestamp_claimed_at, claimed_by, "
+                "\"WF_Extraction_Complete\") VALUES (1000000, 'late', " +
+                    target.ago(2h) + ", 'scraper-1', FALSE)";
+    }
+  });
+  CHECK(result["released"] == 31);
+  CHECK(held(target) == 0);
+}
+
+// The key spans themselves: every key of a table walked once, whatever the gaps between keys,
+// in few spans; spans sized by what the batches before did.
+HANDLER_TEST("handlers: claims: integer key spans cover every key once, far apart or at 64 bits") {
+  Target<Backend> target;
+  target.exec("CREATE TABLE items (id BIGINT PRIMARY KEY, note TEXT)");
+  const std::vector<long long> keys = {std::numeric_limits<long long>::min(),
+                                       -5,
+                                       0,
+                                       1,
+                                       2,
+                                       3,
+                                       1'000'000'000'000,
+                                       std::numeric_limits<long long>::max() - 1,
+                                       std::numeric_limits<long long>::max()};
+  for (const long long key : keys)
+    target.exec(fmt::format("INSERT INTO items VALUES ({}, 'x')", key));
+  handlers::TargetSql sql(*target.sql);
+  // Walks the keys with spans aiming at 2 rows each, with `condition` for the rows that match,
+  // none of which is changed: the keys each span holds.
+  const auto walk = [&](const std::string& condition) {
+    auto spans = handlers::KeySpans::open(sql, "\"items\"", "\"id\"", 2);
+    REQUIRE(spans.has_value());
+    std::vector<std::vector<long long>> held;
+    while (spans->next(sql, condition, {})) {
+      REQUIRE(held.size() < 100);
+      handlers::SqlParams params;
+      spans->bind(params);
+      held.emplace_back();
+      for (const auto& id :
+           sql.column("SELECT CAST(id AS TEXT) FROM items WHERE " + spans->condition(), params)) {
+        held.back().push_back(std::stoll(id));
+      }
+      if (held.size() == 1) CHECK(spans->condition() == "\"id\" <= :span_to");  // open below
+      spans->done(0, 1ms);  // nothing changed, quickly: the next span may be 4 times as long
+      CHECK(spans->more() == (spans->condition() != "\"id\" >= :span_from"));  // open above
+    }
+    std::multiset<long long> seen;
+    for (const auto& span : held) seen.insert(span.begin(), span.end());
+    CHECK(seen == std::multiset<long long>(keys.begin(), keys.end()));
+    return held;
+  };
+
+  // No row matches: spans of 2, 8, 32, ... keys, never read first: 2^64 keys in about 33 spans.
+  CHECK(walk("1 = 0").size() <= 40);
+  // Every row matches: spans longer than 8 times 2 keys are read first and end at their second
+  // row, so that no span holds more than 16 of them, wherever they are.
+  for (const auto& span : walk("note = 'x'")) CHECK(span.size() <= 16);
+
+  SUBCASE("sized from the rows changed and the time taken, never below the rows asked for") {
+    auto sized = handlers::KeySpans::open(sql, "\"items\"", "\"id\"", 100);
+    REQUIRE(sized.has_value());
+    CHECK(sized->span() == 100);
+    // The spans lie among the smallest keys, where there are no rows: none is read short.
+    const auto span_did = [&](long long changed, std::chrono::milliseconds took) {
+      REQUIRE(sized->next(sql, "1 = 0", {}));
+      sized->done(changed, took);
+    };
+    span_did(25, 1ms);  // a quarter of the rows asked for: 4 times as many keys
+    CHECK(sized->span() == 400);
+    span_did(1, 1ms);  // growth is bounded: 4 times at most
+    CHECK(sized->span() == 1600);
+    span_did(200, 1ms);  // twice the rows asked for: half the keys
+    CHECK(sized->span() == 800);
+    span_did(0, 100ms);  // twice the time budget: half the keys, whatever changed
+    CHECK(sized->span() == 400);
+    span_did(100, 10s);  // slow (a lock wait?): down to the rows asked for, not below
+    CHECK(sized->span() == 100);
+  }
+}
+
+HANDLER_TEST("handlers: claims: text keys and an empty table are not walked as integers") {
+  Target<Backend> target;
+  target.exec("CREATE TABLE words (id TEXT PRIMARY KEY)");
+  target.exec("CREATE TABLE numbers (id INTEGER PRIMARY KEY)");
+  handlers::TargetSql sql(*target.sql);
+  CHECK_FALSE(handlers::KeySpans::open(sql, "\"numbers\"", "\"id\"", 10).has_value());
+  target.exec("INSERT INTO words VALUES ('1'), ('2')");
+  CHECK_FALSE(handlers::KeySpans::open(sql, "\"words\"", "\"id\"", 10).has_value());
+  target.exec("INSERT INTO numbers VALUES (7)");
+  CHECK(handlers::KeySpans::open(sql, "\"numbers\"", "\"id\"", 10).has_value());
+}
+
+// SQLite in WAL mode, as most applications run it: batches commit without syncing and checkpoint
+// between batches; the connection's settings come back after the run.
+HANDLER_TEST("handlers: claims: on SQLite in WAL mode commits are relaxed for the run only") {
+  Target<Backend> target;
+  if (!target.postgres) target.exec("PRAGMA journal_mode = WAL");
+  create_soup_dedupe(target);
+  add_expired(target, 1, 40);
+  auto config = soup_dedupe_config();
+  config["batch_size"] = 10;
+  auto run = target.context("claims.release_expired", config);
+  const json result = handler("claims.release_expired").run(run->context);
+  CHECK(result["released"] == 40);
+  CHECK(held(target) == 0);
+
+  if (target.postgres) return;
+  auto session = store::open_target_session(target.backend.url());
+  handlers::TargetSql sql(*session);
+  const auto setting = [&](const std::string& name) { return sql.column("PRAGMA " + name).at(0); };
+  const auto synchronous = setting("synchronous");
+  const auto autocheckpoint = setting("wal_autocheckpoint");
+  {
+    handlers::RelaxedBatchCommits relaxed(sql);
+    CHECK(setting("synchronous") == "1");  // NORMAL
+    CHECK(setting("wal_autocheckpoint") == "0");
+    sql.execute("UPDATE soup_dedupe SET claimed_by = 'x' WHERE id = 1");
+    relaxed.between_batches();  // the first one checkpoints, to see how fast the WAL grows
+  }
+  CHECK(setting("synchronous") == synchronous);
+  CHECK(setting("wal_autocheckpoint") == autocheckpoint);
 }
 
 HANDLER_TEST("handlers: claims: a task completed or re-claimed between read and update is kept") {
