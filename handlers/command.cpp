@@ -1,12 +1,9 @@
 #include "handlers/command.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +24,7 @@
 #include <vector>
 
 #include "common/duration.hpp"
+#include "common/process.hpp"
 
 extern char** environ;
 
@@ -410,144 +408,34 @@ class Output {
 // ---------------------------------------------------------------------------------------------
 // The child process.
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+using process::Child;
+using process::Fd;
 
 std::array<Fd, 2> make_pipe() {
-  int fds[2];
-  // Close-on-exec: a command another thread starts at the same time must not inherit our ends
-  // (it would hold the pipe open, and we would wait for its EOF).
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    throw std::runtime_error(fmt::format("command.exec: pipe: {}", std::strerror(errno)));
+  auto fds = process::make_pipe();
+  if (!fds) {
+    throw std::runtime_error(fmt::format("command.exec: pipe: {}", std::strerror(fds.error())));
   }
-  return {Fd(fds[0]), Fd(fds[1])};
+  return std::move(fds).value();
 }
 
-// Whatever happens in the handler, the child is not left behind: its group is killed and the
-// child reaped (no zombie), unless it was reaped already.
-class Child {
- public:
-  explicit Child(pid_t pid) : pid_(pid) {}
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() {
-    if (reaped_) return;
-    ::kill(-pid_, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
+pid_t spawn(const Command& command, int stdout_fd, int stderr_fd) {
+  process::SpawnRequest request;
+  request.program = command.program;
+  request.argv = command.argv;
+  request.environment = command.environment;
+  request.working_directory = command.working_directory;
+  request.stdout_fd = stdout_fd;
+  request.stderr_fd = stderr_fd;
+  auto pid = process::spawn(request);
+  if (!pid) {
+    throw std::runtime_error(fmt::format("command.exec: cannot run '{}': {}", command.program,
+                                         std::strerror(pid.error())));
   }
-
-  pid_t pid() const { return pid_; }
-
-  // Whether the child has exited, without reaping it: while it is an unreaped zombie its pid,
-  // and so its process group id, cannot be reused, so signalling the group stays safe.
-  bool exited() const {
-    siginfo_t info{};
-    if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
-      return errno == ECHILD;
-    }
-    return info.si_pid == pid_;
-  }
-
-  // Signals every process of the child's group (it leads its own): the whole tree it started.
-  void signal_group(int signal) const { ::kill(-pid_, signal); }
-
-  int reap() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0) {
-      if (errno != EINTR) break;
-    }
-    reaped_ = true;
-    return status;
-  }
-
- private:
-  pid_t pid_;
-  bool reaped_ = false;
-};
-
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (auto& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
+  return *pid;
 }
 
-pid_t spawn(Command& command, int stdout_fd, int stderr_fd) {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attributes;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attributes);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
-  if (!command.working_directory.empty()) {
-    posix_spawn_file_actions_addchdir_np(&actions, command.working_directory.c_str());
-  }
-  // Its own process group, so that a stop reaches everything it started; no blocked signals
-  // and default dispositions, whatever the worker thread had (an ignored SIGPIPE or SIGTERM
-  // would otherwise be inherited through exec).
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  sigdelset(&all, SIGKILL);
-  sigdelset(&all, SIGSTOP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setsigdefault(&attributes, &all);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-  auto argv = c_strings(command.argv);
-  auto envp = c_strings(command.environment);
-  pid_t pid = 0;
-  const int error =
-      ::posix_spawn(&pid, command.program.c_str(), &actions, &attributes, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) {
-    throw std::runtime_error(
-        fmt::format("command.exec: cannot run '{}': {}", command.program, std::strerror(error)));
-  }
-  return pid;
-}
-
-// A pollable handle on the child's exit (Linux 5.3+), so an exit is noticed at once; without it
-// the poll timeout below bounds the delay.
-Fd exit_handle(pid_t pid) {
-#ifdef SYS_pidfd_open
-  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
-  if (fd >= 0) return Fd(static_cast<int>(fd));
-#else
-  (void)pid;
-#endif
-  return Fd();
-}
+using process::exit_handle;
 
 // How often the stop token is looked at while the child runs.
 constexpr std::chrono::milliseconds kPollInterval{50};

@@ -19,7 +19,10 @@ mkdir -p var
 cat <<HINT
 
 Starting the daemon. Runs are recorded in var/maintd.db; the demo application is
-var/demo-app.db. In another terminal, try:
+var/demo-app.db. The dashboard is at http://127.0.0.1:8089/ (token: demo-token; set
+MAINTD_DEMO_HTTP=127.0.0.1:PORT for another port). In another terminal, try:
+  curl -H 'Authorization: Bearer demo-token' http://127.0.0.1:8089/api/v1/scheduled-tasks
+  curl http://127.0.0.1:8089/metrics
   $maintd history --config config/demo.yaml
   $maintd show-run 1 --config config/demo.yaml
   $maintd status --config config/demo.yaml

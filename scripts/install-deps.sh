@@ -16,6 +16,10 @@ packages=(
   systemd
   # peers for differential tests and side-by-side benchmarks
   python3 python3-croniter python3-apscheduler
+  # the admin API's load benchmark (bench/http_api_bench.sh)
+  wrk
+  # the dashboard's browser test: headless Chromium driven over the DevTools Protocol
+  chromium python3-websocket
 )
 
 missing=()

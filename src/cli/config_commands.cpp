@@ -14,6 +14,7 @@
 #include "cli/table.hpp"
 #include "common/duration.hpp"
 #include "config/redact.hpp"
+#include "http/json_views.hpp"
 
 namespace maintd::cli {
 namespace {
@@ -40,23 +41,6 @@ std::optional<Instant> start_instant(Context& context, const Options& options) {
 
 std::string local_text(Instant slot, const config::Task& task) {
   return cctz::format("%Y-%m-%d %H:%M:%S %Z", slot, task.slots.zone());
-}
-
-std::string local_iso(Instant slot, const config::Task& task) {
-  return cctz::format("%Y-%m-%dT%H:%M:%S%Ez", slot, task.slots.zone());
-}
-
-json slot_json(Instant slot, const config::Task& task) {
-  return {{"utc", format_utc(slot)}, {"local", local_iso(slot, task)}};
-}
-
-json policies_json(const config::Policies& p) {
-  return {{"timeout", format_duration(p.timeout)},
-          {"concurrency", config::to_string(p.concurrency)},
-          {"catchup", format_duration(p.catchup)},
-          {"retries", p.retries},
-          {"retry_backoff", format_duration(p.retry_backoff)},
-          {"jitter", format_duration(p.jitter)}};
 }
 
 int validate(Context& context, const Options& options) {
@@ -93,20 +77,7 @@ int list(Context& context, const Options& options) {
     json tasks = json::array();
     for (const auto& task : all) {
       const auto next = task.enabled ? task.slots.next(*from) : std::nullopt;
-      tasks.push_back({{"name", task.name},
-                       {"display_name", task.display_name},
-                       {"description", task.description},
-                       {"type", task.type},
-                       {"written_type", task.written_type},
-                       {"schedule", task.schedule},
-                       {"timezone", task.timezone},
-                       {"enabled", task.enabled},
-                       {"dry_run", task.dry_run},
-                       {"next", next ? slot_json(*next, task) : json(nullptr)},
-                       {"policies", policies_json(task.policies)},
-                       {"config", config::redact(task.config)},
-                       {"origin", task.origin()},
-                       {"defined_at", task.defined_at.to_string()}});
+      tasks.push_back(http::task_to_json(task, next));
     }
     context.out << json{{"tasks", tasks}}.dump(2) << '\n';
     return kOk;
@@ -176,7 +147,7 @@ int next(Context& context, const Options& options) {
   if (options.json) {
     json out = json::array();
     for (const auto& slot : slots) {
-      json entry = slot_json(slot.at, *slot.task);
+      json entry = http::slot_json(slot.at, *slot.task);
       entry["task"] = slot.task->name;
       out.push_back(std::move(entry));
     }

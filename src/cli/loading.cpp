@@ -30,10 +30,10 @@ std::optional<config::Config> load_configuration(Context& context) {
   return std::move(result.config);
 }
 
-std::shared_ptr<store::Database> open_state_database(Context& context,
-                                                     const config::Config& config) {
+std::shared_ptr<store::Database> open_state_database(Context& context, const config::Config& config,
+                                                     std::size_t pool_size) {
   try {
-    auto database = store::Database::open(config.state_database);
+    auto database = store::Database::open(config.state_database, pool_size);
     store::migrate(*database);
     return database;
   } catch (const store::StoreError& e) {

@@ -15,9 +15,10 @@ namespace maintd::cli {
 std::optional<config::Config> load_configuration(Context& context);
 
 // Opens config.state_database and migrates it. Empty when the database is unavailable (the
-// caller exits kStateUnavailable).
-std::shared_ptr<store::Database> open_state_database(Context& context,
-                                                     const config::Config& config);
+// caller exits kStateUnavailable). `pool_size`: sessions (serve needs one per thread that uses it).
+std::shared_ptr<store::Database> open_state_database(
+    Context& context, const config::Config& config,
+    std::size_t pool_size = store::DatabaseOptions{}.pool_size);
 
 // The tasks to show (list, next): the schedule files' tasks with their enable/disable overrides,
 // and the table's own tasks, read without creating, migrating or syncing anything. When the

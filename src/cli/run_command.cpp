@@ -16,6 +16,7 @@
 #include "cli/progress_bar.hpp"
 #include "cli/run_view.hpp"
 #include "common/suggest.hpp"
+#include "config/overrides.hpp"
 #include "config/redact.hpp"
 #include "scheduler/run_executor.hpp"
 #include "scheduler/worker_identity.hpp"
@@ -118,7 +119,8 @@ int run_task(Context& context, const Options& options) {
   }
   std::set<std::string> databases;
   for (const auto& [name, url] : config->databases) databases.insert(name);
-  auto effective = apply_overrides(target->base_config, *overrides, *target->schema, databases);
+  auto effective =
+      config::apply_overrides(target->base_config, *overrides, *target->schema, databases);
   if (!effective) {
     for (const auto& error : effective.error()) context.err << "maintd: " << error << '\n';
     return kUsageError;

@@ -4,20 +4,12 @@
 #include <fmt/format.h>
 
 #include "common/instant.hpp"
+#include "http/json_views.hpp"
 
 namespace maintd::cli {
-namespace {
-
-nlohmann::json optional_stamp(const std::optional<store::Timestamp>& at) {
-  return at ? nlohmann::json(store::format_timestamp(*at)) : nlohmann::json(nullptr);
-}
-
-}  // namespace
-
+// The JSON views are the admin API's (http/json_views.hpp): CLI and API print the same fields.
 std::optional<std::chrono::milliseconds> run_duration(const store::RunRecord& run) {
-  if (!run.started_at) return std::nullopt;
-  const auto end = run.finished_at ? *run.finished_at : run.heartbeat_at.value_or(*run.started_at);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(end - *run.started_at);
+  return http::run_duration(run);
 }
 
 std::string run_duration_text(const store::RunRecord& run) {
@@ -37,36 +29,11 @@ std::string timestamp_text(const std::optional<store::Timestamp>& at) {
 }
 
 nlohmann::json run_to_json(const store::RunRecord& run) {
-  const auto duration = run_duration(run);
-  return {
-      {"id", run.id},
-      {"task", run.task_name},
-      {"type", run.task_type},
-      {"trigger", std::string(to_string(run.trigger))},
-      {"scheduled_for",
-       run.scheduled_for ? nlohmann::json(format_utc(*run.scheduled_for)) : nlohmann::json()},
-      {"status", std::string(to_string(run.status))},
-      {"attempt", run.attempt},
-      {"dry_run", run.dry_run},
-      {"config", run.config},
-      {"instance_id", run.instance_id.empty() ? nlohmann::json() : nlohmann::json(run.instance_id)},
-      {"host", run.host.empty() ? nlohmann::json() : nlohmann::json(run.host)},
-      {"pid", run.pid == 0 ? nlohmann::json() : nlohmann::json(run.pid)},
-      {"created_at", store::format_timestamp(run.created_at)},
-      {"started_at", optional_stamp(run.started_at)},
-      {"finished_at", optional_stamp(run.finished_at)},
-      {"heartbeat_at", optional_stamp(run.heartbeat_at)},
-      {"duration_ms", duration ? nlohmann::json(duration->count()) : nlohmann::json()},
-      {"result", run.result},
-      {"error", run.error.empty() ? nlohmann::json() : nlohmann::json(run.error)},
-  };
+  return http::run_to_json(run);
 }
 
 nlohmann::json event_to_json(const store::RunEvent& event) {
-  return {{"at", store::format_timestamp(event.at)},
-          {"level", event.level},
-          {"event", event.event},
-          {"message", event.message}};
+  return http::event_to_json(event);
 }
 
 std::string event_line(const store::RunEvent& event) {

@@ -5,10 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <memory>
 #include <ostream>
 
 #include "cli/loading.hpp"
 #include "config/loader.hpp"
+#include "http/server.hpp"
 #include "scheduler/daemon.hpp"
 #include "scheduler/log_setup.hpp"
 #include "store/store_error.hpp"
@@ -20,8 +23,14 @@ int serve(Context& context) {
   auto config = load_configuration(context);
   if (!config) return kUsageError;
   scheduler::configure_logging(config->log, context.env);
-  auto database = open_state_database(context, *config);
+  // A session for the loop, one per worker and, with the admin API, one per HTTP thread: a
+  // request never waits for a worker's session, nor a run for a request's.
+  const http::ServerOptions http_options;
+  const std::size_t sessions = static_cast<std::size_t>(std::max(config->daemon.workers, 1)) + 2 +
+                               (config->http.listen ? http_options.threads : 0);
+  auto database = open_state_database(context, *config, std::max<std::size_t>(sessions, 4));
   if (!database) return kStateUnavailable;
+  const config::HttpSettings http_settings = config->http;
 
   scheduler::DaemonOptions options;
   options.config_path = config::resolve_config_path(context.config_flag, context.env);
@@ -31,7 +40,22 @@ int serve(Context& context) {
   try {
     scheduler::Daemon daemon(std::make_shared<const config::Config>(std::move(*config)),
                              std::move(database), options);
-    return daemon.run();
+    // Listening before the daemon starts: a port in use fails the start (exit 1, before
+    // READY=1), instead of a daemon that runs without the API it was configured with.
+    std::unique_ptr<http::Server> server;
+    if (http_settings.listen) {
+      try {
+        server = std::make_unique<http::Server>(daemon, http_settings, http_options);
+        server->start();
+      } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        context.err << "maintd: " << e.what() << '\n';
+        return kFailed;
+      }
+    }
+    const int code = daemon.run();
+    if (server) server->stop();
+    return code;
   } catch (const store::StoreError& e) {
     // Only start-up can get here (loading tasks, reading the last slots): once running, the
     // daemon logs database failures and carries on.

@@ -20,6 +20,7 @@
 #include "common/suggest.hpp"
 #include "config/task_entry.hpp"
 #include "store/store_error.hpp"
+#include "store/task_edit.hpp"
 #include "store/task_store.hpp"
 #include "store/task_sync.hpp"
 
@@ -32,7 +33,8 @@ using nlohmann::json;
 struct Options {
   std::string name;
   std::optional<std::string> type, schedule, timezone, description, display_name, scope_type,
-      config_json, timeout, concurrency, catchup, retries, retry_backoff, jitter;
+      config_json, timeout, concurrency, catchup, retries, retry_backoff, jitter,
+      expect_success_within;
   std::vector<std::string> set;
   std::vector<std::string> unset;
   std::optional<bool> dry_run_mode;
@@ -41,7 +43,7 @@ struct Options {
   bool changes_anything() const {
     return type || schedule || timezone || description || display_name || scope_type ||
            config_json || timeout || concurrency || catchup || retries || retry_backoff || jitter ||
-           !set.empty() || !unset.empty() || dry_run_mode || enabled;
+           expect_success_within || !set.empty() || !unset.empty() || dry_run_mode || enabled;
   }
 };
 
@@ -74,9 +76,7 @@ int with_tasks(Context& context, const std::function<int(Loaded&)>& body) {
   }
 }
 
-std::string file_and_line(const config::Task& task) {
-  return fmt::format("{}:{}", task.defined_at.file, task.defined_at.line);
-}
+using store::file_and_line;
 
 int refuse_file_task(Context& context, const config::Task& task) {
   context.err << fmt::format("maintd: task '{}' is defined in {} \u2014 edit the file\n", task.name,
@@ -149,6 +149,7 @@ std::optional<json> entry_with_options(Context& context, const Options& options,
   scalar("retries", options.retries);
   scalar("retry_backoff", options.retry_backoff);
   scalar("jitter", options.jitter);
+  scalar("expect_success_within", options.expect_success_within);
   if (options.dry_run_mode) entry["dry_run"] = *options.dry_run_mode;
   if (options.enabled) entry["enabled"] = *options.enabled;
   if (options.config_json || !options.set.empty() || !options.unset.empty()) {
@@ -164,8 +165,7 @@ std::optional<json> entry_with_options(Context& context, const Options& options,
 std::optional<config::Task> validate(Context& context, const Loaded& loaded, const json& entry,
                                      const std::string& name) {
   config::Diagnostics diagnostics;
-  const config::SourceMap map(fmt::format("task '{}'", name));
-  auto task = config::read_task_entry(entry, map, loaded.config, diagnostics);
+  auto task = store::validate_task_entry(entry, loaded.config, name, diagnostics);
   for (const auto& warning : diagnostics.warnings()) {
     context.err << "maintd: " << warning.to_string() << '\n';
   }
@@ -223,49 +223,54 @@ int edit_command(Context& context, const Options& options) {
     return kUsageError;
   }
   return with_tasks(context, [&](Loaded& loaded) -> int {
-    if (const config::Task* file_task = loaded.config.find_task(options.name)) {
-      return refuse_file_task(context, *file_task);
+    // The checks, validation and write are store::task_edit's, shared with the admin API.
+    auto row = store::find_editable_row(*loaded.database, loaded.config, options.name);
+    if (!row) {
+      switch (row.error().reason) {
+        case store::EditRefusal::Reason::file_task:
+          return refuse_file_task(context, *loaded.config.find_task(options.name));
+        case store::EditRefusal::Reason::unknown:
+          return unknown_task(context, loaded, options.name);
+        case store::EditRefusal::Reason::not_db:
+          context.err << fmt::format(
+              "maintd: the row of task '{}' has origin '{}': maintd edits only rows of origin "
+              "db\n",
+              options.name, row.error().origin);
+          return kUsageError;
+      }
     }
-    auto row = store::read_task_row(*loaded.database, options.name);
-    if (!row) return unknown_task(context, loaded, options.name);
-    if (!row->from_db()) {
-      context.err << fmt::format(
-          "maintd: the row of task '{}' has origin '{}': maintd edits only rows of origin db\n",
-          options.name, row->origin);
-      return kUsageError;
-    }
-    auto entry = entry_with_options(context, options, store::entry_from_row(*row));
+    auto entry = entry_with_options(context, options, store::entry_from_row(row.value()));
     if (!entry) return kUsageError;
-    auto task = validate(context, loaded, *entry, options.name);
-    if (!task) {
-      context.err << fmt::format("maintd: task '{}' was not changed\n", options.name);
-      return kUsageError;
+    // --enabled/--disabled set the definition and drop an earlier `task enable|disable`.
+    const store::EditOutcome outcome =
+        store::apply_task_edit(*loaded.database, loaded.config, row.value(), *entry,
+                               options.enabled.has_value(), store::system_clock());
+    for (const auto& warning : outcome.diagnostics.warnings()) {
+      context.err << "maintd: " << warning.to_string() << '\n';
     }
-    store::TaskRow updated = store::db_row_from_task(*task, *entry);
-    // --enabled/--disabled set the definition and drop an earlier `task enable|disable`;
-    // otherwise that override stays.
-    if (!options.enabled && row->unreadable.count("enabled_override") == 0) {
-      updated.enabled_override = row->enabled_override;
-    }
-    auto changes = store::diff_rows(*row, updated);
-    if (row->enabled_override != updated.enabled_override ||
-        row->unreadable.count("enabled_override") > 0) {
-      changes.push_back({"enabled_override", store::column_value(*row, "enabled_override"),
-                         store::column_value(updated, "enabled_override")});
-    }
-    if (changes.empty()) {
-      context.out << fmt::format("task '{}' unchanged\n", options.name);
-      return kOk;
-    }
-    if (!store::update_db_task(*loaded.database, updated, row->updated_at, store::system_clock())) {
-      context.err << fmt::format(
-          "maintd: task '{}' was changed or removed by someone else meanwhile; nothing was "
-          "written (run the command again)\n",
-          options.name);
-      return kFailed;
+    switch (outcome.result) {
+      case store::EditOutcome::Result::invalid:
+        for (const auto& error : outcome.diagnostics.errors()) {
+          context.err << "maintd: " << error.to_string() << '\n';
+        }
+        context.err << fmt::format("maintd: task '{}' was not changed\n", options.name);
+        return kUsageError;
+      case store::EditOutcome::Result::unchanged:
+        context.out << fmt::format("task '{}' unchanged\n", options.name);
+        return kOk;
+      case store::EditOutcome::Result::conflict:
+        context.err << fmt::format(
+            "maintd: task '{}' was changed or removed by someone else meanwhile; nothing was "
+            "written (run the command again)\n",
+            options.name);
+        return kFailed;
+      case store::EditOutcome::Result::changed:
+        break;
     }
     context.out << fmt::format("changed task '{}':\n", options.name);
-    for (const auto& change : changes) context.out << "  " << describe_change(change) << '\n';
+    for (const auto& change : outcome.changes) {
+      context.out << "  " << describe_change(change) << '\n';
+    }
     return kOk;
   });
 }
@@ -365,6 +370,9 @@ void add_definition_options(CLI::App* command, Options& options) {
   command->add_option("--retries", options.retries, "policy: further attempts, 0-100");
   command->add_option("--retry-backoff", options.retry_backoff, "policy: e.g. 30s");
   command->add_option("--jitter", options.jitter, "policy: e.g. 10s");
+  command->add_option("--expect-success-within", options.expect_success_within,
+                      "policy: overdue (alerted) after this long without a completed run, e.g. "
+                      "2h; 0s: not watched");
   command->add_flag_callback(
       "--dry-run-mode", [&options] { options.dry_run_mode = true; },
       "the task only reports what it would do (dry_run: true)");

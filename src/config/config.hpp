@@ -30,6 +30,9 @@ struct Policies {
   int retries = 0;            // further attempts after a failure
   seconds retry_backoff{30};  // before retry n: retry_backoff * 2^(n-1)
   seconds jitter{0};          // a fixed, per-task delay in [0, jitter) spreading load
+  // A task with no completed run for this long is overdue: logged at error level, alerted,
+  // shown on the dashboard and in metrics. Empty: not watched.
+  std::optional<seconds> expect_success_within;
 };
 
 struct Task {
@@ -75,7 +78,39 @@ struct HttpSettings {
   std::optional<std::string> listen;           // "127.0.0.1:8089"; unset: no HTTP server
   std::optional<std::string> token;            // secret: never printed
   std::optional<std::string> read_only_token;  // secret: never printed
+  bool metrics_public = true;                  // GET /metrics without a token (Prometheus scrapers)
 };
+
+// `notify:` in maintd.yaml: where alerts go (scheduler/alerts.hpp).
+struct WebhookSettings {
+  std::string url;                             // http://host[:port]/path
+  seconds timeout{5};                          // per attempt
+  int retries = 2;                             // further attempts after a failed one
+  std::map<std::string, std::string> headers;  // values may be secrets: never printed
+};
+struct NotifySettings {
+  std::vector<WebhookSettings> webhooks;
+  std::vector<std::string> command;  // argv; the alert as JSON on stdin. Empty: none
+  seconds command_timeout{5};        // then the command's process group is killed
+  // Alert kinds that are sent: failed, timed_out, abandoned, overdue.
+  std::vector<std::string> on{"failed", "timed_out", "abandoned", "overdue"};
+  seconds min_interval{300};  // per task and kind: at most one alert in this time
+};
+// The alert kinds `notify.on` may name.
+inline const std::vector<std::string>& alert_kinds() {
+  static const std::vector<std::string> kinds{"failed", "timed_out", "abandoned", "overdue"};
+  return kinds;
+}
+
+// A webhook URL taken apart: http://host[:port]/path[?query].
+struct WebhookUrl {
+  std::string host;  // a name or an address (IPv6 without its brackets)
+  int port = 80;
+  std::string target;  // the path and query: "/" at least
+};
+// The error says what is wrong and how to write it; https is refused (this build has no TLS),
+// and a URL with credentials before '@' is refused without being repeated.
+Expected<WebhookUrl, std::string> parse_webhook_url(std::string_view url);
 
 struct DaemonSettings {
   int workers = 4;
@@ -95,6 +130,7 @@ struct Config {
   DaemonSettings daemon;
   LogSettings log;
   HttpSettings http;
+  NotifySettings notify;
   std::shared_ptr<const registry::Registry> registry;  // built-in + config aliases and types
   std::vector<Task> tasks;                             // in file order
 

@@ -25,7 +25,8 @@ void read_settings(const nlohmann::json& root, const SourceMap& map,
                    registry::Registry& registry, std::vector<ScheduleEntry>& schedules,
                    Diagnostics& diagnostics);
 
-// Reads `timeout`, `concurrency`, `catchup`, `retries`, `retry_backoff`, `jitter` over `policies`.
+// Reads `timeout`, `concurrency`, `catchup`, `retries`, `retry_backoff`, `jitter` and
+// `expect_success_within` (0s: not watched) over `policies`.
 void read_policies(Fields& fields, Policies& policies);
 
 // What every task of every file is read against.

@@ -1,8 +1,13 @@
 // maintd.yaml: databases, defaults, daemon settings, logging, HTTP, aliases and types.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstring>
 
+#include "common/duration.hpp"
+#include "common/suggest.hpp"
 #include "config/readers.hpp"
 #include "cron/time_zone.hpp"
 
@@ -53,22 +58,42 @@ std::optional<DatabaseUrl> read_database(const json& value, const std::string& p
   return *parsed;
 }
 
+// Whether HOST of "HOST:PORT" can only be reached from this machine: without a token, the admin
+// API must not be open to the network.
+bool is_loopback_listen(const std::string& listen) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 void read_http(Fields& http, HttpSettings& out) {
-  http.allow_only({"listen", "token", "read_only_token"});
+  http.allow_only({"listen", "token", "read_only_token", "metrics_public"});
   if (auto listen = http.string("listen")) {
     const auto colon = listen->rfind(':');
     int port = 0;
     const bool port_ok = colon != std::string::npos &&
-                         std::sscanf(listen->c_str() + colon + 1, "%d", &port) == 1 && port > 0 &&
+                         std::sscanf(listen->c_str() + colon + 1, "%d", &port) == 1 && port >= 0 &&
                          port < 65536;
+    // Port 0: the system picks a free port, which the daemon logs (tests, several instances).
     if (!port_ok) {
-      http.error("listen", fmt::format("'{}' is not HOST:PORT (e.g. 127.0.0.1:8089)", *listen));
+      http.error("listen", fmt::format("'{}' is not HOST:PORT with a port from 0 to 65535 (e.g. "
+                                       "127.0.0.1:8089)",
+                                       *listen));
     } else {
       out.listen = listen;
     }
   }
   out.token = http.string("token");
   out.read_only_token = http.string("read_only_token");
+  out.metrics_public = http.boolean("metrics_public").value_or(true);
+  if (out.listen && !out.token && !http.failed("token") && !is_loopback_listen(*out.listen)) {
+    http.error("listen", fmt::format("'{}' is not a loopback address and http.token is not set: "
+                                     "the admin API would be open to the network; set "
+                                     "http.token or listen on 127.0.0.1",
+                                     *out.listen));
+  }
 }
 
 void read_types(const json& types, const std::string& pointer, const SourceMap& map,
@@ -139,7 +164,271 @@ void read_aliases(const json& aliases, const std::string& pointer, const SourceM
   }
 }
 
+// At least this long: overdue tasks are looked for every 30s (scheduler/daemon.hpp).
+constexpr std::chrono::seconds kShortestExpectSuccessWithin{60};
+// A delivery attempt holds up shutdown for up to its timeout.
+constexpr std::chrono::seconds kLongestAlertTimeout{60};
+
+// RFC 9110 token characters: what a header name may be made of.
+bool is_header_name(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!(std::isalnum(u) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr) || c == '\0') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Headers maintd writes itself.
+bool is_reserved_header(std::string name) {
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name == "host" || name == "content-length" || name == "transfer-encoding" ||
+         name == "connection";
+}
+
+// Header values are secrets (an Authorization token): no message shows one.
+void read_headers(const json& headers, const std::string& pointer, const std::string& name,
+                  const SourceMap& map, std::map<std::string, std::string>& out,
+                  Diagnostics& diagnostics) {
+  if (!headers.is_object()) {
+    diagnostics.error(map.value(pointer), fmt::format("{}: expected a map of header name to value, "
+                                                      "got {}",
+                                                      name, describe_value(headers)));
+    return;
+  }
+  for (const auto& [header, value] : headers.items()) {
+    const std::string at = child_pointer(pointer, header);
+    if (map.failed(at)) continue;  // an unreadable *_file, reported already
+    if (!is_header_name(header)) {
+      diagnostics.error(map.key(at),
+                        fmt::format("{}: '{}' is not a valid header name", name, header));
+      continue;
+    }
+    if (is_reserved_header(header)) {
+      diagnostics.error(map.key(at),
+                        fmt::format("{}.{}: maintd sets this header itself", name, header));
+      continue;
+    }
+    std::string text;
+    if (value.is_string()) {
+      text = value.get<std::string>();
+    } else if (value.is_number() || value.is_boolean()) {
+      text = value.dump();
+    } else {
+      diagnostics.error(
+          map.value(at),
+          fmt::format("{}.{}: expected a string (or {}_file: a file holding it), "
+                      "got {}",
+                      name, header, header, value.is_null() ? "nothing" : describe_value(value)));
+      continue;
+    }
+    if (text.find_first_of("\r\n") != std::string::npos || text.find('\0') != std::string::npos) {
+      diagnostics.error(map.value(at),
+                        fmt::format("{}.{}: the value holds a line break or a NUL byte (not "
+                                    "shown: header values may be secrets)",
+                                    name, header));
+      continue;
+    }
+    out[header] = std::move(text);
+  }
+}
+
+std::optional<WebhookSettings> read_webhook(const json& entry, const std::string& pointer,
+                                            const std::string& name, const SourceMap& map,
+                                            Diagnostics& diagnostics) {
+  if (!entry.is_object()) {
+    diagnostics.error(map.value(pointer), fmt::format("{}: expected a map with 'url', got {}", name,
+                                                      describe_value(entry)));
+    return std::nullopt;
+  }
+  const std::size_t errors_before = diagnostics.error_count();
+  Fields fields(entry, pointer, map, diagnostics, name + ".");
+  fields.allow_only({"url", "timeout", "retries", "headers"});
+  WebhookSettings out;
+  if (auto url = fields.string("url", true)) {
+    if (auto parsed = parse_webhook_url(*url); !parsed) {
+      fields.error("url", parsed.error());
+    } else {
+      out.url = *url;
+    }
+  }
+  if (auto v = fields.duration("timeout")) {
+    if (v->count() == 0) {
+      fields.error("timeout", "must be longer than 0s");
+    } else if (*v > kLongestAlertTimeout) {
+      fields.error("timeout",
+                   fmt::format("{} is too long: at most {} (a delivery in progress "
+                               "holds up shutdown for up to this long)",
+                               format_duration(*v), format_duration(kLongestAlertTimeout)));
+    } else {
+      out.timeout = *v;
+    }
+  }
+  if (auto v = fields.integer("retries", 0, 10)) out.retries = static_cast<int>(*v);
+  if (const json* headers = fields.raw("headers")) {
+    read_headers(*headers, fields.pointer_of("headers"), name + ".headers", map, out.headers,
+                 diagnostics);
+  }
+  if (diagnostics.error_count() != errors_before) return std::nullopt;
+  return out;
+}
+
+void read_notify(const json& notify, const std::string& pointer, const SourceMap& map,
+                 NotifySettings& out, Diagnostics& diagnostics) {
+  if (!notify.is_object()) {
+    diagnostics.error(map.value(pointer),
+                      fmt::format("notify: expected a map with 'webhooks' and/or 'command', got {}",
+                                  describe_value(notify)));
+    return;
+  }
+  Fields fields(notify, pointer, map, diagnostics, "notify.");
+  fields.allow_only({"webhooks", "command", "command_timeout", "on", "min_interval"});
+  if (const json* webhooks = fields.raw("webhooks")) {
+    if (!webhooks->is_array()) {
+      fields.error("webhooks", fmt::format("expected a list of webhooks (each a map with 'url'), "
+                                           "got {}",
+                                           describe_value(*webhooks)));
+    } else {
+      for (std::size_t i = 0; i < webhooks->size(); ++i) {
+        if (auto webhook =
+                read_webhook((*webhooks)[i], child_pointer(fields.pointer_of("webhooks"), i),
+                             fmt::format("notify.webhooks[{}]", i), map, diagnostics)) {
+          out.webhooks.push_back(std::move(*webhook));
+        }
+      }
+    }
+  }
+  if (const json* command = fields.raw("command")) {
+    if (!command->is_array()) {
+      // A string would be one program name, spaces and all: say how to write a command.
+      fields.error("command",
+                   fmt::format("expected a list: the program and its arguments, run without a "
+                               "shell (e.g. [/usr/local/bin/page-oncall, --team, ops]), got {}",
+                               describe_value(*command)));
+    } else if (auto argv = fields.string_list("command")) {
+      if (argv->empty() || argv->front().empty()) {
+        fields.error("command", "the list is empty: give the program and its arguments");
+      } else {
+        out.command = std::move(*argv);
+      }
+    }
+  }
+  if (auto v = fields.duration("command_timeout")) {
+    if (v->count() == 0) {
+      fields.error("command_timeout", "must be longer than 0s");
+    } else if (*v > kLongestAlertTimeout) {
+      fields.error("command_timeout",
+                   fmt::format("{} is too long: at most {} (a delivery in progress holds up "
+                               "shutdown for up to this long)",
+                               format_duration(*v), format_duration(kLongestAlertTimeout)));
+    } else {
+      out.command_timeout = *v;
+    }
+  }
+  if (fields.has("on")) {
+    if (auto kinds = fields.string_list("on")) {
+      const json& written = *fields.raw("on");
+      std::vector<std::string> on;
+      bool ok = true;
+      for (std::size_t i = 0; i < kinds->size(); ++i) {
+        const std::string& kind = (*kinds)[i];
+        const auto& known = alert_kinds();
+        if (std::find(known.begin(), known.end(), kind) == known.end()) {
+          const std::string at = written.is_array() ? child_pointer(fields.pointer_of("on"), i)
+                                                    : fields.pointer_of("on");
+          diagnostics.error(map.value(at),
+                            fmt::format("notify.on: unknown alert kind '{}'{} (kinds: {})", kind,
+                                        did_you_mean(kind, known), fmt::join(known, ", ")));
+          ok = false;
+        } else if (std::find(on.begin(), on.end(), kind) == on.end()) {
+          on.push_back(kind);
+        }
+      }
+      if (ok) out.on = std::move(on);
+    }
+  }
+  if (auto v = fields.duration("min_interval")) out.min_interval = *v;
+  if (!fields.has("webhooks") && !fields.has("command")) {
+    diagnostics.warning(fields.here(),
+                        "notify: no webhooks and no command: alerts are only logged");
+  }
+}
+
 }  // namespace
+
+Expected<WebhookUrl, std::string> parse_webhook_url(std::string_view url) {
+  constexpr std::string_view kForm = "http://host[:port]/path";
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      return Unexpected{fmt::format("'{}' holds a space or a control character ({})", url, kForm)};
+    }
+  }
+  const auto scheme_end = url.find("://");
+  std::string scheme(scheme_end == std::string_view::npos ? std::string_view()
+                                                          : url.substr(0, scheme_end));
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme == "https") {
+    return Unexpected{fmt::format(
+        "'{}': https is not supported by this build, only http (hint: use a command such as curl "
+        "for https, under notify.command)",
+        url)};
+  }
+  if (scheme != "http") {
+    return Unexpected{fmt::format("'{}' is not an http:// URL ({})", url, kForm)};
+  }
+  std::string_view rest = url.substr(scheme_end + 3);
+  const auto authority_end = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, authority_end);
+  if (authority.find('@') != std::string_view::npos) {
+    // Not repeated: what is before '@' is a password, most likely.
+    return Unexpected{std::string(
+        "the URL has credentials before '@' (not shown): send them in a header instead (e.g. "
+        "headers: {Authorization_file: webhook-token})")};
+  }
+  WebhookUrl out;
+  std::string_view port_text;
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return Unexpected{
+          fmt::format("'{}': an IPv6 address needs its closing ']' ({})", url, kForm)};
+    }
+    out.host = std::string(authority.substr(1, close - 1));
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && !after.starts_with(':')) {
+      return Unexpected{fmt::format("'{}' is not a valid URL ({})", url, kForm)};
+    }
+    if (!after.empty()) port_text = after.substr(1);
+  } else {
+    const auto colon = authority.find(':');
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+  }
+  if (out.host.empty()) return Unexpected{fmt::format("'{}' has no host ({})", url, kForm)};
+  if (authority.find(':') != std::string_view::npos && !authority.starts_with('[') &&
+      authority.find(':') != authority.rfind(':')) {
+    return Unexpected{
+        fmt::format("'{}': write an IPv6 address in brackets (http://[::1]:8080/path)", url)};
+  }
+  if (!port_text.empty() || authority.ends_with(':')) {
+    int port = 0;
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
+        port < 1 || port > 65535) {
+      return Unexpected{fmt::format("'{}': bad port '{}' (1-65535)", url, port_text)};
+    }
+    out.port = port;
+  }
+  std::string_view target =
+      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  target = target.substr(0, target.find('#'));  // a fragment is never sent
+  out.target =
+      target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
+  return out;
+}
 
 void read_policies(Fields& fields, Policies& policies) {
   if (auto v = fields.duration("timeout")) {
@@ -158,6 +447,18 @@ void read_policies(Fields& fields, Policies& policies) {
   if (auto v = fields.integer("retries", 0, 100)) policies.retries = static_cast<int>(*v);
   if (auto v = fields.duration("retry_backoff")) policies.retry_backoff = *v;
   if (auto v = fields.duration("jitter")) policies.jitter = *v;
+  if (auto v = fields.duration("expect_success_within")) {
+    if (v->count() == 0) {
+      policies.expect_success_within.reset();  // 0s: not watched (even with a default)
+    } else if (*v < kShortestExpectSuccessWithin) {
+      fields.error("expect_success_within",
+                   fmt::format("{} is too short: give at least {} (overdue tasks are looked for "
+                               "every 30s), or 0s to not watch the task",
+                               format_duration(*v), format_duration(kShortestExpectSuccessWithin)));
+    } else {
+      policies.expect_success_within = *v;
+    }
+  }
 }
 
 void read_settings(const json& root, const SourceMap& map, const std::filesystem::path& base_dir,
@@ -172,7 +473,7 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
   Fields top(root, "", map, diagnostics);
   top.allow_only({"state_database", "databases", "schedules", "defaults", "workers",
                   "heartbeat_interval", "lease", "poll_interval", "shutdown_grace", "log", "http",
-                  "aliases", "types"});
+                  "notify", "aliases", "types"});
 
   if (const json* state = top.raw("state_database")) {
     if (auto url = read_database(*state, "/state_database", "state_database", map, base_dir,
@@ -217,8 +518,8 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
     if (!defaults->is_object()) {
       top.error("defaults", fmt::format("expected a map, got {}", describe_value(*defaults)));
     } else {
-      fields.allow_only(
-          {"timezone", "timeout", "concurrency", "catchup", "retries", "retry_backoff", "jitter"});
+      fields.allow_only({"timezone", "timeout", "concurrency", "catchup", "retries",
+                         "retry_backoff", "jitter", "expect_success_within"});
       if (auto zone = fields.string("timezone")) {
         if (auto loaded = cron::load_zone(*zone); !loaded) {
           fields.error("timezone", loaded.error());
@@ -254,6 +555,9 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
   if (const json* http = top.raw("http")) {
     Fields fields(*http, "/http", map, diagnostics, "http.");
     read_http(fields, config.http);
+  }
+  if (const json* notify = top.raw("notify")) {
+    read_notify(*notify, "/notify", map, config.notify, diagnostics);
   }
   // Aliases before types: a type may not reuse an alias's name, and the reverse is checked by
   // add_alias against handlers (types are read after, so add_type checks aliases).

@@ -87,7 +87,7 @@ std::optional<Task> TaskReader::read_task(const json& entry, const std::string& 
   Fields fields(entry, pointer, map, diagnostics_);
   fields.allow_only({"name", "display_name", "type", "schedule", "timezone", "description",
                      "enabled", "timeout", "concurrency", "catchup", "retries", "retry_backoff",
-                     "jitter", "dry_run", "config", "scope_type"});
+                     "jitter", "expect_success_within", "dry_run", "config", "scope_type"});
 
   auto name = fields.string("name", true);
   if (name) names_.emplace_back(*name, fields.here());

@@ -12,6 +12,7 @@
 
 #include "common/duration.hpp"
 #include "config/loader.hpp"
+#include "config/overrides.hpp"
 #include "config/redact.hpp"
 #include "scheduler/worker_identity.hpp"
 #include "store/instance_store.hpp"
@@ -111,8 +112,10 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
       poll_timer_(io_),
       lease_timer_(io_),
       watchdog_timer_(io_),
+      overdue_timer_(io_),
       signals_(io_) {
   if (!options_.load_tasks) options_.load_tasks = logging_loader(&table_version_);
+  alerts_.configure(config_->notify);
 }
 
 Daemon::~Daemon() {
@@ -137,6 +140,9 @@ void Daemon::set_tasks(std::vector<config::Task> tasks, Instant now,
     tasks_ = std::move(shared);
     task_index_ = std::move(index);
     planner_.set_shared_tasks(tasks_, now, last_slots);
+    for (const auto& task : *tasks_) {
+      if (task.policies.expect_success_within) first_seen_.try_emplace(task.name, now);
+    }
   }
   // Loading a large task set leaves tens of megabytes freed (YAML trees, rows read, the previous
   // set) that glibc keeps mapped; hand them back (100,000 tasks: about 35 MB).
@@ -149,6 +155,8 @@ void Daemon::start(Instant now) {
 }
 
 void Daemon::tick(Instant now) {
+  // A manual run (run_now) must not slip in between the policy's read and the claim.
+  const std::lock_guard claiming(claim_mutex_);
   std::vector<Firing> firings;
   std::shared_ptr<const config::Config> config;
   {
@@ -257,6 +265,7 @@ void Daemon::claim_batch(std::vector<Claim>& batch, ActiveRuns* active,
       if (id) {
         spdlog::warn("task {} run {}: slot {} skipped: {}", task->name, *id,
                      format_utc(firing.slot), runs[i].error);
+        metrics_.slot_skipped(task->name);
       }
       continue;
     }
@@ -283,7 +292,8 @@ void Daemon::claim_batch(std::vector<Claim>& batch, ActiveRuns* active,
       record.status = RunStatus::pending;
       (*active)[task->name].push_back(std::move(record));
     }
-    execute(*id, task, firing, config);
+    const bool dry_run = task->dry_run;
+    execute(*id, task, firing, config, task->config, dry_run, true);
   }
   batch.clear();
 }
@@ -316,31 +326,43 @@ std::string Daemon::apply_concurrency(const config::Task& task, const Firing& fi
 }
 
 void Daemon::execute(store::RunId id, TaskPtr task, const Firing& firing,
-                     std::shared_ptr<const config::Config> config) {
+                     std::shared_ptr<const config::Config> config, nlohmann::json run_config,
+                     bool dry_run, bool may_retry) {
   auto stop = std::make_shared<std::stop_source>();
   {
     std::lock_guard lock(mutex_);
     active_[id] = Active{task->name, stop};
   }
-  boost::asio::post(workers_, [this, id, task = std::move(task), firing, config, stop] {
+  boost::asio::post(workers_, [this, id, task = std::move(task), firing, config, stop,
+                               run_config = std::move(run_config), dry_run, may_retry] {
+    if (firing.trigger == Trigger::schedule || firing.trigger == Trigger::catchup) {
+      // Lateness against the fire time (slot plus the task's jitter): jitter is on purpose.
+      const auto fire_time = firing.slot + jitter_offset(task->name, task->policies.jitter);
+      metrics_.slot_started(std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now() - fire_time));
+    }
     RunOutcome outcome;
+    bool recorded = false;
     try {
       ExecutorSettings settings;
       settings.heartbeat_interval = config->daemon.heartbeat_interval;
       settings.worker = worker_;
       RunExecutor executor(runs_, *config, settings);
       outcome = executor.execute(
-          RunRequest{id, task->name, task->type, task->config, task->dry_run,
+          RunRequest{id, task->name, task->type, run_config, dry_run,
                      std::chrono::duration_cast<std::chrono::milliseconds>(task->policies.timeout)},
           stop->get_token());
+      recorded = true;
     } catch (const std::exception& e) {
       // The state database failed while recording: the run stays `running` until its lease
       // expires and some instance marks it abandoned.
       spdlog::error("task {} run {}: could not record the run: {}", task->name, id, e.what());
     }
     const bool retry =
+        recorded && may_retry &&
         (outcome.status == RunStatus::failed || outcome.status == RunStatus::timed_out) &&
         firing.attempt <= task->policies.retries;
+    if (recorded) report_outcome(*task, outcome, retry);
     std::lock_guard lock(mutex_);
     active_.erase(id);
     if (retry && !stopping_) {
@@ -353,6 +375,218 @@ void Daemon::execute(store::RunId id, TaskPtr task, const Firing& firing,
     }
     idle_.notify_all();
   });
+}
+
+void Daemon::report_outcome(const config::Task& task, const RunOutcome& outcome, bool will_retry) {
+  metrics_.run_finished(task.name, outcome.status, outcome.duration);
+  // A failure that a retry may still make good is not worth waking anyone: the last attempt's
+  // outcome is.
+  if (will_retry) return;
+  if (outcome.status != RunStatus::failed && outcome.status != RunStatus::timed_out) return;
+  alerts_.raise(Alert{
+      .kind = outcome.status == RunStatus::failed ? Alert::Kind::failed : Alert::Kind::timed_out,
+      .task = task.name,
+      .run = outcome.id,
+      .message = outcome.error,
+      .at = options_.now()});
+}
+
+Expected<store::RunId, RunNowRefusal> Daemon::run_now(const RunNowRequest& request) {
+  using Reason = RunNowRefusal::Reason;
+  if (stopping_)
+    return Unexpected{RunNowRefusal{Reason::unavailable, "maintd is stopping", {}, {}}};
+  std::shared_ptr<const config::Config> config;
+  TaskPtr task;
+  {
+    std::lock_guard lock(mutex_);
+    config = config_;
+    task = find_task(request.task);
+  }
+  if (task == nullptr) {
+    return Unexpected{RunNowRefusal{
+        Reason::unknown_task, fmt::format("there is no task '{}'", request.task), {}, {}}};
+  }
+  const auto type = config->registry->resolve(task->type);
+  if (!type) {
+    return Unexpected{RunNowRefusal{Reason::invalid_config, type.error(), {type.error()}, {}}};
+  }
+  std::set<std::string> databases;
+  for (const auto& [name, url] : config->databases) databases.insert(name);
+  auto effective = config::apply_overrides(task->config, request.overrides,
+                                           type.value().handler->schema, databases, "config");
+  if (!effective) {
+    return Unexpected{
+        RunNowRefusal{Reason::invalid_config,
+                      fmt::format("task '{}': the config does not fit {}", task->name, task->type),
+                      std::move(effective.error()),
+                      {}}};
+  }
+  store::RunId id = 0;
+  try {
+    const std::lock_guard claiming(claim_mutex_);
+    if (task->policies.concurrency == config::Concurrency::forbid) {
+      const auto active = runs_.active_runs(task->name);
+      if (!active.empty()) {
+        const auto& previous = active.front();
+        return Unexpected{
+            RunNowRefusal{Reason::busy,
+                          fmt::format("previous run {} still {} (concurrency: forbid)", previous.id,
+                                      to_string(previous.status)),
+                          {},
+                          previous.id}};
+      }
+    }
+    store::NewRun run;
+    run.task_name = task->name;
+    run.task_type = task->type;
+    run.trigger = Trigger::manual;
+    run.dry_run = request.dry_run || task->dry_run;
+    run.config = config::redact(effective.value());
+    id = runs_.create_run(run);
+    spdlog::info("task {} run {}: started by the admin API{}", task->name, id,
+                 run.dry_run ? " (dry run)" : "");
+    Firing firing;
+    firing.task = task->name;
+    firing.slot = options_.now();
+    firing.trigger = Trigger::manual;
+    execute(id, task, firing, config, std::move(effective).value(), run.dry_run, false);
+  } catch (const store::StoreError& e) {
+    return Unexpected{RunNowRefusal{Reason::unavailable, e.what(), {}, {}}};
+  }
+  return id;
+}
+
+CancelOutcome Daemon::cancel_run(store::RunId id) {
+  using Result = CancelOutcome::Result;
+  std::shared_ptr<std::stop_source> local;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = active_.find(id); it != active_.end()) local = it->second.stop;
+  }
+  if (local) {
+    // Ours: the executor stops the handler and records `cancelled` itself.
+    local->request_stop();
+    spdlog::info("run {}: cancel requested by the admin API", id);
+    return {Result::cancelled, RunStatus::cancelled};
+  }
+  // Another process's (an instance, or `maintd run`): its executor sees the row cancelled at
+  // its next heartbeat. A row that moves meanwhile is read again, so the answer is the truth.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto run = runs_.get(id);
+    if (!run) return {Result::not_found, RunStatus::cancelled};
+    if (run->status != RunStatus::pending && run->status != RunStatus::running) {
+      return {Result::finished, run->status};
+    }
+    if (runs_.transition(id, run->status, RunStatus::cancelled, "cancelled by an operator")) {
+      spdlog::info("task {} run {}: cancelled by the admin API", run->task_name, id);
+      return {Result::cancelled, RunStatus::cancelled};
+    }
+  }
+  const auto run = runs_.get(id);
+  return {Result::finished, run ? run->status : RunStatus::cancelled};
+}
+
+void Daemon::tasks_changed() {
+  boost::asio::post(io_, [this] {
+    if (stopping_) return;
+    refresh_table_tasks(options_.now());
+    wake_timer_.cancel();  // re-plan with the new tasks
+    arm_wake_timer();
+  });
+}
+
+std::shared_ptr<const config::Config> Daemon::current_config() const {
+  std::lock_guard lock(mutex_);
+  return config_;
+}
+
+std::shared_ptr<const std::vector<config::Task>> Daemon::current_tasks() const {
+  std::lock_guard lock(mutex_);
+  return tasks_;
+}
+
+std::optional<Instant> Daemon::next_fire(const std::string& task) const {
+  std::lock_guard lock(mutex_);
+  return planner_.next_slot(task);
+}
+
+Scrape Daemon::scrape() {
+  Scrape scrape;
+  const auto tasks = current_tasks();
+  scrape.tasks = tasks->size();
+  for (const auto& task : *tasks) scrape.tasks_enabled += task.enabled ? 1 : 0;
+  scrape.running = running();
+  try {
+    scrape.last_success = runs_.last_successes();
+  } catch (const store::StoreError& e) {
+    // The scrape still answers with what the process knows; the gap shows in the graphs.
+    spdlog::warn("metrics: reading the last successes: {}", e.what());
+  }
+  for (const auto& overdue : overdue()) scrape.overdue.push_back(overdue.task);
+  return scrape;
+}
+
+std::vector<OverdueTask> Daemon::overdue() const {
+  std::lock_guard lock(mutex_);
+  std::vector<OverdueTask> out;
+  out.reserve(overdue_.size());
+  for (const auto& [name, task] : overdue_) out.push_back(task);
+  return out;
+}
+
+void Daemon::check_overdue(Instant now) {
+  const auto tasks = current_tasks();
+  const bool watched = std::any_of(tasks->begin(), tasks->end(), [](const config::Task& task) {
+    return task.enabled && task.policies.expect_success_within.has_value();
+  });
+  std::map<std::string, store::Timestamp> last_success;
+  if (watched) {
+    try {
+      last_success = runs_.last_successes();
+    } catch (const store::StoreError& e) {
+      // Unknown is not overdue: keep what we had and look again at the next check.
+      spdlog::error("checking expect_success_within: {}", e.what());
+      return;
+    }
+  }
+  std::map<std::string, OverdueTask> current;
+  std::lock_guard lock(mutex_);
+  for (const auto& task : *tasks) {
+    if (!task.enabled || !task.policies.expect_success_within) continue;
+    OverdueTask state;
+    state.task = task.name;
+    state.expected = *task.policies.expect_success_within;
+    if (const auto it = last_success.find(task.name); it != last_success.end()) {
+      state.last_success = it->second;
+      state.since = std::chrono::floor<std::chrono::seconds>(it->second);
+    } else {
+      const auto seen = first_seen_.find(task.name);
+      state.since = seen != first_seen_.end() ? seen->second : now;
+    }
+    if (now - state.since <= state.expected) continue;
+    if (overdue_.count(task.name) == 0) {
+      const std::string message =
+          state.last_success
+              ? fmt::format("no completed run for {} (expect_success_within {}); last success {}",
+                            format_duration(now - state.since), format_duration(state.expected),
+                            format_utc(state.since))
+              : fmt::format(
+                    "no completed run since maintd began watching it {} ago "
+                    "(expect_success_within {})",
+                    format_duration(now - state.since), format_duration(state.expected));
+      spdlog::error("task {}: overdue: {}", task.name, message);
+      alerts_.raise(Alert{.kind = Alert::Kind::overdue,
+                          .task = task.name,
+                          .run = std::nullopt,
+                          .message = message,
+                          .at = now});
+    }
+    current.emplace(task.name, std::move(state));
+  }
+  for (const auto& [name, state] : overdue_) {
+    if (current.count(name) == 0) spdlog::info("task {}: no longer overdue", name);
+  }
+  overdue_ = std::move(current);
 }
 
 bool Daemon::reload(Instant now) {
@@ -380,6 +614,7 @@ bool Daemon::reload(Instant now) {
     std::lock_guard lock(mutex_);
     config_ = config;  // running runs keep the config they started with
   }
+  alerts_.configure(config->notify);
   set_tasks(std::move(tasks), now, {});
   spdlog::info("reloaded: {}", status_line());
   return true;
@@ -432,8 +667,17 @@ void Daemon::mark_abandoned() {
   }
   try {
     for (const auto id : runs_.abandon_expired(config_->daemon.lease)) {
-      spdlog::warn("run {}: abandoned: no heartbeat for more than {}", id,
-                   format_duration(config_->daemon.lease));
+      const auto run = runs_.get(id);
+      const std::string task = run ? run->task_name : std::string("?");
+      const std::string message =
+          fmt::format("no heartbeat for more than {}", format_duration(config_->daemon.lease));
+      spdlog::warn("task {} run {}: abandoned: {}", task, id, message);
+      metrics_.run_abandoned(task);
+      alerts_.raise(Alert{.kind = Alert::Kind::abandoned,
+                          .task = task,
+                          .run = id,
+                          .message = message,
+                          .at = options_.now()});
     }
   } catch (const store::StoreError& e) {
     spdlog::error("looking for abandoned runs: {}", e.what());
@@ -528,6 +772,7 @@ void Daemon::shutdown() {
   poll_timer_.cancel();
   lease_timer_.cancel();
   watchdog_timer_.cancel();
+  overdue_timer_.cancel();
   signals_.cancel();
   io_.stop();
 }
@@ -561,7 +806,9 @@ int Daemon::run() {
                  std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2),
                  [this] { notifier_.watchdog(); });
   }
+  arm_periodic(overdue_timer_, kOverdueCheck, [this] { check_overdue(options_.now()); });
   mark_abandoned();
+  check_overdue(now);
   announce(true);
   spdlog::info("maintd started: {}", status_line());
   notifier_.ready(status_line());

@@ -18,6 +18,7 @@
 //      long sleep is noticed).
 // Firings that could not be claimed because the state database was unavailable are kept and
 // tried again every few seconds while they are inside their catch-up window.
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -32,8 +33,11 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/expected.hpp"
 #include "config/config.hpp"
 #include "config/environment.hpp"
+#include "scheduler/alerts.hpp"
+#include "scheduler/metrics.hpp"
 #include "scheduler/planner.hpp"
 #include "scheduler/run_executor.hpp"
 #include "scheduler/systemd_notifier.hpp"
@@ -53,6 +57,46 @@ struct DaemonOptions {
   std::function<std::vector<config::Task>(store::Database&, const config::Config&)> load_tasks;
 };
 
+// A manual run asked for through the admin API.
+struct RunNowRequest {
+  std::string task;
+  bool dry_run = false;
+  nlohmann::json overrides = nlohmann::json::object();  // config keys for this run only
+};
+
+// Why a manual run was not started.
+struct RunNowRefusal {
+  enum class Reason {
+    unknown_task,    // no task of that name
+    invalid_config,  // the overrides do not fit the handler's schema (`errors`)
+    busy,            // concurrency forbid and a run is in progress (`running`)
+    unavailable,     // the state database failed, or the daemon is stopping
+  };
+  Reason reason = Reason::unknown_task;
+  std::string message;
+  std::vector<std::string> errors;
+  std::optional<store::RunId> running;
+};
+
+// What cancelling a run did.
+struct CancelOutcome {
+  enum class Result {
+    cancelled,  // this instance stopped its handler, or the row was marked cancelled
+    finished,   // the run had already ended (`status`)
+    not_found,
+  };
+  Result result = Result::not_found;
+  store::RunStatus status = store::RunStatus::cancelled;
+};
+
+// A task past its expect_success_within: no completed run for that long.
+struct OverdueTask {
+  std::string task;
+  std::chrono::seconds expected{0};
+  std::optional<store::Timestamp> last_success;  // empty: none recorded
+  Instant since;  // what the window counts from: the last success, or when watching began
+};
+
 class Daemon {
  public:
   // The longest the loop sleeps without re-reading the clock.
@@ -62,6 +106,8 @@ class Daemon {
   // The most firings claimed in one transaction: the first runs of a large batch start while
   // the rest is being claimed, and the state database's write lock is held briefly.
   static constexpr std::size_t kClaimBatch = 256;
+  // How often expect_success_within is checked.
+  static constexpr std::chrono::seconds kOverdueCheck{30};
 
   Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<store::Database> database,
          DaemonOptions options);
@@ -87,6 +133,32 @@ class Daemon {
   std::optional<Instant> next_wake() const;
   // "12 tasks, 1 running, next: nightly at 2026-11-25T02:30:00Z"
   std::string status_line() const;
+  // Looks for tasks past their expect_success_within; logs, alerts and counts each task that
+  // became overdue (and logs each that recovered). Runs every kOverdueCheck on the loop.
+  void check_overdue(Instant now);
+
+  // ---- For the admin API (src/http): safe to call from any thread. ----
+  std::shared_ptr<const config::Config> current_config() const;
+  std::shared_ptr<const std::vector<config::Task>> current_tasks() const;
+  // The task's next fire time as the planner has it (jitter included); empty when disabled.
+  std::optional<Instant> next_fire(const std::string& task) const;
+  store::RunStore& runs() { return runs_; }
+  store::Database& database() { return *database_; }
+  const Metrics& metrics() const { return metrics_; }
+  // The gauges of a scrape (reads the last successes from the state database).
+  Scrape scrape();
+  std::vector<OverdueTask> overdue() const;
+  // Records a manual run and starts it on the workers; returns its id at once. Concurrency
+  // forbid is enforced against every run in progress in the state database (one check and
+  // insert at a time within this process); a manual run is never retried.
+  Expected<store::RunId, RunNowRefusal> run_now(const RunNowRequest& request);
+  // Stops a run: this instance's own at once (its executor records `cancelled`); another
+  // instance's is marked cancelled in the state database, which its executor notices at its
+  // next heartbeat. Throws store::StoreError when the state database fails.
+  CancelOutcome cancel_run(store::RunId id);
+  // scheduled_tasks was changed (enable, disable, edit through the API): re-read it on the
+  // loop now instead of at the next poll.
+  void tasks_changed();
 
  private:
   struct Active {
@@ -118,8 +190,14 @@ class Daemon {
   // its catch-up window, else logged as lost.
   void keep_unclaimed(const Firing& firing, const config::Task& task, Instant now,
                       const store::StoreError& error);
+  // Starts a claimed run on the workers. `config` and `dry_run` are the run's (a manual run's
+  // overrides applied); `may_retry` is false for manual runs.
   void execute(store::RunId id, TaskPtr task, const Firing& firing,
-               std::shared_ptr<const config::Config> config);
+               std::shared_ptr<const config::Config> config, nlohmann::json run_config,
+               bool dry_run, bool may_retry);
+  // The outcome of a run this instance executed: metrics, and an alert for a failure or
+  // timeout unless a retry follows.
+  void report_outcome(const config::Task& task, const RunOutcome& outcome, bool will_retry);
   void set_tasks(std::vector<config::Task> tasks, Instant now,
                  const std::map<std::string, Instant>& last_slots);
   TaskPtr find_task(const std::string& name) const;
@@ -136,6 +214,11 @@ class Daemon {
   store::RunStore runs_;
   store::Worker worker_;
   SystemdNotifier notifier_;
+  Metrics metrics_;
+  Alerts alerts_;
+  // Held while a policy reads the runs in progress and the run is recorded (a tick's claims, a
+  // manual run): forbid holds within this process even between the two.
+  std::mutex claim_mutex_;
 
   mutable std::mutex mutex_;  // guards the members below: the loop and the workers share them
   Planner planner_;
@@ -149,6 +232,10 @@ class Daemon {
   // from DaemonOptions, or a failed load): every poll reads the table. Loop thread only.
   std::string table_version_;
   std::map<store::RunId, Active> active_;
+  std::map<std::string, OverdueTask> overdue_;  // by task
+  // When this daemon first had each task: where expect_success_within counts from for a task
+  // that never succeeded.
+  std::unordered_map<std::string, Instant> first_seen_;
   std::condition_variable idle_;
 
   boost::asio::io_context io_;
@@ -157,8 +244,9 @@ class Daemon {
   boost::asio::steady_timer poll_timer_;
   boost::asio::steady_timer lease_timer_;
   boost::asio::steady_timer watchdog_timer_;
+  boost::asio::steady_timer overdue_timer_;
   boost::asio::signal_set signals_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_ = false;
 };
 
 }  // namespace maintd::scheduler

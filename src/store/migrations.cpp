@@ -96,9 +96,17 @@ std::vector<std::string> daemon_instances(const Database& db) {
   };
 }
 
+// Version 3: the expect_success_within policy (config/config.hpp), NULL like the other policy
+// columns: the defaults apply (a db row), or the task is not watched (a file task's row). 0 in a
+// db row: not watched, whatever the defaults say.
+std::vector<std::string> expect_success_within(const Database&) {
+  return {"ALTER TABLE scheduled_tasks ADD COLUMN expect_success_within_seconds INTEGER"};
+}
+
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {{1, "initial schema", initial_schema},
-                                             {2, "daemon instances", daemon_instances}};
+                                             {2, "daemon instances", daemon_instances},
+                                             {3, "expect_success_within", expect_success_within}};
   return all;
 }
 

@@ -422,6 +422,11 @@ std::vector<RunRecord> RunStore::history(const HistoryFilter& filter) {
       where += " AND created_at >= :since";
       st.exchange(soci::use(since));
     }
+    long long before = filter.before_id.value_or(0);
+    if (filter.before_id) {
+      where += " AND id < :before";
+      st.exchange(soci::use(before));
+    }
     st.exchange(soci::use(limit));
     prepare_once(st, fmt::format("SELECT {} FROM task_runs WHERE {} ORDER BY id DESC LIMIT :limit",
                                  kRunColumns, where));
@@ -429,6 +434,38 @@ std::vector<RunRecord> RunStore::history(const HistoryFilter& filter) {
     if (st.execute(true)) {
       do {
         out.push_back(row.record());
+      } while (st.fetch());
+    }
+    return out;
+  });
+}
+
+std::map<std::string, RunRecord> RunStore::latest_runs() {
+  return database_->with_session("reading the latest runs", [&](soci::session& sql) {
+    std::map<std::string, RunRecord> out;
+    for (auto& run : select_runs(sql,
+                                 "WHERE id IN (SELECT MAX(id) FROM task_runs WHERE status <> "
+                                 "'skipped' GROUP BY task_name)")) {
+      std::string name = run.task_name;
+      out.emplace(std::move(name), std::move(run));
+    }
+    return out;
+  });
+}
+
+std::map<std::string, Timestamp> RunStore::last_successes() {
+  return database_->with_session("reading the last successes", [&](soci::session& sql) {
+    std::map<std::string, Timestamp> out;
+    std::string task, finished;
+    soci::statement st(sql);
+    st.exchange(soci::into(task));
+    st.exchange(soci::into(finished));
+    prepare_once(st,
+                 "SELECT task_name, MAX(finished_at) FROM task_runs WHERE status = 'completed' "
+                 "AND finished_at IS NOT NULL GROUP BY task_name");
+    if (st.execute(true)) {
+      do {
+        if (auto at = parse_timestamp(finished)) out.emplace(task, *at);
       } while (st.fetch());
     }
     return out;

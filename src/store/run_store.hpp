@@ -4,6 +4,7 @@
 // count says whether this caller won.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -74,6 +75,7 @@ struct HistoryFilter {
   std::optional<std::string> task = std::nullopt;
   std::optional<RunStatus> status = std::nullopt;
   std::optional<Timestamp> since = std::nullopt;  // created at or after
+  std::optional<RunId> before_id = std::nullopt;  // cursor paging: runs older than this one
   int limit = 50;
 };
 
@@ -113,6 +115,12 @@ class RunStore {
   // Every run that is pending or running, of any task, oldest first (the daemon's concurrency
   // check for all the firings of one tick, in one query).
   std::vector<RunRecord> active_runs();
+  // Per task, its latest run that was not a skipped slot (what a task list shows as "last
+  // run"), for every task with one. One query however many tasks.
+  std::map<std::string, RunRecord> latest_runs();
+  // Per task, when its latest completed run finished (the "last success" of metrics and of
+  // expect_success_within), for every task with one. Dry runs count: they ran to completion.
+  std::map<std::string, Timestamp> last_successes();
 
   Database& database() { return *database_; }
 

@@ -27,8 +27,9 @@ constexpr const char* kSelectColumns =
     "CAST(timezone AS TEXT), CAST(enabled AS TEXT), CAST(enabled_override AS TEXT), "
     "CAST(config AS TEXT), CAST(timeout_seconds AS TEXT), CAST(concurrency AS TEXT), "
     "CAST(catchup_seconds AS TEXT), CAST(retries AS TEXT), CAST(retry_backoff_seconds AS TEXT), "
-    "CAST(jitter_seconds AS TEXT), CAST(dry_run AS TEXT), CAST(origin AS TEXT), "
-    "CAST(created_at AS TEXT), CAST(updated_at AS TEXT) FROM scheduled_tasks";
+    "CAST(jitter_seconds AS TEXT), CAST(expect_success_within_seconds AS TEXT), "
+    "CAST(dry_run AS TEXT), CAST(origin AS TEXT), CAST(created_at AS TEXT), "
+    "CAST(updated_at AS TEXT) FROM scheduled_tasks";
 // Every column is read as text (CAST above), so a value of the wrong type, which SQLite lets a
 // hand edit store, is read and reported rather than failing the whole read.
 enum Column : std::size_t {
@@ -48,6 +49,7 @@ enum Column : std::size_t {
   kRetries,
   kRetryBackoff,
   kJitter,
+  kExpectSuccessWithin,
   kDryRun,
   kOrigin,
   kCreatedAt,
@@ -122,6 +124,8 @@ struct RawRow {
     r.retries = integer(kRetries, "retries");
     r.retry_backoff_seconds = integer(kRetryBackoff, "retry_backoff_seconds");
     r.jitter_seconds = integer(kJitter, "jitter_seconds");
+    r.expect_success_within_seconds =
+        integer(kExpectSuccessWithin, "expect_success_within_seconds");
     if (!null(kConcurrency)) r.concurrency = text[kConcurrency];
     return r;
   }
@@ -152,6 +156,7 @@ struct Params {
     integer(row.retries, retries, retries_ind);
     integer(row.retry_backoff_seconds, backoff, backoff_ind);
     integer(row.jitter_seconds, jitter, jitter_ind);
+    integer(row.expect_success_within_seconds, expect_success_within, expect_success_within_ind);
   }
   static void integer(const std::optional<std::int64_t>& in, long long& out, soci::indicator& ind) {
     out = in.value_or(0);
@@ -162,9 +167,11 @@ struct Params {
       concurrency, origin, created_at, updated_at;
   int enabled, dry_run, override_value;
   soci::indicator override_ind, concurrency_ind;
-  long long timeout = 0, catchup = 0, retries = 0, backoff = 0, jitter = 0;
+  long long timeout = 0, catchup = 0, retries = 0, backoff = 0, jitter = 0,
+            expect_success_within = 0;
   soci::indicator timeout_ind = soci::i_null, catchup_ind = soci::i_null,
-                  retries_ind = soci::i_null, backoff_ind = soci::i_null, jitter_ind = soci::i_null;
+                  retries_ind = soci::i_null, backoff_ind = soci::i_null, jitter_ind = soci::i_null,
+                  expect_success_within_ind = soci::i_null;
 
   // The definition columns, in the order of kDefinitionSet below.
   void bind_definition(soci::statement& st) {
@@ -182,6 +189,7 @@ struct Params {
     st.exchange(soci::use(retries, retries_ind));
     st.exchange(soci::use(backoff, backoff_ind));
     st.exchange(soci::use(jitter, jitter_ind));
+    st.exchange(soci::use(expect_success_within, expect_success_within_ind));
     st.exchange(soci::use(dry_run));
     st.exchange(soci::use(origin));
   }
@@ -192,7 +200,8 @@ constexpr const char* kDefinitionSet =
     "scope_type = :scope_type, schedule_expression = :schedule, timezone = :timezone, "
     "enabled = :enabled, config = :config, timeout_seconds = :timeout, concurrency = :concurrency, "
     "catchup_seconds = :catchup, retries = :retries, retry_backoff_seconds = :backoff, "
-    "jitter_seconds = :jitter, dry_run = :dry_run, origin = :origin";
+    "jitter_seconds = :jitter, expect_success_within_seconds = :expect_success_within, "
+    "dry_run = :dry_run, origin = :origin";
 
 std::string shown(const std::string& text) {
   return text.size() > 40 ? text.substr(0, 37) + "..." : text;
@@ -273,10 +282,11 @@ RowInserter::RowInserter(soci::session& sql) : state_(std::make_unique<State>(sq
   st.prepare(
       "INSERT INTO scheduled_tasks (name, display_name, description, task_type, scope_type, "
       "schedule_expression, timezone, enabled, config, timeout_seconds, concurrency, "
-      "catchup_seconds, retries, retry_backoff_seconds, jitter_seconds, dry_run, origin, "
-      "enabled_override, created_at, updated_at) VALUES (:name, :display_name, :description, "
-      ":task_type, :scope_type, :schedule, :timezone, :enabled, :config, :timeout, :concurrency, "
-      ":catchup, :retries, :backoff, :jitter, :dry_run, :origin, :override, :created_at, "
+      "catchup_seconds, retries, retry_backoff_seconds, jitter_seconds, "
+      "expect_success_within_seconds, dry_run, origin, enabled_override, created_at, "
+      "updated_at) VALUES (:name, :display_name, :description, :task_type, :scope_type, "
+      ":schedule, :timezone, :enabled, :config, :timeout, :concurrency, :catchup, :retries, "
+      ":backoff, :jitter, :expect_success_within, :dry_run, :origin, :override, :created_at, "
       ":updated_at) ON CONFLICT (name) DO NOTHING");
   st.define_and_bind();
 }
@@ -318,11 +328,23 @@ long long update_row(soci::session& sql, const TaskRow& row, bool set_override,
 using task_sql::guarded;
 
 const std::vector<std::string>& definition_columns() {
-  static const std::vector<std::string> columns = {
-      "display_name",          "description",    "task_type",       "scope_type",
-      "schedule_expression",   "timezone",       "enabled",         "config",
-      "timeout_seconds",       "concurrency",    "catchup_seconds", "retries",
-      "retry_backoff_seconds", "jitter_seconds", "dry_run",         "origin"};
+  static const std::vector<std::string> columns = {"display_name",
+                                                   "description",
+                                                   "task_type",
+                                                   "scope_type",
+                                                   "schedule_expression",
+                                                   "timezone",
+                                                   "enabled",
+                                                   "config",
+                                                   "timeout_seconds",
+                                                   "concurrency",
+                                                   "catchup_seconds",
+                                                   "retries",
+                                                   "retry_backoff_seconds",
+                                                   "jitter_seconds",
+                                                   "expect_success_within_seconds",
+                                                   "dry_run",
+                                                   "origin"};
   return columns;
 }
 
@@ -345,6 +367,9 @@ json column_value(const TaskRow& row, const std::string& column) {
   if (column == "retries") return optional(row.retries);
   if (column == "retry_backoff_seconds") return optional(row.retry_backoff_seconds);
   if (column == "jitter_seconds") return optional(row.jitter_seconds);
+  if (column == "expect_success_within_seconds") {
+    return optional(row.expect_success_within_seconds);
+  }
   if (column == "dry_run") return row.dry_run;
   if (column == "origin") return row.origin;
   if (column == "created_at") return row.created_at;
@@ -391,6 +416,9 @@ TaskRow row_from_file_task(const config::Task& task, std::optional<bool> enabled
   row.retries = task.policies.retries;
   row.retry_backoff_seconds = task.policies.retry_backoff.count();
   row.jitter_seconds = task.policies.jitter.count();
+  if (task.policies.expect_success_within) {
+    row.expect_success_within_seconds = task.policies.expect_success_within->count();
+  }
   row.dry_run = task.dry_run;
   row.origin = task.origin();
   return row;
@@ -407,6 +435,11 @@ TaskRow db_row_from_task(const config::Task& task, const json& entry) {
   if (given("retries")) row.retries = task.policies.retries;
   if (given("retry_backoff")) row.retry_backoff_seconds = task.policies.retry_backoff.count();
   if (given("jitter")) row.jitter_seconds = task.policies.jitter.count();
+  if (given("expect_success_within")) {
+    // 0: not watched, whatever `defaults:` says.
+    row.expect_success_within_seconds =
+        task.policies.expect_success_within ? task.policies.expect_success_within->count() : 0;
+  }
   row.dry_run = task.dry_run;
   row.origin = "db";
   return row;
@@ -435,6 +468,7 @@ json entry_from_row(const TaskRow& row) {
   duration("catchup", row.catchup_seconds);
   duration("retry_backoff", row.retry_backoff_seconds);
   duration("jitter", row.jitter_seconds);
+  duration("expect_success_within", row.expect_success_within_seconds);
   if (row.retries) entry["retries"] = *row.retries;
   if (row.concurrency) entry["concurrency"] = *row.concurrency;
   return entry;

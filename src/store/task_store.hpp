@@ -47,6 +47,8 @@ struct TaskRow {
   std::optional<std::int64_t> retries;
   std::optional<std::int64_t> retry_backoff_seconds;
   std::optional<std::int64_t> jitter_seconds;
+  // NULL: defaults (db rows) or not watched (file rows); 0 in a db row: not watched.
+  std::optional<std::int64_t> expect_success_within_seconds;
   bool dry_run = false;
   std::string origin;  // "file:<path>" or "db"
   std::string created_at;

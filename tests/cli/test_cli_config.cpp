@@ -109,6 +109,8 @@ TEST_CASE("list --json is complete and carries no secret") {
   CHECK(nightly["next"]["utc"] == "2026-03-29T01:00:00Z");
   CHECK(nightly["next"]["local"] == "2026-03-29T03:00:00+02:00");
   CHECK(nightly["policies"]["concurrency"] == "forbid");
+  CHECK(nightly["policies"].contains("expect_success_within"));  // null: not watched
+  CHECK(nightly["policies"]["expect_success_within"].is_null());
   CHECK(nightly["origin"].get<std::string>().find("file:") == 0);
   CHECK(doc["tasks"][2]["next"].is_null());
 }

@@ -3,43 +3,16 @@
 
 #include <map>
 
+#include "config/load_helper.hpp"
 #include "config/loader.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_registry.hpp"
 
+using maintd::testing::load;
+using maintd::testing::Loaded;
 using maintd::testing::TempDir;
 
-namespace {
-
-struct Loaded {
-  maintd::config::LoadResult result;
-  std::string printed;  // every diagnostic, as validate prints them
-};
-
-Loaded load(const TempDir& dir, std::map<std::string, std::string> env = {}) {
-  static const auto registry = maintd::testing::test_registry();
-  maintd::config::LoadOptions options;
-  options.config_path = dir.path() / "maintd.yaml";
-  options.handlers = &registry;
-  options.env = [env](const std::string& name) -> std::optional<std::string> {
-    auto it = env.find(name);
-    if (it == env.end()) return std::nullopt;
-    return it->second;
-  };
-  Loaded loaded{maintd::config::load_config(options), {}};
-  for (const auto& d : loaded.result.diagnostics.warnings()) loaded.printed += d.to_string() + "\n";
-  for (const auto& d : loaded.result.diagnostics.errors()) loaded.printed += d.to_string() + "\n";
-  // The temporary directory is outside the working directory: paths print absolute. Show them
-  // as a user standing in the config directory would see them.
-  const std::string prefix = dir.path().string() + "/";
-  for (auto at = loaded.printed.find(prefix); at != std::string::npos;
-       at = loaded.printed.find(prefix)) {
-    loaded.printed.erase(at, prefix.size());
-  }
-  return loaded;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("config: a valid configuration loads every task with defaults applied") {
   TempDir dir;
@@ -169,13 +142,14 @@ tasks:
   // One warning per alias, at its first use, naming the canonical type.
   const auto warnings = loaded.result.diagnostics.warnings();
   REQUIRE(warnings.size() == 2);
-  CHECK(loaded.printed ==
-        "s.yaml:3:21: warning: type 'sharepoint.scheduled_sync' is a legacy alias of "
-        "'sharepoint.trigger_sync'; runs are recorded as 'sharepoint.trigger_sync' (write "
-        "'sharepoint.trigger_sync' to silence this)\n"
-        "s.yaml:5:21: warning: type 'old.sync' is a legacy alias of 'sharepoint.trigger_sync'; "
-        "runs are recorded as 'sharepoint.trigger_sync' (write 'sharepoint.trigger_sync' to silence "
-        "this)\n");
+  CHECK(
+      loaded.printed ==
+      "s.yaml:3:21: warning: type 'sharepoint.scheduled_sync' is a legacy alias of "
+      "'sharepoint.trigger_sync'; runs are recorded as 'sharepoint.trigger_sync' (write "
+      "'sharepoint.trigger_sync' to silence this)\n"
+      "s.yaml:5:21: warning: type 'old.sync' is a legacy alias of 'sharepoint.trigger_sync'; "
+      "runs are recorded as 'sharepoint.trigger_sync' (write 'sharepoint.trigger_sync' to silence "
+      "this)\n");
 }
 
 TEST_CASE("config: nothing is half-loaded: one bad task rejects the whole configuration") {

@@ -16,6 +16,7 @@ struct Settings {
   std::string heartbeat_interval = "1s";
   std::string lease = "3s";
   std::string shutdown_grace = "3s";
+  std::string extra;  // more maintd.yaml, appended as written
 };
 
 inline std::string config_text(const Settings& settings) {
@@ -40,7 +41,8 @@ inline std::string config_text(const Settings& settings) {
          "shutdown_grace: " +
          settings.shutdown_grace +
          "\n"
-         "log: {level: debug, format: text}\n";
+         "log: {level: debug, format: text}\n" +
+         settings.extra;
 }
 
 // A test's directory: maintd.yaml, tasks.yaml, var/ (for the SQLite state database), and the

@@ -8,7 +8,7 @@
 # SQLite state database: timing, signals, crashes, exit codes.
 file(GLOB e2e_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/e2e/*.cpp)
 add_executable(e2e_tests doctest_main.cpp ${e2e_test_sources})
-target_link_libraries(e2e_tests PRIVATE maintd_store doctest::doctest)
+target_link_libraries(e2e_tests PRIVATE maintd_store Boost::headers doctest::doctest)
 target_include_directories(e2e_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_definitions(e2e_tests PRIVATE MAINTD_BINARY="$<TARGET_FILE:maintd>")
 add_dependencies(e2e_tests maintd)

@@ -24,6 +24,7 @@ struct TaskSpec {
   int retries = 0;
   std::chrono::seconds retry_backoff{30};
   std::chrono::seconds timeout{3600};
+  std::optional<std::chrono::seconds> expect_success_within = std::nullopt;
 };
 
 inline config::Task make_task(const TaskSpec& spec) {
@@ -34,6 +35,7 @@ inline config::Task make_task(const TaskSpec& spec) {
   policies.retries = spec.retries;
   policies.retry_backoff = spec.retry_backoff;
   policies.timeout = spec.timeout;
+  policies.expect_success_within = spec.expect_success_within;
   config::Task task{
       spec.name,
       spec.name,

@@ -39,9 +39,10 @@ STORE_TEST("store: migrations: an empty database gets the latest schema, and a r
   const store::MigrationReport first = store::migrate(*db);
   CHECK(first.from_version == 0);
   CHECK(first.to_version == store::latest_schema_version());
-  REQUIRE(first.applied.size() == 2);
+  REQUIRE(first.applied.size() == 3);
   CHECK(first.applied[0] == "1 initial schema");
   CHECK(first.applied[1] == "2 daemon instances");
+  CHECK(first.applied[2] == "3 expect_success_within");
   CHECK(store::current_schema_version(*db) == store::latest_schema_version());
 
   auto sql = backend.raw();
@@ -49,7 +50,7 @@ STORE_TEST("store: migrations: an empty database gets the latest schema, and a r
                             "run_events", "maintd_instances"}) {
     CHECK_MESSAGE(table_exists(*sql, is_sqlite<Backend>(), table), table);
   }
-  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 2);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 3);
   CHECK(scalar(*sql, "SELECT name FROM maintd_schema_migrations WHERE version = 1") ==
         "initial schema");
   const std::string applied_at =
@@ -61,7 +62,7 @@ STORE_TEST("store: migrations: an empty database gets the latest schema, and a r
   CHECK(second.from_version == store::latest_schema_version());
   CHECK(second.to_version == store::latest_schema_version());
   CHECK(second.applied.empty());
-  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 2);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 3);
   CHECK(scalar(*sql, "SELECT applied_at FROM maintd_schema_migrations WHERE version = 1") ==
         applied_at);
 
@@ -126,7 +127,7 @@ STORE_TEST("store: migrations: a failed migration names itself and leaves no tra
   CHECK(store::current_schema_version(*db) == 0);
   // Once the obstacle is gone, the same Database migrates (no lock or transaction left over).
   *sql << "DROP TABLE task_runs";
-  CHECK(store::migrate(*db).applied.size() == 2);
+  CHECK(store::migrate(*db).applied.size() == 3);
 }
 
 STORE_TEST("store: migrations: processes migrating at once all succeed, the schema applied once") {

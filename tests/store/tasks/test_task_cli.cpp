@@ -611,3 +611,29 @@ TEST_CASE("task and db: an invalid configuration exits 2 before touching the dat
   }
   CHECK_FALSE(s.has_state());
 }
+
+TEST_CASE("task add|edit --expect-success-within: stored, changed, and validated like YAML") {
+  Setup s;
+  auto r = s.maintd({"task", "add", "watched", "--type", "debug.noop", "--schedule", "@hourly",
+                     "--expect-success-within", "2h"});
+  CHECK(r.err.empty());
+  REQUIRE(r.code == 0);
+  CHECK(s.column("watched", "expect_success_within_seconds") == "7200");
+
+  r = s.maintd({"task", "edit", "watched", "--expect-success-within", "0s"});
+  CHECK(r.code == 0);
+  CHECK(r.out == "changed task 'watched':\n  expect_success_within_seconds: 7200 -> 0\n");
+
+  r = s.maintd({"task", "edit", "watched", "--expect-success-within", "30s"});
+  CHECK(r.code == 2);
+  CHECK(r.err ==
+        "maintd: task 'watched': expect_success_within: 30s is too short: give at least 1m "
+        "(overdue tasks are looked for every 30s), or 0s to not watch the task\n"
+        "maintd: task 'watched' was not changed\n");
+  r = s.maintd({"task", "edit", "watched", "--expect-success-within", "2"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err,
+                 "maintd: task 'watched': expect_success_within: 2 has no unit (write 2s, "
+                 "2m, 2h or 2d)\n"));
+  CHECK(s.column("watched", "expect_success_within_seconds") == "0");
+}

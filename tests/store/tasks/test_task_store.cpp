@@ -568,3 +568,49 @@ TASKS_TEST("tasks: the table's version changes with every write and only then") 
   REQUIRE(store::remove_db_task(env.db(), "from-cli"));
   CHECK(store::task_table_version(env.db()) != behind);
 }
+
+TASKS_TEST("tasks: expect_success_within in rows: effective for file tasks, as given for db rows") {
+  TaskEnv<Backend> env;
+  env.write_settings("defaults: {expect_success_within: 2h}\n");
+  env.schedule("a.yaml", R"(tasks:
+  - {name: inherits, type: debug.noop, schedule: "@hourly"}
+  - {name: unwatched, type: debug.noop, schedule: "@hourly", expect_success_within: 0s}
+)");
+  env.sync();
+  CHECK(env.column("inherits", "expect_success_within_seconds") == "7200");
+  CHECK(env.column("unwatched", "expect_success_within_seconds") == "NULL");
+
+  add_db_task(env, "db-default", {{"type", "debug.noop"}, {"schedule", "@daily"}});
+  add_db_task(env, "db-own",
+              {{"type", "debug.noop"}, {"schedule", "@daily"}, {"expect_success_within", "1d"}});
+  add_db_task(env, "db-off",
+              {{"type", "debug.noop"}, {"schedule", "@daily"}, {"expect_success_within", "0s"}});
+  CHECK(env.column("db-default", "expect_success_within_seconds") == "NULL");
+  CHECK(env.column("db-own", "expect_success_within_seconds") == "86400");
+  CHECK(env.column("db-off", "expect_success_within_seconds") == "0");
+
+  const store::TaskSet set = env.tasks();
+  CHECK(all_text(set.diagnostics).empty());
+  REQUIRE(find(set, "db-default") != nullptr);
+  CHECK(find(set, "db-default")->policies.expect_success_within == std::chrono::hours(2));
+  CHECK(find(set, "db-own")->policies.expect_success_within == std::chrono::hours(24));
+  CHECK_FALSE(find(set, "db-off")->policies.expect_success_within.has_value());
+  CHECK(find(set, "inherits")->policies.expect_success_within == std::chrono::hours(2));
+
+  // A change in the file is one column of the plan; a hand-edited value is validated on load.
+  env.write_settings();
+  const store::SyncPlan plan = env.sync();
+  REQUIRE(plan.changed.size() == 1);
+  CHECK(plan.changed[0].name == "inherits");
+  REQUIRE(plan.changed[0].fields.size() == 1);
+  CHECK(plan.changed[0].fields[0].column == "expect_success_within_seconds");
+  CHECK(plan.changed[0].fields[0].before == 7200);
+  CHECK(plan.changed[0].fields[0].after == nullptr);
+  env.execute(
+      "UPDATE scheduled_tasks SET expect_success_within_seconds = 30 WHERE name = 'db-own'");
+  const store::TaskSet edited = env.tasks();
+  CHECK(find(edited, "db-own") == nullptr);
+  CHECK(contains(all_text(edited.diagnostics),
+                 "scheduled_tasks 'db-own': expect_success_within: 30s is too short: give at "
+                 "least 1m (overdue tasks are looked for every 30s), or 0s to not watch the task"));
+}

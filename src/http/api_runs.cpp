@@ -1,0 +1,126 @@
+// /api/v1/runs: the history with cursor paging, one run with its events, cancel.
+#include <cctz/time_zone.h>
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "http/api.hpp"
+#include "http/input.hpp"
+#include "http/json_views.hpp"
+#include "scheduler/daemon.hpp"
+
+namespace maintd::http {
+namespace {
+
+using nlohmann::json;
+using scheduler::Daemon;
+
+constexpr int kDefaultLimit = 50;
+constexpr int kMaxLimit = 1000;
+constexpr std::int64_t kMaxId = std::numeric_limits<std::int64_t>::max();
+
+Expected<store::RunId, Response> run_id(const Request& request) {
+  return integer_parameter("run id", request.param("id"), 1, kMaxId);
+}
+
+// GET /runs?task=&status=&since=&limit=&cursor=: newest first. A page of `limit` runs and, when
+// older ones exist, `next_cursor`: pass it as `cursor` for the next page. Paging by id (not by
+// offset) returns every run once even while new runs are recorded.
+Response list_runs(Daemon& daemon, Request& request) {
+  if (auto bad = check_query(request, {"task", "status", "since", "limit", "cursor"})) return *bad;
+  store::HistoryFilter filter;
+  if (auto task = request.query_value("task")) filter.task = *task;
+  if (auto status = request.query_value("status")) {
+    filter.status = store::parse_run_status(*status);
+    if (!filter.status) {
+      return error_response(400,
+                            fmt::format("status must be one of pending, running, completed, "
+                                        "failed, timed_out, cancelled, abandoned, skipped; got "
+                                        "'{}'",
+                                        *status),
+                            {{"parameter", "status"}, {"value", *status}});
+    }
+  }
+  if (auto since = request.query_value("since")) {
+    const auto instant = parse_instant(*since, cctz::utc_time_zone());
+    if (!instant) {
+      return error_response(400,
+                            fmt::format("since must be a timestamp such as 2026-11-24T12:00:00Z, "
+                                        "got '{}': {}",
+                                        *since, instant.error()),
+                            {{"parameter", "since"}, {"value", *since}});
+    }
+    filter.since = std::chrono::time_point_cast<std::chrono::milliseconds>(instant.value());
+  }
+  int limit = kDefaultLimit;
+  if (auto text = request.query_value("limit")) {
+    auto value = integer_parameter("limit", *text, 1, kMaxLimit);
+    if (!value) return value.error();
+    limit = static_cast<int>(value.value());
+  }
+  if (auto text = request.query_value("cursor")) {
+    auto value = integer_parameter("cursor", *text, 1, kMaxId);
+    if (!value) return value.error();
+    filter.before_id = value.value();
+  }
+  // One more than asked: whether there is a next page, without an empty last one.
+  filter.limit = limit + 1;
+  auto runs = daemon.runs().history(filter);
+  json next_cursor;
+  if (runs.size() > static_cast<std::size_t>(limit)) {
+    runs.resize(static_cast<std::size_t>(limit));
+    next_cursor = runs.back().id;
+  }
+  json list = json::array();
+  for (const auto& run : runs) list.push_back(run_to_json(run));
+  return json_response(200, {{"runs", std::move(list)}, {"next_cursor", next_cursor}});
+}
+
+Response show_run(Daemon& daemon, Request& request) {
+  if (auto bad = check_query(request, {})) return *bad;
+  const auto id = run_id(request);
+  if (!id) return id.error();
+  const auto run = daemon.runs().get(id.value());
+  if (!run) return error_response(404, fmt::format("no run {}", id.value()));
+  json out = run_to_json(*run);
+  json events = json::array();
+  for (const auto& event : daemon.runs().events(run->id)) events.push_back(event_to_json(event));
+  out["events"] = std::move(events);
+  return json_response(200, {{"run", std::move(out)}});
+}
+
+Response cancel_run(Daemon& daemon, Request& request) {
+  if (auto bad = check_query(request, {})) return *bad;
+  if (auto body = parse_json_object(request, {}); !body) return body.error();
+  const auto id = run_id(request);
+  if (!id) return id.error();
+  const scheduler::CancelOutcome outcome = daemon.cancel_run(id.value());
+  using Result = scheduler::CancelOutcome::Result;
+  switch (outcome.result) {
+    case Result::not_found:
+      return error_response(404, fmt::format("no run {}", id.value()));
+    case Result::finished:
+      return error_response(
+          409, fmt::format("run {} has already ended ({})", id.value(), to_string(outcome.status)),
+          {{"run_id", id.value()}, {"status", std::string(to_string(outcome.status))}});
+    case Result::cancelled:
+      break;
+  }
+  return json_response(202, {{"run_id", id.value()}, {"status", "cancelled"}});
+}
+
+}  // namespace
+
+void register_run_routes(Router& router, Daemon& daemon) {
+  router.add(
+      Method::get, "/api/v1/runs", [&daemon](Request& r) { return list_runs(daemon, r); },
+      Access::read);
+  router.add(
+      Method::get, "/api/v1/runs/{id}", [&daemon](Request& r) { return show_run(daemon, r); },
+      Access::read);
+  router.add(
+      Method::post, "/api/v1/runs/{id}/cancel",
+      [&daemon](Request& r) { return cancel_run(daemon, r); }, Access::write);
+}
+
+}  // namespace maintd::http

@@ -1,0 +1,537 @@
+#include "scheduler/alerts.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "common/duration.hpp"
+#include "common/process.hpp"
+
+namespace maintd::scheduler {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Steady = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::string this_host() {
+  std::array<char, 256> name{};
+  return ::gethostname(name.data(), name.size() - 1) == 0 ? std::string(name.data()) : "unknown";
+}
+
+// "http://host:port": where a webhook is, as logs show it. Not the path: it may hold a token.
+std::string webhook_origin(const config::WebhookUrl& url) {
+  const bool ipv6 = url.host.find(':') != std::string::npos;
+  return fmt::format("http://{}{}{}:{}", ipv6 ? "[" : "", url.host, ipv6 ? "]" : "", url.port);
+}
+
+std::string host_header(const config::WebhookUrl& url) {
+  const bool ipv6 = url.host.find(':') != std::string::npos;
+  const std::string host = ipv6 ? "[" + url.host + "]" : url.host;
+  return url.port == 80 ? host : fmt::format("{}:{}", host, url.port);
+}
+
+// Text a peer sent, fit for one log line.
+std::string printable(std::string_view text, std::size_t limit = 100) {
+  std::string out;
+  for (char c : text.substr(0, limit)) {
+    out += static_cast<unsigned char>(c) < ' ' || c == 0x7f ? '?' : c;
+  }
+  if (text.size() > limit) out += "...";
+  return out;
+}
+
+std::string attempts_text(int attempts) {
+  return attempts == 1 ? "1 attempt" : fmt::format("{} attempts", attempts);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One webhook attempt: resolve, connect, send, read the status line and headers. Asynchronous
+// operations on a private io_context run to completion here, so that the deadline covers every
+// step (Beast's tcp_stream timeouts apply to asynchronous operations only; the resolver has
+// none of its own).
+
+struct PostResult {
+  bool ok = false;
+  std::string outcome;  // "HTTP 204" or why it failed
+};
+
+PostResult post_once(const config::WebhookUrl& url,
+                     const std::map<std::string, std::string>& headers, const std::string& body,
+                     std::chrono::seconds timeout) {
+  asio::io_context io;
+  asio::ip::tcp::resolver resolver(io);
+  beast::tcp_stream stream(io);
+  asio::steady_timer deadline(io);
+
+  http::request<http::string_body> request{http::verb::post, url.target, 11};
+  request.set(http::field::host, host_header(url));
+  request.set(http::field::user_agent, "maintd");
+  request.set(http::field::content_type, "application/json");
+  request.set(http::field::connection, "close");
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body() = body;
+  request.prepare_payload();
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> parser;  // the status is all that matters
+  PostResult result;
+  bool done = false;
+  const std::string timed_out = fmt::format("no answer within {}", format_duration(timeout));
+  auto finish = [&](bool ok, std::string outcome) {
+    if (done) return;
+    done = true;
+    result = {ok, std::move(outcome)};
+    deadline.cancel();
+    resolver.cancel();
+    beast::error_code ignored;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream.close();
+  };
+  auto failed = [&](std::string_view step, const beast::error_code& ec) {
+    if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+      finish(false, timed_out);
+    } else {
+      finish(false, fmt::format("{}: {}", step, ec.message()));
+    }
+  };
+
+  deadline.expires_after(timeout);
+  deadline.async_wait([&](const beast::error_code& expired) {
+    if (!expired) finish(false, timed_out);
+  });
+  stream.expires_after(timeout);
+  resolver.async_resolve(
+      url.host, std::to_string(url.port),
+      [&](const beast::error_code& resolved,
+          const asio::ip::tcp::resolver::results_type& endpoints) {
+        if (resolved) return failed(fmt::format("resolving '{}'", url.host), resolved);
+        stream.async_connect(
+            endpoints, [&](const beast::error_code& connected, const asio::ip::tcp::endpoint&) {
+              if (connected) return failed("connecting", connected);
+              http::async_write(stream, request, [&](const beast::error_code& sent, std::size_t) {
+                if (sent) return failed("sending", sent);
+                http::async_read_header(
+                    stream, buffer, parser, [&](const beast::error_code& answered, std::size_t) {
+                      if (answered) return failed("reading the answer", answered);
+                      const auto& response = parser.get();
+                      const unsigned status = response.result_int();
+                      const std::string reason = printable(
+                          std::string_view(response.reason().data(), response.reason().size()));
+                      finish(status >= 200 && status < 300,
+                             reason.empty() ? fmt::format("HTTP {}", status)
+                                            : fmt::format("HTTP {} {}", status, reason));
+                    });
+              });
+            });
+      });
+  io.run();
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command: the alert on its stdin, killed at the deadline.
+
+std::optional<std::string> find_program(const std::string& name) {
+  namespace fs = std::filesystem;
+  auto executable = [](const fs::path& path) {
+    std::error_code error;
+    return fs::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
+  };
+  if (name.find('/') != std::string::npos) {
+    if (executable(name)) return name;
+    return std::nullopt;
+  }
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (true) {
+    const auto colon = rest.find(':');
+    const std::string dir(rest.substr(0, colon));
+    const fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
+    if (executable(candidate)) return candidate.string();
+    if (colon == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(colon + 1);
+  }
+}
+
+std::string signal_name(int signal) {
+  const char* abbrev = sigabbrev_np(signal);
+  return abbrev != nullptr ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", signal);
+}
+
+// Empty when the command exited with status 0; otherwise why it failed.
+std::optional<std::string> run_command(const std::vector<std::string>& argv,
+                                       const std::string& input, const Alert& alert,
+                                       std::chrono::seconds timeout) {
+  const auto program = find_program(argv.front());
+  if (!program) {
+    return fmt::format("program '{}' {}", argv.front(),
+                       argv.front().find('/') != std::string::npos
+                           ? "does not exist or is not executable"
+                           : "not found in PATH");
+  }
+  auto in = process::make_pipe();
+  if (!in) return fmt::format("pipe: {}", std::strerror(in.error()));
+  auto err = process::make_pipe();
+  if (!err) return fmt::format("pipe: {}", std::strerror(err.error()));
+  process::SpawnRequest request;
+  request.program = *program;
+  request.argv = argv;
+  for (auto& entry : process::current_environment()) {
+    if (!entry.starts_with("MAINTD_ALERT_KIND=") && !entry.starts_with("MAINTD_ALERT_TASK=")) {
+      request.environment.push_back(std::move(entry));
+    }
+  }
+  request.environment.push_back(fmt::format("MAINTD_ALERT_KIND={}", to_string(alert.kind)));
+  request.environment.push_back(fmt::format("MAINTD_ALERT_TASK={}", alert.task));
+  request.stdin_fd = (*in)[0].get();
+  request.stderr_fd = (*err)[1].get();
+  const auto pid = process::spawn(request);
+  if (!pid) return fmt::format("cannot run '{}': {}", *program, std::strerror(pid.error()));
+  process::Child child(*pid);
+  // Only the child holds these ends now.
+  (*in)[0].reset();
+  (*err)[1].reset();
+  process::Fd stdin_fd = std::move((*in)[1]);
+  process::Fd stderr_fd = std::move((*err)[0]);
+  ::fcntl(stdin_fd.get(), F_SETFL, ::fcntl(stdin_fd.get(), F_GETFL) | O_NONBLOCK);
+  ::fcntl(stderr_fd.get(), F_SETFL, ::fcntl(stderr_fd.get(), F_GETFL) | O_NONBLOCK);
+  process::Fd exit_fd = process::exit_handle(child.pid());
+
+  const auto deadline = Steady::now() + timeout;
+  std::size_t written = 0;
+  std::string errors;  // the last of what it wrote on stderr
+  std::array<char, 4096> buffer;
+  bool killed = false;
+  auto read_errors = [&] {
+    while (stderr_fd) {
+      const auto n = ::read(stderr_fd.get(), buffer.data(), buffer.size());
+      if (n > 0) {
+        errors.append(buffer.data(), static_cast<std::size_t>(n));
+        if (errors.size() > 4096) errors.erase(0, errors.size() - 4096);
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        stderr_fd.reset();
+      } else if (errno == EAGAIN) {
+        return;
+      }
+    }
+  };
+  while (!child.exited()) {
+    const auto now = Steady::now();
+    if (now >= deadline) {
+      child.signal_group(SIGKILL);
+      killed = true;
+      break;
+    }
+    std::vector<pollfd> fds;
+    if (stdin_fd) fds.push_back({stdin_fd.get(), POLLOUT, 0});
+    if (stderr_fd) fds.push_back({stderr_fd.get(), POLLIN, 0});
+    if (exit_fd) fds.push_back({exit_fd.get(), POLLIN, 0});
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - now);
+    // Without a pidfd, look at the child every 50ms.
+    const auto wait = exit_fd ? left : std::min(left, milliseconds(50));
+    if (::poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(wait.count(), 1))) < 0 &&
+        errno != EINTR) {
+      break;
+    }
+    if (stdin_fd) {
+      // SIGPIPE is blocked on this thread (Alerts::work): a reader that went away is EPIPE.
+      const auto n = ::write(stdin_fd.get(), input.data() + written, input.size() - written);
+      if (n > 0) written += static_cast<std::size_t>(n);
+      if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) {
+        stdin_fd.reset();  // EOF for the command
+      }
+    }
+    read_errors();
+  }
+  read_errors();
+  const int status = child.reap();
+  if (killed) {
+    return fmt::format("killed: still running after {} (notify.command_timeout)",
+                       format_duration(timeout));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;
+  // The last line it wrote on stderr says why, most likely.
+  while (!errors.empty() && (errors.back() == '\n' || errors.back() == '\r')) errors.pop_back();
+  const auto newline = errors.rfind('\n');
+  const std::string last = printable(
+      newline == std::string::npos ? errors : std::string_view(errors).substr(newline + 1), 200);
+  const std::string outcome =
+      WIFEXITED(status) ? fmt::format("exited with status {}", WEXITSTATUS(status))
+      : WIFSIGNALED(status)
+          ? fmt::format("killed by signal {} ({})", WTERMSIG(status), signal_name(WTERMSIG(status)))
+          : std::string("ended");
+  return last.empty() ? outcome : fmt::format("{}: {}", outcome, last);
+}
+
+// A SIGPIPE raised by a write to a command's stdin while it is blocked stays pending on this
+// thread: take it, so that it is never delivered.
+void discard_pending_sigpipe() {
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  const timespec zero{0, 0};
+  while (::sigtimedwait(&pipe_only, nullptr, &zero) == SIGPIPE) {
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(Alert::Kind kind) {
+  switch (kind) {
+    case Alert::Kind::failed:
+      return "failed";
+    case Alert::Kind::timed_out:
+      return "timed_out";
+    case Alert::Kind::abandoned:
+      return "abandoned";
+    case Alert::Kind::overdue:
+      return "overdue";
+  }
+  return "failed";
+}
+
+nlohmann::json alert_json(const Alert& alert, const std::string& host) {
+  return {{"kind", to_string(alert.kind)},
+          {"task", alert.task},
+          {"run_id", alert.run ? nlohmann::json(*alert.run) : nlohmann::json(nullptr)},
+          {"message", alert.message},
+          {"at", format_utc(alert.at)},
+          {"host", host}};
+}
+
+struct Alerts::Configured {
+  config::NotifySettings settings;
+  // Each webhook's URL taken apart, or why it cannot be (the reader rejects such a URL; a
+  // configuration built in code may still hold one).
+  std::vector<Expected<config::WebhookUrl, std::string>> urls;
+
+  bool sends(Alert::Kind kind) const {
+    if (settings.webhooks.empty() && settings.command.empty()) return false;
+    return std::find(settings.on.begin(), settings.on.end(), to_string(kind)) != settings.on.end();
+  }
+};
+
+Alerts::Alerts() : Alerts(Options{}) {}
+
+Alerts::Alerts(std::function<Instant()> clock)
+    : Alerts([&] {
+        Options options;
+        options.clock = std::move(clock);
+        return options;
+      }()) {}
+
+Alerts::Alerts(Options options) : options_(std::move(options)) {
+  if (!options_.clock) {
+    options_.clock = [] {
+      return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    };
+  }
+  if (options_.host.empty()) options_.host = this_host();
+}
+
+Alerts::~Alerts() {
+  std::deque<Job> left;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    left.swap(queue_);
+    counts_.dropped += left.size();
+  }
+  wake_.notify_all();
+  for (const Job& job : left) {
+    spdlog::warn("alert {} for task '{}' not sent: maintd is stopping", to_string(job.alert.kind),
+                 job.alert.task);
+  }
+  if (worker_.joinable()) worker_.join();
+}
+
+void Alerts::configure(const config::NotifySettings& settings) {
+  auto configured = std::make_shared<Configured>();
+  configured->settings = settings;
+  for (const auto& webhook : settings.webhooks) {
+    configured->urls.push_back(config::parse_webhook_url(webhook.url));
+  }
+  std::lock_guard lock(mutex_);
+  configured_ = std::move(configured);
+}
+
+bool Alerts::raise(Alert alert) {
+  std::unique_lock lock(mutex_);
+  if (!configured_ || !configured_->sends(alert.kind) || stopping_) return false;
+  const Instant now = options_.clock();
+  const auto key = std::make_pair(alert.task, alert.kind);
+  const auto min_interval = configured_->settings.min_interval;
+  if (auto it = last_sent_.find(key); it != last_sent_.end() && now - it->second < min_interval) {
+    ++counts_.suppressed;
+    const auto ago = now - it->second;
+    lock.unlock();
+    spdlog::debug("alert {} for task '{}' not sent: one was sent {} ago (notify.min_interval {})",
+                  to_string(alert.kind), alert.task, format_duration(ago),
+                  format_duration(min_interval));
+    return false;
+  }
+  if (queue_.size() >= options_.max_queued) {
+    ++counts_.dropped;
+    const auto waiting = queue_.size();
+    lock.unlock();
+    spdlog::warn("alert {} for task '{}' not sent: {} alerts are waiting for delivery already",
+                 to_string(alert.kind), alert.task, waiting);
+    return false;
+  }
+  last_sent_[key] = now;
+  if (last_sent_.size() > 4096) {
+    // Forget what no longer limits anything.
+    std::erase_if(last_sent_,
+                  [&](const auto& entry) { return now - entry.second >= min_interval; });
+  }
+  if (alert.at == Instant{}) alert.at = now;
+  std::string body = alert_json(alert, options_.host).dump();
+  queue_.push_back(Job{std::move(alert), std::move(body), configured_});
+  ++counts_.queued;
+  if (!worker_.joinable()) worker_ = std::thread([this] { work(); });
+  lock.unlock();
+  wake_.notify_one();
+  return true;
+}
+
+bool Alerts::wait_idle(milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return idle_.wait_for(lock, timeout, [&] { return queue_.empty() && !busy_; });
+}
+
+Alerts::Counts Alerts::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+void Alerts::work() {
+  // A command that exits without reading its stdin must not take maintd down with SIGPIPE.
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
+
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (stopping_) break;
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    deliver(job);
+    discard_pending_sigpipe();
+    lock.lock();
+    busy_ = false;
+    if (queue_.empty()) idle_.notify_all();
+  }
+  busy_ = false;
+  idle_.notify_all();
+}
+
+bool Alerts::pause(milliseconds delay) {
+  std::unique_lock lock(mutex_);
+  return !wake_.wait_for(lock, delay, [&] { return stopping_; });
+}
+
+void Alerts::deliver(const Job& job) {
+  for (std::size_t i = 0; i < job.configured->settings.webhooks.size(); ++i) {
+    deliver_webhook(job, i);
+  }
+  if (!job.configured->settings.command.empty()) deliver_command(job);
+}
+
+void Alerts::deliver_webhook(const Job& job, std::size_t index) {
+  const config::WebhookSettings& webhook = job.configured->settings.webhooks[index];
+  const auto& url = job.configured->urls[index];
+  const auto kind = to_string(job.alert.kind);
+  auto record = [&](bool ok) {
+    std::lock_guard lock(mutex_);
+    ++(ok ? counts_.delivered : counts_.failed);
+  };
+  if (!url) {
+    record(false);
+    spdlog::warn("alert {} for task '{}' not delivered to webhook #{}: {}", kind, job.alert.task,
+                 index + 1, url.error());
+    return;
+  }
+  const std::string where = webhook_origin(*url);
+  const int attempts = 1 + std::max(webhook.retries, 0);
+  PostResult result;
+  int attempt = 1;
+  for (;; ++attempt) {
+    try {
+      result = post_once(*url, webhook.headers, job.body, webhook.timeout);
+    } catch (const std::exception& e) {
+      result = {false, e.what()};
+    }
+    if (result.ok) {
+      record(true);
+      spdlog::debug("alert {} for task '{}' delivered to webhook {} ({})", kind, job.alert.task,
+                    where, result.outcome);
+      return;
+    }
+    if (attempt == attempts) break;
+    const auto backoff = std::min<milliseconds>(
+        options_.retry_backoff * (1 << std::min(attempt - 1, 20)), options_.max_retry_backoff);
+    spdlog::debug("alert {} for task '{}': webhook {} failed ({}); trying again in {} ms", kind,
+                  job.alert.task, where, result.outcome, backoff.count());
+    if (!pause(backoff)) {
+      result.outcome += "; not tried again: maintd is stopping";
+      break;
+    }
+  }
+  record(false);
+  spdlog::warn("alert {} for task '{}' not delivered to webhook {}: {} ({})", kind, job.alert.task,
+               where, result.outcome, attempts_text(attempt));
+}
+
+void Alerts::deliver_command(const Job& job) {
+  const auto& settings = job.configured->settings;
+  const auto kind = to_string(job.alert.kind);
+  // The program alone: its arguments may hold a secret.
+  const std::string& program = settings.command.front();
+  std::optional<std::string> problem;
+  try {
+    problem = run_command(settings.command, job.body, job.alert, settings.command_timeout);
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
+  {
+    std::lock_guard lock(mutex_);
+    ++(problem ? counts_.failed : counts_.delivered);
+  }
+  if (problem) {
+    spdlog::warn("alert {} for task '{}' not delivered to command {}: {}", kind, job.alert.task,
+                 program, *problem);
+  } else {
+    spdlog::debug("alert {} for task '{}' delivered to command {}", kind, job.alert.task, program);
+  }
+}
+
+}  // namespace maintd::scheduler
