@@ -58,6 +58,9 @@ std::optional<DatabaseUrl> read_database(const json& value, const std::string& p
   return *parsed;
 }
 
+// Where the admin API listens when an `http:` section does not say.
+constexpr std::string_view kDefaultHttpListen = "127.0.0.1:8089";
+
 // Whether HOST of "HOST:PORT" can only be reached from this machine: without a token, the admin
 // API must not be open to the network.
 bool is_loopback_listen(const std::string& listen) {
@@ -84,6 +87,9 @@ void read_http(Fields& http, HttpSettings& out) {
     } else {
       out.listen = listen;
     }
+  } else if (!http.failed("listen")) {
+    // An `http:` section turns the API on; without `listen` it serves this machine only.
+    out.listen = std::string(kDefaultHttpListen);
   }
   out.token = http.string("token");
   out.read_only_token = http.string("read_only_token");

@@ -160,3 +160,14 @@ TEST_CASE("validation refuses a non-loopback listen without a token, and reads m
   CHECK(http_config_errors("  listen: 127.0.0.1:8089\n  metrics_public: maybe\n", nullptr)
             .find("metrics_public") != std::string::npos);
 }
+
+TEST_CASE("an http: section without listen serves 127.0.0.1:8089; port 0 is accepted") {
+  maintd::config::HttpSettings http;
+  CHECK(http_config_errors("  token: abc\n", &http).empty());
+  CHECK(http.listen == "127.0.0.1:8089");
+  CHECK(http_config_errors("  listen: 127.0.0.1:0\n", &http).empty());
+  CHECK(http.listen == "127.0.0.1:0");
+  CHECK(http_config_errors("  listen: 127.0.0.1:65536\n", nullptr)
+            .find("'127.0.0.1:65536' is not HOST:PORT with a port from 0 to 65535") !=
+        std::string::npos);
+}
