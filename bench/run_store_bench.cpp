@@ -3,6 +3,10 @@
 // the same 6 statements (same SQL, same values) on one plain SOCI session, without maintd's layer
 // (no pool, no error mapping, no timestamps formatted), the floor the store stands on.
 //
+// Then the daemon's case: 4 threads (its default `workers`) recording runs at once, each run's
+// start, events and finish either committed one by one through RunStore (what the daemon did
+// before the journal) or group-committed through RunJournal (what it does now).
+//
 // SQLite: a fresh WAL file in a temporary directory per benchmark run, with maintd's settings
 // (synchronous=NORMAL). PostgreSQL: a throwaway cluster from the test harness
 // (tests/support/postgres_cluster.hpp), started once per process, one fresh database per
@@ -20,6 +24,7 @@
 
 #include "config/database_url.hpp"
 #include "store/migrations.hpp"
+#include "store/run_journal.hpp"
 #include "store/run_store.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/temp_dir.hpp"
@@ -164,6 +169,80 @@ void record_runs_with_plain_soci(benchmark::State& state, bool postgres) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// What the threads of one concurrent benchmark run share: set up by thread 0 before the timed
+// loop (Google Benchmark holds the other threads at the loop's start until all arrive).
+struct Shared {
+  Target target;
+  std::shared_ptr<maintd::store::Database> database;
+  std::unique_ptr<maintd::store::RunStore> runs;
+  std::unique_ptr<maintd::store::RunJournal> journal;
+  std::atomic<long long> next_slot{0};
+};
+Shared* shared = nullptr;
+
+// Runs recorded by 4 threads at once. The claim goes through RunStore either way (the daemon
+// claims in batches on its loop); start, 3 events and finish through `journal` or, without it,
+// through RunStore, one commit each.
+void record_runs_concurrently(benchmark::State& state, bool postgres, bool journal) {
+  if (state.thread_index() == 0) {
+    shared = new Shared;
+    try {
+      shared->target = make_target(postgres);
+      // One session per worker, one for the journal, one for the claims: the daemon's pool.
+      shared->database = maintd::store::Database::open(shared->target.url, 6);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+    }
+    if (shared->database) {
+      shared->runs = std::make_unique<maintd::store::RunStore>(shared->database,
+                                                               maintd::store::system_clock());
+      shared->journal = std::make_unique<maintd::store::RunJournal>(shared->database,
+                                                                    maintd::store::system_clock());
+    }
+  }
+  const maintd::store::Worker worker{"bench-instance", "bench-host", 4242};
+  const nlohmann::json result = {{"released", 3}};
+  maintd::store::NewRun run;
+  run.task_name = "claims.release_expired";
+  run.task_type = "claims.release_expired";
+  run.trigger = maintd::store::Trigger::schedule;
+  run.config = {{"older_than", "1h"}, {"batch", 500}};
+  for (auto _ : state) {
+    if (!shared->journal) {
+      state.SkipWithError("no state database");
+      break;
+    }
+    auto& runs = *shared->runs;
+    auto& log = *shared->journal;
+    run.scheduled_for = slot(shared->next_slot++);
+    const auto id = runs.claim_slot(run);
+    if (!id || !(journal ? log.start(*id, worker) : runs.start(*id, worker))) {
+      state.SkipWithError("claim or start lost");
+      break;
+    }
+    const auto event = [&](const char* name, const char* message) {
+      if (journal) {
+        log.add_event(*id, "info", name, message);
+      } else {
+        runs.add_event(*id, "info", name, message);
+      }
+    };
+    event("start", "releasing claims older than 1h");
+    event("batch", "released 3 claims");
+    event("complete", "done");
+    if (!(journal ? log.finish(*id, RunStatus::completed, result, "")
+                  : runs.finish(*id, RunStatus::completed, result, ""))) {
+      state.SkipWithError("finish lost");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    delete shared;  // the journal writes what is left, then stops
+    shared = nullptr;
+  }
+}
+
 void BM_RecordRun_Store_SQLite(benchmark::State& state) {
   record_runs_with_store(state, false);
 }
@@ -175,6 +254,19 @@ void BM_RecordRun_Store_PostgreSQL(benchmark::State& state) {
 }
 void BM_RecordRun_PlainSoci_PostgreSQL(benchmark::State& state) {
   record_runs_with_plain_soci(state, true);
+}
+
+void BM_RecordRun4_Store_SQLite(benchmark::State& state) {
+  record_runs_concurrently(state, false, false);
+}
+void BM_RecordRun4_Journal_SQLite(benchmark::State& state) {
+  record_runs_concurrently(state, false, true);
+}
+void BM_RecordRun4_Store_PostgreSQL(benchmark::State& state) {
+  record_runs_concurrently(state, true, false);
+}
+void BM_RecordRun4_Journal_PostgreSQL(benchmark::State& state) {
+  record_runs_concurrently(state, true, true);
 }
 
 BENCHMARK(BM_RecordRun_Store_SQLite)->Unit(benchmark::kMicrosecond)->MinTime(2.0)->UseRealTime();
@@ -190,5 +282,11 @@ BENCHMARK(BM_RecordRun_PlainSoci_PostgreSQL)
     ->Unit(benchmark::kMicrosecond)
     ->MinTime(2.0)
     ->UseRealTime();
+
+// Threads(4): the daemon's default `workers`; UseRealTime: wall time, all threads together.
+BENCHMARK(BM_RecordRun4_Store_SQLite)->Threads(4)->MinTime(2.0)->UseRealTime();
+BENCHMARK(BM_RecordRun4_Journal_SQLite)->Threads(4)->MinTime(2.0)->UseRealTime();
+BENCHMARK(BM_RecordRun4_Store_PostgreSQL)->Threads(4)->MinTime(2.0)->UseRealTime();
+BENCHMARK(BM_RecordRun4_Journal_PostgreSQL)->Threads(4)->MinTime(2.0)->UseRealTime();
 
 }  // namespace

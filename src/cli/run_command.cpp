@@ -181,7 +181,8 @@ int run_task(Context& context, const Options& options) {
     settings.heartbeat_interval = config->daemon.heartbeat_interval;
     settings.worker = scheduler::this_process_worker();
     settings.log_events = false;
-    scheduler::RunExecutor executor(runs, *config, settings);
+    store::RunJournal journal(database, store::system_clock(), scheduler::journal_settings());
+    scheduler::RunExecutor executor(runs, journal, *config, settings);
     scheduler::RunRequest request{id,         target->name, target->type,
                                   *effective, dry_run,      target->policies.timeout};
     const auto outcome = executor.execute(request, cancel.get_token(), observer);

@@ -106,6 +106,7 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
       database_(std::move(database)),
       options_(std::move(options)),
       runs_(database_, store::system_clock()),
+      journal_(database_, store::system_clock(), journal_settings()),
       worker_(this_process_worker()),
       workers_(static_cast<std::size_t>(std::max(1, config_->daemon.workers))),
       wake_timer_(io_),
@@ -277,13 +278,8 @@ void Daemon::claim_batch(std::vector<Claim>& batch, ActiveRuns* active,
     spdlog::debug("task {} run {}: claimed slot {} ({}), {}s late", task->name, *id,
                   format_utc(firing.slot), to_string(firing.trigger), (now - firing.slot).count());
     if (!firing.reason.empty()) {
-      try {
-        runs_.add_event(*id, "info", std::string(to_string(firing.trigger)), firing.reason);
-      } catch (const store::StoreError& e) {
-        // The run is claimed: it runs, without this line in its log.
-        spdlog::warn("task {} run {}: could not record why it runs ({}): {}", task->name, *id,
-                     firing.reason, e.what());
-      }
+      // Queued: written with the run's start (a lost line is logged; the run runs anyway).
+      journal_.add_event(*id, "info", std::string(to_string(firing.trigger)), firing.reason);
     }
     if (active != nullptr) {
       store::RunRecord record;
@@ -347,7 +343,7 @@ void Daemon::execute(store::RunId id, TaskPtr task, const Firing& firing,
       ExecutorSettings settings;
       settings.heartbeat_interval = config->daemon.heartbeat_interval;
       settings.worker = worker_;
-      RunExecutor executor(runs_, *config, settings);
+      RunExecutor executor(runs_, journal_, *config, settings);
       outcome = executor.execute(
           RunRequest{id, task->name, task->type, run_config, dry_run,
                      std::chrono::duration_cast<std::chrono::milliseconds>(task->policies.timeout)},

@@ -212,6 +212,8 @@ class Daemon {
   std::shared_ptr<store::Database> database_;
   DaemonOptions options_;
   store::RunStore runs_;
+  // The runs' starts, events and finishes, group-committed (store/run_journal.hpp).
+  store::RunJournal journal_;
   store::Worker worker_;
   SystemdNotifier notifier_;
   Metrics metrics_;

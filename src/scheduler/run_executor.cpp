@@ -98,9 +98,18 @@ class Monitor {
 
 }  // namespace
 
-RunExecutor::RunExecutor(store::RunStore& runs, const config::Config& config,
-                         ExecutorSettings settings)
-    : runs_(runs), config_(config), settings_(std::move(settings)) {}
+store::JournalSettings journal_settings() {
+  store::JournalSettings settings;
+  settings.on_lost_event = [](store::RunId id, const std::string& event,
+                              const std::string& reason) {
+    spdlog::warn("run {}: could not record event '{}': {}", id, event, reason);
+  };
+  return settings;
+}
+
+RunExecutor::RunExecutor(store::RunStore& runs, store::RunJournal& journal,
+                         const config::Config& config, ExecutorSettings settings)
+    : runs_(runs), journal_(journal), config_(config), settings_(std::move(settings)) {}
 
 RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cancel,
                                 const RunObserver& observer) {
@@ -108,7 +117,7 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
   outcome.id = request.id;
   const auto started = Steady::now();
 
-  if (!runs_.start(request.id, settings_.worker)) {
+  if (!journal_.start(request.id, settings_.worker)) {
     // Someone else started or cancelled it first: report what the database says.
     const auto run = runs_.get(request.id);
     outcome.status = run ? run->status : RunStatus::failed;
@@ -131,14 +140,9 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
       spdlog::log(spdlog_level(level), "task {} run {}: {}: {}", request.task_name, request.id,
                   event, message);
     }
-    try {
-      runs_.add_event(request.id, std::string(to_string(level)), std::string(event),
-                      std::string(message));
-    } catch (const std::exception& e) {
-      // The run's own log is best effort; the outcome is what must be recorded.
-      spdlog::warn("task {} run {}: could not record event '{}': {}", request.task_name, request.id,
-                   event, e.what());
-    }
+    // Queued: written with the next batch (the journal's owner hears of one that was lost).
+    journal_.add_event(request.id, std::string(to_string(level)), std::string(event),
+                       std::string(message));
     if (observer.on_event) observer.on_event(level, event, message);
   };
   context.on_progress = observer.on_progress;
@@ -210,7 +214,7 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
                     : fmt::format("{} (after {})", outcome.error, took));
   }
 
-  if (!runs_.finish(request.id, outcome.status, outcome.result, outcome.error)) {
+  if (!journal_.finish(request.id, outcome.status, outcome.result, outcome.error)) {
     // Cancelled by an operator while the handler was finishing: the database is the truth.
     if (const auto run = runs_.get(request.id)) {
       outcome.status = run->status;

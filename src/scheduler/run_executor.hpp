@@ -12,7 +12,7 @@
 //   the timeout triggered the stop         -> timed_out  (whatever the handler returned or threw)
 //   the caller's stop token / an operator  -> cancelled
 //
-// and recorded with one conditional UPDATE (store::RunStore::finish).
+// and recorded with one conditional UPDATE (store::RunJournal::finish).
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -21,6 +21,7 @@
 
 #include "config/config.hpp"
 #include "registry/handler.hpp"
+#include "store/run_journal.hpp"
 #include "store/run_store.hpp"
 
 namespace maintd::scheduler {
@@ -57,9 +58,16 @@ struct RunObserver {
   registry::HandlerContext::ProgressSink on_progress;
 };
 
+// The journal settings of a run's owner (daemon, `maintd run`): an event that could not be
+// written is logged as a warning.
+store::JournalSettings journal_settings();
+
 class RunExecutor {
  public:
-  RunExecutor(store::RunStore& runs, const config::Config& config, ExecutorSettings settings);
+  // The run's start, events and finish go through `journal` (group-committed with the other
+  // runs in progress); reads and heartbeats through `runs`.
+  RunExecutor(store::RunStore& runs, store::RunJournal& journal, const config::Config& config,
+              ExecutorSettings settings);
 
   // Runs `request` in this thread and returns once its outcome is recorded. `cancel` is the
   // caller's way to stop it (Ctrl-C, shutdown). Throws store::StoreError only when the state
@@ -69,6 +77,7 @@ class RunExecutor {
 
  private:
   store::RunStore& runs_;
+  store::RunJournal& journal_;
   const config::Config& config_;
   ExecutorSettings settings_;
 };

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <tuple>
 
+#include "store/run_writes.hpp"
 #include "store/store_error.hpp"
 
 namespace maintd::store {
@@ -84,24 +85,8 @@ struct RunRow {
   }
 };
 
-// Prepares a statement for one execution: on PostgreSQL one round trip (PQexecParams) instead
-// of three for a named prepared statement (prepare, execute, deallocate); SQLite prepares either
-// way.
-void prepare_once(soci::statement& st, const std::string& query) {
-  st.alloc();
-  st.prepare(query, soci::details::st_one_time_query);
-  st.define_and_bind();
-}
-
-// Runs a statement that changes rows; returns how many it changed.
-template <class... Uses>
-long long execute_update(soci::session& sql, const std::string& query, Uses&&... uses) {
-  soci::statement st(sql);
-  (st.exchange(std::forward<Uses>(uses)), ...);
-  prepare_once(st, query);
-  st.execute(true);
-  return st.get_affected_rows();
-}
+using run_writes::execute_update;
+using run_writes::prepare_once;
 
 // Runs a query for runs and collects them.
 template <class... Uses>
@@ -247,36 +232,17 @@ RunId RunStore::create_run(const NewRun& run) {
 // Clock), so that a run's duration is measured by one clock.
 bool RunStore::start(RunId id, const Worker& worker) {
   return database_->with_session("starting a run", [&](soci::session& sql) {
-    const std::string now = format_timestamp(clock_());
-    return execute_update(sql,
-                          "UPDATE task_runs SET status = 'running', started_at = :now, "
-                          "heartbeat_at = " +
-                              database_->now_expression() +
-                              ", instance_id = :instance, host = :host, pid = :pid "
-                              "WHERE id = :id AND status = 'pending'",
-                          soci::use(now), soci::use(worker.instance_id), soci::use(worker.host),
-                          soci::use(worker.pid), soci::use(id)) == 1;
+    return run_writes::RunWriter(sql, *database_, false)
+        .start(id, worker, format_timestamp(clock_()));
   });
 }
 
 bool RunStore::finish(RunId id, RunStatus outcome, const nlohmann::json& result,
                       const std::string& error) {
-  if (!is_terminal(outcome) || outcome == RunStatus::skipped) {
-    throw std::logic_error(fmt::format("finish() with non-final status {}", to_string(outcome)));
-  }
-  // A late completion of an abandoned run is accepted: the work did finish.
-  const bool late_allowed = can_transition(RunStatus::abandoned, outcome);
+  run_writes::check_final(outcome);
   return database_->with_session("finishing a run", [&](soci::session& sql) {
-    const std::string now = format_timestamp(clock_());
-    std::string status(to_string(outcome)), result_text = result.dump(), error_text = error;
-    soci::indicator error_ind = error.empty() ? soci::i_null : soci::i_ok;
-    return execute_update(
-               sql,
-               std::string("UPDATE task_runs SET status = :status, finished_at = :now, "
-                           "result = :result, error = :error WHERE id = :id AND ") +
-                   (late_allowed ? "status IN ('running', 'abandoned')" : "status = 'running'"),
-               soci::use(status), soci::use(now), soci::use(result_text),
-               soci::use(error_text, error_ind), soci::use(id)) == 1;
+    return run_writes::RunWriter(sql, *database_, false)
+        .finish(id, outcome, result.dump(), error, format_timestamp(clock_()));
   });
 }
 
@@ -354,12 +320,8 @@ std::vector<RunId> RunStore::abandon_expired(std::chrono::seconds lease) {
 void RunStore::add_event(RunId id, const std::string& level, const std::string& event,
                          const std::string& message) {
   database_->with_session("recording a run event", [&](soci::session& sql) {
-    const std::string now = format_timestamp(clock_());
-    execute_update(sql,
-                   "INSERT INTO run_events (run_id, at, level, event, message) "
-                   "VALUES (:run, :at, :level, :event, :message)",
-                   soci::use(id), soci::use(now), soci::use(level), soci::use(event),
-                   soci::use(message));
+    run_writes::RunWriter(sql, *database_, false)
+        .add_event(id, level, event, message, format_timestamp(clock_()));
     return 0;
   });
 }

@@ -37,6 +37,7 @@ struct Fixture {
   Config config;
   std::shared_ptr<maintd::store::Database> database;
   std::unique_ptr<maintd::store::RunStore> runs;
+  std::unique_ptr<maintd::store::RunJournal> journal;
   maintd::scheduler::ExecutorSettings settings;
 
   Fixture() {
@@ -70,6 +71,7 @@ struct Fixture {
     database = maintd::store::Database::open(config.state_database);
     maintd::store::migrate(*database);
     runs = std::make_unique<maintd::store::RunStore>(database, maintd::store::system_clock());
+    journal = std::make_unique<maintd::store::RunJournal>(database, maintd::store::system_clock());
     settings.worker = {"test-instance", "testhost", 4242};
     settings.heartbeat_interval = 20ms;
   }
@@ -93,7 +95,7 @@ struct Fixture {
 
 TEST_CASE("a handler that returns completes the run with its result and events") {
   Fixture f;
-  RunExecutor executor(*f.runs, f.config, f.settings);
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
   auto request = f.request("test.ok");
   request.dry_run = true;
   std::vector<maintd::registry::Progress> progress;
@@ -119,7 +121,7 @@ TEST_CASE("a handler that returns completes the run with its result and events")
 
 TEST_CASE("a handler that throws fails the run with the exception's message") {
   Fixture f;
-  RunExecutor executor(*f.runs, f.config, f.settings);
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
   const auto request = f.request("test.throws");
   const auto outcome = executor.execute(request, {});
   CHECK(outcome.status == RunStatus::failed);
@@ -136,7 +138,7 @@ TEST_CASE("a handler that throws fails the run with the exception's message") {
 
 TEST_CASE("the timeout cancels the handler and records timed_out") {
   Fixture f;
-  RunExecutor executor(*f.runs, f.config, f.settings);
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
   const auto request = f.request("test.waits", 100ms);
   const auto outcome = executor.execute(request, {});
   CHECK(outcome.status == RunStatus::timed_out);
@@ -149,7 +151,7 @@ TEST_CASE("the timeout cancels the handler and records timed_out") {
 
 TEST_CASE("the caller's stop token cancels the run") {
   Fixture f;
-  RunExecutor executor(*f.runs, f.config, f.settings);
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
   const auto request = f.request("test.waits");
   std::stop_source cancel;
   std::jthread canceller([&] {
@@ -165,7 +167,7 @@ TEST_CASE("the caller's stop token cancels the run") {
 
 TEST_CASE("an operator cancelling the row stops the handler at the next heartbeat") {
   Fixture f;
-  RunExecutor executor(*f.runs, f.config, f.settings);
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
   const auto request = f.request("test.waits");
   std::jthread operator_thread([&] {
     while (f.runs->get(request.id)->status != RunStatus::running) std::this_thread::yield();
@@ -180,7 +182,7 @@ TEST_CASE("an operator cancelling the row stops the handler at the next heartbea
 
 TEST_CASE("heartbeats are renewed while the handler works") {
   Fixture f;
-  RunExecutor executor(*f.runs, f.config, f.settings);
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
   const auto request = f.request("test.waits", 300ms);
   std::optional<maintd::store::Timestamp> first, later;
   std::jthread watcher([&] {
@@ -203,7 +205,7 @@ TEST_CASE("heartbeats are renewed while the handler works") {
 
 TEST_CASE("a run that is not pending is not executed again") {
   Fixture f;
-  RunExecutor executor(*f.runs, f.config, f.settings);
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
   const auto request = f.request("test.ok");
   CHECK(executor.execute(request, {}).status == RunStatus::completed);
   const auto again = executor.execute(request, {});
@@ -213,7 +215,7 @@ TEST_CASE("a run that is not pending is not executed again") {
 
 TEST_CASE("handlers reach target databases by name") {
   Fixture f;
-  RunExecutor executor(*f.runs, f.config, f.settings);
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
   const auto request = f.request("test.target");
   const auto outcome = executor.execute(request, {});
   CHECK(outcome.status == RunStatus::completed);
@@ -223,7 +225,7 @@ TEST_CASE("handlers reach target databases by name") {
 TEST_CASE("an undeclared target database fails the run naming it") {
   Fixture f;
   f.config.databases.clear();
-  RunExecutor executor(*f.runs, f.config, f.settings);
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
   const auto outcome = executor.execute(f.request("test.target"), {});
   CHECK(outcome.status == RunStatus::failed);
   CHECK(outcome.error == "no database named 'app' is declared under 'databases:'");
