@@ -49,11 +49,16 @@ SyncPlan plan_sync(Database& database, const config::Config& config) {
   return plan_sync(read_task_rows(database), config);
 }
 
-SyncPlan sync_tasks(Database& database, const config::Config& config, const Clock& clock) {
+SyncPlan sync_tasks(Database& database, const config::Config& config, const Clock& clock,
+                    std::vector<TaskRow>* rows_read) {
   return task_sql::guarded(database, "syncing the schedule files into scheduled_tasks", [&] {
     soci::session sql(database.pool());
-    SyncPlan plan = plan_sync(task_sql::select_rows(sql), config);
-    if (plan.writes_nothing()) return plan;  // the common case: no lock, no write
+    std::vector<TaskRow> current = task_sql::select_rows(sql);
+    SyncPlan plan = plan_sync(current, config);
+    if (plan.writes_nothing()) {  // the common case: no lock, no write
+      if (rows_read != nullptr) *rows_read = std::move(current);
+      return plan;
+    }
 
     task_sql::WriteTransaction transaction(sql, database.dialect());
     // Again under the lock: another process may have synced in between.

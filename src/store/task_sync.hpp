@@ -61,9 +61,10 @@ SyncPlan plan_sync(Database& database, const config::Config& config);
 // Computes and applies the plan in one transaction, serialised with other syncs (SQLite: a write
 // transaction; PostgreSQL: a transaction-scoped advisory lock), and returns what it applied.
 // When the table already matches, nothing is written and no lock is taken. Throws
-// StoreUnavailable / StoreError; a failed sync leaves the table as it was.
+// StoreUnavailable / StoreError; a failed sync leaves the table as it was. When it wrote
+// nothing and `rows_read` is given, the rows it compared are moved there (the table as read).
 SyncPlan sync_tasks(Database& database, const config::Config& config,
-                    const Clock& clock = system_clock());
+                    const Clock& clock = system_clock(), std::vector<TaskRow>* rows_read = nullptr);
 
 // The plan's conflicts as warnings, at the file task and at the row.
 void report_conflicts(const SyncPlan& plan, config::Diagnostics& diagnostics);
