@@ -74,6 +74,16 @@ maintd::Instant slot(long long n) {
   return maintd::Instant(std::chrono::seconds(1'800'000'000LL + 60 * n));
 }
 
+// The run every benchmark records (its slot set per iteration).
+maintd::store::NewRun bench_run() {
+  maintd::store::NewRun run;
+  run.task_name = "claims.release_expired";
+  run.task_type = "claims.release_expired";
+  run.trigger = maintd::store::Trigger::schedule;
+  run.config = {{"older_than", "1h"}, {"batch", 500}};
+  return run;
+}
+
 void record_runs_with_store(benchmark::State& state, bool postgres) {
   Target target;
   try {
@@ -86,11 +96,7 @@ void record_runs_with_store(benchmark::State& state, bool postgres) {
   maintd::store::RunStore runs(database, maintd::store::system_clock());
   const maintd::store::Worker worker{"bench-instance", "bench-host", 4242};
   const nlohmann::json result = {{"released", 3}};
-  maintd::store::NewRun run;
-  run.task_name = "claims.release_expired";
-  run.task_type = "claims.release_expired";
-  run.trigger = maintd::store::Trigger::schedule;
-  run.config = {{"older_than", "1h"}, {"batch", 500}};
+  maintd::store::NewRun run = bench_run();
   long long n = 0;
   for (auto _ : state) {
     run.scheduled_for = slot(n++);
@@ -202,11 +208,7 @@ void record_runs_concurrently(benchmark::State& state, bool postgres, bool journ
   }
   const maintd::store::Worker worker{"bench-instance", "bench-host", 4242};
   const nlohmann::json result = {{"released", 3}};
-  maintd::store::NewRun run;
-  run.task_name = "claims.release_expired";
-  run.task_type = "claims.release_expired";
-  run.trigger = maintd::store::Trigger::schedule;
-  run.config = {{"older_than", "1h"}, {"batch", 500}};
+  maintd::store::NewRun run = bench_run();
   for (auto _ : state) {
     if (!shared->journal) {
       state.SkipWithError("no state database");

@@ -102,22 +102,10 @@ void RunJournal::write(std::vector<Record>& batch) {
   std::vector<bool> won(batch.size(), false);
   try {
     database_->with_session("recording runs", [&](soci::session& sql) {
-      // SQLite: the write lock up front (waiting out the busy timeout), not at the first write.
-      sql << (database_->dialect() == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-      try {
-        {
-          run_writes::RunWriter writer(sql, *database_, true);
-          for (std::size_t i = 0; i < batch.size(); ++i) won[i] = apply(writer, batch[i]);
-        }  // its statements finalized: SQLite commits no transaction with one still open
-        sql << "COMMIT";
-      } catch (...) {
-        try {
-          sql << "ROLLBACK";
-        } catch (const std::exception&) {
-          // The connection is gone; the transaction went with it.
-        }
-        throw;
-      }
+      run_writes::in_write_transaction(sql, database_->dialect(), [&] {
+        run_writes::RunWriter writer(sql, *database_, true);
+        for (std::size_t i = 0; i < batch.size(); ++i) won[i] = apply(writer, batch[i]);
+      });
       return 0;
     });
   } catch (const StoreUnavailable&) {

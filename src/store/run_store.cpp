@@ -183,34 +183,21 @@ std::vector<std::optional<RunId>> RunStore::claim_slots(const std::vector<NewRun
            std::tie(runs[b].task_name, runs[b].scheduled_for);
   });
   return database_->with_session("claiming slots", [&](soci::session& sql) {
-    // SQLite: the write lock up front (waiting out the busy timeout), not at the first insert.
-    sql << (database_->dialect() == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-    try {
-      {
-        ClaimValues values;
-        values.now = format_timestamp(clock_());
-        // Prepared once (on PostgreSQL a named statement), executed once per run with the
-        // values it is bound to; finalized before COMMIT (SQLite refuses to commit while a
-        // statement with RETURNING rows is still open).
-        soci::statement st(sql);
-        values.bind(st);
-        st.alloc();
-        st.prepare(kClaimInsert);
-        st.define_and_bind();
-        for (const std::size_t i : order) {
-          values.set(runs[i]);
-          if (st.execute(true)) ids[i] = values.id;
-        }
+    run_writes::in_write_transaction(sql, database_->dialect(), [&] {
+      ClaimValues values;
+      values.now = format_timestamp(clock_());
+      // Prepared once (on PostgreSQL a named statement), executed once per run with the values
+      // it is bound to.
+      soci::statement st(sql);
+      values.bind(st);
+      st.alloc();
+      st.prepare(kClaimInsert);
+      st.define_and_bind();
+      for (const std::size_t i : order) {
+        values.set(runs[i]);
+        if (st.execute(true)) ids[i] = values.id;
       }
-      sql << "COMMIT";
-    } catch (...) {
-      try {
-        sql << "ROLLBACK";
-      } catch (const std::exception&) {
-        // The connection is gone; the transaction went with it.
-      }
-      throw;
-    }
+    });
     return ids;
   });
 }

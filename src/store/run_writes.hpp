@@ -38,6 +38,26 @@ long long execute_update(soci::session& sql, const std::string& query, Uses&&...
   return st.get_affected_rows();
 }
 
+// Runs `body()` in one transaction and commits it; rolls back and rethrows when it throws. On
+// SQLite BEGIN IMMEDIATE: the write lock is taken up front (waiting out the busy timeout), not
+// at the first write, where a deferred transaction could fail without waiting. `body` must
+// finalize its statements before it returns (SQLite commits no transaction with one open).
+template <class Body>
+void in_write_transaction(soci::session& sql, Dialect dialect, Body&& body) {
+  sql << (dialect == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+  try {
+    body();
+    sql << "COMMIT";
+  } catch (...) {
+    try {
+      sql << "ROLLBACK";
+    } catch (const std::exception&) {
+      // The connection is gone; the transaction went with it.
+    }
+    throw;
+  }
+}
+
 // Throws std::logic_error unless `outcome` may end a run (a caller's bug, found before any
 // statement runs).
 void check_final(RunStatus outcome);
