@@ -4,9 +4,7 @@
 #include <glob.h>
 
 #include <algorithm>
-#include <atomic>
 #include <set>
-#include <thread>
 
 #include "common/display_path.hpp"
 #include "config/readers.hpp"
@@ -63,41 +61,6 @@ std::string path_from_config(const fs::path& file, const fs::path& base_dir) {
   const fs::path absolute = fs::absolute(file).lexically_normal();
   const fs::path relative = absolute.lexically_relative(base_dir.lexically_normal());
   return relative.empty() ? absolute.string() : relative.string();
-}
-
-// A schedule file read and parsed, with what went wrong reading it.
-struct ParsedFile {
-  SourceMap map;
-  std::optional<nlohmann::json> document;
-  Diagnostics diagnostics;
-};
-
-// Reads and parses the schedule files on as many threads as there are cores. Parsing is most
-// of what loading costs (yaml-cpp: about 30 us a task; 100,000 tasks in 20 files took 3 s on one
-// core) and each file is parsed on its own; what comes after (validation, the task list, the
-// duplicate check) stays in file order on the caller's thread.
-std::vector<ParsedFile> parse_files(const std::vector<fs::path>& files,
-                                    const YamlReadOptions& read_options) {
-  std::vector<ParsedFile> parsed(files.size());
-  std::atomic<std::size_t> next{0};
-  const auto parse_next_files = [&] {
-    for (std::size_t i = next++; i < files.size(); i = next++) {
-      ParsedFile& out = parsed[i];
-      out.map = SourceMap(display_path(files[i]));
-      YamlReadOptions file_options = read_options;
-      file_options.base_dir = fs::absolute(files[i]).parent_path();
-      out.document =
-          read_yaml_file(files[i], out.map.file(), out.map, file_options, out.diagnostics);
-    }
-  };
-  const std::size_t threads =
-      std::min<std::size_t>(files.size(), std::max(1U, std::thread::hardware_concurrency()));
-  {
-    std::vector<std::jthread> helpers;
-    for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(parse_next_files);
-    parse_next_files();
-  }  // joined
-  return parsed;
 }
 
 }  // namespace
@@ -158,17 +121,16 @@ LoadResult load_config(const LoadOptions& options) {
   }
 
   // Every file is read even after errors, so one pass reports everything.
-  auto parsed = parse_files(files, read_options);
   TaskReader reader(*registry, config, diagnostics);
-  for (std::size_t f = 0; f < files.size(); ++f) {
-    ParsedFile& file = parsed[f];
-    config.schedule_files.push_back(file.map.file());
-    diagnostics.append(file.diagnostics);
+  for (const auto& file : files) {
+    SourceMap map(display_path(file));
+    config.schedule_files.push_back(map.file());
+    YamlReadOptions file_options = read_options;
+    file_options.base_dir = fs::absolute(file).parent_path();
+    const auto document = read_yaml_file(file, map.file(), map, file_options, diagnostics);
     const std::size_t first = config.tasks.size();
-    if (file.document) reader.read_file(*file.document, file.map, config.tasks);
-    file.document.reset();  // its tree and map are not needed any more: give the memory back
-    file.map = SourceMap();
-    const std::string origin_file = path_from_config(files[f], base_dir);
+    if (document) reader.read_file(*document, map, config.tasks);
+    const std::string origin_file = path_from_config(file, base_dir);
     for (std::size_t i = first; i < config.tasks.size(); ++i) config.tasks[i].file = origin_file;
   }
   reader.report_duplicate_names();
