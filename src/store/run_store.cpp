@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <numeric>
-#include <tuple>
 
 #include "store/run_writes.hpp"
 #include "store/store_error.hpp"
@@ -106,55 +104,6 @@ std::vector<RunRecord> select_runs(soci::session& sql, const std::string& where_
   return out;
 }
 
-// A slot's claim: UNIQUE (task_name, scheduled_for) decides, the loser's insert does nothing
-// and returns no row. NULL slots (manual runs) are distinct from each other, so they never
-// conflict.
-constexpr const char* kClaimInsert =
-    "INSERT INTO task_runs (task_name, task_type, trigger_type, scheduled_for, status, attempt, "
-    "dry_run, config, created_at, error, finished_at) VALUES (:task, :type, :trig, :slot, "
-    ":status, :attempt, :dry, :config, :now, :error, :finished) ON CONFLICT (task_name, "
-    "scheduled_for) DO NOTHING RETURNING id";
-
-// The values kClaimInsert is bound to: set() copies one run in, so that a prepared statement can
-// be executed again for the next run.
-struct ClaimValues {
-  std::string task_name, task_type, trigger, slot, status, config, error, now;
-  soci::indicator slot_ind = soci::i_null, error_ind = soci::i_null, finished_ind = soci::i_null;
-  int attempt = 1, dry_run = 0;
-  long long id = 0;  // the inserted row's, when it was inserted
-
-  void set(const NewRun& run) {
-    task_name = run.task_name;
-    task_type = run.task_type;
-    trigger = to_string(run.trigger);
-    slot = run.scheduled_for ? format_timestamp(*run.scheduled_for) : "";
-    slot_ind = run.scheduled_for ? soci::i_ok : soci::i_null;
-    status = to_string(run.status);
-    attempt = run.attempt;
-    dry_run = run.dry_run ? 1 : 0;
-    config = run.config.dump();
-    error = run.error;
-    error_ind = run.error.empty() ? soci::i_null : soci::i_ok;
-    // A skipped run is final from the start.
-    finished_ind = is_terminal(run.status) ? soci::i_ok : soci::i_null;
-  }
-
-  void bind(soci::statement& st) {
-    st.exchange(soci::into(id));
-    st.exchange(soci::use(task_name));
-    st.exchange(soci::use(task_type));
-    st.exchange(soci::use(trigger));
-    st.exchange(soci::use(slot, slot_ind));
-    st.exchange(soci::use(status));
-    st.exchange(soci::use(attempt));
-    st.exchange(soci::use(dry_run));
-    st.exchange(soci::use(config));
-    st.exchange(soci::use(now));
-    st.exchange(soci::use(error, error_ind));
-    st.exchange(soci::use(now, finished_ind));
-  }
-};
-
 }  // namespace
 
 RunStore::RunStore(std::shared_ptr<Database> database, Clock clock)
@@ -162,41 +111,17 @@ RunStore::RunStore(std::shared_ptr<Database> database, Clock clock)
 
 std::optional<RunId> RunStore::claim_slot(const NewRun& run) {
   return database_->with_session("claiming a slot", [&](soci::session& sql) {
-    ClaimValues values;
-    values.now = format_timestamp(clock_());
-    values.set(run);
-    soci::statement st(sql);
-    values.bind(st);
-    prepare_once(st, kClaimInsert);
-    const bool inserted = st.execute(true);
-    return inserted ? std::optional<RunId>(values.id) : std::nullopt;
+    return run_writes::RunWriter(sql, *database_, false).claim(run, format_timestamp(clock_()));
   });
 }
 
 std::vector<std::optional<RunId>> RunStore::claim_slots(const std::vector<NewRun>& runs) {
   std::vector<std::optional<RunId>> ids(runs.size());
   if (runs.empty()) return ids;
-  std::vector<std::size_t> order(runs.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::tie(runs[a].task_name, runs[a].scheduled_for) <
-           std::tie(runs[b].task_name, runs[b].scheduled_for);
-  });
   return database_->with_session("claiming slots", [&](soci::session& sql) {
     run_writes::in_write_transaction(sql, database_->dialect(), [&] {
-      ClaimValues values;
-      values.now = format_timestamp(clock_());
-      // Prepared once (on PostgreSQL a named statement), executed once per run with the values
-      // it is bound to.
-      soci::statement st(sql);
-      values.bind(st);
-      st.alloc();
-      st.prepare(kClaimInsert);
-      st.define_and_bind();
-      for (const std::size_t i : order) {
-        values.set(runs[i]);
-        if (st.execute(true)) ids[i] = values.id;
-      }
+      run_writes::RunWriter writer(sql, *database_, true);
+      ids = writer.claim_all(runs, format_timestamp(clock_()));
     });
     return ids;
   });

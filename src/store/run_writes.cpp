@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <numeric>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
 
 #include "store/run_store.hpp"
 
@@ -16,6 +19,11 @@ class Reused {
  public:
   // Executes `query` with `values` as they are now; returns the rows it changed.
   long long execute(soci::session& sql, const std::string& query, bool reuse) {
+    run(sql, query, reuse);
+    return statement_->get_affected_rows();
+  }
+  // The same; returns whether it produced a row (RETURNING).
+  bool run(soci::session& sql, const std::string& query, bool reuse) {
     if (!statement_) {
       statement_.emplace(sql);
       values_.bind(*statement_);
@@ -26,14 +34,63 @@ class Reused {
     } else if (!reuse) {
       throw std::logic_error("a single-use RunWriter statement executed twice");
     }
-    statement_->execute(true);
-    return statement_->get_affected_rows();
+    return statement_->execute(true);
   }
   Values& values() { return values_; }
 
  private:
   Values values_;
   std::optional<soci::statement> statement_;
+};
+
+// A slot's claim: UNIQUE (task_name, scheduled_for) decides, the loser's insert does nothing
+// and returns no row. NULL slots (manual runs) are distinct from each other, so they never
+// conflict.
+constexpr const char* kClaimInsert =
+    "INSERT INTO task_runs (task_name, task_type, trigger_type, scheduled_for, status, attempt, "
+    "dry_run, config, created_at, error, finished_at) VALUES (:task, :type, :trig, :slot, "
+    ":status, :attempt, :dry, :config, :now, :error, :finished) ON CONFLICT (task_name, "
+    "scheduled_for) DO NOTHING RETURNING id";
+
+// The values kClaimInsert is bound to: set() copies one run in, so that a prepared statement can
+// be executed again for the next run.
+struct ClaimValues {
+  // Set by the statement: the inserted row's id, when it was inserted.
+  std::string task_name, task_type, trigger, slot, status, config, error, now;
+  soci::indicator slot_ind = soci::i_null, error_ind = soci::i_null, finished_ind = soci::i_null;
+  int attempt = 1, dry_run = 0;
+  long long id = 0;
+
+  void set(const NewRun& run) {
+    task_name = run.task_name;
+    task_type = run.task_type;
+    trigger = to_string(run.trigger);
+    slot = run.scheduled_for ? format_timestamp(*run.scheduled_for) : "";
+    slot_ind = run.scheduled_for ? soci::i_ok : soci::i_null;
+    status = to_string(run.status);
+    attempt = run.attempt;
+    dry_run = run.dry_run ? 1 : 0;
+    config = run.config.dump();
+    error = run.error;
+    error_ind = run.error.empty() ? soci::i_null : soci::i_ok;
+    // A skipped run is final from the start.
+    finished_ind = is_terminal(run.status) ? soci::i_ok : soci::i_null;
+  }
+
+  void bind(soci::statement& st) {
+    st.exchange(soci::into(id));
+    st.exchange(soci::use(task_name));
+    st.exchange(soci::use(task_type));
+    st.exchange(soci::use(trigger));
+    st.exchange(soci::use(slot, slot_ind));
+    st.exchange(soci::use(status));
+    st.exchange(soci::use(attempt));
+    st.exchange(soci::use(dry_run));
+    st.exchange(soci::use(config));
+    st.exchange(soci::use(now));
+    st.exchange(soci::use(error, error_ind));
+    st.exchange(soci::use(now, finished_ind));
+  }
 };
 
 struct StartValues {
@@ -81,9 +138,12 @@ constexpr const char* kFinish =
 }  // namespace
 
 struct RunWriter::Statements {
+  Statements(soci::session& session, bool reuse_statements)
+      : sql(session), reuse(reuse_statements) {}
   soci::session& sql;
   bool reuse;
   std::string start_query;
+  Reused<ClaimValues> claim;
   Reused<StartValues> start;
   // Two texts: a late completion of an abandoned run is accepted only for some outcomes.
   Reused<FinishValues> finish, finish_late;
@@ -91,17 +151,12 @@ struct RunWriter::Statements {
 };
 
 RunWriter::RunWriter(soci::session& sql, const Database& database, bool reuse)
-    : statements_(std::make_unique<Statements>(
-          Statements{sql,
-                     reuse,
-                     "UPDATE task_runs SET status = 'running', started_at = :now, heartbeat_at = " +
-                         database.now_expression() +
-                         ", instance_id = :instance, host = :host, pid = :pid "
-                         "WHERE id = :id AND status = 'pending'",
-                     {},
-                     {},
-                     {},
-                     {}})) {}
+    : statements_(std::make_unique<Statements>(sql, reuse)) {
+  statements_->start_query =
+      "UPDATE task_runs SET status = 'running', started_at = :now, heartbeat_at = " +
+      database.now_expression() +
+      ", instance_id = :instance, host = :host, pid = :pid WHERE id = :id AND status = 'pending'";
+}
 
 RunWriter::~RunWriter() = default;
 
@@ -109,6 +164,28 @@ void check_final(RunStatus outcome) {
   if (!is_terminal(outcome) || outcome == RunStatus::skipped) {
     throw std::logic_error(fmt::format("finish() with non-final status {}", to_string(outcome)));
   }
+}
+
+std::optional<RunId> RunWriter::claim(const NewRun& run, const std::string& now) {
+  auto& s = *statements_;
+  auto& values = s.claim.values();
+  values.now = now;
+  values.set(run);
+  if (!s.claim.run(s.sql, kClaimInsert, s.reuse)) return std::nullopt;
+  return values.id;
+}
+
+std::vector<std::optional<RunId>> RunWriter::claim_all(const std::vector<NewRun>& runs,
+                                                       const std::string& now) {
+  std::vector<std::size_t> order(runs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(runs[a].task_name, runs[a].scheduled_for) <
+           std::tie(runs[b].task_name, runs[b].scheduled_for);
+  });
+  std::vector<std::optional<RunId>> ids(runs.size());
+  for (const std::size_t i : order) ids[i] = claim(runs[i], now);
+  return ids;
 }
 
 bool RunWriter::start(RunId id, const Worker& worker, const std::string& at) {

@@ -6,8 +6,10 @@
 #include <soci/soci.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "store/database.hpp"
 #include "store/run_status.hpp"
@@ -15,6 +17,7 @@
 namespace maintd::store {
 
 struct Worker;
+struct NewRun;
 using RunId = std::int64_t;
 
 namespace run_writes {
@@ -73,6 +76,15 @@ class RunWriter {
   ~RunWriter();
   RunWriter(const RunWriter&) = delete;
   RunWriter& operator=(const RunWriter&) = delete;
+
+  // Claims a slot by inserting its run (created at `now`): UNIQUE (task_name, scheduled_for)
+  // lets one caller win; the others get nothing. A run without a slot is always inserted.
+  std::optional<RunId> claim(const NewRun& run, const std::string& now);
+  // claim() for each run, in (task_name, scheduled_for) order, so that two instances claiming
+  // overlapping batches on PostgreSQL take the unique index's locks in the same order (no
+  // deadlock). Returns the ids in the order of `runs`.
+  std::vector<std::optional<RunId>> claim_all(const std::vector<NewRun>& runs,
+                                              const std::string& now);
 
   // pending -> running, started at `at` (the instance's clock), the lease from the database's
   // clock. Whether this caller won.

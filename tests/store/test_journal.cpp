@@ -256,3 +256,59 @@ TEST_CASE("store: journal: SQLite locked beyond the busy timeout reaches the cal
   CHECK(journal.start(id, kWorker));
   CHECK(runs.get(id)->status == RunStatus::running);
 }
+
+STORE_TEST("store: journal: claims through the journal: one winner per slot, ids in order") {
+  Backend backend;
+  auto db = open_migrated(backend);
+  store::RunStore runs(db, FakeClock().clock());
+  store::RunJournal journal(db, FakeClock().clock());
+  const auto slot = [](const std::string& task, const std::string& at) {
+    store::NewRun run;
+    run.task_name = task;
+    run.task_type = "debug.noop";
+    run.trigger = store::Trigger::schedule;
+    run.scheduled_for = instant(at);
+    return run;
+  };
+  // Given out of name order: the ids still come back in the order of the request.
+  const std::vector<store::NewRun> batch = {slot("b.task", "2026-03-29T01:00:00Z"),
+                                            slot("a.task", "2026-03-29T01:00:00Z"),
+                                            slot("a.task", "2026-03-29T01:05:00Z")};
+  const auto ids = journal.claim_slots(batch);
+  REQUIRE(ids.size() == 3);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    REQUIRE(ids[i].has_value());
+    const auto run = runs.get(*ids[i]);
+    REQUIRE(run.has_value());
+    CHECK(run->task_name == batch[i].task_name);
+    CHECK(run->scheduled_for == batch[i].scheduled_for);
+    CHECK(run->status == RunStatus::pending);
+  }
+  // The same slots again (another instance's claim): nothing is won, nothing inserted.
+  const auto again = journal.claim_slots(batch);
+  for (const auto& id : again) CHECK_FALSE(id.has_value());
+  auto raw = backend.raw();
+  CHECK(count(*raw, "SELECT COUNT(*) FROM task_runs") == 3);
+  // A claimed run starts through the same journal.
+  CHECK(journal.start(*ids[0], kWorker));
+}
+
+TEST_CASE("store: journal: a claim on a locked database claims nothing and says why (sqlite)") {
+  SqliteBackend backend;
+  auto db = open_migrated(backend, {.busy_timeout = std::chrono::milliseconds(200)});
+  store::RunJournal journal(db, FakeClock().clock());
+  store::NewRun run;
+  run.task_name = "a.task";
+  run.task_type = "debug.noop";
+  run.scheduled_for = instant("2026-03-29T01:00:00Z");
+  auto other = backend.raw();
+  *other << "BEGIN IMMEDIATE";
+  const std::string message = thrown_message<store::StoreUnavailable>([&] {
+    journal.claim_slots({run, run});
+  });
+  CHECK_MESSAGE(contains(message, "database is locked"), message);
+  *other << "ROLLBACK";
+  CHECK(count(*other, "SELECT COUNT(*) FROM task_runs") == 0);
+  const auto ids = journal.claim_slots({run});
+  CHECK(ids.front().has_value());
+}
