@@ -252,7 +252,7 @@ void Daemon::claim_batch(std::vector<Claim>& batch, ActiveRuns* active,
   for (auto& claim : batch) runs.push_back(std::move(claim.run));
   std::vector<std::optional<store::RunId>> ids;
   try {
-    ids = journal_.claim_slots(runs);
+    ids = runs_.claim_slots(runs);
   } catch (const store::StoreError& e) {
     for (const auto& claim : batch) keep_unclaimed(claim.firing, *claim.task, now, e);
     batch.clear();

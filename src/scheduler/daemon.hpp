@@ -9,11 +9,9 @@
 //   2. for each firing: a skip is recorded; a run is claimed by inserting its row
 //      (UNIQUE (task_name, scheduled_for): with several instances, one wins, the others log at
 //      debug level and move on), after the task's concurrency policy had its say. The firings
-//      of one wake are claimed together, up to kClaimBatch at a time through the run journal
-//      (store/run_journal.hpp: the one writer of runs, whose transactions the claims share with
-//      the workers' records), and the policies read the runs in progress once per wake, not
-//      once per firing: 10,000 tasks due in the same second cost a few dozen statements on the
-//      loop, not 20,000;
+//      of one wake are claimed together, up to kClaimBatch in one transaction, and the policies
+//      read the runs in progress once per wake, not once per firing: 10,000 tasks due in the
+//      same second cost a few dozen statements on the loop, not 20,000;
 //   3. claimed runs go to the worker pool; a failed run with retries left puts a retry in the
 //      planner;
 //   4. arm the timer for the next wake (at most kMaxSleep ahead, so a wall-clock step during a

@@ -16,18 +16,6 @@ RunJournal::~RunJournal() {
   thread_.join();  // the loop drains the queue before it returns
 }
 
-std::vector<std::optional<RunId>> RunJournal::claim_slots(const std::vector<NewRun>& runs) {
-  std::vector<std::optional<RunId>> ids(runs.size());
-  if (runs.empty()) return ids;
-  Record record;
-  record.kind = Record::Kind::claim;
-  record.at = format_timestamp(clock_());
-  record.runs = &runs;
-  record.ids = &ids;
-  queue_and_wait(std::move(record));
-  return ids;
-}
-
 bool RunJournal::start(RunId id, const Worker& worker) {
   Record record;
   record.kind = Record::Kind::start;
@@ -153,10 +141,6 @@ void RunJournal::write(std::vector<Record>& batch) {
 
 bool RunJournal::apply(run_writes::RunWriter& writer, const Record& record) {
   switch (record.kind) {
-    case Record::Kind::claim:
-      // Again from the start when a failed batch is written again record by record.
-      *record.ids = writer.claim_all(*record.runs, record.at);
-      return true;
     case Record::Kind::start:
       return writer.start(record.id, record.worker, record.at);
     case Record::Kind::finish:

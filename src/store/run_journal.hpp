@@ -53,10 +53,6 @@ class RunJournal {
   RunJournal(const RunJournal&) = delete;
   RunJournal& operator=(const RunJournal&) = delete;
 
-  // RunStore::claim_slots through the journal: the claims share the writer (and its commits)
-  // with the records of the runs in progress, so the daemon's claims and its workers' records
-  // never wait for each other's write lock. All or nothing; throws StoreError like RunStore's.
-  std::vector<std::optional<RunId>> claim_slots(const std::vector<NewRun>& runs);
   // RunStore::start and RunStore::finish, through the journal: the time is read when the record
   // is queued; the call returns once its transaction committed. Throws StoreError if it failed.
   bool start(RunId id, const Worker& worker);
@@ -74,16 +70,14 @@ class RunJournal {
 
  private:
   struct Record {
-    enum class Kind { claim, start, event, finish, flush };
+    enum class Kind { start, event, finish, flush };
     Kind kind = Kind::event;
     RunId id = 0;
     std::string at;  // when it happened, by the instance's clock
     Worker worker;   // start
     RunStatus outcome = RunStatus::failed;
-    std::string result, error;                  // finish
-    std::string level, event, message;          // event
-    const std::vector<NewRun>* runs = nullptr;  // claim: the caller's, who waits
-    std::vector<std::optional<RunId>>* ids = nullptr;
+    std::string result, error;               // finish
+    std::string level, event, message;       // event
     std::optional<std::promise<bool>> done;  // start, finish, flush: the caller waiting
   };
 
