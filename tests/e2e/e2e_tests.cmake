@@ -12,7 +12,7 @@ target_link_libraries(e2e_tests PRIVATE maintd_store Boost::headers doctest::doc
 target_include_directories(e2e_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_definitions(e2e_tests PRIVATE MAINTD_BINARY="$<TARGET_FILE:maintd>")
 add_dependencies(e2e_tests maintd)
-maintd_target_settings(e2e_tests)
+maintd_target_settings(e2e_tests PCH fmt json soci sqlite doctest)
 doctest_discover_tests(e2e_tests TEST_PREFIX "e2e: " PROPERTIES LABELS e2e TIMEOUT 90)
 
 # PostgreSQL state database (tests/support starts a throwaway server): several instances on one
