@@ -15,4 +15,5 @@ add_test(NAME "${maintd_browser_test}"
 set_tests_properties("${maintd_browser_test}" PROPERTIES
   SKIP_RETURN_CODE 77
   TIMEOUT 90
-  LABELS "browser")
+  LABELS "browser"
+  COST 20)  # ~10 s: started early (see e2e_tests.cmake)

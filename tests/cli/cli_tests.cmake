@@ -4,7 +4,7 @@ file(GLOB cli_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/cli/*.c
 add_executable(cli_tests doctest_main.cpp ${cli_test_sources})
 target_link_libraries(cli_tests PRIVATE maintd_cli doctest::doctest)
 target_include_directories(cli_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-maintd_target_settings(cli_tests)
+maintd_target_settings(cli_tests PCH fmt json soci spdlog asio beast cli11 doctest)
 doctest_discover_tests(cli_tests TEST_PREFIX "cli: ")
 
 add_test(NAME "binary: maintd --version" COMMAND maintd --version)

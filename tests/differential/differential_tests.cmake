@@ -9,4 +9,5 @@ add_test(NAME "${maintd_differential_test}"
 set_tests_properties("${maintd_differential_test}" PROPERTIES
   SKIP_RETURN_CODE 77
   TIMEOUT 120
-  LABELS "differential")
+  LABELS "differential"
+  COST 100)  # the longest test (~1 min, 600 cases): started first (see e2e_tests.cmake)

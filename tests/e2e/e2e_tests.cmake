@@ -4,6 +4,10 @@
 #
 # Each TEST_CASE is a CTest test of its own (so `ctest -j` runs them side by side), labelled e2e,
 # with a hard TIMEOUT well above its own internal deadlines: no test can hold CI.
+#
+# COST: these tests wait for real seconds (5-35 s each, against well under 1 s for most others).
+# A fresh clone has no timing history, so CTest would start them in declaration order, last, and
+# the run would end with them alone; a higher COST starts them first, beside the short ones.
 
 # SQLite state database: timing, signals, crashes, exit codes.
 file(GLOB e2e_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/e2e/*.cpp)
@@ -12,8 +16,8 @@ target_link_libraries(e2e_tests PRIVATE maintd_store Boost::headers doctest::doc
 target_include_directories(e2e_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_definitions(e2e_tests PRIVATE MAINTD_BINARY="$<TARGET_FILE:maintd>")
 add_dependencies(e2e_tests maintd)
-maintd_target_settings(e2e_tests)
-doctest_discover_tests(e2e_tests TEST_PREFIX "e2e: " PROPERTIES LABELS e2e TIMEOUT 90)
+maintd_target_settings(e2e_tests PCH fmt json soci sqlite doctest)
+doctest_discover_tests(e2e_tests TEST_PREFIX "e2e: " PROPERTIES LABELS e2e TIMEOUT 90 COST 10)
 
 # PostgreSQL state database (tests/support starts a throwaway server): several instances on one
 # database, and the server going away under a running daemon.
@@ -27,4 +31,4 @@ target_compile_definitions(e2e_postgres_tests PRIVATE MAINTD_BINARY="$<TARGET_FI
 add_dependencies(e2e_postgres_tests maintd)
 maintd_target_settings(e2e_postgres_tests)
 doctest_discover_tests(e2e_postgres_tests TEST_PREFIX "e2e postgres: "
-                       PROPERTIES LABELS "e2e;postgres" TIMEOUT 150)
+                       PROPERTIES LABELS "e2e;postgres" TIMEOUT 150 COST 60)

@@ -6,7 +6,7 @@ add_executable(handlers_tests doctest_main.cpp ${handlers_test_sources})
 target_link_libraries(handlers_tests PRIVATE maintd_handlers maintd_store maintd_test_postgres
                                              doctest::doctest)
 target_include_directories(handlers_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-maintd_target_settings(handlers_tests)
+maintd_target_settings(handlers_tests PCH fmt json soci sqlite postgres doctest)
 doctest_discover_tests(handlers_tests TEST_SPEC "*(postgresql)"
                        PROPERTIES LABELS postgres TIMEOUT 180)
 doctest_discover_tests(handlers_tests TEST_SPEC "*" "--test-case-exclude=*(postgresql)"

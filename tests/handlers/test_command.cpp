@@ -74,7 +74,7 @@ bool any_event_contains(const HandlerRun& run, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("handlers: command: stdout and stderr lines become events; status 0 completes") {
+TEST_CASE("handlers: command: stdout and stderr lines become events, status 0 completes") {
   auto run = command_run({{"argv", {"sh", "-c", "echo hello; echo oops >&2; echo bye"}}});
   const json result = handler("command.exec").run(run->context);
   CHECK(result["exit_status"] == 0);

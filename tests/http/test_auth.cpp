@@ -69,7 +69,7 @@ TEST_CASE("with metrics_public false, /metrics needs a token") {
   CHECK(f.call("GET", "/metrics", {}, bearer(kReadOnlyToken)).status == 200);
 }
 
-TEST_CASE("the token cookie authenticates; a write by cookie needs the CSRF token") {
+TEST_CASE("the token cookie authenticates, a write by cookie needs the CSRF token") {
   ApiFixture f;
   const std::string csrf = maintd::http::random_token();
   const std::string cookies = std::string("maintd_token=") + kToken + "; maintd_csrf=" + csrf;
@@ -161,7 +161,7 @@ TEST_CASE("validation refuses a non-loopback listen without a token, and reads m
             .find("metrics_public") != std::string::npos);
 }
 
-TEST_CASE("an http: section without listen serves 127.0.0.1:8089; port 0 is accepted") {
+TEST_CASE("an http: section without listen serves 127.0.0.1:8089, port 0 is accepted") {
   maintd::config::HttpSettings http;
   CHECK(http_config_errors("  token: abc\n", &http).empty());
   CHECK(http.listen == "127.0.0.1:8089");

@@ -127,7 +127,7 @@ std::string flash_of(const RawResponse& response) {
 
 }  // namespace
 
-TEST_CASE("dashboard: pages redirect to /login without a credential; the form is served") {
+TEST_CASE("dashboard: pages redirect to /login without a credential, the form is served") {
   ApiFixture f;
   for (const std::string target : {"/", "/tasks/nightly", "/runs/1"}) {
     const auto response = send(f.port, "GET", target);
@@ -352,7 +352,7 @@ TEST_CASE("dashboard: without being logged in a write is a 401 page") {
   CHECK(f.all_runs().empty());
 }
 
-TEST_CASE("dashboard: Disable and Enable write the override; return stays on this server") {
+TEST_CASE("dashboard: Disable and Enable write the override, return stays on this server") {
   ApiFixture f;
   const Session session = log_in(f, kToken);
   const auto off =

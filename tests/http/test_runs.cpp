@@ -105,7 +105,7 @@ TEST_CASE("GET runs with bad query parameters is a 400 naming the parameter and 
   }
 }
 
-TEST_CASE("GET runs/{id} returns the run with its events; 404 and 400 otherwise") {
+TEST_CASE("GET runs/{id} returns the run with its events, 404 and 400 otherwise") {
   ApiFixture f;
   const auto started = f.post("/api/v1/scheduled-tasks/nightly/run");
   REQUIRE(started.status == 202);
@@ -129,7 +129,7 @@ TEST_CASE("GET runs/{id} returns the run with its events; 404 and 400 otherwise"
   CHECK(bad.json().at("parameter") == "run id");
 }
 
-TEST_CASE("POST runs/{id}/cancel stops a running run; 409 once it ended, 404 when unknown") {
+TEST_CASE("POST runs/{id}/cancel stops a running run, 409 once it ended, 404 when unknown") {
   ApiFixture f;
   const auto started = f.post("/api/v1/scheduled-tasks/slow/run", R"({"config": {"ms": 10000}})");
   REQUIRE(started.status == 202);

@@ -42,7 +42,7 @@ TEST_CASE("one connection serves several requests (keep-alive), HEAD has no body
   CHECK(connection.send("GET", "/healthz").status == 200);
 }
 
-TEST_CASE("port 0 binds a free port; a port in use fails start() naming address and reason") {
+TEST_CASE("port 0 binds a free port, a port in use fails start() naming address and reason") {
   ApiFixture f;
   CHECK(f.port != 0);
   CHECK(f.server->address() == "127.0.0.1:" + std::to_string(f.port));

@@ -203,7 +203,7 @@ TEST_CASE("POST run starts a manual run at once (202) and it completes on the wo
   CHECK(run.at("config").at("ms") == 20);
 }
 
-TEST_CASE("POST run refusals: unknown task 404, bad config 400 with errors; no run is recorded") {
+TEST_CASE("POST run refusals: unknown task 404, bad config 400 with errors, no run is recorded") {
   ApiFixture f;
   SUBCASE("unknown task") {
     const auto response = f.post("/api/v1/scheduled-tasks/nope/run");

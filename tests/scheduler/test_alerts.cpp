@@ -248,7 +248,7 @@ TEST_CASE("alerts: the alert as JSON") {
   CHECK(overdue["run_id"].is_null());
 }
 
-TEST_CASE("alerts: nothing configured sends nothing; a kind not in `on` is not sent") {
+TEST_CASE("alerts: nothing configured sends nothing, a kind not in `on` is not sent") {
   Receiver receiver;
   Alerts alerts(quick_retries());
   CHECK_FALSE(alerts.raise(alert(Alert::Kind::failed, "nightly")));  // not configured yet
@@ -381,7 +381,7 @@ TEST_CASE(
   CHECK(log.all().find("path-token") == std::string::npos);  // the path is not logged either
 }
 
-TEST_CASE("alerts: raising never waits; a webhook that never answers fails after its timeout") {
+TEST_CASE("alerts: raising never waits, a webhook that never answers fails after its timeout") {
   CapturedLog log;
   Receiver receiver({}, true);
   Alerts alerts(quick_retries());

@@ -7,7 +7,7 @@ file(GLOB store_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/store
 add_executable(store_tests doctest_main.cpp ${store_test_sources})
 target_link_libraries(store_tests PRIVATE maintd_store maintd_test_postgres doctest::doctest)
 target_include_directories(store_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-maintd_target_settings(store_tests)
+maintd_target_settings(store_tests PCH fmt json soci sqlite postgres doctest)
 # Two discoveries of one binary. doctest_discover_tests turns TEST_SPEC into `--test-case=...`
 # and passes it as a list, so the second element of the second one reaches the binary as its
 # own `--test-case-exclude=...` argument.

@@ -360,8 +360,7 @@ void PostgresCluster::create() {
   }
   give_to_server_account(dir_);
 
-  run_checked({(bin_dir_ / "initdb").string(), "-D", data_dir().string(), "-A", "trust", "-U",
-               kSuperuser, "-E", "UTF8", "--no-locale", "--no-sync"});
+  init_data_dir();
   // Our settings go in a file of their own, included from postgresql.conf, rather than through
   // `pg_ctl -o`, whose options pass through /bin/sh. They also survive stop() and start().
   std::ofstream(data_dir() / "postgresql.conf", std::ios::app)

@@ -1,8 +1,9 @@
 #pragma once
 // A throwaway PostgreSQL server for tests. The project rule is that database tests run against a
 // real server started by the harness itself (never a mock, never the packaged cluster, which CI
-// does not start), so this class runs initdb into a fresh directory under /tmp, starts a server
-// that listens only on a unix socket in that directory and removes everything afterwards.
+// does not start), so this class makes a fresh data directory under /tmp (a copy of one initdb
+// made once per machine: postgres_template.cpp), starts a server that listens only on a unix
+// socket in that directory and removes everything afterwards.
 //
 // Usage: most tests share one cluster per process and isolate themselves by database:
 //
@@ -94,6 +95,8 @@ class PostgresCluster {
 
   static std::optional<ServerAccount> server_account();
   void create();
+  // Fills data_dir() with a copy of a template made by initdb once (postgres_template.cpp).
+  void init_data_dir();
   void write_settings() const;
   void give_to_server_account(const std::filesystem::path& path) const;
   CommandResult run(const std::vector<std::string>& argv) const;

@@ -177,7 +177,7 @@ TEST_CASE("PostgreSQL stopped for 20 s: the daemon logs, keeps running and recov
 // coalesced (so under concurrency: forbid all but the first were skipped), and the first
 // statement on each pooled session after the restart failed instead of reconnecting, leaving
 // the run it was about to start `pending` for ever.
-TEST_CASE("after a PostgreSQL outage the held-back slots run or are coalesced; none is stranded") {
+TEST_CASE("after a PostgreSQL outage the held-back slots run or are coalesced, none is stranded") {
   const Observed seen =
       run_through_outage("e2e_outage_strict", std::chrono::seconds(8), kForbidTasks);
   INFO("runs:\n" << describe_runs(seen.runs));

@@ -13,7 +13,7 @@ add_executable(task_store_tests doctest_main.cpp
 target_link_libraries(task_store_tests PRIVATE maintd_store maintd_handlers maintd_test_postgres
                                                doctest::doctest)
 target_include_directories(task_store_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-maintd_target_settings(task_store_tests)
+maintd_target_settings(task_store_tests PCH fmt json soci sqlite postgres doctest)
 doctest_discover_tests(task_store_tests TEST_SPEC "*(postgresql)"
                        PROPERTIES LABELS postgres TIMEOUT 120)
 doctest_discover_tests(task_store_tests TEST_SPEC "*" "--test-case-exclude=*(postgresql)"

@@ -161,7 +161,7 @@ TEST_CASE("db seed --dry-run on a fresh state database creates nothing at all") 
   CHECK_FALSE(s.has_state());
 }
 
-TEST_CASE("db seed --dry-run prints added, changed column by column, removed; writes nothing") {
+TEST_CASE("db seed --dry-run prints added, changed column by column, removed, writes nothing") {
   Setup s;
   REQUIRE(s.maintd({"db", "seed"}).code == 0);
   const std::string before = s.value(
