@@ -1,13 +1,20 @@
 #include "config/yaml_source.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "common/display_path.hpp"
 
@@ -16,89 +23,231 @@ namespace {
 
 using nlohmann::json;
 
-Location location_of(const std::string& file, const YAML::Mark& mark) {
-  if (mark.line < 0) return {file, 0, 0};
-  return {file, mark.line + 1, mark.column + 1};
+using Position = SourceMap::Position;
+
+constexpr std::string_view kFileSuffix = "_file";
+
+Position position_of(const YAML::Mark& mark) {
+  if (mark.line < 0) return {};
+  return {mark.line + 1, mark.column + 1};
 }
 
-class Converter {
+// Builds the JSON value of a YAML document from yaml-cpp's parser events, recording where each
+// value and key was written. (YAML::Load built yaml-cpp's node tree first, and a walk over the
+// tree built the JSON: at 100,000 tasks the tree was a fifth of the start-up time.)
+//
+// Inside a map a frame alternates between a key and its value. A key that is not a plain
+// scalar, and a duplicate key, are reported and their value is skipped unread: nothing inside
+// it is reported or recorded, as nothing of an entry that is not there can be.
+class JsonBuilder final : public YAML::EventHandler {
  public:
-  Converter(SourceMap& map, const YamlReadOptions& options, Diagnostics& diagnostics)
+  JsonBuilder(SourceMap& map, const YamlReadOptions& options, Diagnostics& diagnostics)
       : map_(map), options_(options), diagnostics_(diagnostics) {}
 
-  json convert(const YAML::Node& node, const std::string& pointer, const Location& key) {
-    const Location here = location_of(map_.file(), node.Mark());
-    switch (node.Type()) {
-      case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined:
-        map_.set(pointer, here, key, 0);
-        return nullptr;
-      case YAML::NodeType::Scalar: {
-        const bool quoted = node.Tag() == "!";
-        map_.set(pointer, here, key, quoted ? 1 : 0);
-        auto expanded = expand_variables(node.Scalar(), options_.env);
-        if (!expanded) {
-          diagnostics_.error(here, expanded.error());
-          map_.set_failed(pointer);
-          return nullptr;
-        }
-        return quoted ? json(*expanded) : yaml_scalar(*expanded);
-      }
-      case YAML::NodeType::Sequence: {
-        map_.set(pointer, here, key, 0);
-        json out = json::array();
-        std::size_t index = 0;
-        for (const auto& element : node) {
-          const std::string child = child_pointer(pointer, index++);
-          out.push_back(convert(element, child, location_of(map_.file(), element.Mark())));
-        }
-        return out;
-      }
-      case YAML::NodeType::Map: {
-        map_.set(pointer, here, key, 0);
-        return convert_map(node, pointer);
-      }
-    }
-    return nullptr;
+  // The document's value; null for a stream without a document.
+  json take() {
+    if (!done_) map_.set("", {}, {1, 1}, 0);
+    return std::move(result_);
   }
 
- private:
-  json convert_map(const YAML::Node& node, const std::string& pointer) {
-    json out = json::object();
-    std::unordered_map<std::string, Location> seen;
-    for (const auto& entry : node) {
-      const Location key_at = location_of(map_.file(), entry.first.Mark());
-      if (!entry.first.IsScalar()) {
-        diagnostics_.error(key_at, "a map key must be a plain name");
-        continue;
-      }
-      std::string name = entry.first.Scalar();
-      if (auto first = seen.find(name); first != seen.end()) {
-        diagnostics_.error(key_at, fmt::format("duplicate key '{}' (first written at line {})",
-                                               name, first->second.line));
-        continue;
-      }
-      seen.emplace(name, key_at);
-      constexpr std::string_view kFileSuffix = "_file";
-      if (name.size() > kFileSuffix.size() && name.ends_with(kFileSuffix)) {
-        // `password_file: path` stands for `password: <content of path>`.
-        const std::string target = name.substr(0, name.size() - kFileSuffix.size());
-        const std::string child = child_pointer(pointer, target);
-        const json path = convert(entry.second, child, key_at);
-        if (seen.count(target) || node[target]) {
-          diagnostics_.error(key_at,
-                             fmt::format("both '{}' and '{}' are set; keep one", target, name));
-          continue;
-        }
-        seen.emplace(target, key_at);
-        out[target] = read_value_file(path, name, map_.value(child));
-        if (out[target].is_null()) map_.set_failed(child);
-        continue;
-      }
-      const std::string child = child_pointer(pointer, name);
-      out[name] = convert(entry.second, child, key_at);
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (skip_depth_ > 0 || consumed_as_key(mark, nullptr)) return;
+    auto [pointer, key] = next_value(mark);
+    map_.set(std::move(pointer), position_of(mark), key, 0);
+    finish(nullptr, anchor);
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (skip_depth_ > 0 || consumed_as_key(mark, nullptr)) return;
+    auto [pointer, key] = next_value(mark);
+    map_.set(std::move(pointer), position_of(mark), key, 0);
+    // An anchor inside a skipped value was never built; the parser knew it, so it is not an
+    // error of the text's, and the alias reads as null.
+    const auto it = anchors_.find(anchor);
+    finish(it != anchors_.end() ? it->second : json(nullptr), 0);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& text) override {
+    if (skip_depth_ > 0 || consumed_as_key(mark, &text)) return;
+    auto [pointer, key] = next_value(mark);
+    const bool quoted = tag == "!";
+    auto expanded = expand_variables(text, options_.env);
+    if (!expanded) {
+      diagnostics_.error(at(mark), expanded.error());
+      map_.set_failed(pointer);
+      map_.set(std::move(pointer), position_of(mark), key, quoted ? 1 : 0);
+      finish(nullptr, anchor);
+      return;
     }
-    return out;
+    map_.set(std::move(pointer), position_of(mark), key, quoted ? 1 : 0);
+    finish(quoted ? json(std::move(*expanded)) : yaml_scalar(*expanded), anchor);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, anchor, json::array());
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, anchor, json::object());
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  // A `name_file: path` entry, resolved when its map ends (the plain `name` may come later).
+  struct FileReference {
+    std::string key;      // "password_file"
+    std::string target;   // "password"
+    std::string pointer;  // the target's
+    Location key_at;
+    json path;
+  };
+  struct Frame {
+    enum class Next { key, value, skipped_value };
+    std::string pointer;
+    json value;  // the array or object being built
+    YAML::anchor_t anchor = 0;
+    std::size_t next_index = 0;  // sequences
+    // Maps: what comes next, and the entry whose value is being read.
+    Next next = Next::key;
+    std::string key;
+    std::string child;  // the pointer of the entry's value
+    Position key_at;
+    bool file_reference = false;
+    std::unordered_map<std::string, int> seen;  // key -> the line it was first written on
+    std::vector<FileReference> file_references;
+  };
+
+  Location at(const YAML::Mark& mark) const {
+    const Position position = position_of(mark);
+    return {map_.file(), position.line, position.column};
+  }
+
+  // The pointer and the key position of the value starting at `mark`.
+  std::pair<std::string, Position> next_value(const YAML::Mark& mark) {
+    if (frames_.empty()) return {"", {1, 1}};
+    Frame& frame = frames_.back();
+    if (frame.value.is_array())
+      return {child_pointer(frame.pointer, frame.next_index++), position_of(mark)};
+    return {frame.child, frame.key_at};
+  }
+
+  // True when the event at `mark` was a key of the map being read, or the start of a value
+  // that is skipped; `text` is the key's text, null for a null key or a collection.
+  bool consumed_as_key(const YAML::Mark& mark, const std::string* text) {
+    if (frames_.empty() || !frames_.back().value.is_object()) return false;
+    Frame& frame = frames_.back();
+    if (frame.next == Frame::Next::skipped_value) {
+      frame.next = Frame::Next::key;
+      return true;
+    }
+    if (frame.next == Frame::Next::value) return false;
+    read_key(frame, mark, text);
+    return true;
+  }
+
+  void read_key(Frame& frame, const YAML::Mark& mark, const std::string* text) {
+    const Location key_at = at(mark);
+    if (text == nullptr) {
+      diagnostics_.error(key_at, "a map key must be a plain name");
+      frame.next = Frame::Next::skipped_value;
+      return;
+    }
+    if (auto first = frame.seen.find(*text); first != frame.seen.end()) {
+      diagnostics_.error(key_at, fmt::format("duplicate key '{}' (first written at line {})", *text,
+                                             first->second));
+      frame.next = Frame::Next::skipped_value;
+      return;
+    }
+    frame.seen.emplace(*text, key_at.line);
+    // `password_file: path` stands for `password: <content of path>`.
+    frame.file_reference = text->size() > kFileSuffix.size() && text->ends_with(kFileSuffix);
+    frame.key = *text;
+    frame.child = child_pointer(
+        frame.pointer,
+        frame.file_reference ? text->substr(0, text->size() - kFileSuffix.size()) : *text);
+    frame.key_at = position_of(mark);
+    frame.next = Frame::Next::value;
+  }
+
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor, json empty) {
+    if (skip_depth_ > 0) {
+      ++skip_depth_;
+      return;
+    }
+    if (!frames_.empty() && frames_.back().value.is_object() &&
+        frames_.back().next != Frame::Next::value) {
+      // A collection as a key (reported; its value is skipped too), or a skipped value.
+      if (frames_.back().next == Frame::Next::key) {
+        diagnostics_.error(at(mark), "a map key must be a plain name");
+      }
+      skip_depth_ = 1;
+      return;
+    }
+    auto [pointer, key] = next_value(mark);
+    map_.set(pointer, position_of(mark), key, 0);
+    Frame frame;
+    frame.pointer = std::move(pointer);
+    frame.value = std::move(empty);
+    frame.anchor = anchor;
+    frames_.push_back(std::move(frame));
+  }
+
+  void close() {
+    if (skip_depth_ > 0) {
+      if (--skip_depth_ == 0) {
+        // A collection key was skipped: its value comes next, and is skipped too; or a
+        // skipped value ended: a key comes next.
+        Frame& frame = frames_.back();
+        frame.next = frame.next == Frame::Next::key ? Frame::Next::skipped_value : Frame::Next::key;
+      }
+      return;
+    }
+    Frame frame = std::move(frames_.back());
+    frames_.pop_back();
+    for (FileReference& reference : frame.file_references) {
+      if (frame.seen.count(reference.target)) {
+        diagnostics_.error(reference.key_at, fmt::format("both '{}' and '{}' are set; keep one",
+                                                         reference.target, reference.key));
+        continue;
+      }
+      json& value = frame.value[reference.target];
+      value = read_value_file(reference.path, reference.key, map_.value(reference.pointer));
+      if (value.is_null()) map_.set_failed(reference.pointer);
+    }
+    finish(std::move(frame.value), frame.anchor);
+  }
+
+  // A value is complete: into its parent, or the document's.
+  void finish(json value, YAML::anchor_t anchor) {
+    if (anchor != 0) anchors_[anchor] = value;
+    if (frames_.empty()) {
+      result_ = std::move(value);
+      done_ = true;
+      return;
+    }
+    Frame& frame = frames_.back();
+    if (frame.value.is_array()) {
+      frame.value.push_back(std::move(value));
+      return;
+    }
+    frame.next = Frame::Next::key;
+    if (frame.file_reference) {
+      FileReference reference;
+      reference.target = frame.key.substr(0, frame.key.size() - kFileSuffix.size());
+      reference.key = std::move(frame.key);
+      reference.pointer = std::move(frame.child);
+      reference.key_at = {map_.file(), frame.key_at.line, frame.key_at.column};
+      reference.path = std::move(value);
+      frame.file_references.push_back(std::move(reference));
+      return;
+    }
+    frame.value[std::move(frame.key)] = std::move(value);
   }
 
   json read_value_file(const json& path_value, const std::string& key, const Location& where) {
@@ -137,6 +286,11 @@ class Converter {
   SourceMap& map_;
   const YamlReadOptions& options_;
   Diagnostics& diagnostics_;
+  std::vector<Frame> frames_;  // the collections open, innermost last
+  std::unordered_map<YAML::anchor_t, json> anchors_;
+  int skip_depth_ = 0;  // > 0: inside a skipped value, this many collections deep
+  json result_;
+  bool done_ = false;
 };
 
 }  // namespace
@@ -168,16 +322,19 @@ json yaml_scalar(const std::string& text) {
 }
 
 Location SourceMap::value(const std::string& pointer) const {
-  std::string p = pointer;
+  std::string_view p = pointer;
   while (true) {
-    if (auto it = entries_.find(p); it != entries_.end()) return it->second.value;
+    // A lookup by view needs C++20's heterogeneous unordered lookup, which this map lacks.
+    if (auto it = entries_.find(std::string(p)); it != entries_.end()) {
+      return at(it->second.value);
+    }
     if (p.empty()) return {file_, 0, 0};
     p = p.substr(0, p.rfind('/'));
   }
 }
 
 Location SourceMap::key(const std::string& pointer) const {
-  if (auto it = entries_.find(pointer); it != entries_.end()) return it->second.key;
+  if (auto it = entries_.find(pointer); it != entries_.end()) return at(it->second.key);
   return value(pointer);
 }
 
@@ -186,8 +343,8 @@ int SourceMap::content_offset(const std::string& pointer) const {
   return it == entries_.end() ? 0 : it->second.content_offset;
 }
 
-void SourceMap::set(const std::string& pointer, Location value, Location key, int content_offset) {
-  entries_[pointer] = Entry{std::move(value), std::move(key), content_offset};
+void SourceMap::set(std::string pointer, Position value, Position key, int content_offset) {
+  entries_.insert_or_assign(std::move(pointer), Entry{value, key, content_offset});
 }
 
 std::string child_pointer(const std::string& parent, const std::string& key) {
@@ -210,14 +367,19 @@ std::string child_pointer(const std::string& parent, std::size_t index) {
 
 std::optional<json> read_yaml(const std::string& text, SourceMap& map,
                               const YamlReadOptions& options, Diagnostics& diagnostics) {
-  YAML::Node root;
+  // A task takes about 80 bytes of YAML and 5 entries: room for them up front, not rehashes.
+  map.reserve(text.size() / 16);
+  JsonBuilder builder(map, options, diagnostics);
   try {
-    root = YAML::Load(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    parser.HandleNextDocument(builder);  // the first document, as YAML::Load reads
   } catch (const YAML::Exception& e) {
-    diagnostics.error(location_of(map.file(), e.mark), fmt::format("malformed YAML: {}", e.msg));
+    const Position at = position_of(e.mark);
+    diagnostics.error({map.file(), at.line, at.column}, fmt::format("malformed YAML: {}", e.msg));
     return std::nullopt;
   }
-  return Converter(map, options, diagnostics).convert(root, "", {map.file(), 1, 1});
+  return builder.take();
 }
 
 std::optional<json> read_yaml_file(const std::filesystem::path& path,

@@ -172,3 +172,108 @@ TEST_CASE("config: registering a malformed or duplicate handler type is a progra
   registry.add_handler({"runs.cleanup", "", {}, {}});
   CHECK_THROWS_AS(registry.add_handler({"runs.cleanup", "", {}, {}}), std::logic_error);
 }
+
+// Schedule files are read from yaml-cpp's parser events (config/yaml_source.cpp), not from its
+// node tree: these pin what the tree used to give for free.
+TEST_CASE("config: YAML anchors and aliases share a value between tasks") {
+  TempDir dir;
+  dir.write("maintd.yaml", "schedules: [s.yaml]\n");
+  dir.write("s.yaml", R"(tasks:
+  - name: first
+    type: debug.noop
+    schedule: &daily "15 3 * * *"
+    timezone: &zone Europe/Berlin
+    config: &shared {}
+  - name: second
+    type: debug.noop
+    schedule: *daily
+    timezone: *zone
+    config: *shared
+)");
+  const auto loaded = load(dir);
+  INFO(loaded.printed);
+  REQUIRE(loaded.result.config.has_value());
+  const auto& tasks = loaded.result.config->tasks;
+  REQUIRE(tasks.size() == 2);
+  CHECK(tasks[1].schedule == "15 3 * * *");
+  CHECK(tasks[1].timezone == "Europe/Berlin");
+  CHECK(tasks[1].defined_at.line == 7);
+}
+
+TEST_CASE("config: a value written through an alias is reported where the alias is") {
+  TempDir dir;
+  dir.write("maintd.yaml", "schedules: [s.yaml]\n");
+  // One error per task that uses the value, each at that task's own line.
+  dir.write("s.yaml", R"(tasks:
+  - {name: a, type: debug.noop, schedule: "@daily", timezone: &zone Mars/Olympus}
+  - {name: b, type: debug.noop, schedule: "@daily", timezone: *zone}
+)");
+  const auto loaded = load(dir);
+  CHECK_FALSE(loaded.result.config.has_value());
+  const std::string unknown =
+      "timezone: unknown time zone 'Mars/Olympus' (use an IANA name such as 'UTC' or "
+      "'Europe/Berlin'; the tz database in /usr/share/zoneinfo lists them)\n";
+  CHECK(loaded.printed == "s.yaml:2:63: " + unknown + "s.yaml:3:63: " + unknown);
+}
+
+TEST_CASE("config: a key that is not a plain name is reported and its value skipped unread") {
+  TempDir dir;
+  dir.write("maintd.yaml", "schedules: [s.yaml]\n");
+  // The value of the bad key holds an unset variable: not reported, as it is never used.
+  dir.write("s.yaml", R"(tasks:
+  - name: t
+    type: debug.noop
+    schedule: "@daily"
+    [a, b]: {x: "${UNSET_IN_SKIPPED_VALUE}"}
+    ? {k: v}
+    : also skipped
+)");
+  const auto loaded = load(dir);
+  CHECK_FALSE(loaded.result.config.has_value());
+  CHECK(loaded.printed ==
+        "s.yaml:5:5: a map key must be a plain name\n"
+        "s.yaml:6:7: a map key must be a plain name\n");
+}
+
+TEST_CASE("config: the value of a duplicate key is skipped unread, the first one kept") {
+  TempDir dir;
+  dir.write("maintd.yaml", "schedules: [s.yaml]\n");
+  dir.write("s.yaml", R"(tasks:
+  - name: t
+    type: debug.noop
+    schedule: "@daily"
+    config: {}
+    config: {x: "${UNSET_IN_DUPLICATE}"}
+)");
+  const auto loaded = load(dir);
+  CHECK_FALSE(loaded.result.config.has_value());
+  CHECK(loaded.printed == "s.yaml:6:5: duplicate key 'config' (first written at line 5)\n");
+}
+
+TEST_CASE("config: a *_file key after its plain twin is an error too, and reads nothing") {
+  TempDir dir;
+  dir.write("maintd.yaml", R"(
+databases:
+  app:
+    password_file: no-such-file
+    url: "postgresql://maintd@db/app"
+    password: x
+)");
+  const auto loaded = load(dir);
+  CHECK_FALSE(loaded.result.config.has_value());
+  CHECK(loaded.printed ==
+        "maintd.yaml:4:5: both 'password' and 'password_file' are set; keep one\n");
+}
+
+TEST_CASE("config: an empty schedule file and one of comments only hold no tasks") {
+  TempDir dir;
+  dir.write("maintd.yaml", "schedules: [empty.yaml, comments.yaml]\n");
+  dir.write("empty.yaml", "");
+  dir.write("comments.yaml", "# nothing yet\n");
+  const auto loaded = load(dir);
+  REQUIRE(loaded.result.config.has_value());
+  CHECK(loaded.result.config->tasks.empty());
+  CHECK(loaded.printed ==
+        "comments.yaml: warning: the file is empty: no tasks\n"
+        "empty.yaml: warning: the file is empty: no tasks\n");
+}
