@@ -224,7 +224,7 @@ void record_runs_concurrently(benchmark::State& state, bool postgres, bool journ
     }
     const auto event = [&](const char* name, const char* message) {
       if (journal) {
-        log.add_event(*id, "info", name, message);
+        log.add_event(*id, "bench.task", "info", name, message);
       } else {
         runs.add_event(*id, "info", name, message);
       }

@@ -11,7 +11,7 @@
 namespace maintd::cli {
 
 std::vector<config::Diagnostic> check_databases(const config::Config& config,
-                                                const std::vector<config::Task>& tasks) {
+                                                const store::TaskSet& tasks) {
   std::vector<config::Diagnostic> found;
   try {
     store::open_target_session(config.state_database);

@@ -43,7 +43,7 @@ std::shared_ptr<store::Database> open_state_database(Context& context, const con
   }
 }
 
-std::vector<config::Task> tasks_to_show(Context& context, const config::Config& config) {
+store::TaskSet tasks_to_show(Context& context, const config::Config& config) {
   const auto& url = config.state_database;
   // Listing must not create a state database as a side effect.
   // (A file we may not even look at is left to Database::open, which says why.)
@@ -51,20 +51,20 @@ std::vector<config::Task> tasks_to_show(Context& context, const config::Config& 
   if (url.backend == config::DatabaseUrl::Backend::sqlite3 &&
       !std::filesystem::exists(url.connect.substr(std::string_view("db=").size()), unreadable) &&
       !unreadable) {
-    return config.tasks;
+    return store::TaskSet::files_of(config);
   }
   try {
     auto database = store::Database::open(url, 1);
-    if (!store::has_task_table(*database)) return config.tasks;
+    if (!store::has_task_table(*database)) return store::TaskSet::files_of(config);
     auto set = store::merge_tasks(store::read_task_rows(*database), config);
     for (const auto& error : set.diagnostics.errors()) {
       context.err << error.to_string() << " (this task is not run)\n";
     }
-    return std::move(set.tasks);
+    return set;
   } catch (const store::StoreError& e) {
     context.err << "maintd: warning: tasks in the state database are not shown: " << e.what()
                 << '\n';
-    return config.tasks;
+    return store::TaskSet::files_of(config);
   }
 }
 

@@ -8,6 +8,7 @@
 #include "cli/app.hpp"
 #include "config/config.hpp"
 #include "store/database.hpp"
+#include "store/task_set.hpp"
 
 namespace maintd::cli {
 
@@ -23,6 +24,7 @@ std::shared_ptr<store::Database> open_state_database(
 // The tasks to show (list, next): the schedule files' tasks with their enable/disable overrides,
 // and the table's own tasks, read without creating, migrating or syncing anything. When the
 // state database does not exist yet or cannot be read, the files' tasks, with a warning.
-std::vector<config::Task> tasks_to_show(Context& context, const config::Config& config);
+// The set points at the tasks of `config`, which must outlive it.
+store::TaskSet tasks_to_show(Context& context, const config::Config& config);
 
 }  // namespace maintd::cli

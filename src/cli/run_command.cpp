@@ -51,12 +51,11 @@ struct Target {
 };
 
 std::optional<Target> find_target(Context& context, const config::Config& config,
-                                  const std::vector<config::Task>& tasks, const std::string& name) {
-  for (const config::Task& task : tasks) {
-    if (task.name != name) continue;
-    const auto resolved = config.registry->resolve(task.type);
-    return Target{task.name,    task.type,    task.config, &resolved->handler->schema,
-                  task.dry_run, task.policies};
+                                  const store::TaskSet& tasks, const std::string& name) {
+  if (const config::Task* task = tasks.find(name)) {
+    const auto resolved = config.registry->resolve(task->type);
+    return Target{task->name,    task->type,    task->config, &resolved->handler->schema,
+                  task->dry_run, task->policies};
   }
   if (auto resolved = config.registry->resolve(name)) {
     return Target{resolved->canonical,
@@ -77,14 +76,14 @@ std::optional<Target> find_target(Context& context, const config::Config& config
 }
 
 // Schedule-file tasks and table tasks; invalid table rows are reported and left out.
-std::optional<std::vector<config::Task>> load_tasks(Context& context, store::Database& database,
-                                                    const config::Config& config) {
+std::optional<store::TaskSet> load_tasks(Context& context, store::Database& database,
+                                         const config::Config& config) {
   try {
     auto set = store::load_tasks(database, config);
     for (const auto& error : set.diagnostics.errors()) {
       context.err << error.to_string() << " (this task is not run)\n";
     }
-    return std::move(set.tasks);
+    return set;
   } catch (const store::StoreError& e) {
     context.err << "maintd: " << e.what() << '\n';
     return std::nullopt;
@@ -181,6 +180,8 @@ int run_task(Context& context, const Options& options) {
     settings.heartbeat_interval = config->daemon.heartbeat_interval;
     settings.worker = scheduler::this_process_worker();
     settings.log_events = false;
+    // Not owned: `tasks` outlives the executor (both live in this function).
+    settings.peers = std::shared_ptr<const store::TaskSet>(std::shared_ptr<const void>(), &*tasks);
     store::RunJournal journal(database, store::system_clock(), scheduler::journal_settings());
     scheduler::RunExecutor executor(runs, journal, *config, settings);
     scheduler::RunRequest request{id,         target->name, target->type,

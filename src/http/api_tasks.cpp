@@ -25,12 +25,6 @@ using scheduler::Daemon;
 // How many upcoming slots a task's page shows.
 constexpr int kNextSlots = 5;
 
-const config::Task* find(const std::vector<config::Task>& tasks, const std::string& name) {
-  const auto it = std::find_if(tasks.begin(), tasks.end(),
-                               [&](const config::Task& task) { return task.name == name; });
-  return it == tasks.end() ? nullptr : &*it;
-}
-
 Response no_such_task(Daemon& daemon, const std::string& name) {
   std::vector<std::string> names;
   for (const auto& task : *daemon.current_tasks()) names.push_back(task.name);
@@ -85,7 +79,7 @@ Response show_task(Daemon& daemon, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
   const std::string& name = request.param("name");
   const auto tasks = daemon.current_tasks();
-  const config::Task* task = find(*tasks, name);
+  const config::Task* task = tasks->find(name);
   if (task == nullptr) {
     // Not loaded: a row added since the last poll, or one that does not validate (which a
     // PATCH may fix, so it is shown with its errors).

@@ -174,13 +174,6 @@ std::optional<store::RunId> parse_run_id(const std::string& text) {
   return std::stoll(text);
 }
 
-const config::Task* find(const std::vector<config::Task>& tasks, const std::string& name) {
-  for (const auto& task : tasks) {
-    if (task.name == name) return &task;
-  }
-  return nullptr;
-}
-
 std::string explanation(const std::string& schedule) {
   const auto syntax = cron::parse_syntax(schedule);
   if (!syntax) return {};
@@ -299,7 +292,7 @@ Response task_page(Request& request, scheduler::Daemon& daemon, const Auth& auth
     if (!before) return message(400, "Bad request", "before= must be a run id");
   }
   const auto tasks = daemon.current_tasks();
-  const config::Task* task = find(*tasks, name);
+  const config::Task* task = tasks->find(name);
   const auto runs = daemon.runs().history({.task = name,
                                            .status = std::nullopt,
                                            .since = std::nullopt,
@@ -446,7 +439,7 @@ Response set_enabled(Request& request, scheduler::Daemon& daemon, const Auth& au
   const std::string back = safe_return(form_value(form, "return"), task_href(name));
   {
     const auto tasks = daemon.current_tasks();
-    if (find(*tasks, name) == nullptr) {
+    if (tasks->find(name) == nullptr) {
       return with_flash(see_other(back), Flash::Kind::error,
                         fmt::format("there is no task '{}'", name));
     }
@@ -463,7 +456,7 @@ Response set_enabled(Request& request, scheduler::Daemon& daemon, const Auth& au
   // browser back to shows the change.
   for (int i = 0; i < 100; ++i) {
     const auto tasks = daemon.current_tasks();
-    const config::Task* task = find(*tasks, name);
+    const config::Task* task = tasks->find(name);
     if (task == nullptr || task->enabled == enabled) break;
     std::this_thread::sleep_for(milliseconds(10));
   }

@@ -70,7 +70,7 @@ using namespace std::chrono_literals;
 // the daemon goes on with the rest). The table is re-read every poll_interval: a problem is
 // logged when it appears, not again at every poll while it lasts. `*version` is set to the
 // table's version as of the read (store::task_table_version).
-std::function<std::vector<config::Task>(store::Database&, const config::Config&)> logging_loader(
+std::function<store::TaskSet(store::Database&, const config::Config&)> logging_loader(
     std::string* version) {
   auto reported = std::make_shared<std::set<std::string>>();
   return [reported, version](store::Database& database, const config::Config& config) {
@@ -88,7 +88,7 @@ std::function<std::vector<config::Task>(store::Database&, const config::Config&)
       if (!reported->count(diagnostic.to_string())) spdlog::warn("{}", diagnostic.to_string());
     }
     *reported = std::move(current);
-    return std::move(set.tasks);
+    return set;
   };
 }
 
@@ -125,21 +125,17 @@ Daemon::~Daemon() {
 }
 
 Daemon::TaskPtr Daemon::find_task(const std::string& name) const {
-  const auto it = task_index_.find(name);
-  if (it == task_index_.end()) return nullptr;
-  return TaskPtr(tasks_, &(*tasks_)[it->second]);
+  const config::Task* task = tasks_->find(name);
+  return task != nullptr ? TaskPtr(tasks_, task) : nullptr;
 }
 
-void Daemon::set_tasks(std::vector<config::Task> tasks, Instant now,
-                       const std::map<std::string, Instant>& last_slots) {
-  auto shared = std::make_shared<const std::vector<config::Task>>(std::move(tasks));
-  std::unordered_map<std::string_view, std::size_t> index;
-  index.reserve(shared->size());
-  for (std::size_t i = 0; i < shared->size(); ++i) index.emplace((*shared)[i].name, i);
+void Daemon::set_tasks(store::TaskSet tasks, std::shared_ptr<const config::Config> config,
+                       Instant now, const std::map<std::string, Instant>& last_slots) {
+  tasks.keep_alive(std::move(config));
+  auto shared = std::make_shared<const store::TaskSet>(std::move(tasks));
   {
     std::lock_guard lock(mutex_);
     tasks_ = std::move(shared);
-    task_index_ = std::move(index);
     planner_.set_shared_tasks(tasks_, now, last_slots);
     for (const auto& task : *tasks_) {
       if (task.policies.expect_success_within) first_seen_.try_emplace(task.name, now);
@@ -152,7 +148,7 @@ void Daemon::set_tasks(std::vector<config::Task> tasks, Instant now,
 
 void Daemon::start(Instant now) {
   auto tasks = options_.load_tasks(*database_, *config_);
-  set_tasks(std::move(tasks), now, store::last_scheduled_slots(*database_));
+  set_tasks(std::move(tasks), config_, now, store::last_scheduled_slots(*database_));
 }
 
 void Daemon::tick(Instant now) {
@@ -279,7 +275,8 @@ void Daemon::claim_batch(std::vector<Claim>& batch, ActiveRuns* active,
                   format_utc(firing.slot), to_string(firing.trigger), (now - firing.slot).count());
     if (!firing.reason.empty()) {
       // Queued: written with the run's start (a lost line is logged; the run runs anyway).
-      journal_.add_event(*id, "info", std::string(to_string(firing.trigger)), firing.reason);
+      journal_.add_event(*id, firing.task, "info", std::string(to_string(firing.trigger)),
+                         firing.reason);
     }
     if (active != nullptr) {
       store::RunRecord record;
@@ -343,6 +340,7 @@ void Daemon::execute(store::RunId id, TaskPtr task, const Firing& firing,
       ExecutorSettings settings;
       settings.heartbeat_interval = config->daemon.heartbeat_interval;
       settings.worker = worker_;
+      settings.peers = current_tasks();  // table tasks too, not only the files'
       RunExecutor executor(runs_, journal_, *config, settings);
       outcome = executor.execute(
           RunRequest{id, task->name, task->type, run_config, dry_run,
@@ -496,7 +494,7 @@ std::shared_ptr<const config::Config> Daemon::current_config() const {
   return config_;
 }
 
-std::shared_ptr<const std::vector<config::Task>> Daemon::current_tasks() const {
+std::shared_ptr<const store::TaskSet> Daemon::current_tasks() const {
   std::lock_guard lock(mutex_);
   return tasks_;
 }
@@ -599,7 +597,7 @@ bool Daemon::reload(Instant now) {
   }
   for (const auto& warning : result.diagnostics.warnings()) spdlog::warn("{}", warning.to_string());
   auto config = std::make_shared<const config::Config>(std::move(*result.config));
-  std::vector<config::Task> tasks;
+  store::TaskSet tasks;
   try {
     tasks = options_.load_tasks(*database_, *config);
   } catch (const store::StoreError& e) {
@@ -611,7 +609,7 @@ bool Daemon::reload(Instant now) {
     config_ = config;  // running runs keep the config they started with
   }
   alerts_.configure(config->notify);
-  set_tasks(std::move(tasks), now, {});
+  set_tasks(std::move(tasks), config, now, {});
   spdlog::info("reloaded: {}", status_line());
   return true;
 }
@@ -631,7 +629,7 @@ void Daemon::refresh_table_tasks(Instant now) {
   }
   try {
     table_version_.clear();  // unknown until a load succeeds
-    set_tasks(options_.load_tasks(*database_, *config), now, {});
+    set_tasks(options_.load_tasks(*database_, *config), config, now, {});
   } catch (const store::StoreError& e) {
     spdlog::error("re-reading scheduled_tasks: {}; the previous tasks keep running", e.what());
   }

@@ -42,6 +42,7 @@
 #include "scheduler/run_executor.hpp"
 #include "scheduler/systemd_notifier.hpp"
 #include "store/run_store.hpp"
+#include "store/task_set.hpp"
 
 namespace maintd::scheduler {
 
@@ -54,7 +55,8 @@ struct DaemonOptions {
   };
   // How the daemon loads its tasks (schedule files synced into the table, plus table tasks).
   // Defaults to store::load_tasks; tests may replace it.
-  std::function<std::vector<config::Task>(store::Database&, const config::Config&)> load_tasks;
+  // The set may point at the Config's tasks: the daemon keeps that Config alive with it.
+  std::function<store::TaskSet(store::Database&, const config::Config&)> load_tasks;
 };
 
 // A manual run asked for through the admin API.
@@ -139,7 +141,7 @@ class Daemon {
 
   // ---- For the admin API (src/http): safe to call from any thread. ----
   std::shared_ptr<const config::Config> current_config() const;
-  std::shared_ptr<const std::vector<config::Task>> current_tasks() const;
+  std::shared_ptr<const store::TaskSet> current_tasks() const;
   // The task's next fire time as the planner has it (jitter included); empty when disabled.
   std::optional<Instant> next_fire(const std::string& task) const;
   store::RunStore& runs() { return runs_; }
@@ -198,7 +200,8 @@ class Daemon {
   // The outcome of a run this instance executed: metrics, and an alert for a failure or
   // timeout unless a retry follows.
   void report_outcome(const config::Task& task, const RunOutcome& outcome, bool will_retry);
-  void set_tasks(std::vector<config::Task> tasks, Instant now,
+  // `config` is the one `tasks` were loaded with (their file tasks point into it).
+  void set_tasks(store::TaskSet tasks, std::shared_ptr<const config::Config> config, Instant now,
                  const std::map<std::string, Instant>& last_slots);
   TaskPtr find_task(const std::string& name) const;
 
@@ -224,10 +227,8 @@ class Daemon {
 
   mutable std::mutex mutex_;  // guards the members below: the loop and the workers share them
   Planner planner_;
-  // One copy of the task set, shared with the planner and with the runs that use it.
-  std::shared_ptr<const std::vector<config::Task>> tasks_ =
-      std::make_shared<const std::vector<config::Task>>();
-  std::unordered_map<std::string_view, std::size_t> task_index_;  // name -> position in tasks_
+  // The task set, shared with the planner and with the runs that use it.
+  std::shared_ptr<const store::TaskSet> tasks_ = std::make_shared<const store::TaskSet>();
   std::vector<Firing> unclaimed_;  // firings that met an unavailable state database
   // scheduled_tasks' version as of the last load (store::task_table_version), set by the
   // default task loader: a poll that finds the same version reads nothing more. Empty (a loader

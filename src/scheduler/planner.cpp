@@ -47,17 +47,17 @@ seconds jitter_offset(const std::string& task_name, seconds jitter) {
 
 void Planner::set_tasks(const std::vector<config::Task>& tasks, Instant now,
                         const std::map<std::string, Instant>& last_slots) {
-  set_shared_tasks(std::make_shared<const std::vector<config::Task>>(tasks), now, last_slots);
+  set_shared_tasks(std::make_shared<const store::TaskSet>(tasks), now, last_slots);
 }
 
-void Planner::set_shared_tasks(std::shared_ptr<const std::vector<config::Task>> tasks, Instant now,
+void Planner::set_shared_tasks(std::shared_ptr<const store::TaskSet> tasks, Instant now,
                                const std::map<std::string, Instant>& last_slots) {
   // The previous entries point into the previous tasks: both stay alive until the end.
   const auto previous_tasks = std::move(owned_);
   const std::map<std::string_view, Entry> previous = std::move(tasks_);
   tasks_.clear();
   queue_.clear();
-  owned_ = tasks ? std::move(tasks) : std::make_shared<const std::vector<config::Task>>();
+  owned_ = tasks ? std::move(tasks) : std::make_shared<const store::TaskSet>();
   for (const config::Task& task : *owned_) {
     Entry entry;
     entry.task = &task;

@@ -41,6 +41,7 @@
 #include "common/instant.hpp"
 #include "config/config.hpp"
 #include "store/run_status.hpp"
+#include "store/task_set.hpp"
 
 namespace maintd::scheduler {
 
@@ -75,7 +76,7 @@ class Planner {
   void set_tasks(const std::vector<config::Task>& tasks, Instant now,
                  const std::map<std::string, Instant>& last_slots = {});
   // The same without a copy: the planner keeps `tasks` (shared with the daemon) alive.
-  void set_shared_tasks(std::shared_ptr<const std::vector<config::Task>> tasks, Instant now,
+  void set_shared_tasks(std::shared_ptr<const store::TaskSet> tasks, Instant now,
                         const std::map<std::string, Instant>& last_slots = {});
 
   // Everything due at `now`, in fire-time order, and the cursors moved past it.
@@ -114,7 +115,7 @@ class Planner {
   void enqueue(std::string_view name, const Entry& entry);
 
   // The tasks the entries point into; the names in tasks_ and queue_ are views of theirs.
-  std::shared_ptr<const std::vector<config::Task>> owned_;
+  std::shared_ptr<const store::TaskSet> owned_;
   std::map<std::string_view, Entry> tasks_;
   // The priority queue of next fire times: (fire time, task), earliest first.
   std::set<std::pair<Instant, std::string_view>> queue_;

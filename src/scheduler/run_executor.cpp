@@ -100,9 +100,9 @@ class Monitor {
 
 store::JournalSettings journal_settings() {
   store::JournalSettings settings;
-  settings.on_lost_event = [](store::RunId id, const std::string& event,
-                              const std::string& reason) {
-    spdlog::warn("run {}: could not record event '{}': {}", id, event, reason);
+  settings.on_lost_event = [](const store::LostEvent& lost) {
+    spdlog::warn("task {} run {}: could not record event '{}': {}", lost.task, lost.run, lost.event,
+                 lost.reason);
   };
   return settings;
 }
@@ -141,8 +141,8 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
                   event, message);
     }
     // Queued: written with the next batch (the journal's owner hears of one that was lost).
-    journal_.add_event(request.id, std::string(to_string(level)), std::string(event),
-                       std::string(message));
+    journal_.add_event(request.id, request.task_name, std::string(to_string(level)),
+                       std::string(event), std::string(message));
     if (observer.on_event) observer.on_event(level, event, message);
   };
   context.on_progress = observer.on_progress;
@@ -152,10 +152,15 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
   context.state_sessions = [this] { return store::open_target_session(config_.state_database); };
   context.peers = [this] {
     std::vector<registry::PeerTask> peers;
-    for (const auto& task : config_.tasks) {
+    auto add = [&](const config::Task& task) {
       const auto resolved = config_.registry->resolve(task.type);
-      if (!resolved) continue;  // validation reported it; such a task never runs
+      if (!resolved) return;  // validation reported it; such a task never runs
       peers.push_back({task.name, task.type, task.config, task.enabled, resolved->handler});
+    };
+    if (settings_.peers) {
+      for (const auto& task : *settings_.peers) add(task);
+    } else {
+      for (const auto& task : config_.tasks) add(task);
     }
     return peers;
   };

@@ -15,6 +15,7 @@
 // and recorded with one conditional UPDATE (store::RunJournal::finish).
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stop_token>
 #include <string>
@@ -23,6 +24,7 @@
 #include "registry/handler.hpp"
 #include "store/run_journal.hpp"
 #include "store/run_store.hpp"
+#include "store/task_set.hpp"
 
 namespace maintd::scheduler {
 
@@ -33,6 +35,9 @@ struct ExecutorSettings {
   // Whether the run's events also go to the process log. The daemon wants them there;
   // `maintd run` prints them itself and would show each twice.
   bool log_events = true;
+  // The tasks handlers see as their peers (health.report): the daemon's whole set, table tasks
+  // included. Empty: the config's schedule-file tasks.
+  std::shared_ptr<const store::TaskSet> peers;
 };
 
 struct RunRequest {

@@ -38,10 +38,12 @@ bool RunJournal::finish(RunId id, RunStatus outcome, const nlohmann::json& resul
   return queue_and_wait(std::move(record));
 }
 
-void RunJournal::add_event(RunId id, std::string level, std::string event, std::string message) {
+void RunJournal::add_event(RunId id, std::string task, std::string level, std::string event,
+                           std::string message) {
   Record record;
   record.kind = Record::Kind::event;
   record.id = id;
+  record.task = std::move(task);
   record.at = format_timestamp(clock_());
   record.level = std::move(level);
   record.event = std::move(event);
@@ -166,7 +168,7 @@ void RunJournal::fail(Record& record, const std::exception_ptr& error) {
     } catch (const std::exception& e) {
       reason = e.what();
     }
-    settings_.on_lost_event(record.id, record.event, reason);
+    settings_.on_lost_event({record.id, record.task, record.event, std::move(reason)});
   }
 }
 

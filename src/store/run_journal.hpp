@@ -37,12 +37,20 @@
 
 namespace maintd::store {
 
+// An event the journal could not write (the run's other records are unaffected).
+struct LostEvent {
+  RunId run = 0;
+  std::string task;
+  std::string event;
+  std::string reason;
+};
+
 struct JournalSettings {
   // The most records in one transaction: a long burst is cut into transactions that hold the
   // write lock for milliseconds, so the daemon's claims and other instances get their turn.
   std::size_t max_batch = 1024;
   // Told about an event that could not be written, with the reason (default: nobody).
-  std::function<void(RunId, const std::string& event, const std::string& reason)> on_lost_event;
+  std::function<void(const LostEvent&)> on_lost_event;
 };
 
 class RunJournal {
@@ -58,7 +66,9 @@ class RunJournal {
   bool start(RunId id, const Worker& worker);
   bool finish(RunId id, RunStatus outcome, const nlohmann::json& result, const std::string& error);
   // RunStore::add_event, queued: returns at once and never throws for the database.
-  void add_event(RunId id, std::string level, std::string event, std::string message);
+  // `task` is the run's task, for the report of an event that could not be written.
+  void add_event(RunId id, std::string task, std::string level, std::string event,
+                 std::string message);
   // Returns once everything queued before the call was written (or failed).
   void flush();
 
@@ -76,9 +86,9 @@ class RunJournal {
     std::string at;  // when it happened, by the instance's clock
     Worker worker;   // start
     RunStatus outcome = RunStatus::failed;
-    std::string result, error;               // finish
-    std::string level, event, message;       // event
-    std::optional<std::promise<bool>> done;  // start, finish, flush: the caller waiting
+    std::string result, error;                // finish
+    std::string task, level, event, message;  // event
+    std::optional<std::promise<bool>> done;   // start, finish, flush: the caller waiting
   };
 
   bool queue_and_wait(Record record);

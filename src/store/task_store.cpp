@@ -627,14 +627,18 @@ TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& conf
   // The file tasks' names (Config::find_task is a linear search: once per row, quadratic).
   std::unordered_set<std::string_view> file_names;
   file_names.reserve(config.tasks.size());
-  set.tasks.reserve(config.tasks.size());
+  set.reserve(config.tasks.size() + rows.size());
 
   for (const config::Task& task : config.tasks) {
     file_names.insert(task.name);
-    set.tasks.push_back(task);
     auto it = by_name.find(task.name);
-    if (it != by_name.end() && it->second->from_file() && it->second->enabled_override) {
-      set.tasks.back().enabled = *it->second->enabled_override;
+    if (it != by_name.end() && it->second->from_file() && it->second->enabled_override &&
+        *it->second->enabled_override != task.enabled) {
+      config::Task overridden = task;
+      overridden.enabled = *it->second->enabled_override;
+      set.add_owned(std::move(overridden));
+    } else {
+      set.add_pointed(task);
     }
   }
   for (const TaskRow& row : rows) {
@@ -649,7 +653,7 @@ TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& conf
       continue;
     }
     if (auto task = task_from_row(row, config, set.diagnostics)) {
-      set.tasks.push_back(std::move(*task));
+      set.add_owned(std::move(*task));
     } else {
       set.diagnostics.warning(
           at, fmt::format("task '{}' does not run until its row is fixed ('maintd task edit {}' "

@@ -25,6 +25,7 @@
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
 #include "store/database.hpp"
+#include "store/task_set.hpp"
 #include "store/timestamp.hpp"
 
 namespace maintd::store {
@@ -118,16 +119,11 @@ bool remove_db_task(Database& database, const std::string& name);
 bool set_enabled_override(Database& database, const std::string& name, bool enabled,
                           const Clock& clock);
 
-// The tasks to run: every file task of `config` (the enabled override applied) and every valid
-// row of origin db. `diagnostics` holds, at config::table_location(name), an error for each
+// The tasks to run (store/task_set.hpp): every file task of `config` (the enabled override
+// applied) and every valid row of origin db. The set points at the file tasks in `config`, which
+// must outlive it. `diagnostics` holds, at config::table_location(name), an error for each
 // invalid or unusable row (never run) and a warning at both places for each name that is both
 // in a file and a db row (the file's task is used, the row left alone).
-struct TaskSet {
-  std::vector<config::Task> tasks;  // file tasks in file order, then table tasks by name
-  config::Diagnostics diagnostics;
-  // task_table_version() as of the read (load_tasks only; empty from merge_tasks).
-  std::string table_version;
-};
 
 // A cheap fingerprint of scheduled_tasks, for pollers that re-read the table only when it
 // changed: the row count, the latest updated_at and a checksum of every row's updated_at (its

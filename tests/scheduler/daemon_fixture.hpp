@@ -57,7 +57,7 @@ struct DaemonFixture {
     maintd::scheduler::DaemonOptions options;
     options.now = [this] { return now; };
     options.load_tasks = [this](maintd::store::Database&, const maintd::config::Config&) {
-      return tasks;
+      return maintd::store::TaskSet(tasks);
     };
     return std::make_unique<maintd::scheduler::Daemon>(config, open(), options);
   }

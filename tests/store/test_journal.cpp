@@ -34,10 +34,9 @@ struct LostEvents {
   store::JournalSettings settings(std::size_t max_batch = 1024) {
     store::JournalSettings result;
     result.max_batch = max_batch;
-    result.on_lost_event = [this](store::RunId id, const std::string& event,
-                                  const std::string& reason) {
+    result.on_lost_event = [this](const store::LostEvent& lost) {
       std::lock_guard lock(mutex);
-      seen.push_back(fmt::format("{}:{}:{}", id, event, reason));
+      seen.push_back(fmt::format("{}:{}:{}:{}", lost.task, lost.run, lost.event, lost.reason));
     };
     return result;
   }
@@ -118,7 +117,7 @@ STORE_TEST("store: journal: events land in the order queued, after the start, be
 
   REQUIRE(journal.start(id, kWorker));
   for (int i = 0; i < 50; ++i) {
-    journal.add_event(id, "info", "batch", fmt::format("batch {}", i));
+    journal.add_event(id, "t", "info", "batch", fmt::format("batch {}", i));
     clock.advance(std::chrono::milliseconds(1));
   }
   REQUIRE(journal.finish(id, RunStatus::completed, nullptr, ""));
@@ -139,7 +138,7 @@ STORE_TEST("store: journal: what is queued is written before the journal is dest
   const auto id = new_run(runs);
   {
     store::RunJournal journal(db, FakeClock().clock());
-    for (int i = 0; i < 20; ++i) journal.add_event(id, "info", "line", std::to_string(i));
+    for (int i = 0; i < 20; ++i) journal.add_event(id, "t", "info", "line", std::to_string(i));
   }
   CHECK(runs.events(id).size() == 20);
 }
@@ -154,10 +153,10 @@ STORE_TEST("store: journal: an event of a run that does not exist fails alone, a
 
   // The bad event and the good records are likely in one batch (the writer is slower than this
   // thread); whether or not they are, only the bad one fails.
-  journal.add_event(id, "info", "before", "kept");
-  journal.add_event(987654, "info", "orphan", "no such run");
+  journal.add_event(id, "t", "info", "before", "kept");
+  journal.add_event(987654, "ghost", "info", "orphan", "no such run");
   CHECK(journal.start(id, kWorker));
-  journal.add_event(id, "info", "after", "kept");
+  journal.add_event(id, "t", "info", "after", "kept");
   journal.flush();
 
   CHECK(runs.get(id)->status == RunStatus::running);
@@ -167,7 +166,7 @@ STORE_TEST("store: journal: an event of a run that does not exist fails alone, a
   CHECK(events[1].event == "after");
   std::lock_guard lock(lost.mutex);
   REQUIRE(lost.seen.size() == 1);
-  CHECK_MESSAGE(lost.seen.front().rfind("987654:orphan:", 0) == 0, lost.seen.front());
+  CHECK_MESSAGE(lost.seen.front().rfind("ghost:987654:orphan:", 0) == 0, lost.seen.front());
 }
 
 STORE_TEST("store: journal: concurrent callers share commits and each learns its own result") {
@@ -193,7 +192,7 @@ STORE_TEST("store: journal: concurrent callers share commits and each learns its
           const auto id = ids[(t % kThreads) * kRunsEach + i];
           won[t][i] = journal.start(id, kWorker);
           if (won[t][i]) {
-            journal.add_event(id, "info", "work", "done");
+            journal.add_event(id, "t", "info", "work", "done");
             CHECK(journal.finish(id, RunStatus::completed, nullptr, ""));
           }
         }
@@ -221,7 +220,7 @@ STORE_TEST("store: journal: max_batch cuts a long queue into several transaction
   LostEvents lost;
   store::RunJournal journal(db, FakeClock().clock(), lost.settings(/*max_batch=*/4));
   const auto id = new_run(runs);
-  for (int i = 0; i < 40; ++i) journal.add_event(id, "info", "line", std::to_string(i));
+  for (int i = 0; i < 40; ++i) journal.add_event(id, "t", "info", "line", std::to_string(i));
   journal.flush();
   CHECK(runs.events(id).size() == 40);
   // 41 records at most 4 to a transaction: at least 11 commits.
@@ -239,7 +238,7 @@ TEST_CASE("store: journal: SQLite locked beyond the busy timeout reaches the cal
 
   auto other = backend.raw();
   *other << "BEGIN IMMEDIATE";
-  journal.add_event(id, "info", "lost", "while locked");
+  journal.add_event(id, "t", "info", "lost", "while locked");
   const std::string message =
       thrown_message<store::StoreUnavailable>([&] { journal.start(id, kWorker); });
   CHECK_MESSAGE(contains(message, "database is locked"), message);
@@ -252,6 +251,7 @@ TEST_CASE("store: journal: SQLite locked beyond the busy timeout reaches the cal
     std::lock_guard lock(lost.mutex);
     REQUIRE(lost.seen.size() == 1);
     CHECK_MESSAGE(contains(lost.seen.front(), "database is locked"), lost.seen.front());
+    CHECK(lost.seen.front().rfind("t:", 0) == 0);  // the task is named
   }
   CHECK(journal.start(id, kWorker));
   CHECK(runs.get(id)->status == RunStatus::running);

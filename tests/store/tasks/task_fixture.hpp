@@ -119,8 +119,11 @@ struct TaskEnv {
     return store::sync_tasks(db(), config, clock.clock());
   }
   store::TaskSet tasks() {
-    const config::Config config = load();
-    return store::load_tasks(db(), config, clock.clock());
+    // The set points at the config's file tasks: it keeps the config alive.
+    auto config = std::make_shared<const config::Config>(load());
+    store::TaskSet set = store::load_tasks(db(), *config, clock.clock());
+    set.keep_alive(config);
+    return set;
   }
 
   std::unique_ptr<soci::session> raw() const { return backend.raw(dir); }

@@ -38,13 +38,6 @@ void add_db_task(Env& env, const std::string& name, nlohmann::json entry) {
       store::insert_db_task(env.db(), store::db_row_from_task(*task, entry), env.clock.clock()));
 }
 
-const config::Task* find(const store::TaskSet& set, const std::string& name) {
-  for (const auto& task : set.tasks) {
-    if (task.name == name) return &task;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 TASKS_TEST("tasks: a sync from empty inserts every file task with its effective definition") {
@@ -222,11 +215,11 @@ TASKS_TEST(
   CHECK(env.column("shared", "updated_at") == updated_at);
 
   const store::TaskSet set = env.tasks();
-  const config::Task* shared = find(set, "shared");
+  const config::Task* shared = set.find("shared");
   REQUIRE(shared != nullptr);
   CHECK(shared->origin() == "file:schedules/b.yaml");
   CHECK(shared->schedule == "0 2 * * *");
-  CHECK(set.tasks.size() == 3);
+  CHECK(set.size() == 3);
   CHECK_FALSE(set.diagnostics.has_errors());
   REQUIRE(set.diagnostics.warnings().size() == 2);
   const std::string file = (env.dir.path() / "schedules/b.yaml").string();
@@ -256,26 +249,62 @@ TASKS_TEST("tasks: enable and disable persist across syncs and file edits") {
   - {name: extra, type: debug.noop, schedule: '@daily', enabled: false}
 )");
   store::TaskSet set = env.tasks();
-  REQUIRE(find(set, "every-5") != nullptr);
-  CHECK_FALSE(find(set, "every-5")->enabled);
+  REQUIRE(set.find("every-5") != nullptr);
+  CHECK_FALSE(set.find("every-5")->enabled);
   CHECK(env.column("every-5", "schedule_expression") == "*/10 * * * *");
   CHECK(env.column("every-5", "enabled") == "0");
 
   // enable on a task its file disables: enabled from now on.
   REQUIRE(store::set_enabled_override(env.db(), "extra", true, env.clock.clock()));
   set = env.tasks();
-  CHECK(find(set, "extra")->enabled);
+  CHECK(set.find("extra")->enabled);
   CHECK(env.column("extra", "enabled") == "1");
 
   // Clearing the override by hand hands the decision back to the file on the next sync.
   env.execute("UPDATE scheduled_tasks SET enabled_override = NULL");
   set = env.tasks();
-  CHECK(find(set, "every-5")->enabled);
-  CHECK_FALSE(find(set, "extra")->enabled);
+  CHECK(set.find("every-5")->enabled);
+  CHECK_FALSE(set.find("extra")->enabled);
   CHECK(env.column("every-5", "enabled") == "1");
   CHECK(env.column("extra", "enabled") == "0");
 
   CHECK_FALSE(store::set_enabled_override(env.db(), "nope", false, env.clock.clock()));
+}
+
+// The daemon holds 100,000 tasks: a file task is pointed at in its Config, not copied (a copy
+// was ~700 bytes per task). Only what differs from the files is owned by the set.
+TASKS_TEST(
+    "tasks: the merged set points at the files' tasks and owns only overridden and table ones") {
+  TaskEnv<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  add_db_task(env, "from-table", {{"type", "debug.noop"}, {"schedule", "@daily"}});
+  REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
+  const config::Config config = env.load();
+  REQUIRE(config.tasks.size() == 2);
+
+  store::TaskSet set = store::merge_tasks(store::read_task_rows(env.db()), config);
+  REQUIRE(set.size() == 3);
+  // Unchanged file task: the config's own object.
+  CHECK(set.find("nightly") == &config.tasks[1]);
+  CHECK(&set[1] == &config.tasks[1]);
+  // Overridden: a copy with the table's enabled; the config's task is left as the file says.
+  REQUIRE(set.find("every-5") != nullptr);
+  CHECK(set.find("every-5") != &config.tasks[0]);
+  CHECK_FALSE(set.find("every-5")->enabled);
+  CHECK(config.tasks[0].enabled);
+  CHECK(set.find("every-5")->schedule == "*/5 * * * *");
+  // Table task: owned, after the file tasks.
+  CHECK(set[2].name == "from-table");
+  CHECK(set.find("from-table") == &set[2]);
+  CHECK(set.find("missing") == nullptr);
+
+  // A moved set still points at the same tasks (each owned task has its own allocation).
+  const config::Task* owned = &set[2];
+  store::TaskSet moved = std::move(set);
+  CHECK(&moved[2] == owned);
+  CHECK(moved.find("from-table") == owned);
+  CHECK(&moved[1] == &config.tasks[1]);
 }
 
 TASKS_TEST("tasks: updated_at moves on enable/disable only when the row changes") {
@@ -311,12 +340,12 @@ TASKS_TEST("tasks: db tasks are loaded after the file tasks, validated, with def
   env.write_settings("defaults: {timezone: Europe/Berlin, timeout: 7m}\n");
   const store::TaskSet set = env.tasks();
   CHECK(all_text(set.diagnostics).empty());
-  REQUIRE(set.tasks.size() == 4);
-  CHECK(set.tasks[0].name == "every-5");
-  CHECK(set.tasks[1].name == "nightly");
-  CHECK(set.tasks[2].name == "alpha");
-  CHECK(set.tasks[3].name == "zeta");
-  const config::Task& zeta = set.tasks[3];
+  REQUIRE(set.size() == 4);
+  CHECK(set[0].name == "every-5");
+  CHECK(set[1].name == "nightly");
+  CHECK(set[2].name == "alpha");
+  CHECK(set[3].name == "zeta");
+  const config::Task& zeta = set[3];
   CHECK(zeta.origin() == "db");
   CHECK(zeta.source == config::Task::Source::table);
   CHECK(zeta.defined_at.to_string() == "scheduled_tasks 'zeta'");
@@ -326,7 +355,7 @@ TASKS_TEST("tasks: db tasks are loaded after the file tasks, validated, with def
   CHECK(zeta.config == nlohmann::json{{"sleep", "0s"}, {"fail", false}});
   CHECK(zeta.slots.next(*parse_instant("2026-03-28T12:00:00Z", cctz::utc_time_zone())) ==
         *parse_instant("2026-03-29T00:00:00Z", cctz::utc_time_zone()));
-  const config::Task& alpha = set.tasks[2];
+  const config::Task& alpha = set[2];
   CHECK_FALSE(alpha.enabled);
   CHECK(alpha.config["sleep"] == "5s");
   // A db task survives syncs: it is not a file's.
@@ -355,7 +384,7 @@ TASKS_TEST("tasks: a row edited by hand into something invalid is reported and n
 
   const store::TaskSet set = env.tasks();
   std::vector<std::string> names;
-  for (const auto& task : set.tasks) names.push_back(task.name);
+  for (const auto& task : set) names.push_back(task.name);
   CHECK(names == std::vector<std::string>{"every-5", "nightly", "good"});
   std::vector<std::string> errors;
   for (const auto& error : set.diagnostics.errors()) errors.push_back(error.to_string());
@@ -398,7 +427,7 @@ TEST_CASE("tasks: text in an integer column (SQLite lets a hand edit store it) i
   env.execute("UPDATE scheduled_tasks SET timeout_seconds = 'ten' WHERE name = 'bad-int'");
   env.execute("UPDATE scheduled_tasks SET timeout_seconds = 'soon' WHERE name = 'nightly'");
   const store::TaskSet set = env.tasks();
-  CHECK(set.tasks.size() == 2);
+  CHECK(set.size() == 2);
   const auto errors = set.diagnostics.errors();
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].to_string() ==
@@ -591,11 +620,11 @@ TASKS_TEST("tasks: expect_success_within in rows: effective for file tasks, as g
 
   const store::TaskSet set = env.tasks();
   CHECK(all_text(set.diagnostics).empty());
-  REQUIRE(find(set, "db-default") != nullptr);
-  CHECK(find(set, "db-default")->policies.expect_success_within == std::chrono::hours(2));
-  CHECK(find(set, "db-own")->policies.expect_success_within == std::chrono::hours(24));
-  CHECK_FALSE(find(set, "db-off")->policies.expect_success_within.has_value());
-  CHECK(find(set, "inherits")->policies.expect_success_within == std::chrono::hours(2));
+  REQUIRE(set.find("db-default") != nullptr);
+  CHECK(set.find("db-default")->policies.expect_success_within == std::chrono::hours(2));
+  CHECK(set.find("db-own")->policies.expect_success_within == std::chrono::hours(24));
+  CHECK_FALSE(set.find("db-off")->policies.expect_success_within.has_value());
+  CHECK(set.find("inherits")->policies.expect_success_within == std::chrono::hours(2));
 
   // A change in the file is one column of the plan; a hand-edited value is validated on load.
   env.write_settings();
@@ -609,7 +638,7 @@ TASKS_TEST("tasks: expect_success_within in rows: effective for file tasks, as g
   env.execute(
       "UPDATE scheduled_tasks SET expect_success_within_seconds = 30 WHERE name = 'db-own'");
   const store::TaskSet edited = env.tasks();
-  CHECK(find(edited, "db-own") == nullptr);
+  CHECK(edited.find("db-own") == nullptr);
   CHECK(contains(all_text(edited.diagnostics),
                  "scheduled_tasks 'db-own': expect_success_within: 30s is too short: give at "
                  "least 1m (overdue tasks are looked for every 30s), or 0s to not watch the task"));
