@@ -12,6 +12,7 @@
 
 #include "config/database_url.hpp"
 #include "config/diagnostics.hpp"
+#include "config/shared_json.hpp"
 #include "cron/schedule.hpp"
 #include "registry/registry.hpp"
 
@@ -48,9 +49,10 @@ struct Task {
   bool enabled = true;
   bool dry_run = false;
   Policies policies;
-  nlohmann::json config;          // effective: handler defaults < type preset < the task's own
-  nlohmann::json written_config;  // the task's own `config:` as written
-  Location defined_at;            // the task's entry in its schedule file, or its table row
+  // Shared between tasks with equal values (config/shared_json.hpp).
+  SharedJson config;          // effective: handler defaults < type preset < the task's own
+  SharedJson written_config;  // the task's own `config:` as written
+  Location defined_at;        // the task's entry in its schedule file, or its table row
   // Where the definition lives: a schedule file, or a row of `scheduled_tasks` that was added
   // there (`maintd task add`); a table task's defined_at reads "scheduled_tasks 'name'".
   enum class Source { file, table };

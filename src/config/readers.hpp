@@ -57,6 +57,7 @@ class TaskReader {
   Diagnostics& diagnostics_;
   std::map<std::string, Expected<cctz::time_zone, std::string>> zones_;
   std::set<std::string> warned_aliases_;
+  JsonInterner interned_;  // the tasks' configs: equal ones share one value
   std::vector<std::pair<std::string, Location>> names_;  // every task name read, with its place
 };
 

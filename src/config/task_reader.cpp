@@ -201,8 +201,8 @@ std::optional<Task> TaskReader::read_task(const json& entry, const std::string& 
               enabled,
               dry_run,
               policies,
-              std::move(effective),
-              std::move(written_config),
+              interned_.intern(std::move(effective)),
+              interned_.intern(std::move(written_config)),
               fields.here(),
               Task::Source::file,
               std::string()};

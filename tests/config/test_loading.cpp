@@ -137,8 +137,15 @@ tasks:
   for (const auto& task : tasks) CHECK(task.type == "sharepoint.trigger_sync");
   CHECK(tasks[0].written_type == "sharepoint.scheduled_sync");
   // The type's preset, under the task's own keys.
-  CHECK(tasks[0].config["sleep"] == "2s");
-  CHECK(tasks[1].config["sleep"] == "5s");
+  CHECK(tasks[0].config->at("sleep") == "2s");
+  CHECK(tasks[1].config->at("sleep") == "5s");
+  // Equal configs are held once (config/shared_json.hpp); a different one is its own.
+  CHECK(tasks[0].config.shares_with(tasks[2].config));
+  CHECK(tasks[0].config.shares_with(tasks[3].config));
+  CHECK_FALSE(tasks[0].config.shares_with(tasks[1].config));
+  CHECK(tasks[0].written_config.shares_with(tasks[2].written_config));
+  CHECK(*tasks[0].written_config == nlohmann::json::object());
+  CHECK(*tasks[1].written_config == nlohmann::json{{"sleep", "5s"}});
   // One warning per alias, at its first use, naming the canonical type.
   const auto warnings = loaded.result.diagnostics.warnings();
   REQUIRE(warnings.size() == 2);

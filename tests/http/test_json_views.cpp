@@ -20,7 +20,7 @@ TEST_CASE("slot_text writes exactly what slot_json serializes, in any zone") {
 
 TEST_CASE("task_to_json has the fields of maintd list --json, secrets masked") {
   auto task = maintd::testing::make_task({.name = "t", .schedule = "0 3 * * *"});
-  task.config = {{"password", "hunter2"}, {"limit", 5}};
+  task.config = nlohmann::json{{"password", "hunter2"}, {"limit", 5}};
   const auto json = maintd::http::task_to_json(task, std::nullopt);
   CHECK(json.at("config").at("password") == "***");
   CHECK(json.at("config").at("limit") == 5);

@@ -357,7 +357,7 @@ TASKS_TEST("tasks: db tasks are loaded after the file tasks, validated, with def
         *parse_instant("2026-03-29T00:00:00Z", cctz::utc_time_zone()));
   const config::Task& alpha = set[2];
   CHECK_FALSE(alpha.enabled);
-  CHECK(alpha.config["sleep"] == "5s");
+  CHECK(alpha.config->at("sleep") == "5s");
   // A db task survives syncs: it is not a file's.
   CHECK(env.sync().writes_nothing());
   CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks WHERE origin = 'db'") == 2);
