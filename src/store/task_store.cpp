@@ -7,6 +7,7 @@
 #include <charconv>
 #include <map>
 #include <string_view>
+#include <tuple>
 #include <unordered_set>
 
 #include "common/duration.hpp"
@@ -377,8 +378,26 @@ json column_value(const TaskRow& row, const std::string& column) {
   throw std::logic_error("column_value: no column " + column);
 }
 
+namespace {
+// The definition columns as one comparable tuple, for diff_rows' common case: a row that
+// matches. Each start compares every file task with its row; going through column_value() as
+// JSON for each of the 17 columns was a tenth of a second start at 100,000 tasks. Names the
+// same fields as definition_columns(): a test changes each column in turn.
+auto definition_fields(const TaskRow& row) {
+  return std::tie(row.display_name, row.description, row.task_type, row.scope_type,
+                  row.schedule_expression, row.timezone, row.enabled, row.config,
+                  row.timeout_seconds, row.concurrency, row.catchup_seconds, row.retries,
+                  row.retry_backoff_seconds, row.jitter_seconds, row.expect_success_within_seconds,
+                  row.dry_run, row.origin);
+}
+}  // namespace
+
 std::vector<FieldChange> diff_rows(const TaskRow& before, const TaskRow& after) {
   std::vector<FieldChange> changes;
+  if (before.unreadable.empty() && after.unreadable.empty() &&
+      definition_fields(before) == definition_fields(after)) {
+    return changes;
+  }
   for (const auto& column : definition_columns()) {
     json old_value = column_value(before, column);
     json new_value = column_value(after, column);

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <set>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "store/store_error.hpp"
 #include "store/task_sql.hpp"
@@ -14,9 +14,12 @@ namespace maintd::store {
 
 SyncPlan plan_sync(const std::vector<TaskRow>& rows, const config::Config& config) {
   SyncPlan plan;
-  std::map<std::string, const TaskRow*> by_name;
+  // Hashed views, not ordered copies: this runs over every task at each start.
+  std::unordered_map<std::string_view, const TaskRow*> by_name;
+  by_name.reserve(rows.size());
   for (const auto& row : rows) by_name.emplace(row.name, &row);
-  std::set<std::string> defined;
+  std::unordered_set<std::string_view> defined;
+  defined.reserve(config.tasks.size());
   for (const config::Task& task : config.tasks) {
     defined.insert(task.name);
     auto it = by_name.find(task.name);

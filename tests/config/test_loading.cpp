@@ -284,3 +284,52 @@ TEST_CASE("config: an empty schedule file and one of comments only hold no tasks
         "comments.yaml: warning: the file is empty: no tasks\n"
         "empty.yaml: warning: the file is empty: no tasks\n");
 }
+
+// Schedule files are parsed ahead on other threads (config/loader.cpp, ParseAhead); the tasks
+// and the errors must come out as if they were read one after another.
+TEST_CASE("config: many schedule files parsed ahead keep their order and every file's errors") {
+  TempDir dir;
+  dir.write("maintd.yaml", "schedules: [schedules/]\n");
+  std::string expected;
+  for (int file = 0; file < 12; ++file) {
+    const std::string name = "f" + std::to_string(100 + file);
+    if (file % 5 == 4) {
+      dir.write("schedules/" + name + ".yaml", "tasks: [oops\n");  // a YAML syntax error
+      expected += "schedules/" + name + ".yaml:2:1: ";
+      continue;
+    }
+    dir.write("schedules/" + name + ".yaml",
+              "tasks:\n  - {name: " + name + "-a, type: debug.noop, schedule: \"@daily\"}\n" +
+                  "  - {name: " + name + "-b, type: debug.noop, schedule: \"@hourly\"}\n");
+  }
+  const auto failed = load(dir);
+  CHECK_FALSE(failed.result.config.has_value());
+  // Each broken file is reported, in file order, whatever thread parsed it.
+  std::string starts;
+  for (std::size_t at = 0; (at = failed.printed.find("schedules/", at)) != std::string::npos;) {
+    const std::size_t colon = failed.printed.find(' ', at);
+    starts += failed.printed.substr(at, colon + 1 - at);
+    at = failed.printed.find('\n', at);
+  }
+  CHECK(starts == expected);
+
+  for (int file = 4; file < 12; file += 5) {
+    const std::string name = "f" + std::to_string(100 + file);
+    dir.write("schedules/" + name + ".yaml", "tasks: []\n");
+  }
+  const auto loaded = load(dir);
+  INFO(loaded.printed);
+  REQUIRE(loaded.result.config.has_value());
+  std::vector<std::string> names;
+  for (const auto& task : loaded.result.config->tasks) names.push_back(task.name);
+  std::vector<std::string> in_order;
+  for (int file = 0; file < 12; ++file) {
+    if (file % 5 == 4) continue;
+    in_order.push_back("f" + std::to_string(100 + file) + "-a");
+    in_order.push_back("f" + std::to_string(100 + file) + "-b");
+  }
+  CHECK(names == in_order);
+  REQUIRE(loaded.result.config->schedule_files.size() == 12);
+  CHECK(loaded.result.config->schedule_files.front().ends_with("/schedules/f100.yaml"));
+  CHECK(loaded.result.config->schedule_files.back().ends_with("/schedules/f111.yaml"));
+}

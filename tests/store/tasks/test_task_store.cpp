@@ -1,6 +1,9 @@
 // scheduled_tasks on both backends: the sync of schedule files into the table (from empty,
 // no-op, column by column, removal, conflicts, one transaction), the enable/disable override,
 // table tasks and their validation on load.
+#include <functional>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -179,6 +182,57 @@ TASKS_TEST(
   CHECK(env.column("every-5", "origin") == "file:schedules/c.yaml");
   CHECK(env.column("every-5", "created_at") == "2026-03-29T00:00:00.000Z");
   CHECK(env.count("SELECT COUNT(*) FROM task_runs WHERE task_name = 'hourly'") == 1);
+}
+
+// diff_rows() compares a matching row in one step (a tuple of its fields) before it looks
+// column by column: a field missing from that tuple would hide a change. Each definition
+// column is changed alone here and must be the one change reported.
+TEST_CASE("tasks: a change to any one definition column is reported, and only that one") {
+  using Change = std::function<void(store::TaskRow&)>;
+  const std::map<std::string, Change> change_of = {
+      {"display_name", [](auto& r) { r.display_name = "Other"; }},
+      {"description", [](auto& r) { r.description = "other"; }},
+      {"task_type", [](auto& r) { r.task_type = "debug.fail"; }},
+      {"scope_type", [](auto& r) { r.scope_type = "tenant"; }},
+      {"schedule_expression", [](auto& r) { r.schedule_expression = "0 4 * * *"; }},
+      {"timezone", [](auto& r) { r.timezone = "Europe/Berlin"; }},
+      {"enabled", [](auto& r) { r.enabled = false; }},
+      {"config",
+       [](auto& r) {
+         r.config = {{"sleep", "2s"}};
+       }},
+      {"timeout_seconds", [](auto& r) { r.timeout_seconds = 61; }},
+      {"concurrency", [](auto& r) { r.concurrency = "allow"; }},
+      {"catchup_seconds", [](auto& r) { r.catchup_seconds = 1; }},
+      {"retries", [](auto& r) { r.retries = 3; }},
+      {"retry_backoff_seconds", [](auto& r) { r.retry_backoff_seconds = 7; }},
+      {"jitter_seconds", [](auto& r) { r.jitter_seconds = 5; }},
+      {"expect_success_within_seconds", [](auto& r) { r.expect_success_within_seconds = 3600; }},
+      {"dry_run", [](auto& r) { r.dry_run = true; }},
+      {"origin", [](auto& r) { r.origin = "file:schedules/b.yaml"; }},
+  };
+  store::TaskRow base;
+  base.name = "nightly";
+  base.task_type = "debug.noop";
+  base.schedule_expression = "30 2 * * *";
+  base.config = {{"sleep", "1s"}};
+  base.timeout_seconds = 60;
+  base.origin = "file:schedules/a.yaml";
+  CHECK(store::diff_rows(base, base).empty());
+  for (const auto& column : store::definition_columns()) {
+    CAPTURE(column);
+    const auto change = change_of.find(column);
+    REQUIRE_MESSAGE(change != change_of.end(), "a new definition column needs a row here");
+    store::TaskRow changed = base;
+    change->second(changed);
+    const auto changes = store::diff_rows(base, changed);
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].column == column);
+  }
+  // A stored value that could not be read differs from anything, even text that looks alike.
+  store::TaskRow unreadable = base;
+  unreadable.unreadable["retries"] = "0";
+  CHECK(store::diff_rows(unreadable, base).size() == 1);
 }
 
 TASKS_TEST("tasks: the origin does not depend on the working directory") {
