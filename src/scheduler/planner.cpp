@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/duration.hpp"
 
 namespace maintd::scheduler {
@@ -52,46 +54,59 @@ void Planner::set_tasks(const std::vector<config::Task>& tasks, Instant now,
 
 void Planner::set_shared_tasks(std::shared_ptr<const store::TaskSet> tasks, Instant now,
                                const std::map<std::string, Instant>& last_slots) {
-  // The previous entries point into the previous tasks: both stay alive until the end.
+  // The previous entries belong to the previous tasks: both stay alive until the end.
   const auto previous_tasks = std::move(owned_);
-  const std::map<std::string_view, Entry> previous = std::move(tasks_);
-  tasks_.clear();
-  queue_.clear();
+  const std::vector<Entry> previous = std::move(entries_);
   owned_ = tasks ? std::move(tasks) : std::make_shared<const store::TaskSet>();
-  for (const config::Task& task : *owned_) {
-    Entry entry;
-    entry.task = &task;
+  entries_.clear();
+  entries_.resize(owned_->size());
+  queue_.clear();
+  queue_.reserve(owned_->size());
+  for (std::size_t index = 0; index < owned_->size(); ++index) {
+    const config::Task& task = task_at(index);
+    Entry& entry = entries_[index];
+    if (owned_->index_of(task.name) != index) continue;  // a repeated name: the first one runs
     entry.offset = jitter_offset(task.name, task.policies.jitter);
     entry.cursor = now;
-    if (auto old = previous.find(task.name);
-        old != previous.end() && same_slots(*old->second.task, task)) {
-      entry.cursor = old->second.cursor;  // unchanged: carry on where it was
+    if (const auto old = previous_tasks->index_of(task.name);
+        old && same_slots((*previous_tasks)[*old], task)) {
+      entry.cursor = previous[*old].cursor;  // unchanged: carry on where it was
     } else if (auto last = last_slots.find(task.name); last != last_slots.end()) {
       entry.cursor = last->second;  // ran before this start: missed slots are looked at
     }
     if (task.enabled) entry.next = task.slots.next(entry.cursor);
-    auto [it, inserted] = tasks_.emplace(task.name, std::move(entry));
-    if (inserted) enqueue(it->first, it->second);
+    if (entry.next)
+      queue_.push_back({*entry.next + entry.offset, static_cast<std::uint32_t>(index)});
   }
+  std::make_heap(queue_.begin(), queue_.end(), FiresAfter{this});
   // Retries of tasks that are gone or disabled are dropped with them.
   for (auto it = retries_.begin(); it != retries_.end();) {
-    const auto task = tasks_.find(it->task);
-    it = (task == tasks_.end() || !task->second.task->enabled) ? retries_.erase(it) : std::next(it);
+    const config::Task* task = owned_->find(it->task);
+    it = (task == nullptr || !task->enabled) ? retries_.erase(it) : std::next(it);
   }
 }
 
-void Planner::enqueue(std::string_view name, const Entry& entry) {
-  if (entry.next) queue_.emplace(*entry.next + entry.offset, name);
+bool Planner::FiresAfter::operator()(const Queued& a, const Queued& b) const {
+  if (a.at != b.at) return a.at > b.at;
+  return planner->task_at(a.index).name > planner->task_at(b.index).name;
+}
+
+void Planner::enqueue(std::size_t index) {
+  const Entry& entry = entries_[index];
+  if (!entry.next) return;
+  queue_.push_back({*entry.next + entry.offset, static_cast<std::uint32_t>(index)});
+  std::push_heap(queue_.begin(), queue_.end(), FiresAfter{this});
 }
 
 std::vector<Firing> Planner::due(Instant now) {
   std::vector<Firing> out;
-  while (!queue_.empty() && queue_.begin()->first <= now) {
-    const std::string_view name = queue_.begin()->second;
-    queue_.erase(queue_.begin());
-    Entry& entry = tasks_.at(name);
-    plan_task(entry, now, out);
-    enqueue(name, entry);
+  const FiresAfter later{this};
+  while (!queue_.empty() && queue_.front().at <= now) {
+    std::pop_heap(queue_.begin(), queue_.end(), later);
+    const std::size_t index = queue_.back().index;
+    queue_.pop_back();
+    plan_task(index, now, out);
+    enqueue(index);
   }
   while (!retries_.empty() && retries_.begin()->at <= now) {
     const Retry& retry = *retries_.begin();
@@ -104,8 +119,9 @@ std::vector<Firing> Planner::due(Instant now) {
   return out;
 }
 
-void Planner::plan_task(Entry& entry, Instant now, std::vector<Firing>& out) const {
-  const config::Task& task = *entry.task;
+void Planner::plan_task(std::size_t index, Instant now, std::vector<Firing>& out) {
+  Entry& entry = entries_[index];
+  const config::Task& task = task_at(index);
   const cron::Schedule& schedule = task.slots;
   const Instant first = *entry.next;
   // The latest slot whose fire time has come; at least `first`, which is due.
@@ -156,20 +172,20 @@ void Planner::add_retry(const std::string& task, Instant at, int attempt, Instan
 
 std::optional<Instant> Planner::next_wake() const {
   std::optional<Instant> wake;
-  if (!queue_.empty()) wake = queue_.begin()->first;
+  if (!queue_.empty()) wake = queue_.front().at;
   if (!retries_.empty() && (!wake || retries_.begin()->at < *wake)) wake = retries_.begin()->at;
   return wake;
 }
 
 std::optional<Instant> Planner::next_slot(const std::string& task) const {
-  const auto it = tasks_.find(task);
-  return it == tasks_.end() ? std::nullopt : it->second.next;
+  const auto index = owned_->index_of(task);
+  return index ? entries_[*index].next : std::nullopt;
 }
 
 std::optional<std::pair<std::string, Instant>> Planner::next_firing() const {
   if (queue_.empty()) return std::nullopt;
-  const std::string_view name = queue_.begin()->second;
-  return std::pair<std::string, Instant>(std::string(name), *tasks_.at(name).next);
+  const std::size_t index = queue_.front().index;
+  return std::pair<std::string, Instant>(task_at(index).name, *entries_[index].next);
 }
 
 }  // namespace maintd::scheduler

@@ -29,6 +29,7 @@
 //   backward (NTP step, manual change)      -> the cursor is ahead of the clock: nothing fires
 //                                              until the clock passes the cursor again, so no
 //                                              slot fires twice.
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -92,14 +93,21 @@ class Planner {
   // The task whose run starts next and that run's slot (for status lines; retries aside).
   std::optional<std::pair<std::string, Instant>> next_firing() const;
 
-  std::size_t size() const { return tasks_.size(); }
+  std::size_t size() const { return owned_->size(); }
 
  private:
+  // A task's place in time. entries_[i] belongs to (*owned_)[i]: a vector beside the task set,
+  // not a map by name, because at 100,000 tasks the map and an ordered queue of names were
+  // 161 bytes per task of the daemon's memory (bench/task_memory), the vector and heap 48.
   struct Entry {
-    const config::Task* task = nullptr;  // in owned_
-    std::chrono::seconds offset{0};      // jitter
-    Instant cursor;                      // the last slot dealt with
-    std::optional<Instant> next;         // the first slot after the cursor
+    Instant cursor;                  // the last slot dealt with
+    std::optional<Instant> next;     // the first slot after the cursor
+    std::chrono::seconds offset{0};  // jitter
+  };
+  // A queued fire time: entries_[index]'s next slot plus its offset.
+  struct Queued {
+    Instant at;
+    std::uint32_t index;
   };
   struct Retry {
     Instant at;
@@ -111,14 +119,21 @@ class Planner {
     }
   };
 
-  void plan_task(Entry& entry, Instant now, std::vector<Firing>& out) const;
-  void enqueue(std::string_view name, const Entry& entry);
+  const config::Task& task_at(std::size_t index) const { return (*owned_)[index]; }
+  void plan_task(std::size_t index, Instant now, std::vector<Firing>& out);
+  void enqueue(std::size_t index);
+  // The heap's order (std::push_heap and friends put the greatest on top): the earlier fire
+  // time first; at the same time, the task name first.
+  struct FiresAfter {
+    const Planner* planner;
+    bool operator()(const Queued& a, const Queued& b) const;
+  };
 
-  // The tasks the entries point into; the names in tasks_ and queue_ are views of theirs.
-  std::shared_ptr<const store::TaskSet> owned_;
-  std::map<std::string_view, Entry> tasks_;
-  // The priority queue of next fire times: (fire time, task), earliest first.
-  std::set<std::pair<Instant, std::string_view>> queue_;
+  std::shared_ptr<const store::TaskSet> owned_ = std::make_shared<const store::TaskSet>();
+  std::vector<Entry> entries_;
+  // The priority queue of next fire times, earliest on top (std::push_heap/pop_heap with
+  // FiresAfter). Each scheduled task is in it once.
+  std::vector<Queued> queue_;
   std::multiset<Retry> retries_;
 };
 

@@ -20,8 +20,8 @@ void TaskSet::reserve(std::size_t tasks) {
 }
 
 void TaskSet::add_pointed(const config::Task& task) {
+  by_name_.emplace(task.name, tasks_.size());
   tasks_.push_back(&task);
-  by_name_.emplace(task.name, &task);
 }
 
 void TaskSet::add_owned(config::Task task) {
@@ -31,7 +31,12 @@ void TaskSet::add_owned(config::Task task) {
 
 const config::Task* TaskSet::find(std::string_view name) const {
   const auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : it->second;
+  return it == by_name_.end() ? nullptr : tasks_[it->second];
+}
+
+std::optional<std::size_t> TaskSet::index_of(std::string_view name) const {
+  const auto it = by_name_.find(name);
+  return it == by_name_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
 }
 
 std::vector<config::Task> TaskSet::copies() const {

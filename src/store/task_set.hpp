@@ -12,6 +12,7 @@
 #include <boost/iterator/indirect_iterator.hpp>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -52,8 +53,11 @@ class TaskSet {
   const config::Task& operator[](std::size_t index) const { return *tasks_[index]; }
   const_iterator begin() const { return const_iterator(tasks_.begin()); }
   const_iterator end() const { return const_iterator(tasks_.end()); }
-  // The task of that name; null when there is none (names are unique within a set).
+  // The task of that name; null when there is none. Names are unique within a set; were one
+  // added twice, the first is the one found.
   const config::Task* find(std::string_view name) const;
+  // Its position: (*this)[*index_of(name)] is find(name).
+  std::optional<std::size_t> index_of(std::string_view name) const;
   // Copies of the tasks, for the callers that keep them beyond the set's Config.
   std::vector<config::Task> copies() const;
 
@@ -64,7 +68,7 @@ class TaskSet {
  private:
   std::vector<const config::Task*> tasks_;  // in order: file tasks, then table tasks by name
   std::vector<std::unique_ptr<const config::Task>> owned_;
-  std::unordered_map<std::string_view, const config::Task*> by_name_;  // views of the names
+  std::unordered_map<std::string_view, std::size_t> by_name_;  // views of the names -> index
   std::shared_ptr<const void> owner_;
 };
 

@@ -211,3 +211,23 @@ TEST_CASE("a sparse schedule far away: missed counts stay bounded") {
   CHECK(firings[0].reason.rfind("missed more than 100000 slots", 0) == 0);
   CHECK(firings[1].trigger == Trigger::catchup);
 }
+
+// The planner's entries sit beside the task set by position (scheduler/planner.hpp); a name
+// given twice must still be one task, the first, as the name index finds it.
+TEST_CASE("a task name given twice is scheduled once, as its first definition") {
+  Planner planner;
+  planner.set_tasks({make_task({"dup", "*/2 * * * *"}), make_task({"other", "0 * * * *"}),
+                     make_task({"dup", "*/5 * * * *"})},
+                    at("2026-01-01T00:55:00Z"));
+  CHECK(planner.next_slot("dup") == at("2026-01-01T00:56:00Z"));
+  CHECK(planner.next_firing() ==
+        std::pair<std::string, Instant>("dup", at("2026-01-01T00:56:00Z")));
+  std::vector<std::string> fired;
+  for (const char* now : {"2026-01-01T00:56:00Z", "2026-01-01T00:58:00Z", "2026-01-01T01:00:00Z"}) {
+    for (auto& line : describe(planner.due(at(now)))) fired.push_back(line);
+  }
+  CHECK(fired == std::vector<std::string>{
+                     "dup@2026-01-01T00:56:00Z schedule", "dup@2026-01-01T00:58:00Z schedule",
+                     "dup@2026-01-01T01:00:00Z schedule", "other@2026-01-01T01:00:00Z schedule"});
+  CHECK_FALSE(planner.next_slot("missing").has_value());
+}
