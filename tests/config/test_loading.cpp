@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <string>
 
 #include "config/load_helper.hpp"
 #include "config/loader.hpp"
@@ -12,7 +13,20 @@ using maintd::testing::load;
 using maintd::testing::Loaded;
 using maintd::testing::TempDir;
 
-namespace {}  // namespace
+namespace {
+
+// What loading reports for a configuration whose one schedule file, s.yaml, holds `schedule`;
+// checks that nothing was loaded.
+std::string errors_of_schedule(const std::string& schedule) {
+  TempDir dir;
+  dir.write("maintd.yaml", "schedules: [s.yaml]\n");
+  dir.write("s.yaml", schedule);
+  const auto loaded = load(dir);
+  CHECK_FALSE(loaded.result.config.has_value());
+  return loaded.printed;
+}
+
+}  // namespace
 
 TEST_CASE("config: a valid configuration loads every task with defaults applied") {
   TempDir dir;
@@ -208,53 +222,37 @@ TEST_CASE("config: YAML anchors and aliases share a value between tasks") {
 }
 
 TEST_CASE("config: a value written through an alias is reported where the alias is") {
-  TempDir dir;
-  dir.write("maintd.yaml", "schedules: [s.yaml]\n");
   // One error per task that uses the value, each at that task's own line.
-  dir.write("s.yaml", R"(tasks:
-  - {name: a, type: debug.noop, schedule: "@daily", timezone: &zone Mars/Olympus}
-  - {name: b, type: debug.noop, schedule: "@daily", timezone: *zone}
-)");
-  const auto loaded = load(dir);
-  CHECK_FALSE(loaded.result.config.has_value());
   const std::string unknown =
       "timezone: unknown time zone 'Mars/Olympus' (use an IANA name such as 'UTC' or "
       "'Europe/Berlin'; the tz database in /usr/share/zoneinfo lists them)\n";
-  CHECK(loaded.printed == "s.yaml:2:63: " + unknown + "s.yaml:3:63: " + unknown);
+  CHECK(errors_of_schedule(R"(tasks:
+  - {name: a, type: debug.noop, schedule: "@daily", timezone: &zone Mars/Olympus}
+  - {name: b, type: debug.noop, schedule: "@daily", timezone: *zone}
+)") == "s.yaml:2:63: " + unknown + "s.yaml:3:63: " + unknown);
 }
 
 TEST_CASE("config: a key that is not a plain name is reported and its value skipped unread") {
-  TempDir dir;
-  dir.write("maintd.yaml", "schedules: [s.yaml]\n");
   // The value of the bad key holds an unset variable: not reported, as it is never used.
-  dir.write("s.yaml", R"(tasks:
+  CHECK(errors_of_schedule(R"(tasks:
   - name: t
     type: debug.noop
     schedule: "@daily"
     [a, b]: {x: "${UNSET_IN_SKIPPED_VALUE}"}
     ? {k: v}
     : also skipped
-)");
-  const auto loaded = load(dir);
-  CHECK_FALSE(loaded.result.config.has_value());
-  CHECK(loaded.printed ==
-        "s.yaml:5:5: a map key must be a plain name\n"
-        "s.yaml:6:7: a map key must be a plain name\n");
+)") == "s.yaml:5:5: a map key must be a plain name\n"
+       "s.yaml:6:7: a map key must be a plain name\n");
 }
 
 TEST_CASE("config: the value of a duplicate key is skipped unread, the first one kept") {
-  TempDir dir;
-  dir.write("maintd.yaml", "schedules: [s.yaml]\n");
-  dir.write("s.yaml", R"(tasks:
+  CHECK(errors_of_schedule(R"(tasks:
   - name: t
     type: debug.noop
     schedule: "@daily"
     config: {}
     config: {x: "${UNSET_IN_DUPLICATE}"}
-)");
-  const auto loaded = load(dir);
-  CHECK_FALSE(loaded.result.config.has_value());
-  CHECK(loaded.printed == "s.yaml:6:5: duplicate key 'config' (first written at line 5)\n");
+)") == "s.yaml:6:5: duplicate key 'config' (first written at line 5)\n");
 }
 
 TEST_CASE("config: a *_file key after its plain twin is an error too, and reads nothing") {
