@@ -39,8 +39,4 @@ std::optional<std::size_t> TaskSet::index_of(std::string_view name) const {
   return it == by_name_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
 }
 
-std::vector<config::Task> TaskSet::copies() const {
-  return {begin(), end()};
-}
-
 }  // namespace maintd::store

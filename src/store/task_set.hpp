@@ -58,8 +58,6 @@ class TaskSet {
   const config::Task* find(std::string_view name) const;
   // Its position: (*this)[*index_of(name)] is find(name).
   std::optional<std::size_t> index_of(std::string_view name) const;
-  // Copies of the tasks, for the callers that keep them beyond the set's Config.
-  std::vector<config::Task> copies() const;
 
   config::Diagnostics diagnostics;
   // task_table_version() as of the read (load_tasks only; empty from merge_tasks).

@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <map>
 #include <string_view>
 #include <tuple>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "common/duration.hpp"
 #include "config/redact.hpp"
@@ -641,15 +640,13 @@ TaskSet load_tasks(Database& database, const config::Config& config, const Clock
 
 TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& config) {
   TaskSet set;
-  std::map<std::string, const TaskRow*> by_name;
+  // Hashed views of the rows' names: this runs over every task at each start and poll.
+  std::unordered_map<std::string_view, const TaskRow*> by_name;
+  by_name.reserve(rows.size());
   for (const auto& row : rows) by_name.emplace(row.name, &row);
-  // The file tasks' names (Config::find_task is a linear search: once per row, quadratic).
-  std::unordered_set<std::string_view> file_names;
-  file_names.reserve(config.tasks.size());
   set.reserve(config.tasks.size() + rows.size());
 
   for (const config::Task& task : config.tasks) {
-    file_names.insert(task.name);
     auto it = by_name.find(task.name);
     if (it != by_name.end() && it->second->from_file() && it->second->enabled_override &&
         *it->second->enabled_override != task.enabled) {
@@ -662,8 +659,9 @@ TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& conf
   }
   for (const TaskRow& row : rows) {
     // A file task's row only mirrors the file; a name in a file and in a db row is a conflict,
-    // reported above, and the file's task is the one that runs.
-    if (row.from_file() || file_names.count(row.name) != 0) continue;
+    // reported above, and the file's task is the one that runs. (The set holds only file tasks
+    // and rows before this one, whose names differ from it: the table's key is the name.)
+    if (row.from_file() || set.find(row.name) != nullptr) continue;
     const config::Location at = config::table_location(row.name);
     if (!row.from_db()) {
       set.diagnostics.error(at, fmt::format("origin: '{}' is neither 'db' nor 'file:<path>'; "
