@@ -13,6 +13,7 @@
 #include "cli/loading.hpp"
 #include "cli/table.hpp"
 #include "common/duration.hpp"
+#include "common/json_text.hpp"
 #include "config/redact.hpp"
 #include "http/json_views.hpp"
 
@@ -79,7 +80,7 @@ int list(Context& context, const Options& options) {
       const auto next = task.enabled ? task.slots.next(*from) : std::nullopt;
       tasks.push_back(http::task_to_json(task, next));
     }
-    context.out << json{{"tasks", tasks}}.dump(2) << '\n';
+    context.out << json_text(json{{"tasks", tasks}}, 2) << '\n';
     return kOk;
   }
   Table table({"NAME", "TYPE", "SCHEDULE", "TIMEZONE", "ENABLED", "NEXT (UTC)", "NEXT (LOCAL)",
@@ -151,7 +152,7 @@ int next(Context& context, const Options& options) {
       entry["task"] = slot.task->name;
       out.push_back(std::move(entry));
     }
-    context.out << json{{"slots", out}}.dump(2) << '\n';
+    context.out << json_text(json{{"slots", out}}, 2) << '\n';
     return kOk;
   }
   Table table({"SLOT (UTC)", "LOCAL", "TASK"});
@@ -192,14 +193,14 @@ int handlers(Context& context, const Options& options) {
     }
     json pending = json::object();
     for (const auto& [legacy, canonical] : unresolved) pending[legacy] = canonical;
-    context.out << json{{"types", out}, {"unresolved_aliases", pending}}.dump(2) << '\n';
+    context.out << json_text(json{{"types", out}, {"unresolved_aliases", pending}}, 2) << '\n';
     return kOk;
   }
   for (const auto& entry : types) {
     context.out << entry.type << "  " << entry.description << '\n';
     if (entry.defined_in_config) {
       context.out << "  defined in config, runs handler " << entry.handler->type << " with "
-                  << config::redact(entry.preset).dump() << '\n';
+                  << json_text(config::redact(entry.preset)) << '\n';
     }
     if (!entry.aliases.empty()) {
       context.out << "  aliases: " << fmt::format("{}", fmt::join(entry.aliases, ", ")) << '\n';
@@ -213,7 +214,7 @@ int handlers(Context& context, const Options& options) {
                  : key.default_value.is_null()
                      ? "-"
                      : (key.default_value.is_string() ? key.default_value.get<std::string>()
-                                                      : key.default_value.dump()),
+                                                      : json_text(key.default_value)),
                  key.description});
     }
     table.print(context.out);

@@ -12,6 +12,7 @@
 #include <ostream>
 
 #include "cli/loading.hpp"
+#include "common/json_text.hpp"
 #include "config/redact.hpp"
 #include "store/migrations.hpp"
 #include "store/store_error.hpp"
@@ -41,11 +42,11 @@ int migrate_command(Context& context, const Options& options) {
     return kStateUnavailable;
   }
   if (options.json) {
-    context.out << json{{"database", display},
-                        {"from_version", report.from_version},
-                        {"to_version", report.to_version},
-                        {"applied", report.applied}}
-                       .dump(2)
+    context.out << json_text(json{{"database", display},
+                                  {"from_version", report.from_version},
+                                  {"to_version", report.to_version},
+                                  {"applied", report.applied}},
+                             2)
                 << '\n';
     return kOk;
   }
@@ -99,9 +100,13 @@ void print_plan_json(Context& context, const store::SyncPlan& plan, bool dry_run
     conflicts.push_back(
         {{"name", c.name}, {"defined_at", c.defined_at.to_string()}, {"row_origin", c.row_origin}});
   }
-  context.out << json{{"dry_run", dry_run}, {"added", added},         {"changed", changed},
-                      {"removed", removed}, {"conflicts", conflicts}, {"unchanged", plan.unchanged}}
-                     .dump(2)
+  context.out << json_text(json{{"dry_run", dry_run},
+                                {"added", added},
+                                {"changed", changed},
+                                {"removed", removed},
+                                {"conflicts", conflicts},
+                                {"unchanged", plan.unchanged}},
+                           2)
               << '\n';
 }
 
@@ -179,8 +184,8 @@ int seed_command(Context& context, const Options& options) {
 }  // namespace
 
 std::string describe_change(const store::FieldChange& change) {
-  return fmt::format("{}: {} -> {}", change.column, config::redact(change.before).dump(),
-                     config::redact(change.after).dump());
+  return fmt::format("{}: {} -> {}", change.column, json_text(config::redact(change.before)),
+                     json_text(config::redact(change.after)));
 }
 
 void add_db_commands(CLI::App& app, Context& context) {

@@ -10,6 +10,7 @@
 #include "cli/run_view.hpp"
 #include "cli/table.hpp"
 #include "common/duration.hpp"
+#include "common/json_text.hpp"
 #include "store/store_error.hpp"
 
 namespace maintd::cli {
@@ -70,7 +71,7 @@ std::optional<store::RunStore> open_runs(Context& context, int& exit_code) {
 std::string summary(const store::RunRecord& run) {
   if (!run.error.empty()) return run.error;
   if (run.result.is_null()) return "";
-  std::string text = run.result.dump();
+  std::string text = json_text(run.result);
   constexpr std::size_t kWidth = 60;
   if (text.size() > kWidth) text = text.substr(0, kWidth - 3) + "...";
   return text;
@@ -87,7 +88,7 @@ int history(Context& context, const Options& options) {
     if (options.json) {
       json out = json::array();
       for (const auto& run : records) out.push_back(run_to_json(run));
-      context.out << json{{"runs", out}}.dump(2) << '\n';
+      context.out << json_text(json{{"runs", out}}, 2) << '\n';
       return kOk;
     }
     if (records.empty()) {
@@ -127,7 +128,7 @@ int show_run(Context& context, const Options& options) {
       json list = json::array();
       for (const auto& event : events) list.push_back(event_to_json(event));
       out["events"] = std::move(list);
-      context.out << json{{"run", out}}.dump(2) << '\n';
+      context.out << json_text(json{{"run", out}}, 2) << '\n';
       return kOk;
     }
     auto field = [&](std::string_view name, const std::string& value) {
@@ -145,8 +146,8 @@ int show_run(Context& context, const Options& options) {
     field("finished", timestamp_text(run->finished_at));
     field("duration", run_duration_text(*run));
     if (!run->host.empty()) field("worker", fmt::format("{} (pid {})", run->host, run->pid));
-    field("config", run->config.dump());
-    if (!run->result.is_null()) field("result", run->result.dump());
+    field("config", json_text(run->config));
+    if (!run->result.is_null()) field("result", json_text(run->result));
     if (!run->error.empty()) field("error", run->error);
     context.out << "\nevents:\n";
     if (events.empty()) context.out << "  (none)\n";

@@ -15,6 +15,7 @@
 #include "cli/loading.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/run_view.hpp"
+#include "common/json_text.hpp"
 #include "common/suggest.hpp"
 #include "config/overrides.hpp"
 #include "config/redact.hpp"
@@ -195,11 +196,11 @@ int run_task(Context& context, const Options& options) {
       json events = json::array();
       for (const auto& event : runs.events(id)) events.push_back(event_to_json(event));
       out["events"] = std::move(events);
-      context.out << json{{"run", out}}.dump(2) << '\n';
+      context.out << json_text(json{{"run", out}}, 2) << '\n';
     } else {
       context.out << fmt::format("run {} {} in {}\n", id, to_string(outcome.status),
                                  record ? run_duration_text(*record) : "?");
-      if (!outcome.result.is_null()) context.out << outcome.result.dump(2) << '\n';
+      if (!outcome.result.is_null()) context.out << json_text(outcome.result, 2) << '\n';
       if (!outcome.error.empty()) context.err << "maintd: " << outcome.error << '\n';
     }
     return exit_code_for(outcome.status);

@@ -10,6 +10,7 @@
 #include "cli/loading.hpp"
 #include "cli/run_view.hpp"
 #include "cli/table.hpp"
+#include "common/json_text.hpp"
 #include "store/instance_store.hpp"
 #include "store/run_store.hpp"
 #include "store/store_error.hpp"
@@ -75,11 +76,11 @@ int status(Context& context, const Options& options) {
       for (const auto& slot : slots) {
         next.push_back({{"task", slot.task->name}, {"at", format_utc(slot.at)}});
       }
-      context.out << json{{"daemons", daemons},
-                          {"tasks", {{"total", tasks.size()}, {"enabled", enabled}}},
-                          {"running", runs},
-                          {"next", next}}
-                         .dump(2)
+      context.out << json_text(json{{"daemons", daemons},
+                                    {"tasks", {{"total", tasks.size()}, {"enabled", enabled}}},
+                                    {"running", runs},
+                                    {"next", next}},
+                               2)
                   << '\n';
       return any_alive ? kOk : kFailed;
     }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/duration.hpp"
+#include "common/json_text.hpp"
 #include "common/suggest.hpp"
 
 namespace maintd::config {
@@ -17,12 +18,12 @@ std::string describe_value(const json& value) {
     case json::value_t::string:
       return fmt::format("a string ('{}')", shown(value.get<std::string>()));
     case json::value_t::boolean:
-      return fmt::format("a boolean ({})", value.dump());
+      return fmt::format("a boolean ({})", json_text(value));
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-      return fmt::format("an integer ({})", value.dump());
+      return fmt::format("an integer ({})", json_text(value));
     case json::value_t::number_float:
-      return fmt::format("a number ({})", value.dump());
+      return fmt::format("a number ({})", json_text(value));
     case json::value_t::array:
       return "a list";
     case json::value_t::object:

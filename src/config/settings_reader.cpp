@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/duration.hpp"
+#include "common/json_text.hpp"
 #include "common/suggest.hpp"
 #include "config/readers.hpp"
 #include "cron/time_zone.hpp"
@@ -221,7 +222,7 @@ void read_headers(const json& headers, const std::string& pointer, const std::st
     if (value.is_string()) {
       text = value.get<std::string>();
     } else if (value.is_number() || value.is_boolean()) {
-      text = value.dump();
+      text = json_text(value);
     } else {
       diagnostics.error(
           map.value(at),

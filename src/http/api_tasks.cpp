@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/duration.hpp"
+#include "common/json_text.hpp"
 #include "common/suggest.hpp"
 #include "config/redact.hpp"
 #include "http/api.hpp"
@@ -49,9 +50,7 @@ Response list_tasks(Daemon& daemon, TaskListCache& cache, Request& request) {
   const auto latest = daemon.runs().latest_runs();  // one query for every task
   std::set<std::string> overdue;
   for (const auto& task : daemon.overdue()) overdue.insert(task.task);
-  auto dump = [](const json& value) {
-    return value.dump(-1, ' ', false, json::error_handler_t::replace);
-  };
+  auto dump = [](const json& value) { return json_text(value); };
   Response response;
   std::string& body = response.body;
   std::size_t size = 64;

@@ -1,13 +1,15 @@
 // Response builders.
 #include "http/response.hpp"
 
+#include "common/json_text.hpp"
+
 namespace maintd::http {
 
 Response json_response(unsigned status, const nlohmann::json& value) {
   Response response;
   response.status = status;
   // Stored text (run errors, events) is not guaranteed to be UTF-8: replace, never throw.
-  response.body = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.body = json_text(value);
   response.body.push_back('\n');
   return response;
 }

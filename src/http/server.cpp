@@ -141,7 +141,21 @@ void Server::start() {
   s.accept();
   s.started = true;
   for (std::size_t i = 0; i < std::max<std::size_t>(1, s.options.threads); ++i) {
-    s.threads.emplace_back([&s] { s.io.run(); });
+    s.threads.emplace_back([&s] {
+      // An exception that escapes a handler leaves run(); the thread goes back in rather than
+      // end the process (std::terminate): no request may take the daemon down. Handlers answer
+      // their own failures (session.cpp); this is the net under them.
+      for (;;) {
+        try {
+          s.io.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("HTTP API: {}; the server goes on", e.what());
+        } catch (...) {
+          spdlog::error("HTTP API: an unknown exception; the server goes on");
+        }
+      }
+    });
   }
   spdlog::info("HTTP API listening on {}", endpoint_text(s.bound));
   if (!s.auth.tokens_configured()) {

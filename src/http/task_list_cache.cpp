@@ -1,6 +1,7 @@
 // Serialized task JSON, per task set (see task_list_cache.hpp).
 #include "http/task_list_cache.hpp"
 
+#include "common/json_text.hpp"
 #include "http/json_views.hpp"
 
 namespace maintd::http {
@@ -14,7 +15,7 @@ std::shared_ptr<const std::vector<std::string>> TaskListCache::fragments(
     for (const auto& task : *tasks) {
       nlohmann::json entry = task_to_json(task, std::nullopt);
       entry.erase("next");
-      std::string text = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      std::string text = json_text(entry);
       text.pop_back();  // the closing brace: the request's own members follow
       built->push_back(std::move(text));
     }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/duration.hpp"
+#include "common/json_text.hpp"
 #include "common/suggest.hpp"
 
 namespace maintd::registry {
@@ -49,7 +50,7 @@ std::string describe(const json& value) {
     default:
       return "a value";
   }
-  std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+  std::string shown = value.is_string() ? value.get<std::string>() : json_text(value);
   if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
   return fmt::format("{} ('{}')", kind, shown);
 }
@@ -83,10 +84,10 @@ std::optional<std::string> check_value(const KeySpec& spec, const json& value,
       return std::nullopt;
     case ValueType::integer:
       if (!value.is_number_integer()) return expected("an integer");
-      return check_range(spec, value.get<double>(), value.dump());
+      return check_range(spec, value.get<double>(), json_text(value));
     case ValueType::number:
       if (!value.is_number()) return expected("a number");
-      return check_range(spec, value.get<double>(), value.dump());
+      return check_range(spec, value.get<double>(), json_text(value));
     case ValueType::boolean:
       if (!value.is_boolean()) return expected("true or false");
       return std::nullopt;

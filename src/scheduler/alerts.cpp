@@ -27,7 +27,9 @@
 #include <filesystem>
 
 #include "common/duration.hpp"
+#include "common/json_text.hpp"
 #include "common/process.hpp"
+#include "scheduler/loop_guard.hpp"
 
 namespace maintd::scheduler {
 namespace {
@@ -410,7 +412,7 @@ bool Alerts::raise(Alert alert) {
                   [&](const auto& entry) { return now - entry.second >= min_interval; });
   }
   if (alert.at == Instant{}) alert.at = now;
-  std::string body = alert_json(alert, options_.host).dump();
+  std::string body = json_text(alert_json(alert, options_.host));
   queue_.push_back(Job{std::move(alert), std::move(body), configured_});
   ++counts_.queued;
   if (!worker_.joinable()) worker_ = std::thread([this] { work(); });
@@ -444,7 +446,8 @@ void Alerts::work() {
     queue_.pop_front();
     busy_ = true;
     lock.unlock();
-    deliver(job);
+    // Delivery catches what it expects; anything else is logged, and the next alert goes.
+    guard_step("delivering an alert for task '" + job.alert.task + "'", [&] { deliver(job); });
     discard_pending_sigpipe();
     lock.lock();
     busy_ = false;

@@ -14,6 +14,7 @@
 #include "config/loader.hpp"
 #include "config/overrides.hpp"
 #include "config/redact.hpp"
+#include "scheduler/loop_guard.hpp"
 #include "scheduler/worker_identity.hpp"
 #include "store/instance_store.hpp"
 #include "store/slot_history.hpp"
@@ -147,6 +148,9 @@ void Daemon::set_tasks(store::TaskSet tasks, std::shared_ptr<const config::Confi
 }
 
 void Daemon::start(Instant now) {
+  // Runs whose lease expired while no daemon watched them (this one was killed, say) end first:
+  // a forbid task's catch-up would otherwise be skipped for a run that is already dead.
+  mark_abandoned();
   auto tasks = options_.load_tasks(*database_, *config_);
   set_tasks(std::move(tasks), config_, now, store::last_scheduled_slots(*database_));
 }
@@ -178,7 +182,14 @@ void Daemon::tick(Instant now) {
       std::lock_guard lock(mutex_);
       task = find_task(firing.task);
     }
-    if (task == nullptr) throw std::logic_error("firing for an unknown task " + firing.task);
+    if (task == nullptr || !task->enabled) {
+      // Held back (an unavailable state database) or planned (a retry) before a reload or the
+      // table removed or disabled the task: nothing of it is to run any more.
+      spdlog::warn("task {}: {} for the slot {} dropped: the task is {} since", firing.task,
+                   firing.skipped ? "skip" : to_string(firing.trigger), format_utc(firing.slot),
+                   task == nullptr ? "no longer configured" : "disabled");
+      continue;
+    }
     // A second firing of a task in one tick (a retry and a slot): the first is claimed and
     // started before the policy decides about the second, as if they had come one by one.
     if (batched.count(task->name) != 0) claim();
@@ -328,15 +339,16 @@ void Daemon::execute(store::RunId id, TaskPtr task, const Firing& firing,
   }
   boost::asio::post(workers_, [this, id, task = std::move(task), firing, config, stop,
                                run_config = std::move(run_config), dry_run, may_retry] {
-    if (firing.trigger == Trigger::schedule || firing.trigger == Trigger::catchup) {
-      // Lateness against the fire time (slot plus the task's jitter): jitter is on purpose.
-      const auto fire_time = firing.slot + jitter_offset(task->name, task->policies.jitter);
-      metrics_.slot_started(std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now() - fire_time));
-    }
     RunOutcome outcome;
     bool recorded = false;
+    bool retry = false;
     try {
+      if (firing.trigger == Trigger::schedule || firing.trigger == Trigger::catchup) {
+        // Lateness against the fire time (slot plus the task's jitter): jitter is on purpose.
+        const auto fire_time = firing.slot + jitter_offset(task->name, task->policies.jitter);
+        metrics_.slot_started(std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now() - fire_time));
+      }
       ExecutorSettings settings;
       settings.heartbeat_interval = config->daemon.heartbeat_interval;
       settings.worker = worker_;
@@ -352,20 +364,33 @@ void Daemon::execute(store::RunId id, TaskPtr task, const Firing& firing,
       // expires and some instance marks it abandoned.
       spdlog::error("task {} run {}: could not record the run: {}", task->name, id, e.what());
     }
-    const bool retry =
-        recorded && may_retry &&
-        (outcome.status == RunStatus::failed || outcome.status == RunStatus::timed_out) &&
-        firing.attempt <= task->policies.retries;
-    if (recorded) report_outcome(*task, outcome, retry);
+    if (recorded) {
+      retry = may_retry &&
+              (outcome.status == RunStatus::failed || outcome.status == RunStatus::timed_out) &&
+              firing.attempt <= task->policies.retries;
+      // Metrics and alerts are not worth the worker (nor the process): whatever they throw is
+      // logged, and the run's bookkeeping below still happens.
+      try {
+        report_outcome(*task, outcome, retry);
+      } catch (const std::exception& e) {
+        spdlog::error("task {} run {}: reporting its outcome: {}; maintd goes on", task->name, id,
+                      e.what());
+      }
+    }
     std::lock_guard lock(mutex_);
     active_.erase(id);
     if (retry && !stopping_) {
       const Instant at = options_.now() + retry_delay(task->policies, firing.attempt);
-      spdlog::info("task {} run {}: {}; retry {} of {} at {}", task->name, id,
-                   to_string(outcome.status), firing.attempt, task->policies.retries,
-                   format_utc(at));
-      planner_.add_retry(task->name, at, firing.attempt + 1, firing.slot);
-      boost::asio::post(io_, [this] { arm_wake_timer(); });
+      if (planner_.add_retry(task->name, at, firing.attempt + 1, firing.slot)) {
+        spdlog::info("task {} run {}: {}; retry {} of {} at {}", task->name, id,
+                     to_string(outcome.status), firing.attempt, task->policies.retries,
+                     format_utc(at));
+        boost::asio::post(io_,
+                          [this] { guard_step("planning a retry", [this] { arm_wake_timer(); }); });
+      } else {
+        spdlog::warn("task {} run {}: {}; no retry: the task was removed or disabled while it ran",
+                     task->name, id, to_string(outcome.status));
+      }
     }
     idle_.notify_all();
   });
@@ -457,10 +482,20 @@ CancelOutcome Daemon::cancel_run(store::RunId id) {
     std::lock_guard lock(mutex_);
     if (auto it = active_.find(id); it != active_.end()) local = it->second.stop;
   }
-  if (local) {
+  if (local && !local->stop_requested()) {
     // Ours: the executor stops the handler and records `cancelled` itself.
     local->request_stop();
     spdlog::info("run {}: cancel requested by the admin API", id);
+    return {Result::cancelled, RunStatus::cancelled};
+  }
+  if (local) {
+    // Ours, asked to stop before: the executor may have recorded the end already and not yet
+    // left active_, so the row is the truth (an earlier version answered "cancelled" again for
+    // a run that had ended; issue 17). Still running: the stop is on its way.
+    const auto run = runs_.get(id);
+    if (run && run->status != RunStatus::pending && run->status != RunStatus::running) {
+      return {Result::finished, run->status};
+    }
     return {Result::cancelled, RunStatus::cancelled};
   }
   // Another process's (an instance, or `maintd run`): its executor sees the row cancelled at
@@ -483,9 +518,11 @@ CancelOutcome Daemon::cancel_run(store::RunId id) {
 void Daemon::tasks_changed() {
   boost::asio::post(io_, [this] {
     if (stopping_) return;
-    refresh_table_tasks(options_.now());
-    wake_timer_.cancel();  // re-plan with the new tasks
-    arm_wake_timer();
+    guard_step("re-reading scheduled_tasks after a change", [this] {
+      refresh_table_tasks(options_.now());
+      wake_timer_.cancel();  // re-plan with the new tasks
+      arm_wake_timer();
+    });
   });
 }
 
@@ -600,7 +637,8 @@ bool Daemon::reload(Instant now) {
   store::TaskSet tasks;
   try {
     tasks = options_.load_tasks(*database_, *config);
-  } catch (const store::StoreError& e) {
+  } catch (const std::exception& e) {
+    // A StoreError (the state database), or anything a row nobody foresaw made the loader throw.
     spdlog::error("reload: {}; the previous tasks keep running", e.what());
     return false;
   }
@@ -630,7 +668,7 @@ void Daemon::refresh_table_tasks(Instant now) {
   try {
     table_version_.clear();  // unknown until a load succeeds
     set_tasks(options_.load_tasks(*database_, *config), config, now, {});
-  } catch (const store::StoreError& e) {
+  } catch (const std::exception& e) {
     spdlog::error("re-reading scheduled_tasks: {}; the previous tasks keep running", e.what());
   }
 }
@@ -724,19 +762,20 @@ void Daemon::arm_wake_timer() {
   wake_timer_.expires_after(sleep - fraction + 1ms);
   wake_timer_.async_wait([this](const boost::system::error_code& error) {
     if (error || stopping_) return;
-    tick(options_.now());
-    notifier_.status(status_line());
+    guard_step("firing the due slots", [this] { tick(options_.now()); });
+    guard_step("reporting the status to systemd", [this] { notifier_.status(status_line()); });
+    // Re-armed whatever the tick did: a loop that stops waking fires nothing again.
     arm_wake_timer();
   });
 }
 
 void Daemon::arm_periodic(boost::asio::steady_timer& timer, std::chrono::milliseconds every,
-                          std::function<void()> work) {
+                          std::string what, std::function<void()> work) {
   timer.expires_after(every);
-  timer.async_wait([this, &timer, every, work](const boost::system::error_code& error) {
+  timer.async_wait([this, &timer, every, what, work](const boost::system::error_code& error) {
     if (error || stopping_) return;
-    work();
-    arm_periodic(timer, every, work);
+    guard_step(what, work);
+    arm_periodic(timer, every, what, work);
   });
 }
 
@@ -745,10 +784,12 @@ void Daemon::wait_signals() {
     if (error) return;
     if (signal == SIGHUP) {
       spdlog::info("SIGHUP: reloading the configuration");
-      reload(options_.now());
-      notifier_.status(status_line());
-      wake_timer_.cancel();  // re-plan with the new tasks
-      arm_wake_timer();
+      guard_step("reloading the configuration (SIGHUP)", [this] {
+        reload(options_.now());
+        notifier_.status(status_line());
+        wake_timer_.cancel();  // re-plan with the new tasks
+        arm_wake_timer();
+      });
       wait_signals();
       return;
     }
@@ -780,7 +821,7 @@ int Daemon::run() {
   signals_.add(SIGINT);
   wait_signals();
   arm_wake_timer();
-  arm_periodic(poll_timer_, config_->daemon.poll_interval,
+  arm_periodic(poll_timer_, config_->daemon.poll_interval, "re-reading scheduled_tasks",
                [this] { refresh_table_tasks(options_.now()); });
   store::InstanceStore instances(database_);
   const auto announce = [&](bool first) {
@@ -790,18 +831,19 @@ int Daemon::run() {
       spdlog::error("announcing this instance in the state database: {}", e.what());
     }
   };
-  arm_periodic(lease_timer_, config_->daemon.heartbeat_interval, [this, announce] {
-    mark_abandoned();
-    announce(false);
-  });
+  arm_periodic(lease_timer_, config_->daemon.heartbeat_interval,
+               "renewing leases and marking abandoned runs", [this, announce] {
+                 mark_abandoned();
+                 announce(false);
+               });
   if (const auto interval = notifier_.watchdog_interval()) {
     // Pinged from the loop itself: a stuck loop stops pinging and systemd restarts us.
     arm_periodic(watchdog_timer_,
                  std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2),
-                 [this] { notifier_.watchdog(); });
+                 "pinging the systemd watchdog", [this] { notifier_.watchdog(); });
   }
-  arm_periodic(overdue_timer_, kOverdueCheck, [this] { check_overdue(options_.now()); });
-  mark_abandoned();
+  arm_periodic(overdue_timer_, kOverdueCheck, "checking expect_success_within",
+               [this] { check_overdue(options_.now()); });
   check_overdue(now);
   announce(true);
   spdlog::info("maintd started: {}", status_line());

@@ -122,9 +122,11 @@ class Daemon {
   int run();
 
   // The loop's steps, public for tests that drive the daemon with their own clock.
-  void start(Instant now);   // load tasks, plan (with the last slots from the state database)
-  void tick(Instant now);    // fire what is due at `now`
-  bool reload(Instant now);  // re-read config and tasks; false (logged) when invalid
+  // Marks runs with an expired lease abandoned, loads the tasks, plans (with the last slots
+  // from the state database). In that order: see the definition.
+  void start(Instant now);
+  void tick(Instant now);                 // fire what is due at `now`
+  bool reload(Instant now);               // re-read config and tasks; false (logged) when invalid
   void refresh_table_tasks(Instant now);  // re-read the table only (poll_interval)
   void mark_abandoned();                  // runs whose lease expired, on any instance
   // Waits until no run is executing, up to `limit`; true when idle.
@@ -206,8 +208,9 @@ class Daemon {
   TaskPtr find_task(const std::string& name) const;
 
   void arm_wake_timer();
+  // Runs `work` every `every` on the loop; `what` names it in the log if it throws.
   void arm_periodic(boost::asio::steady_timer& timer, std::chrono::milliseconds every,
-                    std::function<void()> work);
+                    std::string what, std::function<void()> work);
   void wait_signals();
   void shutdown();
 

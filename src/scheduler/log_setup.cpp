@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "common/json_text.hpp"
+
 namespace maintd::scheduler {
 
 namespace {
@@ -131,7 +133,7 @@ class JsonFormatter final : public spdlog::formatter {
                                       {"msg", std::string(payload(msg))}};
     // `replace`: a message with invalid UTF-8 (a path, a database error) is logged with U+FFFD
     // instead of making dump() throw inside the logger and losing the line.
-    const auto text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    const auto text = json_text(line);
     dest.append(text.data(), text.data() + text.size());
     dest.push_back('\n');
   }

@@ -166,8 +166,12 @@ void Planner::plan_task(std::size_t index, Instant now, std::vector<Firing>& out
   entry.next = schedule.next(latest);
 }
 
-void Planner::add_retry(const std::string& task, Instant at, int attempt, Instant original_slot) {
+bool Planner::add_retry(const std::string& task, Instant at, int attempt, Instant original_slot) {
+  // The same rule set_tasks applies to the retries it already holds.
+  const config::Task* current = owned_->find(task);
+  if (current == nullptr || !current->enabled) return false;
   retries_.insert({at, task, attempt, original_slot});
+  return true;
 }
 
 std::optional<Instant> Planner::next_wake() const {

@@ -84,7 +84,9 @@ class Planner {
   std::vector<Firing> due(Instant now);
 
   // A retry of `task` at `at` (attempt `attempt`), reported by due() once `at` has come.
-  void add_retry(const std::string& task, Instant at, int attempt, Instant original_slot);
+  // False, and nothing planned, when the task is no longer in the set or is disabled: its run
+  // was in flight when a reload or the table removed or disabled it.
+  bool add_retry(const std::string& task, Instant at, int attempt, Instant original_slot);
 
   // When due() next has something to report; empty when nothing will ever fire.
   std::optional<Instant> next_wake() const;

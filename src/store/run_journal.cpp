@@ -1,5 +1,6 @@
 #include "store/run_journal.hpp"
 
+#include "common/json_text.hpp"
 #include "store/run_writes.hpp"
 #include "store/store_error.hpp"
 
@@ -33,7 +34,7 @@ bool RunJournal::finish(RunId id, RunStatus outcome, const nlohmann::json& resul
   record.id = id;
   record.at = format_timestamp(clock_());
   record.outcome = outcome;
-  record.result = result.dump();
+  record.result = json_text(result);
   record.error = error;
   return queue_and_wait(std::move(record));
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/json_text.hpp"
+#include "common/utf8.hpp"
 #include "store/run_writes.hpp"
 #include "store/store_error.hpp"
 
@@ -154,7 +156,7 @@ bool RunStore::finish(RunId id, RunStatus outcome, const nlohmann::json& result,
   run_writes::check_final(outcome);
   return database_->with_session("finishing a run", [&](soci::session& sql) {
     return run_writes::RunWriter(sql, *database_, false)
-        .finish(id, outcome, result.dump(), error, format_timestamp(clock_()));
+        .finish(id, outcome, json_text(result), error, format_timestamp(clock_()));
   });
 }
 
@@ -173,7 +175,7 @@ bool RunStore::transition(RunId id, RunStatus from, RunStatus to, const std::str
   }
   return database_->with_session("changing a run's status", [&](soci::session& sql) {
     const std::string now = format_timestamp(clock_());
-    std::string from_text(to_string(from)), to_text(to_string(to)), error_text = error;
+    std::string from_text(to_string(from)), to_text(to_string(to)), error_text = valid_utf8(error);
     soci::indicator error_ind = error.empty() ? soci::i_null : soci::i_ok;
     // Only the columns the new status sets; no parameter appears where PostgreSQL could not
     // infer its type.

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "common/json_text.hpp"
+#include "common/utf8.hpp"
 #include "store/run_store.hpp"
 
 namespace maintd::store::run_writes {
@@ -70,8 +72,8 @@ struct ClaimValues {
     status = to_string(run.status);
     attempt = run.attempt;
     dry_run = run.dry_run ? 1 : 0;
-    config = run.config.dump();
-    error = run.error;
+    config = json_text(run.config);
+    error = valid_utf8(run.error);
     error_ind = run.error.empty() ? soci::i_null : soci::i_ok;
     // A skipped run is final from the start.
     finished_ind = is_terminal(run.status) ? soci::i_ok : soci::i_null;
@@ -210,7 +212,9 @@ bool RunWriter::finish(RunId id, RunStatus outcome, const std::string& result,
   values.status = std::string(to_string(outcome));
   values.at = at;
   values.result = result;
-  values.error = error;
+  // Handlers' words are not guaranteed to be UTF-8, and PostgreSQL refuses a statement carrying
+  // an invalid sequence: the run's record would be lost for a byte (common/utf8.hpp).
+  values.error = valid_utf8(error);
   values.error_ind = error.empty() ? soci::i_null : soci::i_ok;
   values.id = id;
   return statement.execute(
@@ -228,7 +232,7 @@ void RunWriter::add_event(RunId id, const std::string& level, const std::string&
   values.at = at;
   values.level = level;
   values.event = event;
-  values.message = message;
+  values.message = valid_utf8(message);
   s.event.execute(s.sql,
                   "INSERT INTO run_events (run_id, at, level, event, message) "
                   "VALUES (:run, :at, :level, :event, :message)",

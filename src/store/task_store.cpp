@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "common/duration.hpp"
+#include "common/json_text.hpp"
 #include "config/redact.hpp"
 #include "config/task_entry.hpp"
 #include "store/task_sql.hpp"
@@ -141,7 +142,7 @@ struct Params {
         scope_type(row.scope_type),
         schedule(row.schedule_expression),
         timezone(row.timezone),
-        config(row.config.dump()),
+        config(json_text(row.config)),
         concurrency(row.concurrency.value_or("")),
         origin(row.origin),
         created_at(row.created_at),

@@ -2,6 +2,7 @@
 // abandoned once its lease expires, and the task's next slot fires again.
 #include <doctest/doctest.h>
 
+#include "e2e/crash_restart.hpp"
 #include "e2e/e2e_config.hpp"
 #include "e2e/e2e_support.hpp"
 
@@ -118,4 +119,8 @@ TEST_CASE("kill -9 while a claimed run waits for a worker: the task is not block
 
   second->signal(SIGTERM);
   CHECK(describe_status(second->wait_exit(15s)) == "exit 0");
+}
+
+TEST_CASE("kill -9 during a forbid run, down past the lease: the restart runs the catch-up") {
+  check_restart_after_lease_runs_the_catchup(Settings{});
 }

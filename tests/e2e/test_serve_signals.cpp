@@ -128,3 +128,48 @@ TEST_CASE("SIGTERM waits shutdown_grace for running handlers, then cancels them,
   CHECK(log.find("SIGTERM: stopping") != std::string::npos);
   CHECK(log.find("maintd stopped") != std::string::npos);
 }
+
+// Regression (issue 17): SIGHUP removed a task while its run was in flight; the run failed with
+// a retry left, and when the retry came due the daemon died ("terminate called after throwing
+// an instance of 'std::logic_error' what(): firing for an unknown task flaky", exit 134).
+TEST_CASE(
+    "SIGHUP removes a task whose run is in flight: its failure plans no retry, maintd goes on") {
+  Workspace ws("");
+  const auto gate = ws.dir.path() / "gate";
+  const std::string steady = "  - {name: steady, type: debug.noop, schedule: \"* * * * * *\"}\n";
+  write_atomically(ws.tasks, "tasks:\n" + steady +
+                                 "  - name: flaky\n"
+                                 "    type: command.exec\n"
+                                 "    schedule: \"* * * * * *\"\n"
+                                 "    retries: 2\n"
+                                 "    retry_backoff: 1s\n"
+                                 "    config:\n"
+                                 "      shell: true\n"
+                                 "      command: while [ ! -e '" +
+                                 gate.string() + "' ]; do sleep 0.05; done; exit 1\n");
+  auto daemon = start_daemon(ws.config, ws.log("serve.log"));
+  StateReader state(ws.url());
+  INFO("daemon output:\n" << daemon->output());
+  REQUIRE(
+      eventually(10s, [&] { return count_status(state.runs("flaky"), RunStatus::running) == 1; }));
+
+  write_atomically(ws.tasks, "tasks:\n" + steady);
+  daemon->signal(SIGHUP);
+  REQUIRE(daemon->wait_output("reloaded: 1 task", 10s));
+  write_atomically(gate, "");
+  REQUIRE(daemon->wait_output("no retry: the task was removed or disabled while it ran", 10s));
+  // Past the second the retry would have come due, the loop still fires the other task.
+  const auto failed_at = now_seconds();
+  REQUIRE(
+      eventually(10s, [&] { return completed_after(state.runs("steady"), failed_at + 2s) >= 1; }));
+  CHECK(daemon->alive());
+  CHECK(count_status(state.runs("flaky"), RunStatus::failed) == 1);
+  for (const auto& run : state.runs("flaky")) {
+    CAPTURE(run.id);
+    CHECK(run.trigger != Trigger::retry);  // the slots it overlapped are recorded skipped
+    CHECK((run.status == RunStatus::failed || run.status == RunStatus::skipped));
+  }
+
+  daemon->signal(SIGTERM);
+  CHECK(describe_status(daemon->wait_exit(15s)) == "exit 0");
+}

@@ -38,7 +38,7 @@ void add_mixed_runs(ScraperRuns<Backend>& runs) {
 }  // namespace
 
 HANDLER_TEST(
-    "handlers: runs.cleanup_stale: dead runs are retried, then failed; resumable runs "
+    "handlers: runs.cleanup_stale: dead runs are retried, then failed, and resumable runs "
     "are left alone") {
   ScraperRuns<Backend> runs;
   add_mixed_runs(runs);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <future>
 #include <thread>
 
 #include "handlers/builtin.hpp"
@@ -33,6 +34,12 @@ struct DaemonFixture {
   std::shared_ptr<maintd::config::Config> config = std::make_shared<maintd::config::Config>();
   std::vector<maintd::config::Task> tasks;
   Instant now = at("2026-01-01T00:00:00Z");
+  // test.gate: waits until the test opens the gate (10 s at most), then fails. A run the test
+  // keeps in flight while it changes the tasks under it, and ends when it chooses.
+  std::promise<void> gate;
+  std::shared_future<void> gate_opened = gate.get_future().share();
+  // How the daemon's state database is opened (a test may shorten SQLite's busy timeout).
+  maintd::store::DatabaseOptions database_options;
 
   DaemonFixture() {
     auto registry =
@@ -42,6 +49,14 @@ struct DaemonFixture {
         {"test.fail", "always fails", {}, [](maintd::registry::HandlerContext&) -> nlohmann::json {
            throw std::runtime_error("it broke");
          }});
+    registry->add_handler(
+        {"test.gate",
+         "fails once the test opens the gate",
+         {},
+         [opened = gate_opened](maintd::registry::HandlerContext&) -> nlohmann::json {
+           opened.wait_for(10s);
+           throw std::runtime_error("failed after the gate opened");
+         }});
     config->registry = registry;
     config->state_database =
         *maintd::config::parse_database_url("sqlite3://state.db", std::nullopt, dir.path());
@@ -50,7 +65,7 @@ struct DaemonFixture {
   }
 
   std::shared_ptr<maintd::store::Database> open() {
-    return maintd::store::Database::open(config->state_database);
+    return maintd::store::Database::open(config->state_database, database_options);
   }
 
   std::unique_ptr<maintd::scheduler::Daemon> daemon() {

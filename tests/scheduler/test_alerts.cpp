@@ -420,7 +420,7 @@ TEST_CASE("alerts: a webhook nobody listens on is refused") {
 }
 
 TEST_CASE(
-    "alerts: shutdown waits for one attempt at most; retries and queued alerts are not "
+    "alerts: shutdown waits for one attempt at most, and retries and queued alerts are not "
     "sent") {
   CapturedLog log;
   Receiver receiver({}, true);

@@ -2,7 +2,10 @@
 // SQLite state database: claims, the concurrency policies, retries, catch-up after downtime,
 // two instances on one database, and reloads.
 #include <doctest/doctest.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <thread>
 
@@ -209,4 +212,143 @@ TEST_CASE("a reload with an invalid file keeps the previous tasks") {
               "  - {name: b, type: debug.noop, schedule: '*/10 * * * *'}\n");
   REQUIRE(daemon.reload(f.now));
   CHECK(daemon.status_line() == "2 tasks, 0 running, next: b at 2026-01-01T00:10:00Z");
+}
+
+// Regression (issue 17): a reload removed a task while its run was in flight; the run failed
+// with retries left, and when the retry came due the daemon aborted with "firing for an unknown
+// task flaky" (exit 134). Disabling the task in flight is the same case.
+TEST_CASE(
+    "a task removed or disabled while its run is in flight is not retried, and the loop goes on") {
+  for (const bool removed : {true, false}) {
+    CAPTURE(removed);
+    DaemonFixture f;
+    const auto flaky = TaskSpec{.name = "flaky",
+                                .schedule = "0 3 * * *",
+                                .type = "test.gate",
+                                .retries = 2,
+                                .retry_backoff = 30s};
+    const auto steady = make_task({.name = "steady", .schedule = "*/5 3 * * *"});
+    f.tasks = {make_task(flaky), steady};
+    auto daemon = f.daemon();
+    daemon->start(f.now);
+    f.now = at("2026-01-01T03:00:00Z");
+    daemon->tick(f.now);  // flaky's run waits at the gate
+
+    auto changed = flaky;
+    changed.enabled = false;
+    f.tasks = removed ? std::vector{steady} : std::vector{make_task(changed), steady};
+    daemon->refresh_table_tasks(f.now);
+    f.gate.set_value();  // flaky's run fails now, with two retries left
+    REQUIRE(daemon->wait_idle(10s));
+    CHECK(daemon->next_wake() == at("2026-01-01T03:05:00Z"));  // no retry at 03:00:30
+
+    f.now = at("2026-01-01T03:00:30Z");
+    daemon->tick(f.now);
+    f.now = at("2026-01-01T03:05:00Z");
+    daemon->tick(f.now);
+    REQUIRE(daemon->wait_idle(10s));
+    std::vector<std::string> seen;
+    for (const auto& run : f.runs()) {
+      seen.push_back(run.task_name + "@" + maintd::format_utc(*run.scheduled_for) + " " +
+                     std::string(to_string(run.status)));
+    }
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen == std::vector<std::string>{"flaky@2026-01-01T03:00:00Z failed",
+                                           "steady@2026-01-01T03:00:00Z completed",
+                                           "steady@2026-01-01T03:05:00Z completed"});
+  }
+}
+
+// The second path of the same class: a slot held back while the state database was unavailable
+// belongs to a task that a reload removes before the database is back.
+TEST_CASE("a slot held back by an unavailable state database is dropped if its task went away") {
+  DaemonFixture f;
+  f.database_options.busy_timeout = 100ms;
+  f.tasks = {make_task({.name = "gone", .schedule = "0 3 * * *"}),
+             make_task({.name = "kept", .schedule = "0 3 * * *"})};
+  auto daemon = f.daemon();
+  daemon->start(f.now);
+  {
+    // Another writer holds SQLite's write lock past the busy timeout: both claims fail.
+    soci::session writer(soci::sqlite3, "db=" + (f.dir.path() / "state.db").string());
+    writer << "BEGIN IMMEDIATE";
+    f.now = at("2026-01-01T03:00:00Z");
+    daemon->tick(f.now);
+    REQUIRE(daemon->wait_idle(10s));
+    writer << "ROLLBACK";
+  }
+  CHECK(f.runs().empty());
+  f.tasks = {make_task({.name = "kept", .schedule = "0 3 * * *"})};
+  daemon->refresh_table_tasks(f.now);
+  f.now = at("2026-01-01T03:00:05Z");
+  daemon->tick(f.now);  // gone's held firing: dropped, kept's: claimed and run
+  REQUIRE(daemon->wait_idle(10s));
+  const auto runs = f.runs();
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].task_name == "kept");
+  CHECK(runs[0].scheduled_for == at("2026-01-01T03:00:00Z"));
+  CHECK(runs[0].status == RunStatus::completed);
+}
+
+// Whatever a task loader throws (a row nobody foresaw, a bug), a reload and a poll keep the
+// previous tasks; they used to let anything but a StoreError out of the loop.
+TEST_CASE("a task loader that throws anything keeps the previous tasks on reload and poll") {
+  DaemonFixture f;
+  f.dir.write("maintd.yaml", "state_database: sqlite3://state.db\nschedules: [tasks.yaml]\n");
+  f.dir.write("tasks.yaml", "tasks:\n  - {name: a, type: debug.noop, schedule: '@hourly'}\n");
+  const auto builtin = maintd::handlers::builtin_registry();
+  int loads = 0;
+  maintd::scheduler::DaemonOptions options;
+  options.config_path = f.dir.path() / "maintd.yaml";
+  options.handlers = &builtin;
+  options.env = [](const std::string&) { return std::nullopt; };
+  options.now = [&] { return f.now; };
+  options.load_tasks = [&](maintd::store::Database&, const maintd::config::Config& config) {
+    if (++loads > 1) throw std::runtime_error("a row nobody foresaw");
+    return maintd::store::TaskSet(config.tasks);
+  };
+  maintd::scheduler::Daemon daemon(f.config, f.open(), options);
+  REQUIRE(daemon.reload(f.now));
+  CHECK(daemon.status_line() == "1 task, 0 running, next: a at 2026-01-01T01:00:00Z");
+  CHECK_FALSE(daemon.reload(f.now));
+  daemon.refresh_table_tasks(f.now);
+  CHECK(loads == 3);
+  CHECK(daemon.status_line() == "1 task, 0 running, next: a at 2026-01-01T01:00:00Z");
+}
+
+// Regression (issue 24): a daemon killed with kill -9 during a long run of a forbid task, and
+// restarted after the lease, recorded the catch-up run for the missed slots "skipped: previous
+// run 1 still running" and marked run 1 abandoned 14 ms later: the missed slots never ran.
+// A start marks the expired runs abandoned before it plans anything.
+TEST_CASE("a restart marks expired runs abandoned before it plans the catch-up of missed slots") {
+  DaemonFixture f;
+  f.tasks = {make_task({.name = "t", .schedule = "*/5 * * * *", .catchup = 10min})};
+  maintd::store::RunId crashed = 0;
+  {
+    // What the killed daemon left: run 1 of slot 02:55 `running`, its heartbeat an hour old.
+    maintd::store::RunStore store(f.open(), maintd::store::system_clock());
+    maintd::store::NewRun run;
+    run.task_name = "t";
+    run.task_type = "debug.noop";
+    run.trigger = Trigger::schedule;
+    run.scheduled_for = at("2026-01-01T02:55:00Z");
+    crashed = store.claim_slot(run).value();
+    REQUIRE(store.start(crashed, {"dead", "host", 1}));
+    soci::session sql(soci::sqlite3, "db=" + (f.dir.path() / "state.db").string());
+    sql << "UPDATE task_runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', "
+           "'-3600 seconds') WHERE id = "
+        << crashed;
+  }
+  f.now = at("2026-01-01T03:07:00Z");
+  auto daemon = f.daemon();
+  daemon->start(f.now);
+  daemon->tick(f.now);
+  REQUIRE(daemon->wait_idle(10s));
+  const auto runs = f.runs();
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[0].id == crashed);
+  CHECK(runs[0].status == RunStatus::abandoned);
+  CHECK(runs[1].trigger == Trigger::catchup);
+  CHECK(runs[1].scheduled_for == at("2026-01-01T03:05:00Z"));
+  CHECK(runs[1].status == RunStatus::completed);
 }

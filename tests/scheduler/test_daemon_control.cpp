@@ -252,3 +252,61 @@ TEST_CASE("alerts: a failure alerts once its retries are used up, not at each at
   CHECK(alerts[0].at("run_id") == f.runs()[1].id);
   CHECK(alerts[0].at("message") == "it broke");
 }
+
+// Found auditing the throws a worker can meet (issue 17): a failure whose message is not UTF-8
+// (a program's Latin-1 output, a database error quoting a row) made the alert's JSON throw in
+// the worker thread, which ended the process; on PostgreSQL it also lost the run's record.
+TEST_CASE(
+    "a run failing with a message that is not UTF-8 is recorded, alerted, and the daemon goes on") {
+  DaemonFixture f;
+  const auto received = f.dir.path() / "alerts.jsonl";
+  f.config->notify.command = {"/bin/sh", "-c", "cat >> '" + received.string() + "'"};
+  auto registry = std::make_shared<maintd::registry::Registry>(*f.config->registry);
+  registry->add_handler({"test.latin1",
+                         "fails in Latin-1",
+                         {},
+                         [](maintd::registry::HandlerContext& context) -> nlohmann::json {
+                           context.info("output", "caf\xE9 cr\xE8me");
+                           throw std::runtime_error("no row for caf\xE9");
+                         }});
+  f.config->registry = registry;
+  f.tasks = {make_task({.name = "latin", .schedule = "0 * * * *", .type = "test.latin1"})};
+  auto daemon = f.daemon();
+  daemon->start(f.now);
+  daemon->tick(at("2026-01-01T01:00:00Z"));
+  REQUIRE(daemon->wait_idle(10s));
+  const auto runs = f.runs();
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].status == RunStatus::failed);
+  CHECK(runs[0].error.find("no row for caf\xEF\xBF\xBD") != std::string::npos);
+  const auto events = f.events(runs[0].id);
+  CHECK(std::find(events.begin(), events.end(), "output: caf\xEF\xBF\xBD cr\xEF\xBF\xBDme") !=
+        events.end());
+  REQUIRE(maintd::testing::eventually(10s, [&] {
+    return maintd::testing::read_text(received).find("no row for caf") != std::string::npos;
+  }));
+  daemon->tick(at("2026-01-01T02:00:00Z"));  // the loop goes on
+  REQUIRE(daemon->wait_idle(10s));
+  CHECK(f.runs().size() == 2);
+}
+
+// Regression (issue 17, a flaky API test): a second cancel of this instance's own run, once its
+// end was recorded but before its worker let go of it, answered "cancelled" again instead of
+// "finished". Asked at each point of that window, the answer follows the row.
+TEST_CASE(
+    "cancel_run of an own run asked twice: cancelled while it stops, finished once recorded") {
+  DaemonFixture f;
+  f.tasks = {make_task({.name = "slow", .schedule = "0 3 * * *", .type = "test.block"})};
+  auto daemon = f.daemon();
+  daemon->start(f.now);
+  const auto id = daemon->run_now({.task = "slow"}).value();
+  f.wait_running(id);
+  CHECK(daemon->cancel_run(id).result == CancelOutcome::Result::cancelled);
+  f.wait_status(id, RunStatus::cancelled);
+  // Recorded: whether or not the worker has let go of it yet, the run has ended.
+  const auto again = daemon->cancel_run(id);
+  CHECK(again.result == CancelOutcome::Result::finished);
+  CHECK(again.status == RunStatus::cancelled);
+  REQUIRE(daemon->wait_idle(10s));
+  CHECK(daemon->cancel_run(id).result == CancelOutcome::Result::finished);
+}

@@ -201,6 +201,22 @@ TEST_CASE("retries come due at their time with their attempt") {
   CHECK_FALSE(planner.next_wake());
 }
 
+// Regression (issue 17): a reload removed a task while its run was in flight; the run failed
+// with retries left, the retry was planned for a task the planner no longer had, and the daemon
+// aborted when it came due ("firing for an unknown task").
+TEST_CASE("a retry asked for a task that is gone or disabled is refused, not planned") {
+  Planner planner;
+  planner.set_tasks({make_task({"t", "0 3 * * *"}),
+                     make_task({.name = "off", .schedule = "0 3 * * *", .enabled = false})},
+                    at("2026-01-01T00:00:00Z"));
+  CHECK_FALSE(planner.add_retry("gone", at("2026-01-01T00:01:00Z"), 2, at("2026-01-01T00:00:00Z")));
+  CHECK_FALSE(planner.add_retry("off", at("2026-01-01T00:01:00Z"), 2, at("2026-01-01T00:00:00Z")));
+  CHECK(planner.next_wake() == at("2026-01-01T03:00:00Z"));
+  CHECK(planner.due(at("2026-01-01T00:01:00Z")).empty());
+  CHECK(planner.add_retry("t", at("2026-01-01T00:01:00Z"), 2, at("2026-01-01T00:00:00Z")));
+  CHECK(planner.next_wake() == at("2026-01-01T00:01:00Z"));
+}
+
 TEST_CASE("a sparse schedule far away: missed counts stay bounded") {
   Planner planner;
   planner.set_tasks({make_task({"t", "* * * * * *", "UTC", 0s})}, at("2026-01-01T00:00:00Z"));

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "e2e/crash_restart.hpp"
 #include "e2e/e2e_config.hpp"
 #include "e2e/e2e_support.hpp"
 #include "support/postgres_cluster.hpp"
@@ -125,4 +126,12 @@ TEST_CASE("three instances, one killed half way: every slot has exactly one run,
   }
   MESSAGE(all.size() << " runs, " << count_status(all, RunStatus::skipped)
                      << " skipped; runs started per instance:" << shares.str());
+}
+
+TEST_CASE("kill -9 during a forbid run, down past the lease: the restart runs the catch-up") {
+  auto& pg = PostgresCluster::shared();
+  pg.create_database("e2e_crash_catchup");
+  Settings settings;  // heartbeat 1s, lease 3s
+  settings.state_database = pg.uri("e2e_crash_catchup");
+  check_restart_after_lease_runs_the_catchup(settings);
 }

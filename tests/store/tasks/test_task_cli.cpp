@@ -483,7 +483,7 @@ TEST_CASE("task rm: removes a table task and keeps its run history") {
 }
 
 TEST_CASE(
-    "task rm of a db row whose name a file also defines removes the row; the file task "
+    "task rm of a db row whose name a file also defines removes the row, and the file task "
     "stays") {
   Setup s;
   REQUIRE(s.maintd({"task", "add", "later", "--type", "debug.noop", "--schedule", "@daily"}).code ==

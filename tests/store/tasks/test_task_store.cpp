@@ -95,7 +95,7 @@ TASKS_TEST("tasks: a second sync with nothing changed writes nothing") {
 }
 
 TASKS_TEST(
-    "tasks: a changed file task is updated column by column; created_at and the override "
+    "tasks: a changed file task is updated column by column, and created_at and the override "
     "stay") {
   TaskEnv<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
@@ -142,7 +142,7 @@ TASKS_TEST(
 }
 
 TASKS_TEST(
-    "tasks: a task gone from the files loses its row (its runs stay); a moved one keeps "
+    "tasks: a task gone from the files loses its row (its runs stay), and a moved one keeps "
     "it") {
   TaskEnv<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
