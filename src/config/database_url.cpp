@@ -4,18 +4,39 @@
 
 #include <regex>
 
+#include "config/pg_conninfo.hpp"
+#include "config/pg_uri.hpp"
+#include "config/soci_connect.hpp"
+
 namespace maintd::config {
 namespace {
 
-std::string percent_encode(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
+Expected<DatabaseUrl, std::string> postgresql_url(std::string_view url,
+                                                  const std::optional<std::string>& password) {
+  auto location = is_pg_uri(url) ? parse_pg_uri(url) : parse_pg_keyword_value(url);
+  if (!location) return Unexpected{location.error()};
+  if (password) {
+    // Two passwords would leave the reader guessing which one libpq uses.
+    if (location->parameters.find("password") != nullptr) {
+      return Unexpected{std::string(
+          "the URL holds a password and 'password' (or 'password_file') gives one too: give it "
+          "in one place")};
+    }
+    location->parameters.set("password", *password);
+    if (!location->is_uri) {
+      location->display = to_conninfo(location->parameters, true);
+    } else if (location->display.ends_with('?') || location->display.ends_with('&')) {
+      location->display += "password=***";
     } else {
-      out += fmt::format("%{:02X}", c);
+      location->display += location->has_query ? "&password=***" : "?password=***";
     }
   }
+  auto connect = soci_postgresql_connect(location->parameters);
+  if (!connect) return Unexpected{connect.error()};
+  DatabaseUrl out;
+  out.backend = DatabaseUrl::Backend::postgresql;
+  out.connect = std::move(connect.value());
+  out.display = std::move(location->display);
   return out;
 }
 
@@ -23,8 +44,11 @@ std::string percent_encode(std::string_view text) {
 
 std::string mask_secrets(std::string_view text) {
   static const std::regex kUserInfo(R"(([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@\s]*@)");
-  static const std::regex kPasswordParameter(R"((password\s*=\s*)('[^']*'|[^&\s]*))",
-                                             std::regex::icase);
+  // A value: single-quoted with backslash escapes (to its end if the quote is not closed), or
+  // unquoted up to whitespace or '&' (a URI's next parameter), a backslash escaping the next
+  // character. Over-masking is harmless; a secret's tail left visible is not.
+  static const std::regex kPasswordParameter(
+      R"((password\s*=\s*)('(?:[^'\\]|\\[\s\S])*'?|(?:[^&\s\\]|\\[\s\S])*\\?))", std::regex::icase);
   std::string out = std::regex_replace(std::string(text), kUserInfo, "$1***@");
   return std::regex_replace(out, kPasswordParameter, "$1***");
 }
@@ -32,10 +56,12 @@ std::string mask_secrets(std::string_view text) {
 Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
                                                       const std::optional<std::string>& password,
                                                       const std::filesystem::path& base_dir) {
+  if (is_pg_uri(url) || is_pg_keyword_value(url)) return postgresql_url(url, password);
   const std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
     return Unexpected{
-        fmt::format("'{}' is not a database URL (use sqlite3://PATH or postgresql://USER@HOST/DB)",
+        fmt::format("'{}' is not a database URL (use sqlite3://PATH, postgresql://USER@HOST/DB "
+                    "or host=HOST dbname=DB)",
                     mask_secrets(url))};
   }
   const std::string_view scheme = url.substr(0, scheme_end);
@@ -52,16 +78,6 @@ Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
     out.backend = DatabaseUrl::Backend::sqlite3;
     out.connect = "db=" + path.string();
     out.display = "sqlite3://" + path.string();
-    return out;
-  }
-  if (scheme == "postgresql" || scheme == "postgres") {
-    out.backend = DatabaseUrl::Backend::postgresql;
-    out.connect = std::string(url);
-    if (password) {
-      out.connect += (url.find('?') == std::string_view::npos ? "?" : "&");
-      out.connect += "password=" + percent_encode(*password);
-    }
-    out.display = mask_secrets(out.connect);
     return out;
   }
   return Unexpected{fmt::format(

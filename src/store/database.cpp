@@ -48,8 +48,8 @@ std::shared_ptr<Database> Database::open(const config::DatabaseUrl& url,
   try {
     for (std::size_t i = 0; i < options.pool_size; ++i) {
       soci::session& session = database->pool_->at(i);
-      // The two-argument form for PostgreSQL: SOCI would read "postgresql://" as its own
-      // backend prefix.
+      // The two-argument form: url.connect is a libpq keyword/value string written for
+      // soci::postgresql's own rewriting of it (config/soci_connect.hpp).
       const soci::backend_factory& backend =
           sqlite ? static_cast<const soci::backend_factory&>(soci::sqlite3) : soci::postgresql;
       session.open(backend, url.connect);

@@ -88,14 +88,14 @@ databases:
       load(dir, {{"CREDENTIALS_DIRECTORY", (dir.path() / "creds").string()}});
   REQUIRE(with_credentials.result.config.has_value());
   const auto& dbs = with_credentials.result.config->databases;
-  CHECK(dbs.at("app").connect == "postgresql://maintd@db/app?password=from-credentials");
-  CHECK(dbs.at("other").connect == "postgresql://maintd@db/other?password=other");
+  CHECK(dbs.at("app").connect == "user=maintd host=db dbname=app password=from-credentials");
+  CHECK(dbs.at("other").connect == "user=maintd host=db dbname=other password=other");
   CHECK(dbs.at("app").display == "postgresql://maintd@db/app?password=***");
 
   const auto without = load(dir);
   REQUIRE(without.result.config.has_value());
   CHECK(without.result.config->databases.at("app").connect ==
-        "postgresql://maintd@db/app?password=from-config-dir");
+        "user=maintd host=db dbname=app password=from-config-dir");
 }
 
 TEST_CASE("config: a key and its *_file twin together are an error") {

@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -138,6 +140,19 @@ void quit_postmaster(const fs::path& data_dir) noexcept {
   while (process_alive(*pid) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+// Whether ::1 can be bound here (containers and hosts may run without IPv6).
+bool has_ipv6_loopback() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  address.sin6_port = 0;
+  const bool bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return bound;
 }
 
 fs::path find_bin_dir() {
@@ -277,8 +292,14 @@ std::string describe_status(int status) {
 
 }  // namespace
 
-PostgresCluster::PostgresCluster()
-    : bin_dir_(find_bin_dir()), account_(server_account()), owner_pid_(::getpid()) {
+PostgresCluster::PostgresCluster() : PostgresCluster(Options{}) {}
+
+PostgresCluster::PostgresCluster(Options options)
+    : options_(std::move(options)),
+      ipv6_(options_.tcp_loopback && has_ipv6_loopback()),
+      bin_dir_(find_bin_dir()),
+      account_(server_account()),
+      owner_pid_(::getpid()) {
   reap_abandoned();
   std::string pattern = (fs::path(kParentDir) / (std::string(kDirPrefix) + "XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
@@ -361,6 +382,7 @@ void PostgresCluster::create() {
   give_to_server_account(dir_);
 
   init_data_dir();
+  require_passwords();
   // Our settings go in a file of their own, included from postgresql.conf, rather than through
   // `pg_ctl -o`, whose options pass through /bin/sh. They also survive stop() and start().
   std::ofstream(data_dir() / "postgresql.conf", std::ios::app)
@@ -372,9 +394,21 @@ void PostgresCluster::create() {
     // 10000-29999: below Linux's ephemeral range, and different for each process and directory.
     port_ = 10000 + static_cast<int>((seed + static_cast<std::size_t>(attempt) * 7919) % 20000);
     write_settings();
+    std::error_code no_log_yet;
+    const std::uintmax_t log_offset = fs::file_size(log_file(), no_log_yet);
     const CommandResult result = run(pg_ctl(
         {"-l", log_file().string(), "-w", "-t", std::to_string(kServerTimeoutSeconds), "start"}));
-    if (result.ok) break;
+    if (result.ok && !missed_an_address(no_log_yet ? 0 : log_offset)) break;
+    if (result.ok) {  // up, but another process holds the port on one address: try another
+      run_checked(
+          pg_ctl({"-m", "immediate", "-w", "-t", std::to_string(kServerTimeoutSeconds), "stop"}));
+      if (attempt + 1 == kStartAttempts) {
+        fail("the server could not listen on every TCP address after " +
+             std::to_string(kStartAttempts) + " ports\n--- server log ---\n" +
+             tail(read_file(log_file()), kTailLines));
+      }
+      continue;
+    }
     const std::string log = read_file(log_file());
     const bool clash = log.find("already in use") != std::string::npos ||
                        log.find("already exists") != std::string::npos;
@@ -393,7 +427,9 @@ void PostgresCluster::write_settings() const {
     // durability of throwaway data only costs time; UTC so results do not depend on the machine's
     // zone (sessions can still SET TIME ZONE).
     std::ofstream conf(path, std::ios::trunc);
-    conf << "listen_addresses = ''\n"
+    // TCP only when asked for, and then only on loopback.
+    const std::string listen = options_.tcp_loopback ? (ipv6_ ? "127.0.0.1,::1" : "127.0.0.1") : "";
+    conf << "listen_addresses = '" << listen << "'\n"
          << "unix_socket_directories = '" << quoted_dir << "'\n"
          << "port = " << port_ << "\n"
          << "fsync = off\n"
@@ -404,6 +440,33 @@ void PostgresCluster::write_settings() const {
     if (!conf) fail("could not write " + path.string());
   }
   give_to_server_account(path);
+}
+
+// pg_hba.conf takes the first line that matches, so these go before initdb's trust lines.
+void PostgresCluster::require_passwords() const {
+  if (options_.password_roles.empty()) return;
+  const fs::path path = data_dir() / "pg_hba.conf";
+  std::string lines = "# Added by the maintd test harness: these roles must give a password\n";
+  for (const auto& role : options_.password_roles) {
+    lines += "local all " + role + " scram-sha-256\n";
+    lines += "host all " + role + " 127.0.0.1/32 scram-sha-256\n";
+    lines += "host all " + role + " ::1/128 scram-sha-256\n";
+  }
+  const std::string rest = read_file(path);
+  {
+    std::ofstream hba(path, std::ios::trunc);  // the same file: its owner and mode stay
+    hba << lines << rest;
+    if (!hba) fail("could not write " + path.string());
+  }
+  give_to_server_account(path);
+}
+
+bool PostgresCluster::missed_an_address(std::uintmax_t log_offset) const {
+  if (!options_.tcp_loopback) return false;
+  const std::string log = read_file(log_file());
+  return log.find("could not create listen socket",
+                  std::min<std::size_t>(log.size(), static_cast<std::size_t>(log_offset))) !=
+         std::string::npos;
 }
 
 void PostgresCluster::give_to_server_account(const fs::path& path) const {

@@ -10,7 +10,9 @@
 //   auto& pg = maintd::testing::PostgresCluster::shared();
 //   soci::session sql(soci::postgresql, pg.create_database("store_migrations"));
 //
-// Tests that stop the server, or need a second one, construct their own PostgresCluster.
+// Tests that stop the server, or need a second one, construct their own PostgresCluster. Tests
+// of connect strings can ask theirs to listen on TCP loopback too and to require passwords of
+// some roles (Options).
 //
 // When the tests run as root (CI), the server tools run as the `postgres` system user, because
 // PostgreSQL refuses to run as root; otherwise they run as the current user.
@@ -19,6 +21,7 @@
 // connect strings may of course be used from any thread).
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -32,9 +35,20 @@ class PostgresCluster {
   static constexpr const char* kSuperuser = "maintd";
   static constexpr const char* kDatabase = "maintd_test";
 
+  // What a cluster offers beyond the default: a unix socket only, trust for every role.
+  struct Options {
+    // Also listen on TCP at 127.0.0.1, and at ::1 when this machine has an IPv6 loopback
+    // (listens_on_ipv6()), on port().
+    bool tcp_loopback = false;
+    // Roles that must give a password (scram-sha-256) on the socket and on TCP; every other role
+    // keeps trust. The test creates them (CREATE ROLE ... LOGIN PASSWORD ...).
+    std::vector<std::string> password_roles;
+  };
+
   // Creates, starts and populates (database kDatabase) a new cluster. Throws std::runtime_error
   // naming the failed command, its exit status, its output and the tail of the server log.
   PostgresCluster();
+  explicit PostgresCluster(Options options);
   // Stops the server (immediate mode) and removes the directory. Never throws. Does nothing in a
   // forked child that did not exec, so such a child exiting cannot take the parent's server down.
   ~PostgresCluster();
@@ -71,6 +85,8 @@ class PostgresCluster {
   std::filesystem::path data_dir() const { return dir_ / "data"; }
   std::filesystem::path log_file() const { return dir_ / "server.log"; }
   int port() const { return port_; }
+  // Whether the server listens on ::1 (Options::tcp_loopback on a machine with IPv6 loopback).
+  bool listens_on_ipv6() const { return ipv6_; }
   // The postmaster's pid from postmaster.pid, if the file exists.
   std::optional<pid_t> postmaster_pid() const;
 
@@ -98,6 +114,10 @@ class PostgresCluster {
   // Fills data_dir() with a copy of a template made by initdb once (postgres_template.cpp).
   void init_data_dir();
   void write_settings() const;
+  void require_passwords() const;
+  // Whether the server, started by the last `pg_ctl start` (whose log begins at `log_offset`),
+  // could not listen on one of its TCP addresses: the port was taken there.
+  bool missed_an_address(std::uintmax_t log_offset) const;
   void give_to_server_account(const std::filesystem::path& path) const;
   CommandResult run(const std::vector<std::string>& argv) const;
   void run_checked(const std::vector<std::string>& argv) const;
@@ -105,6 +125,8 @@ class PostgresCluster {
   std::vector<std::string> pg_ctl(std::vector<std::string> args) const;
   void teardown() noexcept;
 
+  Options options_;
+  bool ipv6_ = false;
   std::filesystem::path bin_dir_;
   std::optional<ServerAccount> account_;
   pid_t owner_pid_ = 0;
