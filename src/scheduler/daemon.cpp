@@ -642,9 +642,25 @@ bool Daemon::reload(Instant now) {
     spdlog::error("reload: {}; the previous tasks keep running", e.what());
     return false;
   }
+  std::vector<std::string> gone;
   {
     std::lock_guard lock(mutex_);
     config_ = config;  // running runs keep the config they started with
+    for (const auto& task : *tasks_) {
+      if (tasks.find(task.name) == nullptr) gone.push_back(task.name);
+    }
+  }
+  if (!gone.empty()) {
+    // A schedule file emptied by mistake (a bad deploy, a truncated write) drops every task in
+    // it: said loudly, with the names, not as an info line with a smaller count.
+    constexpr std::size_t kNamed = 20;
+    std::string names;
+    for (std::size_t i = 0; i < std::min(gone.size(), kNamed); ++i) {
+      names += (i == 0 ? "" : ", ") + gone[i];
+    }
+    if (gone.size() > kNamed) names += fmt::format(" and {} more", gone.size() - kNamed);
+    spdlog::warn("reload: {} task{} gone from the configuration and no longer scheduled: {}",
+                 gone.size(), gone.size() == 1 ? " is" : "s are", names);
   }
   alerts_.configure(config->notify);
   set_tasks(std::move(tasks), config, now, {});

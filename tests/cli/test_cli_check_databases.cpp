@@ -85,3 +85,26 @@ TEST_CASE("validate --check-databases: all present is OK, and says how many data
   CHECK(r.out == "1 task in 1 file, checked against 2 databases, OK\n");
   CHECK(r.code == 0);
 }
+
+// Regression (issue 24): a database that only sql.exec (or any handler without a schema check)
+// uses was never connected to, so a refused login or a server that is down said OK.
+TEST_CASE("validate --check-databases connects to every declared database, used or not") {
+  testing::TempDir dir;
+  const auto config = dir.write("maintd.yaml",
+                                "state_database: sqlite3://state.db\n"
+                                "databases:\n"
+                                "  down: \"postgresql://maintd:db-secret-7@127.0.0.1:1/app\"\n"
+                                "  spare: sqlite3:///nonexistent/dir/spare.db\n"
+                                "schedules: [tasks.yaml]\n")
+                          .string();
+  dir.write("tasks.yaml",
+            "tasks:\n  - {name: vacuum, type: sql.exec, schedule: '@daily', "
+            "config: {database: down, statement: 'VACUUM'}}\n");
+  const auto r = testing::run_cli({"validate", "--check-databases", "--config", config});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("databases.down: cannot connect to the database") != std::string::npos);
+  CHECK(r.err.find("databases.spare: cannot connect to the database") != std::string::npos);
+  CHECK(r.err.find("2 problems found in the databases") != std::string::npos);
+  CHECK(r.err.find("db-secret-7") == std::string::npos);
+  CHECK(r.out.empty());
+}

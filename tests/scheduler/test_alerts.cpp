@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "scheduler/alerts.hpp"
+#include "support/captured_log.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
@@ -36,6 +37,7 @@ using maintd::config::NotifySettings;
 using maintd::config::WebhookSettings;
 using maintd::scheduler::Alert;
 using maintd::scheduler::Alerts;
+using maintd::testing::CapturedLog;
 using maintd::testing::read_text;
 using maintd::testing::TempDir;
 
@@ -146,56 +148,6 @@ class Receiver {
   std::vector<Request> requests_;
   bool stopping_ = false;
   std::thread thread_;
-};
-
-// What was logged through spdlog's default logger while it lives: "warning message" lines.
-class CapturedLog {
- public:
-  CapturedLog() : previous_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>("alerts-test", std::make_shared<Sink>(*this));
-    logger->set_level(spdlog::level::debug);
-    spdlog::set_default_logger(logger);
-  }
-  ~CapturedLog() { spdlog::set_default_logger(previous_); }
-
-  std::vector<std::string> lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-  std::vector<std::string> warnings() const {
-    std::vector<std::string> out;
-    for (const auto& line : lines()) {
-      if (line.starts_with("warning ")) out.push_back(line.substr(8));
-    }
-    return out;
-  }
-  std::string all() const {
-    std::string out;
-    for (const auto& line : lines()) out += line + "\n";
-    return out;
-  }
-
- private:
-  class Sink : public spdlog::sinks::base_sink<std::mutex> {
-   public:
-    explicit Sink(CapturedLog& log) : log_(log) {}
-
-   protected:
-    void sink_it_(const spdlog::details::log_msg& msg) override {
-      const auto level = spdlog::level::to_string_view(msg.level);
-      std::lock_guard lock(log_.mutex_);
-      log_.lines_.push_back(std::string(level.data(), level.size()) + " " +
-                            std::string(msg.payload.data(), msg.payload.size()));
-    }
-    void flush_() override {}
-
-   private:
-    CapturedLog& log_;
-  };
-
-  std::shared_ptr<spdlog::logger> previous_;
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
 };
 
 Alert alert(Alert::Kind kind, const std::string& task, std::optional<std::int64_t> run = 42) {

@@ -13,6 +13,7 @@
 #include "scheduler/daemon_fixture.hpp"
 #include "scheduler/task_factory.hpp"
 #include "store/migrations.hpp"
+#include "support/captured_log.hpp"
 #include "support/temp_dir.hpp"
 
 using maintd::Instant;
@@ -351,4 +352,33 @@ TEST_CASE("a restart marks expired runs abandoned before it plans the catch-up o
   CHECK(runs[1].trigger == Trigger::catchup);
   CHECK(runs[1].scheduled_for == at("2026-01-01T03:05:00Z"));
   CHECK(runs[1].status == RunStatus::completed);
+}
+
+// Regression (issue 24): a reload with an emptied schedule file dropped every task with an info
+// line ("reloaded: 0 tasks"). It warns, naming the file and the tasks that went away.
+TEST_CASE("a reload that drops tasks warns, naming them and the empty file") {
+  DaemonFixture f;
+  f.dir.write("maintd.yaml", "state_database: sqlite3://state.db\nschedules: [tasks.yaml]\n");
+  f.dir.write("tasks.yaml",
+              "tasks:\n  - {name: a, type: debug.noop, schedule: '@hourly'}\n"
+              "  - {name: b, type: debug.noop, schedule: '@daily'}\n");
+  const auto builtin = maintd::handlers::builtin_registry();
+  maintd::scheduler::DaemonOptions options;
+  options.config_path = f.dir.path() / "maintd.yaml";
+  options.handlers = &builtin;
+  options.env = [](const std::string&) { return std::nullopt; };
+  options.now = [&] { return f.now; };
+  maintd::scheduler::Daemon daemon(f.config, f.open(), options);
+  REQUIRE(daemon.reload(f.now));
+
+  maintd::testing::CapturedLog log;
+  f.dir.write("tasks.yaml", "");
+  REQUIRE(daemon.reload(f.now));
+  CHECK(daemon.status_line() == "0 tasks, 0 running, nothing scheduled");
+  const auto warnings = log.warnings();
+  INFO(log.all());
+  CHECK(std::find(warnings.begin(), warnings.end(),
+                  "reload: 2 tasks are gone from the configuration and no longer scheduled: a, "
+                  "b") != warnings.end());
+  CHECK(log.all().find("tasks.yaml: warning: the file is empty: no tasks") != std::string::npos);
 }
