@@ -19,6 +19,7 @@
 #include "handlers/support/live_schema.hpp"
 #include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
+#include "handlers/support/timestamps.hpp"
 
 namespace maintd::handlers {
 namespace {
@@ -136,8 +137,7 @@ struct DraftsTable {
     }
     return fmt::format("{} IN ({}) AND {}", status, fmt::join(names, ", "), old_enough(sql));
   }
-  void bind_stale(SqlParams& params, const TargetSql& sql,
-                  std::chrono::system_clock::time_point cutoff) const {
+  void bind_stale(SqlParams& params, const TargetSql& sql, Millis cutoff) const {
     for (std::size_t i = 0; i < stale_statuses.size(); ++i) {
       params.text(fmt::format("stale_{}", i), stale_statuses[i]);
     }
@@ -195,9 +195,9 @@ json mark_stale_drafts(registry::HandlerContext& context,
   const DraftsTable t(context.config);
   const double max_age_hours = context.config.value("max_age_hours", 1.0);
   const long long batch_size = context.config.value("batch_size", 500LL);
-  const auto now = context.now();
-  const auto cutoff = now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                std::chrono::duration<double, std::ratio<3600>>(max_age_hours));
+  const auto now = run_now(context);
+  const auto cutoff =
+      handlers::cutoff(now, std::chrono::duration<double, std::ratio<3600>>(max_age_hours));
 
   // Candidates are read on a session of their own, outside the batch's transaction, so that the
   // batch's first statement is its write (see claims.cpp: SQLite read locks are not upgraded).
@@ -319,7 +319,7 @@ json mark_stale_drafts(registry::HandlerContext& context,
                  {"stale", found},
                  {"by_status", by_status},
                  {"max_age_hours", max_age_hours},
-                 {"cutoff", iso_utc(cutoff)},
+                 {"cutoff", utc_text(cutoff)},
                  {"ids", std::move(ids)},
                  {"ids_truncated", marked > static_cast<long long>(kMaxIdsInResult)},
                  {"dry_run", false}};

@@ -18,6 +18,7 @@
 
 #include "common/duration.hpp"
 #include "handlers/support/target_sql.hpp"
+#include "handlers/support/timestamps.hpp"
 
 namespace maintd::handlers {
 namespace {
@@ -40,14 +41,6 @@ constexpr std::array<std::string_view, 4> kCountKeys = {"stale", "expired", "orp
 double milliseconds_since(Steady::time_point start) {
   const std::chrono::duration<double, std::milli> took = Steady::now() - start;
   return std::round(took.count() * 10.0) / 10.0;
-}
-
-// How maintd's state database writes its timestamps (store/timestamp.hpp): fixed-width UTC text
-// that sorts as text, so a window is a text comparison.
-std::string state_timestamp(std::chrono::system_clock::time_point at) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(at);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(at - seconds).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, millis);
 }
 
 struct Probe {
@@ -225,15 +218,17 @@ json run_health(registry::HandlerContext& context) {
   }
 
   // Runs that went wrong lately.
-  const auto since_at = context.now() - window;
+  // maintd's state database writes fixed-width UTC text that sorts as text (utc_text), so a
+  // window is a text comparison.
+  const auto since_at = cutoff(run_now(context), window);
   json report = {{"window", format_duration(window)},
-                 {"since", state_timestamp(since_at)},
+                 {"since", utc_text(since_at)},
                  {"state_database", state.report},
                  {"databases", std::move(databases)}};
   std::optional<long long> failed, abandoned;
   if (state.session) {
     try {
-      auto runs = recent_failures(*state.session, state_timestamp(since_at), context.task_name);
+      auto runs = recent_failures(*state.session, utc_text(since_at), context.task_name);
       failed = runs["failed"].get<long long>() + runs["timed_out"].get<long long>();
       abandoned = runs["abandoned"].get<long long>();
       report["runs"] = std::move(runs);

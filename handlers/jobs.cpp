@@ -17,6 +17,7 @@
 #include "handlers/support/live_schema.hpp"
 #include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
+#include "handlers/support/timestamps.hpp"
 
 namespace maintd::handlers {
 namespace {
@@ -64,8 +65,7 @@ struct JobsTable {
     if (!where.empty()) text += fmt::format(" AND ({})", where);
     return text;
   }
-  void bind(SqlParams& params, const TargetSql& sql,
-            std::chrono::system_clock::time_point cutoff) const {
+  void bind(SqlParams& params, const TargetSql& sql, Millis cutoff) const {
     params.text("running", running_status);
     params.text("cutoff", sql.timestamp_value(cutoff));
   }
@@ -95,7 +95,8 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
   const JobsTable t(context.config);
   const long long grace_minutes = context.config.value("grace_minutes", 10LL);
   const long long batch_size = context.config.value("batch_size", 1000LL);
-  const auto cutoff = context.now() - std::chrono::minutes(grace_minutes);
+  const auto now = run_now(context);
+  const auto cutoff = handlers::cutoff(now, std::chrono::minutes(grace_minutes));
 
   // Candidates are read on a session of their own, outside the batch's transaction, so that the
   // batch's first statement is its write (see claims.cpp: SQLite read locks are not upgraded).
@@ -113,7 +114,7 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
 
   if (context.dry_run) {
     SqlParams params = condition;
-    params.text("now", reader.timestamp_value(context.now()));
+    params.text("now", reader.timestamp_value(now));
     params.integer("sample", static_cast<long long>(kMaxIdsInResult));
     json sample = json::array();
     for (const auto& row :
@@ -144,7 +145,7 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
         pages.bind(params);
         params.text("failed", t.failed_status);
         params.text("message", t.error_message);
-        params.text("now", sql.timestamp_value(context.now()));
+        params.text("now", sql.timestamp_value(now));
         const auto update = fmt::format(
             "UPDATE {} SET {} = :failed, {} = :message, {} = {} WHERE {} AND {}", t.table, t.status,
             t.error, t.completed_at, sql.timestamp_param("now"), pages.condition(), orphaned);
@@ -162,7 +163,7 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
   json result = {{"failed", failed},
                  {"orphaned", found},
                  {"grace_minutes", grace_minutes},
-                 {"cutoff", iso_utc(cutoff)},
+                 {"cutoff", utc_text(cutoff)},
                  {"ids", std::move(ids)},
                  {"ids_truncated", failed > static_cast<long long>(kMaxIdsInResult)},
                  {"dry_run", false}};

@@ -181,7 +181,7 @@ StaleConfig StaleConfig::from(const json& config, bool needs_key) {
     if (status.empty()) continue;
     const double amount = number(config, spec.threshold_key, spec.default_threshold);
     c.states.push_back({spec.label, std::move(status),
-                        std::chrono::seconds(std::llround(amount * spec.unit_seconds)),
+                        std::chrono::milliseconds(std::llround(amount * spec.unit_seconds * 1000)),
                         amount_text(amount, spec.unit), fmt::format("cutoff_{}", spec.label)});
   }
   if (c.states.empty()) {
@@ -199,11 +199,10 @@ const StaleState* StaleConfig::state_of(const std::string& status) const {
   return nullptr;
 }
 
-void StaleConfig::bind_times(TargetSql& sql, SqlParams& params,
-                             std::chrono::system_clock::time_point now) const {
+void StaleConfig::bind_times(TargetSql& sql, SqlParams& params, Millis now) const {
   for (const auto& state : states) {
     params.text("status_" + state.label, state.status);
-    params.text(state.cutoff_param, sql.timestamp_value(now - state.threshold));
+    params.text(state.cutoff_param, sql.timestamp_value(cutoff(now, state.threshold)));
   }
 }
 
@@ -295,8 +294,8 @@ std::string dead_reason(const StaleConfig& config, const StaleRun& run) {
 }
 
 bool fail_run(TargetSql& sql, const StaleConfig& config, const StaleRun& run,
-              const std::string& message, std::chrono::system_clock::time_point now,
-              const std::string& retry_count_q, std::optional<long long> retries) {
+              const std::string& message, Millis now, const std::string& retry_count_q,
+              std::optional<long long> retries) {
   const auto* state = config.state_of(run.status);
   if (state == nullptr) return false;
   SqlParams params;
@@ -305,7 +304,7 @@ bool fail_run(TargetSql& sql, const StaleConfig& config, const StaleRun& run,
       .text("id", run.id)
       .text("read_status", run.status)
       .text("now", sql.timestamp_value(now))
-      .text("cutoff", sql.timestamp_value(now - state->threshold));
+      .text("cutoff", sql.timestamp_value(cutoff(now, state->threshold)));
   std::string set = fmt::format("{} = :failed, {} = {}, {} = :message", config.status_q,
                                 config.completed_at_q, sql.timestamp_param("now"), config.error_q);
   if (!config.updated_at_q.empty()) {

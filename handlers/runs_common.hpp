@@ -20,6 +20,7 @@
 #include "handlers/support/config_keys.hpp"
 #include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
+#include "handlers/support/timestamps.hpp"
 #include "registry/handler.hpp"
 #include "registry/schema.hpp"
 
@@ -51,9 +52,9 @@ std::string describe_age(double seconds);
 struct StaleState {
   std::string label;   // "submitted", "pending", "running": the config keys' names
   std::string status;  // the value in the status column
-  std::chrono::seconds threshold;
+  std::chrono::milliseconds threshold;
   std::string threshold_text;  // as configured: "30 minutes", "24 hours"
-  std::string cutoff_param;    // the bound parameter holding now - threshold
+  std::string cutoff_param;    // the bound parameter holding cutoff(now, threshold)
 };
 
 // The stale family's effective config, checked and quoted.
@@ -77,8 +78,7 @@ struct StaleConfig {
   const StaleState* state_of(const std::string& status) const;
   // Binds every state's status (:status_<label>) and cutoff (:cutoff_<label>). Only what a
   // statement uses may be bound: SQLite refuses a name the statement does not have.
-  void bind_times(TargetSql& sql, SqlParams& params,
-                  std::chrono::system_clock::time_point now) const;
+  void bind_times(TargetSql& sql, SqlParams& params, Millis now) const;
   // `status` is one of the states and the run is older than its threshold.
   std::string stale_predicate(const TargetSql& sql) const;
   // `status` is one of the states (stale or not).
@@ -115,8 +115,8 @@ void find_checkpoint(const StaleConfig& config, StaleRun& run);
 // `message`. Guarded by the status read, its age still over the threshold, no progress and
 // (when `retries` is set) the retry count read. Returns whether this caller changed the row.
 bool fail_run(TargetSql& sql, const StaleConfig& config, const StaleRun& run,
-              const std::string& message, std::chrono::system_clock::time_point now,
-              const std::string& retry_count_q, std::optional<long long> retries);
+              const std::string& message, Millis now, const std::string& retry_count_q,
+              std::optional<long long> retries);
 
 // Why a stale run is dead, for the error column and the run's log.
 std::string dead_reason(const StaleConfig& config, const StaleRun& run);

@@ -53,20 +53,12 @@ struct Plan {
   }
 };
 
-// maintd's own timestamps: fixed-width ISO-8601 text in UTC with milliseconds
-// (store/timestamp.hpp), which sorts as text on both backends; compared as text, not through
-// the target layer's instant comparisons (the columns are TEXT there, not timestamptz).
-std::string state_timestamp(std::chrono::system_clock::time_point at) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
-                     std::chrono::time_point_cast<std::chrono::milliseconds>(at));
-}
-
 json run_cleanup_expired(registry::HandlerContext& context) {
   const auto& config = context.config;
   const std::string table = config.value("table", "");
   const auto retention_days = config.value("retention_days", 30LL);
   const long long batch_size = config.value("batch_size", 1000LL);
-  const auto cutoff_at = context.now() - std::chrono::hours(24 * retention_days);
+  const auto cutoff_at = cutoff(run_now(context), std::chrono::hours(24 * retention_days));
 
   Plan plan;
   std::unique_ptr<soci::session> session;
@@ -90,8 +82,11 @@ json run_cleanup_expired(registry::HandlerContext& context) {
     plan.table_q = quote_identifier("task_runs");
     plan.id_q = quote_identifier("id");
     plan.status_q = quote_identifier("status");
+    // maintd's own timestamps: fixed-width ISO-8601 text in UTC with milliseconds
+    // (store/timestamp.hpp), which sorts as text on both backends; compared as text, not through
+    // the target layer's instant comparisons (the columns are TEXT there, not timestamptz).
     plan.age_predicate = "COALESCE(\"finished_at\", \"created_at\") < :cutoff";
-    plan.cutoff = state_timestamp(cutoff_at);
+    plan.cutoff = utc_text(cutoff_at);
     plan.statuses = maintd_terminal_statuses();
     plan.children.push_back(
         {"run_events", quote_identifier("run_events"), quote_identifier("run_id")});

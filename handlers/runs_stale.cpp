@@ -50,7 +50,7 @@ json run_cleanup_stale(registry::HandlerContext& context) {
                       : std::string();
   const std::string retry_status = context.config.value("retry_status", "pending");
   const long long batch_size = context.config.value("batch_size", 500LL);
-  const auto now = context.now();
+  const auto now = run_now(context);
 
   // Candidates are read on one session and changed on another: see runs_common.hpp.
   const auto reader_session = context.database(config.database);
@@ -141,7 +141,7 @@ json run_cleanup_stale(registry::HandlerContext& context) {
             .text("id", run.id)
             .text("read_status", run.status)
             .integer("retries", run.retries)
-            .text("cutoff", sql.timestamp_value(now - state->threshold));
+            .text("cutoff", sql.timestamp_value(cutoff(now, state->threshold)));
         if (!config.updated_at_q.empty()) update.text("now", sql.timestamp_value(now));
         changed = sql.execute(retry_statement, update) == 1;
       }

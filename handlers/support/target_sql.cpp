@@ -86,12 +86,8 @@ SqlParams& SqlParams::real(std::string name, double value) {
 
 TargetSql::TargetSql(soci::session& session) : session_(session), dialect_(dialect_of(session)) {}
 
-std::string TargetSql::timestamp_value(std::chrono::system_clock::time_point at) const {
-  const auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(at);
-  // SQLite: the shape CURRENT_TIMESTAMP writes (plus milliseconds), so that values maintd writes
-  // sort among the application's own. PostgreSQL: ISO-8601 in UTC, cast to timestamptz.
-  if (dialect_ == Dialect::sqlite) return fmt::format("{:%Y-%m-%d %H:%M:%S}", ms);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", ms);
+std::string TargetSql::timestamp_value(Millis at) const {
+  return dialect_ == Dialect::sqlite ? sqlite_text(at) : utc_text(at);
 }
 
 std::string TargetSql::timestamp_param(std::string_view param) const {

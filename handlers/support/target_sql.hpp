@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "handlers/support/timestamps.hpp"
+
 namespace maintd::handlers {
 
 enum class Dialect { sqlite, postgresql };
@@ -63,8 +65,10 @@ class TargetSql {
   Dialect dialect() const { return dialect_; }
   soci::session& session() { return session_; }
 
-  // The bound value of an instant, as this backend's timestamp columns hold it.
-  std::string timestamp_value(std::chrono::system_clock::time_point at) const;
+  // The bound value of an instant, as this backend's timestamp columns hold it, to the
+  // millisecond (timestamps.hpp): SQLite "2026-11-25 12:00:00.250", PostgreSQL
+  // "2026-11-25T12:00:00.250Z" (cast to timestamptz where it is used).
+  std::string timestamp_value(Millis at) const;
   // A bound timestamp parameter usable as a value in SET and comparisons: `:now`.
   std::string timestamp_param(std::string_view param) const;
   // `quoted_column` holds an instant before the bound timestamp parameter `param`.

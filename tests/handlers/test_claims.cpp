@@ -74,7 +74,7 @@ HANDLER_TEST("handlers: claims: expired claims of incomplete work are released, 
   CHECK(sorted(result["ids"]) == json::array({"1", "5"}));
   CHECK(result["ids_truncated"] == false);
   CHECK(result["timeout_minutes"] == 15);
-  CHECK(result["cutoff"] == "2026-11-25T11:45:00Z");
+  CHECK(result["cutoff"] == "2026-11-25T11:45:00.000Z");
   CHECK(result["dry_run"] == false);
   CHECK(result["stopped_early"] == false);
   CHECK(claim_of(target, 1) == "free/-");  // claimed_by cleared too

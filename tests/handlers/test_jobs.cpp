@@ -51,7 +51,7 @@ HANDLER_TEST("handlers: jobs: running jobs past the grace period with no complet
   CHECK(result["failed"] == 2);
   CHECK(result["orphaned"] == 2);
   CHECK(result["grace_minutes"] == 10);
-  CHECK(result["cutoff"] == "2026-11-25T11:50:00Z");
+  CHECK(result["cutoff"] == "2026-11-25T11:50:00.000Z");
   CHECK(std::set<json>(result["ids"].begin(), result["ids"].end()) == std::set<json>{"1", "6"});
   CHECK(job(target, 1) == "failed|Job process terminated unexpectedly (orphaned)|closed|-");
   CHECK(job(target, 6) == "failed|Job process terminated unexpectedly (orphaned)|closed|-");
@@ -59,9 +59,9 @@ HANDLER_TEST("handlers: jobs: running jobs past the grace period with no complet
   CHECK(job(target, 3) == "running|-|closed|17");
   CHECK(job(target, 4) == "completed|-|closed|40");
   CHECK(job(target, 5) == "failed|-|closed|-");
-  // completed_at is the handler's now(), written as the backend writes instants.
+  // completed_at is the handler's now(), written as the backend writes instants (to the ms).
   CHECK(target.count("SELECT COUNT(*) FROM crawl_jobs WHERE id = 1 AND completed_at = " +
-                     target.ago(0s)) == 1);
+                     target.written(0s)) == 1);
   CHECK(run->logged("failed"));
 }
 
