@@ -109,16 +109,16 @@ std::vector<KeySpec> table_keys() {
           "its primary key (integer or text); batches walk it in order", "id"),
       key("claimed_at_column", ValueType::identifier,
           "when the claim was taken; NULL when unclaimed (set to NULL on release)", "claimed_at"),
-      key("claimed_by_column", ValueType::identifier,
-          "who holds the claim; set to NULL on release too (optional)"),
-      key("status_column", ValueType::identifier,
-          "a status column: rows whose status is in completed_statuses are complete and keep "
-          "their claim (optional)"),
+      optional_key("claimed_by_column", ValueType::identifier,
+                   "optional: who holds the claim; set to NULL on release too"),
+      optional_key("status_column", ValueType::identifier,
+                   "optional: a status column: rows whose status is in completed_statuses are "
+                   "complete and keep their claim"),
       key("completed_statuses", ValueType::string_list,
           "the statuses meaning the work is complete (with status_column)",
           json::array({"completed"})),
-      key("completed_column", ValueType::identifier,
-          "a boolean column, true when the work is complete (optional)"),
+      optional_key("completed_column", ValueType::identifier,
+                   "optional: a boolean column, true when the work is complete"),
       where_key(),
   };
 }

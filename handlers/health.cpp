@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/duration.hpp"
+#include "handlers/support/config_keys.hpp"
 #include "handlers/support/target_sql.hpp"
 #include "handlers/support/timestamps.hpp"
 
@@ -177,12 +178,6 @@ json peer_dry_runs(registry::HandlerContext& context, const std::vector<std::str
   return peers;
 }
 
-std::optional<long long> optional_integer(const json& config, const char* key) {
-  const auto it = config.find(key);
-  if (it == config.end() || it->is_null()) return std::nullopt;
-  return it->get<long long>();
-}
-
 json run_health(registry::HandlerContext& context) {
   const auto& config = context.config;
   const auto window = parse_duration(config.value("window", std::string("24h"))).value();
@@ -333,47 +328,24 @@ void register_health_handlers(registry::Registry& registry) {
                   {},
                   {},
                   {}},
-          KeySpec{"max_latency_ms",
-                  ValueType::integer,
-                  "fail when a database's round trip (SELECT 1) takes longer (unset: no limit)",
-                  false,
-                  {},
-                  0,
-                  {},
-                  {}},
-          KeySpec{"max_failed_runs",
-                  ValueType::integer,
-                  "fail when more runs failed or timed out in the window (unset: no limit)",
-                  false,
-                  {},
-                  0,
-                  {},
-                  {}},
-          KeySpec{"max_abandoned_runs",
-                  ValueType::integer,
-                  "fail when more runs were abandoned in the window (unset: no limit)",
-                  false,
-                  {},
-                  0,
-                  {},
-                  {}},
-          KeySpec{"max_stale",
-                  ValueType::integer,
-                  "fail when the cleanup tasks would change more rows (unset: no limit)",
-                  false,
-                  {},
-                  0,
-                  {},
-                  {}},
-          KeySpec{"alert_threshold",
-                  ValueType::integer,
-                  "fail when failed + timed-out + abandoned runs + stale rows exceed this (unset: "
-                  "no limit)",
-                  false,
-                  {},
-                  0,
-                  {},
-                  {}},
+          optional_key(
+              "max_latency_ms", ValueType::integer,
+              "fail when a database's round trip (SELECT 1) takes longer (unset: no limit)",
+              nullptr, 0),
+          optional_key("max_failed_runs", ValueType::integer,
+                       "fail when more runs failed or timed out in the window (unset: no limit)",
+                       nullptr, 0),
+          optional_key("max_abandoned_runs", ValueType::integer,
+                       "fail when more runs were abandoned in the window (unset: no limit)",
+                       nullptr, 0),
+          optional_key("max_stale", ValueType::integer,
+                       "fail when the cleanup tasks would change more rows (unset: no limit)",
+                       nullptr, 0),
+          optional_key(
+              "alert_threshold", ValueType::integer,
+              "fail when failed + timed-out + abandoned runs + stale rows exceed this (unset: "
+              "no limit)",
+              nullptr, 0),
       }),
       run_health,
   });

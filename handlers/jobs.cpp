@@ -35,7 +35,7 @@ struct JobsTable {
   std::string status;
   std::string started_at;
   std::string completed_at;
-  std::string error;
+  std::string error;  // "": not written
   std::string running_status;
   std::string failed_status;
   std::string error_message;
@@ -49,7 +49,7 @@ struct JobsTable {
         status(quote_identifier(config.value("status_column", "status"))),
         started_at(quote_identifier(config.value("started_at_column", "started_at"))),
         completed_at(quote_identifier(config.value("completed_at_column", "completed_at"))),
-        error(quote_identifier(config.value("error_column", "error_message"))),
+        error(quoted_or_empty(config, "error_column", "error_message")),
         running_status(config.value("running_status", "running")),
         failed_status(config.value("failed_status", "failed")),
         error_message(
@@ -81,7 +81,7 @@ std::vector<registry::SchemaIssue> check_jobs_table(
                    {"status_column", config.value("status_column", "status")},
                    {"started_at_column", config.value("started_at_column", "started_at")},
                    {"completed_at_column", config.value("completed_at_column", "completed_at")},
-                   {"error_column", config.value("error_column", "error_message")}});
+                   {"error_column", optional_text(config, "error_column", "error_message")}});
   if (!issues.empty()) return issues;
   const auto where = check_where(*session, table, optional_text(config, "where"));
   issues.insert(issues.end(), where.begin(), where.end());
@@ -144,11 +144,13 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
         SqlParams params = condition;
         pages.bind(params);
         params.text("failed", t.failed_status);
-        params.text("message", t.error_message);
+        if (!t.error.empty()) params.text("message", t.error_message);
         params.text("now", sql.timestamp_value(now));
-        const auto update = fmt::format(
-            "UPDATE {} SET {} = :failed, {} = :message, {} = {} WHERE {} AND {}", t.table, t.status,
-            t.error, t.completed_at, sql.timestamp_param("now"), pages.condition(), orphaned);
+        const auto update =
+            fmt::format("UPDATE {} SET {} = :failed, {} = {}{} WHERE {} AND {}", t.table, t.status,
+                        t.completed_at, sql.timestamp_param("now"),
+                        t.error.empty() ? std::string() : fmt::format(", {} = :message", t.error),
+                        pages.condition(), orphaned);
         const long long changed =
             sql.execute_keeping_ids(update, params, t.id, ids, kMaxIdsInResult);
         failed += changed;
@@ -184,8 +186,9 @@ void register_jobs_handlers(registry::Registry& registry) {
           key("started_at_column", ValueType::identifier, "when the job started", "started_at"),
           key("completed_at_column", ValueType::identifier,
               "when the job completed; NULL while it has not (set on failing it)", "completed_at"),
-          key("error_column", ValueType::identifier, "where the failure's reason is written",
-              "error_message"),
+          optional_key("error_column", ValueType::identifier,
+                       "where the failure's reason is written (unset: not written)",
+                       "error_message"),
           key("running_status", ValueType::string, "the status of a running job", "running"),
           key("failed_status", ValueType::string, "the status an orphaned job is given", "failed"),
           key("error_message", ValueType::string, "the reason written to error_column",

@@ -38,6 +38,7 @@ const std::vector<std::string>& maintd_terminal_statuses();
 
 // Config keys: the ones every runs.* handler on a target table takes, then the stale family's.
 using handlers::key;
+using handlers::optional_key;
 std::vector<registry::KeySpec> stale_keys();
 using handlers::batch_size_key;
 using handlers::where_key;
@@ -61,9 +62,9 @@ struct StaleState {
 struct StaleConfig {
   std::string database;
   std::string table, table_q;
-  std::string id_q, status_q, age_q;  // age_q: the age expression (COALESCE with updated_at)
-  std::string updated_at_q;           // empty: not configured
-  std::string completed_at_q, error_q;
+  std::string id_q, status_q, age_q;    // age_q: the age expression (COALESCE with updated_at)
+  std::string updated_at_q;             // empty: not configured
+  std::string completed_at_q, error_q;  // empty: unset, not written
   std::vector<std::string> progress_q;
   std::string checkpoint_path;  // template; empty: none
   std::string key_column_q;     // empty unless a key is configured or the template needs it
@@ -111,9 +112,10 @@ std::string expand_checkpoint(const std::string& path_template, const std::strin
 bool checkpoint_holds_data(const std::string& path);
 void find_checkpoint(const StaleConfig& config, StaleRun& run);
 
-// The conditional UPDATE marking a dead run with the failed status, `completed_at` and
-// `message`. Guarded by the status read, its age still over the threshold, no progress and
-// (when `retries` is set) the retry count read. Returns whether this caller changed the row.
+// The conditional UPDATE marking a dead run with the failed status, and `completed_at` (now),
+// `updated_at` (now) and `message` in the columns configured for them. Guarded by the status read,
+// its age still over the threshold, no progress and (when `retries` is set) the retry count read.
+// Returns whether this caller changed the row.
 bool fail_run(TargetSql& sql, const StaleConfig& config, const StaleRun& run,
               const std::string& message, Millis now, const std::string& retry_count_q,
               std::optional<long long> retries);

@@ -22,6 +22,13 @@ using registry::ValueType;
 
 const std::vector<std::string> kDefaultTerminal = {"completed", "failed", "cancelled", "timed_out"};
 
+// child_tables, or none when it is unset (null, "") or empty.
+std::vector<std::string> child_tables(const json& config) {
+  const auto it = config.find("child_tables");
+  if (it == config.end() || !it->is_array()) return {};
+  return it->get<std::vector<std::string>>();
+}
+
 struct Child {
   std::string name;  // as configured, for the result
   std::string table_q, foreign_key_q;
@@ -55,14 +62,14 @@ struct Plan {
 
 json run_cleanup_expired(registry::HandlerContext& context) {
   const auto& config = context.config;
-  const std::string table = config.value("table", "");
+  const std::string table = optional_text(config, "table");
   const auto retention_days = config.value("retention_days", 30LL);
   const long long batch_size = config.value("batch_size", 1000LL);
   const auto cutoff_at = cutoff(run_now(context), std::chrono::hours(24 * retention_days));
 
   Plan plan;
   std::unique_ptr<soci::session> session;
-  plan.where = config.value("where", "");
+  plan.where = optional_text(config, "where");
   if (table.empty()) {
     // maintd's own history. Its terminal statuses are maintd's: a pending, running or
     // abandoned run (which may still finish late) is never deleted, nor the run doing this.
@@ -72,7 +79,7 @@ json run_cleanup_expired(registry::HandlerContext& context) {
                       "terminal_statuses applies to a configured table; maintd's own "
                       "history uses maintd's terminal statuses");
     }
-    if (config.contains("child_tables") && !config["child_tables"].empty()) {
+    if (!child_tables(config).empty()) {
       context.warning("ignored",
                       "child_tables applies to a configured table; maintd's own "
                       "history deletes run_events with its runs");
@@ -103,7 +110,7 @@ json run_cleanup_expired(registry::HandlerContext& context) {
     plan.cutoff = probe.timestamp_value(cutoff_at);
     plan.statuses = config.value("terminal_statuses", kDefaultTerminal);
     const auto foreign_key = quote_identifier(config.value("child_foreign_key", "run_id"));
-    for (const auto& child : config.value("child_tables", std::vector<std::string>{})) {
+    for (const auto& child : child_tables(config)) {
       plan.children.push_back({child, quote_identifier(child), foreign_key});
     }
   }
@@ -211,7 +218,7 @@ json run_cleanup_expired(registry::HandlerContext& context) {
 
 std::vector<registry::SchemaIssue> check_expired(
     const json& config, const registry::HandlerContext::SessionFactory& sessions) {
-  const std::string table = config.value("table", "");
+  const std::string table = optional_text(config, "table");
   if (table.empty()) return {};  // maintd's own tables: migrated by maintd itself
   const auto session = sessions(config.value("database", "app"));
   auto issues = check_table(*session, "table", table,
@@ -219,7 +226,7 @@ std::vector<registry::SchemaIssue> check_expired(
                              {"status_column", config.value("status_column", "status")},
                              {"age_column", config.value("age_column", "completed_at")}});
   const std::string foreign_key = config.value("child_foreign_key", "run_id");
-  for (const auto& child : config.value("child_tables", std::vector<std::string>{})) {
+  for (const auto& child : child_tables(config)) {
     for (auto& issue :
          check_table(*session, "child_tables", child, {{"child_foreign_key", foreign_key}})) {
       issues.push_back(std::move(issue));
@@ -233,9 +240,9 @@ std::vector<registry::SchemaIssue> check_expired(
 registry::HandlerInfo cleanup_expired_handler() {
   std::vector<registry::KeySpec> keys = {
       key("database", ValueType::database, "the target database, when table is set", "app"),
-      key("table", ValueType::identifier,
-          "the runs table; absent: maintd's own history (task_runs and run_events in the state "
-          "database)"),
+      optional_key("table", ValueType::identifier,
+                   "the runs table; unset: maintd's own history (task_runs and run_events in the "
+                   "state database)"),
       key("id_column", ValueType::identifier, "the runs' id column", "id"),
       key("status_column", ValueType::identifier, "the runs' status column", "status"),
       key("age_column", ValueType::identifier,
@@ -245,8 +252,10 @@ registry::HandlerInfo cleanup_expired_handler() {
           "the statuses of finished runs: no other run is ever deleted", kDefaultTerminal),
       key("retention_days", ValueType::integer, "finished runs are kept this many days", 30, 0,
           36500),
-      key("child_tables", ValueType::identifier_list,
-          "tables whose rows belong to a run (events, logs), deleted with it", json::array()),
+      optional_key("child_tables", ValueType::identifier_list,
+                   "tables whose rows belong to a run (events, logs), deleted with it (unset or "
+                   "[]: none)",
+                   json::array()),
       key("child_foreign_key", ValueType::identifier,
           "the column of each child table holding its run's id", "run_id"),
       where_key(),

@@ -249,3 +249,22 @@ HANDLER_TEST("handlers: health: stale counts come from dry runs of the enabled c
   off->context.peers = peers;
   CHECK_FALSE(handler("health.report").run(off->context).contains("stale"));
 }
+
+HANDLER_TEST("handlers: health: a limit set by a preset is unset with null or \"\"") {
+  Target<Backend> target;
+  open_migrated(target.backend);
+  add_run(target, "a", "failed", 1h, "boom");
+  add_run(target, "b", "abandoned", 1h);
+  auto run = health_run(target, {{"max_failed_runs", nullptr},
+                                 {"max_abandoned_runs", ""},
+                                 {"max_stale", nullptr},
+                                 {"max_latency_ms", ""},
+                                 {"alert_threshold", nullptr}});
+  const json report = handler("health.report").run(run->context);
+  CHECK(report["healthy"] == true);
+  CHECK(report["problems"] == 2);
+
+  const auto issues = handler("health.report").schema.check({{"max_failed_runs", "none"}}, {"app"});
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].message == "expected an integer, got a string ('none')");
+}

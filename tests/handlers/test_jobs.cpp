@@ -238,3 +238,33 @@ HANDLER_TEST("handlers: jobs: cancelled between batches, the finished batches st
   CHECK(result["failed"] == 10);
   CHECK(running(target) == 20);
 }
+
+HANDLER_TEST("handlers: jobs: a table without an error column, left unset") {
+  Target<Backend> target;
+  const char* ts = target.postgres ? "timestamptz" : "TEXT";
+  target.exec(fmt::format(
+      "CREATE TABLE crawl_jobs (id INTEGER PRIMARY KEY, status TEXT NOT NULL, started_at {0}, "
+      "completed_at {0})",
+      ts));
+  target.exec(
+      fmt::format("INSERT INTO crawl_jobs VALUES (1, 'running', {}, NULL)", target.ago(30min)));
+  for (const json& unset : {json(nullptr), json("")}) {
+    CAPTURE(unset.dump());
+    target.exec("UPDATE crawl_jobs SET status = 'running', completed_at = NULL");
+    const json config = {{"database", "app"}, {"table", "crawl_jobs"}, {"error_column", unset}};
+    const auto& info = handler("jobs.fail_orphaned");
+    CHECK(info.check_database(info.schema.with_defaults(config), target.sessions()).empty());
+    auto run = target.context("jobs.fail_orphaned", config);
+    CHECK(handler("jobs.fail_orphaned").run(run->context)["failed"] == 1);
+    CHECK(target.count("SELECT COUNT(*) FROM crawl_jobs WHERE status = 'failed' AND completed_at "
+                       "IS NOT NULL") == 1);
+  }
+  // completed_at is the guard ("never completed"): it cannot be unset.
+  const auto issues =
+      handler("jobs.fail_orphaned")
+          .schema.check(
+              {{"database", "app"}, {"table", "crawl_jobs"}, {"completed_at_column", nullptr}},
+              {"app"});
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].message == "expected an SQL identifier, got nothing");
+}
