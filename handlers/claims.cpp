@@ -163,6 +163,7 @@ json expired_report(registry::HandlerContext& context, TargetSql& sql, const Cla
   context.info("expired", message);
   return {{"dry_run", true},
           {"expired", count},
+          {"would_change", count},  // what health.report counts as stale
           {"timeout_minutes", timeout_minutes},
           {"message", message},
           {"sample", std::move(sample)}};

@@ -232,6 +232,7 @@ json mark_stale_drafts(registry::HandlerContext& context,
     }
     return {{"dry_run", true},
             {"stale", found},
+            {"would_change", found},  // what health.report counts as stale
             {"max_age_hours", max_age_hours},
             {"refund", !t.refund_sql.empty()},
             {"message", summary},

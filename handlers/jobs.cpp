@@ -127,6 +127,7 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
     }
     return {{"dry_run", true},
             {"orphaned", found},
+            {"would_change", found},  // what health.report counts as stale
             {"grace_minutes", grace_minutes},
             {"message", summary},
             {"sample", std::move(sample)}};

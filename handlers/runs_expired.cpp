@@ -149,7 +149,10 @@ json run_cleanup_expired(registry::HandlerContext& context) {
                                params));
     context.info("dry_run",
                  fmt::format("would delete {} expired runs from {}", total, plan.describe));
-    result.update({{"deleted", 0}, {"children_deleted", children}, {"ids", ids}});
+    result.update({{"deleted", 0},
+                   {"would_change", total},  // what health.report counts as stale
+                   {"children_deleted", children},
+                   {"ids", ids}});
     return result;
   }
 

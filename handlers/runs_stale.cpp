@@ -221,6 +221,9 @@ json run_cleanup_stale(registry::HandlerContext& context) {
                  {"ids", tally.ids},
                  {"max_retries", max_retries}};
   result.update(totals.to_json());
+  // What health.report counts as stale: the runs this run would retry or fail. `stale` also
+  // counts the resumable runs, which are left alone: no work, and no alert.
+  if (context.dry_run) result["would_change"] = tally.retried_count + tally.failed_count;
   context.info("done", fmt::format("{} stale: {} resumable, {} {}retried, {} {}failed{}",
                                    tally.stale, tally.resumable_count, tally.retried_count,
                                    context.dry_run ? "to be " : "", tally.failed_count,

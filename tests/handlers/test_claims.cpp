@@ -131,6 +131,7 @@ HANDLER_TEST("handlers: claims: dry run is the expired-tasks diagnostic and chan
   const json result = handler("claims.release_expired").run(run->context);
   CHECK(result["dry_run"] == true);
   CHECK(result["expired"] == 2);
+  CHECK(result["would_change"] == 2);  // what health.report counts
   CHECK(result["message"] == "2 tasks have been claimed for more than 15 minutes");
   REQUIRE(result["sample"].size() == 2);
   CHECK(result["sample"][0] == json{{"id", "5"}, {"claimed_minutes", 120.0}});  // oldest first

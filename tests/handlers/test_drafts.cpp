@@ -94,6 +94,7 @@ HANDLER_TEST("handlers: drafts: dry run reports what it would fail and changes n
   const json result = handler("drafts.mark_stale").run(run->context);
   CHECK(result["dry_run"] == true);
   CHECK(result["stale"] == 2);
+  CHECK(result["would_change"] == 2);  // what health.report counts
   CHECK(result["refund"] == true);
   REQUIRE(result["sample"].size() == 2);
   CHECK(result["sample"][0] == json{{"id", "c1"},

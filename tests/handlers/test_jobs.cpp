@@ -109,6 +109,7 @@ HANDLER_TEST("handlers: jobs: dry run counts and samples, and changes nothing") 
   const json result = handler("jobs.fail_orphaned").run(run->context);
   CHECK(result["dry_run"] == true);
   CHECK(result["orphaned"] == 2);
+  CHECK(result["would_change"] == 2);  // what health.report counts
   REQUIRE(result["sample"].size() == 2);
   CHECK(result["sample"][0] == json{{"id", "3"}, {"running_minutes", 90.0}});
   CHECK(result["sample"][1] == json{{"id", "1"}, {"running_minutes", 30.0}});

@@ -112,6 +112,7 @@ HANDLER_TEST(
   const json result = handler(kType).run(run->context);
   CHECK(result["dry_run"] == true);
   CHECK(result["expired"] == 4);
+  CHECK(result["would_change"] == 4);  // what health.report counts
   CHECK(result["deleted"] == 0);
   CHECK(ids_of(result["ids"]) == std::vector<std::string>{"1", "2", "3", "4"});
   CHECK(result["children_deleted"]["run_events"] == 8);

@@ -90,6 +90,7 @@ HANDLER_TEST("handlers: runs.cleanup_stale: a dry run counts and changes nothing
 
   CHECK(result["dry_run"] == true);
   CHECK(result["stale"] == 8);
+  CHECK(result["would_change"] == 5);  // retried + failed: not the resumable ones
   CHECK(result["resumable"] == 3);
   CHECK(result["retried"] == 4);
   CHECK(result["failed"] == 1);
