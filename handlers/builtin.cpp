@@ -11,19 +11,26 @@
 #include "handlers/jobs.hpp"
 #include "handlers/runs_handlers.hpp"
 #include "handlers/sql.hpp"
+#include "handlers/support/database_errors.hpp"
 
 namespace maintd::handlers {
 
 registry::Registry builtin_registry() {
+  registry::Registry families;
+  register_debug_handlers(families);
+  register_runs_handlers(families);
+  register_claims_handlers(families);
+  register_jobs_handlers(families);
+  register_drafts_handlers(families);
+  register_sql_handlers(families);
+  register_command_handlers(families);
+  register_health_handlers(families);
+  // Every handler, whichever family, reports database errors without their bound values: the
+  // guard is applied here, once, rather than remembered in each family.
   registry::Registry registry;
-  register_debug_handlers(registry);
-  register_runs_handlers(registry);
-  register_claims_handlers(registry);
-  register_jobs_handlers(registry);
-  register_drafts_handlers(registry);
-  register_sql_handlers(registry);
-  register_command_handlers(registry);
-  register_health_handlers(registry);
+  for (const auto& entry : families.types()) {
+    registry.add_handler(reporting_database_errors(*entry.handler));
+  }
 
   // Legacy names from the Curatore guide. Their targets resolve once a handler or a config
   // `types:` entry provides them; until then a task using one fails validation, naming both.

@@ -18,6 +18,7 @@
 #include "handlers/support/live_schema.hpp"
 #include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
+#include "handlers/support/timestamps.hpp"
 
 namespace maintd::handlers {
 namespace {
@@ -85,8 +86,7 @@ struct ClaimsTable {
   }
 
   // Held for longer than the timeout and not complete; every held claim when `all`.
-  Condition expired(const TargetSql& sql, std::chrono::system_clock::time_point cutoff,
-                    bool all) const {
+  Condition expired(const TargetSql& sql, Millis cutoff, bool all) const {
     Condition c = open_claim();
     if (!all) {
       c.sql += " AND " + sql.before(claimed_at, "cutoff");
@@ -109,16 +109,16 @@ std::vector<KeySpec> table_keys() {
           "its primary key (integer or text); batches walk it in order", "id"),
       key("claimed_at_column", ValueType::identifier,
           "when the claim was taken; NULL when unclaimed (set to NULL on release)", "claimed_at"),
-      key("claimed_by_column", ValueType::identifier,
-          "who holds the claim; set to NULL on release too (optional)"),
-      key("status_column", ValueType::identifier,
-          "a status column: rows whose status is in completed_statuses are complete and keep "
-          "their claim (optional)"),
+      optional_key("claimed_by_column", ValueType::identifier,
+                   "optional: who holds the claim; set to NULL on release too"),
+      optional_key("status_column", ValueType::identifier,
+                   "optional: a status column: rows whose status is in completed_statuses are "
+                   "complete and keep their claim"),
       key("completed_statuses", ValueType::string_list,
           "the statuses meaning the work is complete (with status_column)",
           json::array({"completed"})),
-      key("completed_column", ValueType::identifier,
-          "a boolean column, true when the work is complete (optional)"),
+      optional_key("completed_column", ValueType::identifier,
+                   "optional: a boolean column, true when the work is complete"),
       where_key(),
   };
 }
@@ -141,11 +141,11 @@ std::vector<registry::SchemaIssue> check_claims_table(
 
 // The expired-tasks diagnostic: how many, and the oldest ones with their ages.
 json expired_report(registry::HandlerContext& context, TargetSql& sql, const ClaimsTable& t,
-                    const Condition& expired, long long timeout_minutes) {
+                    const Condition& expired, long long timeout_minutes, Millis now) {
   const long long count = sql.count(
       fmt::format("SELECT COUNT(*) FROM {} WHERE {}", t.table, expired.sql), expired.params());
   SqlParams params = expired.params();
-  params.text("now", sql.timestamp_value(context.now()));
+  params.text("now", sql.timestamp_value(now));
   params.integer("sample", static_cast<long long>(kMaxIdsInResult));
   json sample = json::array();
   for (const auto& row :
@@ -163,6 +163,7 @@ json expired_report(registry::HandlerContext& context, TargetSql& sql, const Cla
   context.info("expired", message);
   return {{"dry_run", true},
           {"expired", count},
+          {"would_change", count},  // what health.report counts as stale
           {"timeout_minutes", timeout_minutes},
           {"message", message},
           {"sample", std::move(sample)}};
@@ -179,7 +180,7 @@ json run_unclaim(registry::HandlerContext& context) {
 
   SqlParams read;
   read.text("id", id);
-  read.text("now", sql.timestamp_value(context.now()));
+  read.text("now", sql.timestamp_value(run_now(context)));
   const auto rows = sql.rows(
       fmt::format("SELECT {}, {} FROM {} WHERE {} = :id", sql.seconds_between(t.claimed_at, "now"),
                   t.claimed_by.empty() ? std::string("NULL") : sql.as_text(t.claimed_by), t.table,
@@ -233,7 +234,8 @@ json release_expired_claims(registry::HandlerContext& context,
   const long long timeout_minutes = context.config.value("timeout_minutes", 15LL);
   const long long batch_size = context.config.value("batch_size", 1000LL);
   const bool all = timeout_minutes == 0;
-  const auto cutoff = context.now() - std::chrono::minutes(timeout_minutes);
+  const auto now = run_now(context);
+  const auto cutoff = handlers::cutoff(now, std::chrono::minutes(timeout_minutes));
 
   // One session for reads and writes: every statement runs on its own (no transaction spans a
   // read and a write, which on SQLite fails rather than waits while another writer is active),
@@ -247,7 +249,7 @@ json release_expired_claims(registry::HandlerContext& context,
                                 "its age",
                                 t.table_name));
   }
-  if (context.dry_run) return expired_report(context, sql, t, expired, timeout_minutes);
+  if (context.dry_run) return expired_report(context, sql, t, expired, timeout_minutes, now);
 
   // No count first: it would scan the table once more (a third of the work on a large table).
   // The progress bar shows rows and batches without a total. Each batch is one UPDATE, run on its
@@ -309,7 +311,7 @@ json release_expired_claims(registry::HandlerContext& context,
                                                released, timeout_minutes));
   json result = {{"released", released},
                  {"timeout_minutes", timeout_minutes},
-                 {"cutoff", all ? json(nullptr) : json(iso_utc(cutoff))},
+                 {"cutoff", all ? json(nullptr) : json(utc_text(cutoff))},
                  {"ids", std::move(ids)},
                  {"ids_truncated", released > static_cast<long long>(kMaxIdsInResult)},
                  {"dry_run", false}};

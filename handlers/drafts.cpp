@@ -19,6 +19,7 @@
 #include "handlers/support/live_schema.hpp"
 #include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
+#include "handlers/support/timestamps.hpp"
 
 namespace maintd::handlers {
 namespace {
@@ -87,7 +88,7 @@ struct DraftsTable {
   std::string id;
   std::string status;
   std::string created_at;
-  std::string error;
+  std::string error;       // "": not written
   std::string updated_at;  // "": not set
   std::string user_id;     // "": not read
   std::string amount;      // ""
@@ -105,7 +106,7 @@ struct DraftsTable {
         id(quote_identifier(config.value("id_column", "id"))),
         status(quote_identifier(config.value("status_column", "status"))),
         created_at(quote_identifier(config.value("created_at_column", "created_at"))),
-        error(quote_identifier(config.value("error_column", "error"))),
+        error(quoted_or_empty(config, "error_column", "error")),
         updated_at(quoted_or_empty(config, "updated_at_column")),
         user_id(quoted_or_empty(config, "user_id_column")),
         amount(quoted_or_empty(config, "amount_column")),
@@ -136,8 +137,7 @@ struct DraftsTable {
     }
     return fmt::format("{} IN ({}) AND {}", status, fmt::join(names, ", "), old_enough(sql));
   }
-  void bind_stale(SqlParams& params, const TargetSql& sql,
-                  std::chrono::system_clock::time_point cutoff) const {
+  void bind_stale(SqlParams& params, const TargetSql& sql, Millis cutoff) const {
     for (std::size_t i = 0; i < stale_statuses.size(); ++i) {
       params.text(fmt::format("stale_{}", i), stale_statuses[i]);
     }
@@ -177,7 +177,7 @@ std::vector<registry::SchemaIssue> check_drafts_table(
                   {{"id_column", config.value("id_column", "id")},
                    {"status_column", config.value("status_column", "status")},
                    {"created_at_column", config.value("created_at_column", "created_at")},
-                   {"error_column", config.value("error_column", "error")},
+                   {"error_column", optional_text(config, "error_column", "error")},
                    {"updated_at_column", optional_text(config, "updated_at_column")},
                    {"user_id_column", optional_text(config, "user_id_column")},
                    {"amount_column", optional_text(config, "amount_column")}});
@@ -195,9 +195,9 @@ json mark_stale_drafts(registry::HandlerContext& context,
   const DraftsTable t(context.config);
   const double max_age_hours = context.config.value("max_age_hours", 1.0);
   const long long batch_size = context.config.value("batch_size", 500LL);
-  const auto now = context.now();
-  const auto cutoff = now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                std::chrono::duration<double, std::ratio<3600>>(max_age_hours));
+  const auto now = run_now(context);
+  const auto cutoff =
+      handlers::cutoff(now, std::chrono::duration<double, std::ratio<3600>>(max_age_hours));
 
   // Candidates are read on a session of their own, outside the batch's transaction, so that the
   // batch's first statement is its write (see claims.cpp: SQLite read locks are not upgraded).
@@ -232,6 +232,7 @@ json mark_stale_drafts(registry::HandlerContext& context,
     }
     return {{"dry_run", true},
             {"stale", found},
+            {"would_change", found},  // what health.report counts as stale
             {"max_age_hours", max_age_hours},
             {"refund", !t.refund_sql.empty()},
             {"message", summary},
@@ -243,9 +244,10 @@ json mark_stale_drafts(registry::HandlerContext& context,
   // Conditional on what was read: still in the status it was read in, still old enough. A
   // creation that completed (or was failed by a concurrent run) since is not touched, and then
   // not refunded either.
+  // The optional columns are set only when configured (and their values bound only then).
   const std::string update = fmt::format(
-      "UPDATE {} SET {} = :failed, {} = :message{} WHERE {} = :id AND {} = :was AND {}", t.table,
-      t.status, t.error,
+      "UPDATE {} SET {} = :failed{}{} WHERE {} = :id AND {} = :was AND {}", t.table, t.status,
+      t.error.empty() ? std::string() : fmt::format(", {} = :message", t.error),
       t.updated_at.empty() ? std::string()
                            : fmt::format(", {} = {}", t.updated_at, writer.timestamp_param("now")),
       t.id, t.status, t.old_enough(writer));
@@ -277,7 +279,7 @@ json mark_stale_drafts(registry::HandlerContext& context,
                                            "{hours}", fmt::format("{:.1f}", draft.age_hours));
           SqlParams params;
           params.text("failed", t.failed_status);
-          params.text("message", message);
+          if (!t.error.empty()) params.text("message", message);
           if (!t.updated_at.empty()) params.text("now", sql.timestamp_value(now));
           params.text("id", draft.id);
           params.text("was", draft.status);
@@ -319,7 +321,7 @@ json mark_stale_drafts(registry::HandlerContext& context,
                  {"stale", found},
                  {"by_status", by_status},
                  {"max_age_hours", max_age_hours},
-                 {"cutoff", iso_utc(cutoff)},
+                 {"cutoff", utc_text(cutoff)},
                  {"ids", std::move(ids)},
                  {"ids_truncated", marked > static_cast<long long>(kMaxIdsInResult)},
                  {"dry_run", false}};
@@ -347,20 +349,23 @@ void register_drafts_handlers(registry::Registry& registry) {
           key("failed_status", ValueType::string, "the status a stale creation is given", "failed"),
           key("created_at_column", ValueType::identifier, "when the creation was made (its age)",
               "created_at"),
-          key("error_column", ValueType::identifier, "where the reason is written", "error"),
+          optional_key("error_column", ValueType::identifier,
+                       "where the reason is written (unset: not written)", "error"),
           key("error_message", ValueType::string,
               "the reason; {status} and {hours} (one decimal) are filled in", kDefaultMessage),
-          key("updated_at_column", ValueType::identifier,
-              "a column set to now on change (optional)"),
+          optional_key("updated_at_column", ValueType::identifier,
+                       "optional: a column set to now on change"),
           key("max_age_hours", ValueType::number,
               "a creation older than this in a stale status is failed", 1.0, 0, 8760),
-          key("refund_sql", ValueType::string,
-              "a statement run for each creation this run failed, in the same transaction, with "
-              ":id, :user_id and :amount bound (trusted operator input; optional)"),
-          key("user_id_column", ValueType::identifier,
-              "the column bound as :user_id in refund_sql (optional)"),
-          key("amount_column", ValueType::identifier,
-              "the column bound as :amount in refund_sql, e.g. the tokens spent (optional)"),
+          optional_key("refund_sql", ValueType::string,
+                       "optional: a statement run for each creation this run failed, in the same "
+                       "transaction, with :id, :user_id and :amount bound (trusted operator "
+                       "input)"),
+          optional_key("user_id_column", ValueType::identifier,
+                       "optional: the column bound as :user_id in refund_sql"),
+          optional_key("amount_column", ValueType::identifier,
+                       "optional: the column bound as :amount in refund_sql, e.g. the tokens "
+                       "spent"),
           where_key(),
           batch_size_key(500, 100000, "creations"),
       }),

@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "common/duration.hpp"
+#include "handlers/support/config_keys.hpp"
 #include "handlers/support/target_sql.hpp"
+#include "handlers/support/timestamps.hpp"
 
 namespace maintd::handlers {
 namespace {
@@ -33,21 +35,19 @@ const std::vector<std::string> kDefaultStaleTypes = {"claims.release_expired", "
                                                      "drafts.mark_stale", "jobs.fail_orphaned"};
 
 // Where a cleanup handler's dry-run result says how many rows it would change: the first of
-// these keys that holds an integer (or an object with an integer "total").
-constexpr std::array<std::string_view, 4> kCountKeys = {"stale", "expired", "orphaned",
-                                                        "total_stale"};
+// these keys that holds an integer (or an object with an integer "total"). Every built-in
+// cleanup handler says it in `would_change`: a count of what is stale may include rows the
+// handler leaves alone (runs.cleanup_stale's `stale` counts resumable runs), and those are no
+// work and no alert. The other keys are read for handlers that do not say it.
+constexpr std::array<std::string_view, 5> kCountKeys = {"would_change", "stale", "expired",
+                                                        "orphaned", "total_stale"};
+// Stale rows a handler says it leaves alone, reported apart (runs.cleanup_stale's resumable
+// runs: progress or a checkpoint).
+constexpr std::string_view kLeftAloneKey = "resumable";
 
 double milliseconds_since(Steady::time_point start) {
   const std::chrono::duration<double, std::milli> took = Steady::now() - start;
   return std::round(took.count() * 10.0) / 10.0;
-}
-
-// How maintd's state database writes its timestamps (store/timestamp.hpp): fixed-width UTC text
-// that sorts as text, so a window is a text comparison.
-std::string state_timestamp(std::chrono::system_clock::time_point at) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(at);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(at - seconds).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, millis);
 }
 
 struct Probe {
@@ -141,10 +141,24 @@ std::optional<long long> stale_count(const json& result) {
   return std::nullopt;
 }
 
+std::optional<long long> left_alone_count(const json& result) {
+  if (!result.is_object()) return std::nullopt;
+  const auto it = result.find(std::string(kLeftAloneKey));
+  if (it == result.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<long long>();
+}
+
+// What the cleanup tasks' dry runs said, summed.
+struct StaleTotals {
+  long long would_change = 0;
+  long long resumable = 0;
+};
+
 // Each enabled cleanup task, dry-run with its own config: what it would change now is what is
-// stale now. A peer that fails is reported, not fatal: its own runs fail and show up above.
+// stale now; what it would leave alone (resumable) is counted apart. A peer that fails is
+// reported, not fatal: its own runs fail and show up above.
 json peer_dry_runs(registry::HandlerContext& context, const std::vector<std::string>& types,
-                   long long& total) {
+                   StaleTotals& totals) {
   json peers = json::array();
   for (const auto& peer : context.peer_tasks()) {
     if (!peer.enabled || peer.handler == nullptr || peer.name == context.task_name) continue;
@@ -169,9 +183,14 @@ json peer_dry_runs(registry::HandlerContext& context, const std::vector<std::str
       const auto count = stale_count(result);
       entry["stale"] = count ? json(*count) : json(nullptr);
       if (count) {
-        total += *count;
+        totals.would_change += *count;
       } else {
-        entry["note"] = "its dry-run result has no count ('stale', 'expired', 'orphaned')";
+        entry["note"] =
+            "its dry-run result has no count ('would_change', 'stale', 'expired', 'orphaned')";
+      }
+      if (const auto resumable = left_alone_count(result)) {
+        entry["resumable"] = *resumable;
+        totals.resumable += *resumable;
       }
       if (result.is_object() && result.contains("message")) entry["message"] = result["message"];
     } catch (const std::exception& e) {
@@ -182,12 +201,6 @@ json peer_dry_runs(registry::HandlerContext& context, const std::vector<std::str
     peers.push_back(std::move(entry));
   }
   return peers;
-}
-
-std::optional<long long> optional_integer(const json& config, const char* key) {
-  const auto it = config.find(key);
-  if (it == config.end() || it->is_null()) return std::nullopt;
-  return it->get<long long>();
 }
 
 json run_health(registry::HandlerContext& context) {
@@ -225,15 +238,17 @@ json run_health(registry::HandlerContext& context) {
   }
 
   // Runs that went wrong lately.
-  const auto since_at = context.now() - window;
+  // maintd's state database writes fixed-width UTC text that sorts as text (utc_text), so a
+  // window is a text comparison.
+  const auto since_at = cutoff(run_now(context), window);
   json report = {{"window", format_duration(window)},
-                 {"since", state_timestamp(since_at)},
+                 {"since", utc_text(since_at)},
                  {"state_database", state.report},
                  {"databases", std::move(databases)}};
   std::optional<long long> failed, abandoned;
   if (state.session) {
     try {
-      auto runs = recent_failures(*state.session, state_timestamp(since_at), context.task_name);
+      auto runs = recent_failures(*state.session, utc_text(since_at), context.task_name);
       failed = runs["failed"].get<long long>() + runs["timed_out"].get<long long>();
       abandoned = runs["abandoned"].get<long long>();
       report["runs"] = std::move(runs);
@@ -246,24 +261,32 @@ json run_health(registry::HandlerContext& context) {
   }
   state.session.reset();
 
-  // What the cleanup tasks would change now.
-  long long stale = 0;
+  // What the cleanup tasks would change now, and the stale rows they would leave alone.
+  StaleTotals totals;
   if (config.value("peer_dry_runs", true) && !context.stop_requested()) {
     const auto types = config.value("stale_types", kDefaultStaleTypes);
-    report["stale"] = {{"total", 0}, {"peers", peer_dry_runs(context, types, stale)}};
-    report["stale"]["total"] = stale;
+    auto peers = peer_dry_runs(context, types, totals);
+    report["stale"] = {{"total", totals.would_change},
+                       {"resumable", totals.resumable},
+                       {"peers", std::move(peers)}};
   }
+  const long long stale = totals.would_change;
+  const std::string left_alone =
+      totals.resumable == 0 ? std::string()
+                            : fmt::format("{} resumable rows left alone", totals.resumable);
 
-  const auto over = [&](const char* key, std::optional<long long> value, std::string_view what) {
+  const auto over = [&](const char* key, std::optional<long long> value, std::string_view what,
+                        const std::string& note = {}) {
     const auto limit = optional_integer(config, key);
     if (limit && value && *value > *limit) {
-      alerts.push_back(fmt::format("{} {} (max {})", *value, what, *limit));
+      alerts.push_back(
+          fmt::format("{} {} (max {}{}{})", *value, what, *limit, note.empty() ? "" : "; ", note));
     }
   };
   const auto in_window = fmt::format("in the last {}", format_duration(window));
   over("max_failed_runs", failed, fmt::format("failed or timed-out runs {}", in_window));
   over("max_abandoned_runs", abandoned, fmt::format("abandoned runs {}", in_window));
-  over("max_stale", stale, "stale rows the cleanup tasks would change");
+  over("max_stale", stale, "stale rows the cleanup tasks would change", left_alone);
   const long long problems = failed.value_or(0) + abandoned.value_or(0) + stale;
   over(
       "alert_threshold", problems,
@@ -274,10 +297,12 @@ json run_health(registry::HandlerContext& context) {
   report["healthy"] = alerts.empty();
   if (context.stop_requested()) report["stopped_early"] = true;
 
-  const auto summary =
-      fmt::format("{} of {} databases reachable; {} failed and {} abandoned runs {}; {} stale",
-                  reachable, checked, failed ? std::to_string(*failed) : "?",
-                  abandoned ? std::to_string(*abandoned) : "?", in_window, stale);
+  const auto summary = fmt::format(
+      "{} of {} databases reachable; {} failed and {} abandoned runs {}; {} stale{}", reachable,
+      checked, failed ? std::to_string(*failed) : "?", abandoned ? std::to_string(*abandoned) : "?",
+      in_window, stale,
+      totals.resumable == 0 ? std::string()
+                            : fmt::format(" ({} resumable, left alone)", totals.resumable));
   if (alerts.empty()) {
     context.info("healthy", summary);
     return report;
@@ -338,47 +363,24 @@ void register_health_handlers(registry::Registry& registry) {
                   {},
                   {},
                   {}},
-          KeySpec{"max_latency_ms",
-                  ValueType::integer,
-                  "fail when a database's round trip (SELECT 1) takes longer (unset: no limit)",
-                  false,
-                  {},
-                  0,
-                  {},
-                  {}},
-          KeySpec{"max_failed_runs",
-                  ValueType::integer,
-                  "fail when more runs failed or timed out in the window (unset: no limit)",
-                  false,
-                  {},
-                  0,
-                  {},
-                  {}},
-          KeySpec{"max_abandoned_runs",
-                  ValueType::integer,
-                  "fail when more runs were abandoned in the window (unset: no limit)",
-                  false,
-                  {},
-                  0,
-                  {},
-                  {}},
-          KeySpec{"max_stale",
-                  ValueType::integer,
-                  "fail when the cleanup tasks would change more rows (unset: no limit)",
-                  false,
-                  {},
-                  0,
-                  {},
-                  {}},
-          KeySpec{"alert_threshold",
-                  ValueType::integer,
-                  "fail when failed + timed-out + abandoned runs + stale rows exceed this (unset: "
-                  "no limit)",
-                  false,
-                  {},
-                  0,
-                  {},
-                  {}},
+          optional_key(
+              "max_latency_ms", ValueType::integer,
+              "fail when a database's round trip (SELECT 1) takes longer (unset: no limit)",
+              nullptr, 0),
+          optional_key("max_failed_runs", ValueType::integer,
+                       "fail when more runs failed or timed out in the window (unset: no limit)",
+                       nullptr, 0),
+          optional_key("max_abandoned_runs", ValueType::integer,
+                       "fail when more runs were abandoned in the window (unset: no limit)",
+                       nullptr, 0),
+          optional_key("max_stale", ValueType::integer,
+                       "fail when the cleanup tasks would change more rows (unset: no limit)",
+                       nullptr, 0),
+          optional_key(
+              "alert_threshold", ValueType::integer,
+              "fail when failed + timed-out + abandoned runs + stale rows exceed this (unset: "
+              "no limit)",
+              nullptr, 0),
       }),
       run_health,
   });

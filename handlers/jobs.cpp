@@ -17,6 +17,7 @@
 #include "handlers/support/live_schema.hpp"
 #include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
+#include "handlers/support/timestamps.hpp"
 
 namespace maintd::handlers {
 namespace {
@@ -34,7 +35,7 @@ struct JobsTable {
   std::string status;
   std::string started_at;
   std::string completed_at;
-  std::string error;
+  std::string error;  // "": not written
   std::string running_status;
   std::string failed_status;
   std::string error_message;
@@ -48,7 +49,7 @@ struct JobsTable {
         status(quote_identifier(config.value("status_column", "status"))),
         started_at(quote_identifier(config.value("started_at_column", "started_at"))),
         completed_at(quote_identifier(config.value("completed_at_column", "completed_at"))),
-        error(quote_identifier(config.value("error_column", "error_message"))),
+        error(quoted_or_empty(config, "error_column", "error_message")),
         running_status(config.value("running_status", "running")),
         failed_status(config.value("failed_status", "failed")),
         error_message(
@@ -64,8 +65,7 @@ struct JobsTable {
     if (!where.empty()) text += fmt::format(" AND ({})", where);
     return text;
   }
-  void bind(SqlParams& params, const TargetSql& sql,
-            std::chrono::system_clock::time_point cutoff) const {
+  void bind(SqlParams& params, const TargetSql& sql, Millis cutoff) const {
     params.text("running", running_status);
     params.text("cutoff", sql.timestamp_value(cutoff));
   }
@@ -81,7 +81,7 @@ std::vector<registry::SchemaIssue> check_jobs_table(
                    {"status_column", config.value("status_column", "status")},
                    {"started_at_column", config.value("started_at_column", "started_at")},
                    {"completed_at_column", config.value("completed_at_column", "completed_at")},
-                   {"error_column", config.value("error_column", "error_message")}});
+                   {"error_column", optional_text(config, "error_column", "error_message")}});
   if (!issues.empty()) return issues;
   const auto where = check_where(*session, table, optional_text(config, "where"));
   issues.insert(issues.end(), where.begin(), where.end());
@@ -95,7 +95,8 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
   const JobsTable t(context.config);
   const long long grace_minutes = context.config.value("grace_minutes", 10LL);
   const long long batch_size = context.config.value("batch_size", 1000LL);
-  const auto cutoff = context.now() - std::chrono::minutes(grace_minutes);
+  const auto now = run_now(context);
+  const auto cutoff = handlers::cutoff(now, std::chrono::minutes(grace_minutes));
 
   // Candidates are read on a session of their own, outside the batch's transaction, so that the
   // batch's first statement is its write (see claims.cpp: SQLite read locks are not upgraded).
@@ -113,7 +114,7 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
 
   if (context.dry_run) {
     SqlParams params = condition;
-    params.text("now", reader.timestamp_value(context.now()));
+    params.text("now", reader.timestamp_value(now));
     params.integer("sample", static_cast<long long>(kMaxIdsInResult));
     json sample = json::array();
     for (const auto& row :
@@ -126,6 +127,7 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
     }
     return {{"dry_run", true},
             {"orphaned", found},
+            {"would_change", found},  // what health.report counts as stale
             {"grace_minutes", grace_minutes},
             {"message", summary},
             {"sample", std::move(sample)}};
@@ -143,11 +145,13 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
         SqlParams params = condition;
         pages.bind(params);
         params.text("failed", t.failed_status);
-        params.text("message", t.error_message);
-        params.text("now", sql.timestamp_value(context.now()));
-        const auto update = fmt::format(
-            "UPDATE {} SET {} = :failed, {} = :message, {} = {} WHERE {} AND {}", t.table, t.status,
-            t.error, t.completed_at, sql.timestamp_param("now"), pages.condition(), orphaned);
+        if (!t.error.empty()) params.text("message", t.error_message);
+        params.text("now", sql.timestamp_value(now));
+        const auto update =
+            fmt::format("UPDATE {} SET {} = :failed, {} = {}{} WHERE {} AND {}", t.table, t.status,
+                        t.completed_at, sql.timestamp_param("now"),
+                        t.error.empty() ? std::string() : fmt::format(", {} = :message", t.error),
+                        pages.condition(), orphaned);
         const long long changed =
             sql.execute_keeping_ids(update, params, t.id, ids, kMaxIdsInResult);
         failed += changed;
@@ -162,7 +166,7 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
   json result = {{"failed", failed},
                  {"orphaned", found},
                  {"grace_minutes", grace_minutes},
-                 {"cutoff", iso_utc(cutoff)},
+                 {"cutoff", utc_text(cutoff)},
                  {"ids", std::move(ids)},
                  {"ids_truncated", failed > static_cast<long long>(kMaxIdsInResult)},
                  {"dry_run", false}};
@@ -183,8 +187,9 @@ void register_jobs_handlers(registry::Registry& registry) {
           key("started_at_column", ValueType::identifier, "when the job started", "started_at"),
           key("completed_at_column", ValueType::identifier,
               "when the job completed; NULL while it has not (set on failing it)", "completed_at"),
-          key("error_column", ValueType::identifier, "where the failure's reason is written",
-              "error_message"),
+          optional_key("error_column", ValueType::identifier,
+                       "where the failure's reason is written (unset: not written)",
+                       "error_message"),
           key("running_status", ValueType::string, "the status of a running job", "running"),
           key("failed_status", ValueType::string, "the status an orphaned job is given", "failed"),
           key("error_message", ValueType::string, "the reason written to error_column",

@@ -75,28 +75,28 @@ std::vector<KeySpec> stale_keys() {
       key("age_column", ValueType::identifier,
           "the instant a run's age is measured from (when it was created or started)",
           "created_at"),
-      key("updated_at_column", ValueType::identifier,
-          "optional: when set, the age is measured from it (falling back to age_column when "
-          "NULL) and every change this handler makes sets it to now, so a retried run gets the "
-          "full threshold again"),
-      key("submitted_status", ValueType::string,
-          "the status of a submitted run (\"\" leaves the state out)", "submitted"),
-      key("pending_status", ValueType::string,
-          "the status of a pending run (\"\" leaves the state out)", "pending"),
-      key("running_status", ValueType::string,
-          "the status of a running run (\"\" leaves the state out)", "running"),
+      optional_key("updated_at_column", ValueType::identifier,
+                   "optional: when set, the age is measured from it (falling back to age_column "
+                   "when NULL) and every change this handler makes sets it to now, so a retried "
+                   "run gets the full threshold again"),
+      optional_key("submitted_status", ValueType::string,
+                   "the status of a submitted run (unset: the state is left out)", "submitted"),
+      optional_key("pending_status", ValueType::string,
+                   "the status of a pending run (unset: the state is left out)", "pending"),
+      optional_key("running_status", ValueType::string,
+                   "the status of a running run (unset: the state is left out)", "running"),
       key("stale_submitted_minutes", ValueType::number, "a submitted run older than this is stale",
           30, 0),
       key("stale_pending_hours", ValueType::number, "a pending run older than this is stale", 1, 0),
       key("stale_running_hours", ValueType::number, "a running run older than this is stale", 2, 0),
-      key("progress_columns", ValueType::identifier_list,
-          "columns counting a run's progress: a stale run with any of them > 0 is resumable and "
-          "left alone",
-          json::array()),
-      key("checkpoint_path", ValueType::string,
-          "optional: a checkpoint file per run, {id} and {key} replaced "
-          "(/var/lib/scraper/checkpoints/{id}.json): a stale run whose file exists and is not "
-          "empty is resumable and left alone"),
+      optional_key("progress_columns", ValueType::identifier_list,
+                   "columns counting a run's progress: a stale run with any of them > 0 is "
+                   "resumable and left alone (unset or []: none)",
+                   json::array()),
+      optional_key("checkpoint_path", ValueType::string,
+                   "optional: a checkpoint file per run, {id} and {key} replaced "
+                   "(/var/lib/scraper/checkpoints/{id}.json): a stale run whose file exists and "
+                   "is not empty is resumable and left alone"),
       key("key_column", ValueType::identifier,
           "the column naming what a run works on (a portal): runs.check_resume's `portal`, "
           "{key} in checkpoint_path",
@@ -104,10 +104,12 @@ std::vector<KeySpec> stale_keys() {
       key("failed_status", ValueType::string,
           "the terminal status a dead run gets (the scraper guide: \"Timeout - Auto-cleaned\")",
           "failed"),
-      key("completed_at_column", ValueType::identifier,
-          "set to now when a dead run is marked failed", "completed_at"),
-      key("error_column", ValueType::identifier,
-          "receives why a dead run was failed and how old it was", "error_message"),
+      optional_key("completed_at_column", ValueType::identifier,
+                   "set to now when a dead run is marked failed (unset: not written)",
+                   "completed_at"),
+      optional_key("error_column", ValueType::identifier,
+                   "receives why a dead run was failed and how old it was (unset: not written)",
+                   "error_message"),
       where_key(),
   };
 }
@@ -133,20 +135,15 @@ StaleConfig StaleConfig::from(const json& config, bool needs_key) {
   c.id_q = quote_identifier(text(config, "id_column", "id"));
   c.status_q = quote_identifier(text(config, "status_column", "status"));
   const auto age_q = quote_identifier(text(config, "age_column", "created_at"));
-  const auto updated_at = text(config, "updated_at_column");
-  if (!updated_at.empty()) {
-    c.updated_at_q = quote_identifier(updated_at);
-    c.age_q = fmt::format("COALESCE({}, {})", c.updated_at_q, age_q);
-  } else {
-    c.age_q = age_q;
-  }
-  c.completed_at_q = quote_identifier(text(config, "completed_at_column", "completed_at"));
-  c.error_q = quote_identifier(text(config, "error_column", "error_message"));
+  c.updated_at_q = quoted_or_empty(config, "updated_at_column");
+  c.age_q = c.updated_at_q.empty() ? age_q : fmt::format("COALESCE({}, {})", c.updated_at_q, age_q);
+  c.completed_at_q = quoted_or_empty(config, "completed_at_column", "completed_at");
+  c.error_q = quoted_or_empty(config, "error_column", "error_message");
   if (const auto it = config.find("progress_columns"); it != config.end() && it->is_array()) {
     for (const auto& column : *it)
       c.progress_q.push_back(quote_identifier(column.get<std::string>()));
   }
-  c.checkpoint_path = text(config, "checkpoint_path");
+  c.checkpoint_path = optional_text(config, "checkpoint_path");
   bool template_needs_key = false;
   for (const auto& name : placeholders(c.checkpoint_path)) {
     if (name == "key") {
@@ -160,7 +157,7 @@ StaleConfig StaleConfig::from(const json& config, bool needs_key) {
     c.key_column_q = quote_identifier(text(config, "key_column", "portal_name"));
   }
   c.failed_status = text(config, "failed_status", "failed");
-  c.where = text(config, "where");
+  c.where = optional_text(config, "where");
 
   struct Spec {
     const char* label;
@@ -177,11 +174,11 @@ StaleConfig StaleConfig::from(const json& config, bool needs_key) {
       {"running", "running_status", "running", "stale_running_hours", 2, 3600, "hour"},
   };
   for (const auto& spec : kSpecs) {
-    auto status = text(config, spec.status_key, spec.default_status);
+    auto status = optional_text(config, spec.status_key, spec.default_status);
     if (status.empty()) continue;
     const double amount = number(config, spec.threshold_key, spec.default_threshold);
     c.states.push_back({spec.label, std::move(status),
-                        std::chrono::seconds(std::llround(amount * spec.unit_seconds)),
+                        std::chrono::milliseconds(std::llround(amount * spec.unit_seconds * 1000)),
                         amount_text(amount, spec.unit), fmt::format("cutoff_{}", spec.label)});
   }
   if (c.states.empty()) {
@@ -199,11 +196,10 @@ const StaleState* StaleConfig::state_of(const std::string& status) const {
   return nullptr;
 }
 
-void StaleConfig::bind_times(TargetSql& sql, SqlParams& params,
-                             std::chrono::system_clock::time_point now) const {
+void StaleConfig::bind_times(TargetSql& sql, SqlParams& params, Millis now) const {
   for (const auto& state : states) {
     params.text("status_" + state.label, state.status);
-    params.text(state.cutoff_param, sql.timestamp_value(now - state.threshold));
+    params.text(state.cutoff_param, sql.timestamp_value(cutoff(now, state.threshold)));
   }
 }
 
@@ -295,21 +291,28 @@ std::string dead_reason(const StaleConfig& config, const StaleRun& run) {
 }
 
 bool fail_run(TargetSql& sql, const StaleConfig& config, const StaleRun& run,
-              const std::string& message, std::chrono::system_clock::time_point now,
-              const std::string& retry_count_q, std::optional<long long> retries) {
+              const std::string& message, Millis now, const std::string& retry_count_q,
+              std::optional<long long> retries) {
   const auto* state = config.state_of(run.status);
   if (state == nullptr) return false;
   SqlParams params;
   params.text("failed", config.failed_status)
-      .text("message", message)
       .text("id", run.id)
       .text("read_status", run.status)
-      .text("now", sql.timestamp_value(now))
-      .text("cutoff", sql.timestamp_value(now - state->threshold));
-  std::string set = fmt::format("{} = :failed, {} = {}, {} = :message", config.status_q,
-                                config.completed_at_q, sql.timestamp_param("now"), config.error_q);
-  if (!config.updated_at_q.empty()) {
-    set += fmt::format(", {} = {}", config.updated_at_q, sql.timestamp_param("now"));
+      .text("cutoff", sql.timestamp_value(cutoff(now, state->threshold)));
+  // The status always; the optional columns when configured. Only what the statement uses is
+  // bound: SQLite refuses a name the statement does not have.
+  std::string set = fmt::format("{} = :failed", config.status_q);
+  bool sets_now = false;
+  for (const auto* column : {&config.completed_at_q, &config.updated_at_q}) {
+    if (column->empty()) continue;
+    set += fmt::format(", {} = {}", *column, sql.timestamp_param("now"));
+    sets_now = true;
+  }
+  if (sets_now) params.text("now", sql.timestamp_value(now));
+  if (!config.error_q.empty()) {
+    set += fmt::format(", {} = :message", config.error_q);
+    params.text("message", message);
   }
   std::string guard;
   if (retries) {
@@ -331,15 +334,16 @@ std::vector<registry::SchemaIssue> check_stale_columns(
   } catch (const std::invalid_argument& e) {
     return {{"", e.what()}};
   }
+  // Unset optional columns are "" here: check_table skips them.
   ColumnKeys columns = {
       {"id_column", text(config, "id_column", "id")},
       {"status_column", text(config, "status_column", "status")},
       {"age_column", text(config, "age_column", "created_at")},
-      {"updated_at_column", text(config, "updated_at_column")},
-      {"completed_at_column", text(config, "completed_at_column", "completed_at")},
-      {"error_column", text(config, "error_column", "error_message")},
+      {"updated_at_column", optional_text(config, "updated_at_column")},
+      {"completed_at_column", optional_text(config, "completed_at_column", "completed_at")},
+      {"error_column", optional_text(config, "error_column", "error_message")},
   };
-  const auto path = text(config, "checkpoint_path");
+  const auto path = optional_text(config, "checkpoint_path");
   if (needs_key || path.find("{key}") != std::string::npos) {
     columns.emplace_back("key_column", text(config, "key_column", "portal_name"));
   }

@@ -20,6 +20,7 @@
 #include "handlers/support/config_keys.hpp"
 #include "handlers/support/results.hpp"
 #include "handlers/support/target_sql.hpp"
+#include "handlers/support/timestamps.hpp"
 #include "registry/handler.hpp"
 #include "registry/schema.hpp"
 
@@ -37,6 +38,7 @@ const std::vector<std::string>& maintd_terminal_statuses();
 
 // Config keys: the ones every runs.* handler on a target table takes, then the stale family's.
 using handlers::key;
+using handlers::optional_key;
 std::vector<registry::KeySpec> stale_keys();
 using handlers::batch_size_key;
 using handlers::where_key;
@@ -51,18 +53,18 @@ std::string describe_age(double seconds);
 struct StaleState {
   std::string label;   // "submitted", "pending", "running": the config keys' names
   std::string status;  // the value in the status column
-  std::chrono::seconds threshold;
+  std::chrono::milliseconds threshold;
   std::string threshold_text;  // as configured: "30 minutes", "24 hours"
-  std::string cutoff_param;    // the bound parameter holding now - threshold
+  std::string cutoff_param;    // the bound parameter holding cutoff(now, threshold)
 };
 
 // The stale family's effective config, checked and quoted.
 struct StaleConfig {
   std::string database;
   std::string table, table_q;
-  std::string id_q, status_q, age_q;  // age_q: the age expression (COALESCE with updated_at)
-  std::string updated_at_q;           // empty: not configured
-  std::string completed_at_q, error_q;
+  std::string id_q, status_q, age_q;    // age_q: the age expression (COALESCE with updated_at)
+  std::string updated_at_q;             // empty: not configured
+  std::string completed_at_q, error_q;  // empty: unset, not written
   std::vector<std::string> progress_q;
   std::string checkpoint_path;  // template; empty: none
   std::string key_column_q;     // empty unless a key is configured or the template needs it
@@ -77,8 +79,7 @@ struct StaleConfig {
   const StaleState* state_of(const std::string& status) const;
   // Binds every state's status (:status_<label>) and cutoff (:cutoff_<label>). Only what a
   // statement uses may be bound: SQLite refuses a name the statement does not have.
-  void bind_times(TargetSql& sql, SqlParams& params,
-                  std::chrono::system_clock::time_point now) const;
+  void bind_times(TargetSql& sql, SqlParams& params, Millis now) const;
   // `status` is one of the states and the run is older than its threshold.
   std::string stale_predicate(const TargetSql& sql) const;
   // `status` is one of the states (stale or not).
@@ -111,12 +112,13 @@ std::string expand_checkpoint(const std::string& path_template, const std::strin
 bool checkpoint_holds_data(const std::string& path);
 void find_checkpoint(const StaleConfig& config, StaleRun& run);
 
-// The conditional UPDATE marking a dead run with the failed status, `completed_at` and
-// `message`. Guarded by the status read, its age still over the threshold, no progress and
-// (when `retries` is set) the retry count read. Returns whether this caller changed the row.
+// The conditional UPDATE marking a dead run with the failed status, and `completed_at` (now),
+// `updated_at` (now) and `message` in the columns configured for them. Guarded by the status read,
+// its age still over the threshold, no progress and (when `retries` is set) the retry count read.
+// Returns whether this caller changed the row.
 bool fail_run(TargetSql& sql, const StaleConfig& config, const StaleRun& run,
-              const std::string& message, std::chrono::system_clock::time_point now,
-              const std::string& retry_count_q, std::optional<long long> retries);
+              const std::string& message, Millis now, const std::string& retry_count_q,
+              std::optional<long long> retries);
 
 // Why a stale run is dead, for the error column and the run's log.
 std::string dead_reason(const StaleConfig& config, const StaleRun& run);

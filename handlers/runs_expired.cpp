@@ -22,6 +22,13 @@ using registry::ValueType;
 
 const std::vector<std::string> kDefaultTerminal = {"completed", "failed", "cancelled", "timed_out"};
 
+// child_tables, or none when it is unset (null, "") or empty.
+std::vector<std::string> child_tables(const json& config) {
+  const auto it = config.find("child_tables");
+  if (it == config.end() || !it->is_array()) return {};
+  return it->get<std::vector<std::string>>();
+}
+
 struct Child {
   std::string name;  // as configured, for the result
   std::string table_q, foreign_key_q;
@@ -53,24 +60,16 @@ struct Plan {
   }
 };
 
-// maintd's own timestamps: fixed-width ISO-8601 text in UTC with milliseconds
-// (store/timestamp.hpp), which sorts as text on both backends; compared as text, not through
-// the target layer's instant comparisons (the columns are TEXT there, not timestamptz).
-std::string state_timestamp(std::chrono::system_clock::time_point at) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
-                     std::chrono::time_point_cast<std::chrono::milliseconds>(at));
-}
-
 json run_cleanup_expired(registry::HandlerContext& context) {
   const auto& config = context.config;
-  const std::string table = config.value("table", "");
+  const std::string table = optional_text(config, "table");
   const auto retention_days = config.value("retention_days", 30LL);
   const long long batch_size = config.value("batch_size", 1000LL);
-  const auto cutoff_at = context.now() - std::chrono::hours(24 * retention_days);
+  const auto cutoff_at = cutoff(run_now(context), std::chrono::hours(24 * retention_days));
 
   Plan plan;
   std::unique_ptr<soci::session> session;
-  plan.where = config.value("where", "");
+  plan.where = optional_text(config, "where");
   if (table.empty()) {
     // maintd's own history. Its terminal statuses are maintd's: a pending, running or
     // abandoned run (which may still finish late) is never deleted, nor the run doing this.
@@ -80,7 +79,7 @@ json run_cleanup_expired(registry::HandlerContext& context) {
                       "terminal_statuses applies to a configured table; maintd's own "
                       "history uses maintd's terminal statuses");
     }
-    if (config.contains("child_tables") && !config["child_tables"].empty()) {
+    if (!child_tables(config).empty()) {
       context.warning("ignored",
                       "child_tables applies to a configured table; maintd's own "
                       "history deletes run_events with its runs");
@@ -90,8 +89,11 @@ json run_cleanup_expired(registry::HandlerContext& context) {
     plan.table_q = quote_identifier("task_runs");
     plan.id_q = quote_identifier("id");
     plan.status_q = quote_identifier("status");
+    // maintd's own timestamps: fixed-width ISO-8601 text in UTC with milliseconds
+    // (store/timestamp.hpp), which sorts as text on both backends; compared as text, not through
+    // the target layer's instant comparisons (the columns are TEXT there, not timestamptz).
     plan.age_predicate = "COALESCE(\"finished_at\", \"created_at\") < :cutoff";
-    plan.cutoff = state_timestamp(cutoff_at);
+    plan.cutoff = utc_text(cutoff_at);
     plan.statuses = maintd_terminal_statuses();
     plan.children.push_back(
         {"run_events", quote_identifier("run_events"), quote_identifier("run_id")});
@@ -108,7 +110,7 @@ json run_cleanup_expired(registry::HandlerContext& context) {
     plan.cutoff = probe.timestamp_value(cutoff_at);
     plan.statuses = config.value("terminal_statuses", kDefaultTerminal);
     const auto foreign_key = quote_identifier(config.value("child_foreign_key", "run_id"));
-    for (const auto& child : config.value("child_tables", std::vector<std::string>{})) {
+    for (const auto& child : child_tables(config)) {
       plan.children.push_back({child, quote_identifier(child), foreign_key});
     }
   }
@@ -147,7 +149,10 @@ json run_cleanup_expired(registry::HandlerContext& context) {
                                params));
     context.info("dry_run",
                  fmt::format("would delete {} expired runs from {}", total, plan.describe));
-    result.update({{"deleted", 0}, {"children_deleted", children}, {"ids", ids}});
+    result.update({{"deleted", 0},
+                   {"would_change", total},  // what health.report counts as stale
+                   {"children_deleted", children},
+                   {"ids", ids}});
     return result;
   }
 
@@ -216,7 +221,7 @@ json run_cleanup_expired(registry::HandlerContext& context) {
 
 std::vector<registry::SchemaIssue> check_expired(
     const json& config, const registry::HandlerContext::SessionFactory& sessions) {
-  const std::string table = config.value("table", "");
+  const std::string table = optional_text(config, "table");
   if (table.empty()) return {};  // maintd's own tables: migrated by maintd itself
   const auto session = sessions(config.value("database", "app"));
   auto issues = check_table(*session, "table", table,
@@ -224,7 +229,7 @@ std::vector<registry::SchemaIssue> check_expired(
                              {"status_column", config.value("status_column", "status")},
                              {"age_column", config.value("age_column", "completed_at")}});
   const std::string foreign_key = config.value("child_foreign_key", "run_id");
-  for (const auto& child : config.value("child_tables", std::vector<std::string>{})) {
+  for (const auto& child : child_tables(config)) {
     for (auto& issue :
          check_table(*session, "child_tables", child, {{"child_foreign_key", foreign_key}})) {
       issues.push_back(std::move(issue));
@@ -238,9 +243,9 @@ std::vector<registry::SchemaIssue> check_expired(
 registry::HandlerInfo cleanup_expired_handler() {
   std::vector<registry::KeySpec> keys = {
       key("database", ValueType::database, "the target database, when table is set", "app"),
-      key("table", ValueType::identifier,
-          "the runs table; absent: maintd's own history (task_runs and run_events in the state "
-          "database)"),
+      optional_key("table", ValueType::identifier,
+                   "the runs table; unset: maintd's own history (task_runs and run_events in the "
+                   "state database)"),
       key("id_column", ValueType::identifier, "the runs' id column", "id"),
       key("status_column", ValueType::identifier, "the runs' status column", "status"),
       key("age_column", ValueType::identifier,
@@ -250,8 +255,10 @@ registry::HandlerInfo cleanup_expired_handler() {
           "the statuses of finished runs: no other run is ever deleted", kDefaultTerminal),
       key("retention_days", ValueType::integer, "finished runs are kept this many days", 30, 0,
           36500),
-      key("child_tables", ValueType::identifier_list,
-          "tables whose rows belong to a run (events, logs), deleted with it", json::array()),
+      optional_key("child_tables", ValueType::identifier_list,
+                   "tables whose rows belong to a run (events, logs), deleted with it (unset or "
+                   "[]: none)",
+                   json::array()),
       key("child_foreign_key", ValueType::identifier,
           "the column of each child table holding its run's id", "run_id"),
       where_key(),

@@ -23,7 +23,7 @@ json run_check_resume(registry::HandlerContext& context) {
   const std::string portal = context.config.value("portal", "");
   if (portal.empty()) throw std::invalid_argument("runs.check_resume: set portal (--set portal=X)");
   const bool apply_cleanup = context.config.value("apply_cleanup", false);
-  const auto now = context.now();
+  const auto now = run_now(context);
 
   const auto reader_session = context.database(config.database);
   TargetSql reader(*reader_session);

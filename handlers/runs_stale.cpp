@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "handlers/runs_common.hpp"
@@ -42,15 +44,30 @@ struct Tally {
   }
 };
 
+// The retry count column, when max_retries needs one: retries are counted there, so without it
+// a dead run would be retried for ever. "" when max_retries is 0 (the column is not used).
+std::string retry_column(const json& config) {
+  const long long max_retries = config.value("max_retries", 3LL);
+  if (max_retries <= 0) return {};
+  auto column = optional_text(config, "retry_count_column", "retry_count");
+  if (column.empty()) {
+    throw std::invalid_argument(fmt::format(
+        "retry_count_column is unset, but max_retries is {}: name the column that counts "
+        "retries, or set max_retries: 0 to fail dead runs at once",
+        max_retries));
+  }
+  return column;
+}
+
 json run_cleanup_stale(registry::HandlerContext& context) {
   const auto config = StaleConfig::from(context.config, false);
   const long long max_retries = context.config.value("max_retries", 3LL);
+  const auto retry_column_name = retry_column(context.config);
   const std::string retry_q =
-      max_retries > 0 ? quote_identifier(context.config.value("retry_count_column", "retry_count"))
-                      : std::string();
+      retry_column_name.empty() ? std::string() : quote_identifier(retry_column_name);
   const std::string retry_status = context.config.value("retry_status", "pending");
   const long long batch_size = context.config.value("batch_size", 500LL);
-  const auto now = context.now();
+  const auto now = run_now(context);
 
   // Candidates are read on one session and changed on another: see runs_common.hpp.
   const auto reader_session = context.database(config.database);
@@ -141,7 +158,7 @@ json run_cleanup_stale(registry::HandlerContext& context) {
             .text("id", run.id)
             .text("read_status", run.status)
             .integer("retries", run.retries)
-            .text("cutoff", sql.timestamp_value(now - state->threshold));
+            .text("cutoff", sql.timestamp_value(cutoff(now, state->threshold)));
         if (!config.updated_at_q.empty()) update.text("now", sql.timestamp_value(now));
         changed = sql.execute(retry_statement, update) == 1;
       }
@@ -204,6 +221,9 @@ json run_cleanup_stale(registry::HandlerContext& context) {
                  {"ids", tally.ids},
                  {"max_retries", max_retries}};
   result.update(totals.to_json());
+  // What health.report counts as stale: the runs this run would retry or fail. `stale` also
+  // counts the resumable runs, which are left alone: no work, and no alert.
+  if (context.dry_run) result["would_change"] = tally.retried_count + tally.failed_count;
   context.info("done", fmt::format("{} stale: {} resumable, {} {}retried, {} {}failed{}",
                                    tally.stale, tally.resumable_count, tally.retried_count,
                                    context.dry_run ? "to be " : "", tally.failed_count,
@@ -222,9 +242,10 @@ registry::HandlerInfo cleanup_stale_handler() {
                      "dead runs are set back to retry_status this many times before they are "
                      "failed (0: fail at once)",
                      3, 0, 1000));
-  keys.push_back(key("retry_count_column", ValueType::identifier,
-                     "the column counting retries (read and written only when max_retries > 0)",
-                     "retry_count"));
+  keys.push_back(optional_key("retry_count_column", ValueType::identifier,
+                              "the column counting retries (read and written only when "
+                              "max_retries > 0, which needs it)",
+                              "retry_count"));
   keys.push_back(
       key("retry_status", ValueType::string, "the status a retried run goes back to", "pending"));
   keys.push_back(batch_size_key(500, 10000));
@@ -234,11 +255,15 @@ registry::HandlerInfo cleanup_stale_handler() {
       "runs (progress, checkpoint) are left alone",
       registry::ConfigSchema(std::move(keys)),
       run_cleanup_stale,
-      [](const json& config, const registry::HandlerContext::SessionFactory& sessions) {
+      [](const json& config, const registry::HandlerContext::SessionFactory& sessions)
+          -> std::vector<registry::SchemaIssue> {
         std::vector<std::pair<std::string, std::string>> extra;
-        if (config.value("max_retries", 3LL) > 0) {
-          extra.emplace_back("retry_count_column",
-                             config.value("retry_count_column", "retry_count"));
+        try {
+          if (auto column = retry_column(config); !column.empty()) {
+            extra.emplace_back("retry_count_column", std::move(column));
+          }
+        } catch (const std::invalid_argument& e) {
+          return {{"retry_count_column", e.what()}};
         }
         return check_stale_columns(config, sessions, false, extra);
       },

@@ -19,6 +19,15 @@ registry::KeySpec key(std::string name, registry::ValueType type, std::string de
   return spec;
 }
 
+registry::KeySpec optional_key(std::string name, registry::ValueType type, std::string description,
+                               nlohmann::json default_value, std::optional<double> minimum,
+                               std::optional<double> maximum) {
+  registry::KeySpec spec = key(std::move(name), type, std::move(description),
+                               std::move(default_value), minimum, maximum);
+  spec.may_be_unset = true;
+  return spec;
+}
+
 registry::KeySpec required(std::string name, registry::ValueType type, std::string description) {
   registry::KeySpec spec = key(std::move(name), type, std::move(description));
   spec.required = true;
@@ -26,9 +35,10 @@ registry::KeySpec required(std::string name, registry::ValueType type, std::stri
 }
 
 registry::KeySpec where_key() {
-  return key("where", registry::ValueType::string,
-             "an extra SQL predicate on the table, ANDed in (trusted operator input: it is "
-             "spliced as written; no ':name' placeholders)");
+  return optional_key(
+      "where", registry::ValueType::string,
+      "an extra SQL predicate on the table, ANDed in (trusted operator input: it is "
+      "spliced as written; no ':name' placeholders)");
 }
 
 registry::KeySpec batch_size_key(long long default_size, long long maximum, const char* unit) {
@@ -37,14 +47,25 @@ registry::KeySpec batch_size_key(long long default_size, long long maximum, cons
              default_size, 1, static_cast<double>(maximum));
 }
 
-std::string optional_text(const nlohmann::json& config, const char* key) {
+std::string optional_text(const nlohmann::json& config, const char* key,
+                          const std::string& absent) {
   const auto it = config.find(key);
-  return it == config.end() || it->is_null() ? std::string() : it->get<std::string>();
+  if (it == config.end()) return absent;
+  return it->is_null() ? std::string() : it->get<std::string>();
 }
 
-std::string quoted_or_empty(const nlohmann::json& config, const char* key) {
-  const auto name = optional_text(config, key);
+std::string quoted_or_empty(const nlohmann::json& config, const char* key,
+                            const std::string& absent) {
+  const auto name = optional_text(config, key, absent);
   return name.empty() ? name : quote_identifier(name);
+}
+
+std::optional<long long> optional_integer(const nlohmann::json& config, const char* key) {
+  const auto it = config.find(key);
+  if (it == config.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty())) {
+    return std::nullopt;
+  }
+  return it->get<long long>();
 }
 
 }  // namespace maintd::handlers

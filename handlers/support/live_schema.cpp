@@ -57,8 +57,8 @@ std::vector<registry::SchemaIssue> check_where(soci::session& session, const std
     TargetSql sql(session);
     sql.rows(fmt::format("SELECT 1 FROM {} WHERE ({}) LIMIT 0", quote_identifier(table), where));
   } catch (const std::exception& e) {
-    return {
-        {"where", fmt::format("the predicate does not work on table '{}': {}", table, e.what())}};
+    return {{"where", fmt::format("the predicate does not work on table '{}': {}", table,
+                                  database_error_text(e))}};
   }
   return {};
 }

@@ -6,7 +6,6 @@
 
 #include <ctime>
 #include <functional>
-#include <sstream>
 #include <stdexcept>
 
 #include "registry/schema.hpp"
@@ -38,22 +37,17 @@ std::string column_text(const soci::row& row, std::size_t i) {
   return {};
 }
 
-}  // namespace
-
-std::string database_error_text(const std::exception& e) {
-  const auto* soci_error = dynamic_cast<const soci::soci_error*>(&e);
-  std::istringstream lines(soci_error != nullptr ? soci_error->get_error_message() : e.what());
-  std::string out;
-  for (std::string line; std::getline(lines, line);) {
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos) continue;
-    line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
-    if (line.starts_with("LINE ") || line.find_first_not_of("^ ") == std::string::npos) continue;
-    if (!out.empty()) out += ' ';
-    out += line;
+// Runs one statement's work; a SOCI error becomes a DatabaseError that quotes none of `params`.
+template <class Body>
+auto reporting_errors(const SqlParams& params, Body&& body) {
+  try {
+    return body();
+  } catch (const soci::soci_error& e) {
+    throw DatabaseError(database_error_text(e, params.values()));
   }
-  return out;
 }
+
+}  // namespace
 
 Dialect dialect_of(soci::session& session) {
   return session.get_backend_name() == "postgresql" ? Dialect::postgresql : Dialect::sqlite;
@@ -83,15 +77,18 @@ SqlParams& SqlParams::real(std::string name, double value) {
   reals_.emplace_back(std::move(name), value);
   return *this;
 }
+std::vector<std::string> SqlParams::values() const {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : texts_) out.push_back(value);
+  for (const auto& [name, value] : integers_) out.push_back(std::to_string(value));
+  for (const auto& [name, value] : reals_) out.push_back(fmt::format("{}", value));
+  return out;
+}
 
 TargetSql::TargetSql(soci::session& session) : session_(session), dialect_(dialect_of(session)) {}
 
-std::string TargetSql::timestamp_value(std::chrono::system_clock::time_point at) const {
-  const auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(at);
-  // SQLite: the shape CURRENT_TIMESTAMP writes (plus milliseconds), so that values maintd writes
-  // sort among the application's own. PostgreSQL: ISO-8601 in UTC, cast to timestamptz.
-  if (dialect_ == Dialect::sqlite) return fmt::format("{:%Y-%m-%d %H:%M:%S}", ms);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", ms);
+std::string TargetSql::timestamp_value(Millis at) const {
+  return dialect_ == Dialect::sqlite ? sqlite_text(at) : utc_text(at);
 }
 
 std::string TargetSql::timestamp_param(std::string_view param) const {
@@ -130,29 +127,39 @@ void TargetSql::for_each_row(const std::string& sql, const SqlParams& params,
   soci::statement statement(session_);
   bind(statement, params);
   statement.exchange(soci::into(row));
-  statement.alloc();
-  statement.prepare(sql);
-  statement.define_and_bind();
-  statement.execute(false);
-  while (statement.fetch()) on_row(row);
+  // on_row runs outside: its own exceptions are not the database's.
+  const auto fetch = [&] { return reporting_errors(params, [&] { return statement.fetch(); }); };
+  reporting_errors(params, [&] {
+    statement.alloc();
+    statement.prepare(sql);
+    statement.define_and_bind();
+    statement.execute(false);
+    return 0;
+  });
+  while (fetch()) on_row(row);
 }
 
 void TargetSql::begin_write() {
-  if (dialect_ == Dialect::sqlite) {
-    session_ << "BEGIN IMMEDIATE";
-  } else {
-    session_.begin();
-  }
+  reporting_errors({}, [&] {
+    if (dialect_ == Dialect::sqlite) {
+      session_ << "BEGIN IMMEDIATE";
+    } else {
+      session_.begin();
+    }
+    return 0;
+  });
 }
 
 long long TargetSql::execute(const std::string& sql, const SqlParams& params) {
-  soci::statement statement(session_);
-  bind(statement, params);
-  statement.alloc();
-  statement.prepare(sql);
-  statement.define_and_bind();
-  statement.execute(true);
-  return statement.get_affected_rows();
+  return reporting_errors(params, [&] {
+    soci::statement statement(session_);
+    bind(statement, params);
+    statement.alloc();
+    statement.prepare(sql);
+    statement.define_and_bind();
+    statement.execute(true);
+    return statement.get_affected_rows();
+  });
 }
 
 std::vector<std::vector<std::string>> TargetSql::rows(const std::string& sql,

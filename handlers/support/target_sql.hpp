@@ -2,7 +2,8 @@
 // What every SQL handler needs to talk to a target database (the application's own, named under
 // `databases:`) without knowing which backend it is: quoted identifiers, timestamps bound as
 // values, the few fragments where SQLite and PostgreSQL differ, and statements whose parameters
-// are always bound, never spliced.
+// are always bound, never spliced. A statement that fails throws a DatabaseError whose message
+// quotes none of the values bound to it (database_errors.hpp).
 //
 // Timestamps in the target's tables: on PostgreSQL, `timestamptz` or `timestamp` columns (a naive
 // `timestamp` is read as UTC: target sessions run with `TimeZone=UTC`, see
@@ -23,6 +24,9 @@
 #include <utility>
 #include <vector>
 
+#include "handlers/support/database_errors.hpp"
+#include "handlers/support/timestamps.hpp"
+
 namespace maintd::handlers {
 
 enum class Dialect { sqlite, postgresql };
@@ -41,6 +45,8 @@ class SqlParams {
   SqlParams& integer(std::string name, long long value);
   SqlParams& real(std::string name, double value);
   bool empty() const { return texts_.empty() && integers_.empty() && reals_.empty(); }
+  // Every value, as text: what an error message must not quote (database_errors.hpp).
+  std::vector<std::string> values() const;
 
  private:
   friend class TargetSql;
@@ -50,12 +56,6 @@ class SqlParams {
   std::deque<std::pair<std::string, double>> reals_;
 };
 
-// The database's own reason for an exception, on one line, without what SOCI adds: SOCI appends
-// the statement and the values bound to it, and those values may be data (or a secret) that must
-// not reach a log, a run's error or an alert. PostgreSQL's "LINE 1: ..." / "^" pointer lines
-// are dropped too.
-std::string database_error_text(const std::exception& e);
-
 class TargetSql {
  public:
   explicit TargetSql(soci::session& session);
@@ -63,8 +63,10 @@ class TargetSql {
   Dialect dialect() const { return dialect_; }
   soci::session& session() { return session_; }
 
-  // The bound value of an instant, as this backend's timestamp columns hold it.
-  std::string timestamp_value(std::chrono::system_clock::time_point at) const;
+  // The bound value of an instant, as this backend's timestamp columns hold it, to the
+  // millisecond (timestamps.hpp): SQLite "2026-11-25 12:00:00.250", PostgreSQL
+  // "2026-11-25T12:00:00.250Z" (cast to timestamptz where it is used).
+  std::string timestamp_value(Millis at) const;
   // A bound timestamp parameter usable as a value in SET and comparisons: `:now`.
   std::string timestamp_param(std::string_view param) const;
   // `quoted_column` holds an instant before the bound timestamp parameter `param`.

@@ -68,6 +68,10 @@ std::optional<std::string> check_range(const KeySpec& spec, double value,
 
 std::optional<std::string> check_value(const KeySpec& spec, const json& value,
                                        const std::set<std::string>& databases) {
+  if (spec.may_be_unset &&
+      (value.is_null() || (value.is_string() && value.get_ref<const std::string&>().empty()))) {
+    return std::nullopt;
+  }
   auto expected = [&](std::string_view what) {
     return fmt::format("expected {}, got {}", what, describe(value));
   };
@@ -238,6 +242,7 @@ json ConfigSchema::to_json() const {
     if (key.minimum) entry["minimum"] = *key.minimum;
     if (key.maximum) entry["maximum"] = *key.maximum;
     if (!key.allowed.empty()) entry["allowed"] = key.allowed;
+    if (key.may_be_unset) entry["may_be_unset"] = true;
     keys.push_back(std::move(entry));
   }
   return keys;

@@ -34,6 +34,10 @@ struct KeySpec {
   std::optional<double> minimum;  // integer, number, duration (in seconds)
   std::optional<double> maximum;
   std::vector<std::string> allowed;  // for strings: the only values accepted
+  // An optional setting (a column the handler can do without, a limit): null or "" unset it,
+  // whatever its type and default, so that a task can unset what a default or a `types:` preset
+  // set (`error_column: ~`, `--set error_column=`). The handler reads either as "not used".
+  bool may_be_unset = false;
 };
 
 struct SchemaIssue {

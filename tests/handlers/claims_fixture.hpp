@@ -27,7 +27,7 @@ void create_soup_dedupe(Target& target) {
 
 // A task claimed `claimed_ago` before the target's now (unclaimed when nullopt).
 template <class Target>
-void add_task(Target& target, int id, std::optional<std::chrono::seconds> claimed_ago,
+void add_task(Target& target, int id, std::optional<std::chrono::milliseconds> claimed_ago,
               bool complete = false, int extraction_path = 2) {
   target.exec(fmt::format(
       "INSERT INTO soup_dedupe (id, title, extraction_path, wf_timestamp_claimed_at, claimed_by, "

@@ -29,7 +29,7 @@ void create_creations(Target& target) {
 
 template <class Target>
 void add_creation(Target& target, const std::string& id, const std::string& status,
-                  std::chrono::seconds age, const std::string& user = "u1", int cost = 5) {
+                  std::chrono::milliseconds age, const std::string& user = "u1", int cost = 5) {
   target.exec(fmt::format(
       "INSERT INTO creations (id, user_id, prompt, status, created_at, tokens_cost) VALUES "
       "('{}', '{}', 'a cat in a hat', '{}', {}, {})",

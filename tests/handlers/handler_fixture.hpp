@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "handlers/builtin.hpp"
+#include "handlers/support/timestamps.hpp"
 #include "registry/registry.hpp"
 #include "store/store_fixture.hpp"
 #include "store/target_session.hpp"
@@ -62,8 +63,9 @@ template <class Backend>
 struct Target {
   Backend backend;
   std::unique_ptr<soci::session> sql = store::open_target_session(backend.url());
-  // The instant handlers see as now(); rows are written relative to it with ago().
-  std::chrono::system_clock::time_point now =
+  // The instant handlers see as now(), to the millisecond as they read it; rows are written
+  // relative to it with ago().
+  handlers::Millis now =
       std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + std::chrono::hours{12};
 
   static constexpr bool postgres = std::string_view(Backend::kName) == "postgresql";
@@ -73,11 +75,21 @@ struct Target {
   std::string scalar(const std::string& query) { return ::maintd::testing::scalar(*sql, query); }
 
   // A timestamp literal `amount` before now, written as the backend's applications write them
-  // (SQLite: CURRENT_TIMESTAMP's shape; PostgreSQL: a timestamptz literal).
-  std::string ago(std::chrono::seconds amount) const {
-    const auto at = std::chrono::time_point_cast<std::chrono::seconds>(now - amount);
-    return postgres ? fmt::format("'{:%Y-%m-%d %H:%M:%S}+00'", at)
-                    : fmt::format("'{:%Y-%m-%d %H:%M:%S}'", at);
+  // (SQLite: CURRENT_TIMESTAMP's shape; PostgreSQL: a timestamptz literal), with milliseconds
+  // when the instant has any (fmt prints whole seconds only).
+  std::string ago(std::chrono::milliseconds amount) const { return literal(amount, false); }
+  // The literal of the instant `amount` before now as handlers write it: always with
+  // milliseconds (SQLite: "2026-11-25 12:00:00.000"), so that SQLite's text compares equal.
+  std::string written(std::chrono::milliseconds amount) const { return literal(amount, true); }
+
+  std::string literal(std::chrono::milliseconds amount, bool with_millis) const {
+    const auto at = std::chrono::floor<std::chrono::milliseconds>(now - amount);
+    const auto seconds = std::chrono::floor<std::chrono::seconds>(at);
+    const auto millis = (at - seconds).count();
+    const auto fraction =
+        millis == 0 && !with_millis ? std::string() : fmt::format(".{:03}", millis);
+    return postgres ? fmt::format("'{:%Y-%m-%d %H:%M:%S}{}+00'", seconds, fraction)
+                    : fmt::format("'{:%Y-%m-%d %H:%M:%S}{}'", seconds, fraction);
   }
 
   // Sessions for the handler: `app` is this target; any other name is not declared.
@@ -119,6 +131,11 @@ struct Target {
     return run;
   }
 };
+
+// A result's list of ids.
+inline std::vector<std::string> ids_of(const nlohmann::json& list) {
+  return list.get<std::vector<std::string>>();
+}
 
 // The registered handler for `type`.
 inline const registry::HandlerInfo& handler(const std::string& type) {

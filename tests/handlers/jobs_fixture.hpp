@@ -23,8 +23,9 @@ void create_crawl_jobs(Target& target) {
 
 // A job started `started_ago` before now, in `status`, completed `completed_ago` before now.
 template <class Target>
-void add_job(Target& target, int id, const std::string& status, std::chrono::seconds started_ago,
-             std::optional<std::chrono::seconds> completed_ago = std::nullopt,
+void add_job(Target& target, int id, const std::string& status,
+             std::chrono::milliseconds started_ago,
+             std::optional<std::chrono::milliseconds> completed_ago = std::nullopt,
              std::optional<int> total_pages = std::nullopt) {
   target.exec(fmt::format(
       "INSERT INTO crawl_jobs (id, project_id, status, started_at, completed_at, total_pages) "

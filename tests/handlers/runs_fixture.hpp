@@ -38,7 +38,7 @@ struct ScraperRuns {
   struct Row {
     int id;
     std::string status = "running";
-    std::chrono::seconds age = 0s;
+    std::chrono::milliseconds age = 0s;
     int extracted = 0;
     std::optional<int> skipped = std::nullopt;
     int retries = 0;
@@ -90,9 +90,5 @@ struct ScraperRuns {
     return config;
   }
 };
-
-inline std::vector<std::string> ids_of(const nlohmann::json& list) {
-  return list.get<std::vector<std::string>>();
-}
 
 }  // namespace maintd::testing

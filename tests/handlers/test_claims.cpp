@@ -74,7 +74,7 @@ HANDLER_TEST("handlers: claims: expired claims of incomplete work are released, 
   CHECK(sorted(result["ids"]) == json::array({"1", "5"}));
   CHECK(result["ids_truncated"] == false);
   CHECK(result["timeout_minutes"] == 15);
-  CHECK(result["cutoff"] == "2026-11-25T11:45:00Z");
+  CHECK(result["cutoff"] == "2026-11-25T11:45:00.000Z");
   CHECK(result["dry_run"] == false);
   CHECK(result["stopped_early"] == false);
   CHECK(claim_of(target, 1) == "free/-");  // claimed_by cleared too
@@ -131,6 +131,7 @@ HANDLER_TEST("handlers: claims: dry run is the expired-tasks diagnostic and chan
   const json result = handler("claims.release_expired").run(run->context);
   CHECK(result["dry_run"] == true);
   CHECK(result["expired"] == 2);
+  CHECK(result["would_change"] == 2);  // what health.report counts
   CHECK(result["message"] == "2 tasks have been claimed for more than 15 minutes");
   REQUIRE(result["sample"].size() == 2);
   CHECK(result["sample"][0] == json{{"id", "5"}, {"claimed_minutes", 120.0}});  // oldest first
@@ -551,4 +552,39 @@ HANDLER_TEST("handlers: the claims, jobs and drafts examples validate, against t
   }
   CHECK(types == std::set<std::string>{"claims.release_expired", "claims.unclaim",
                                        "jobs.fail_orphaned", "drafts.mark_stale"});
+}
+
+HANDLER_TEST("handlers: claims: a table without the optional columns, left unset") {
+  // Only a key and the claim's instant: no holder, no status, no completion flag. A `types:`
+  // preset may name them; a task unsets them with null (YAML `~`) or "" (`--set key=`).
+  Target<Backend> target;
+  target.exec(fmt::format("CREATE TABLE claims (id INTEGER PRIMARY KEY, claimed_at {})",
+                          target.postgres ? "timestamptz" : "TEXT"));
+  target.exec(fmt::format("INSERT INTO claims VALUES (1, {}), (2, {}), (3, NULL)",
+                          target.ago(20min), target.ago(5min)));
+  const json config = {{"database", "app"},       {"table", "claims"},
+                       {"claimed_by_column", ""}, {"status_column", nullptr},
+                       {"completed_column", ""},  {"where", nullptr}};
+  const auto& info = handler("claims.release_expired");
+  CHECK(info.check_database(info.schema.with_defaults(config), target.sessions()).empty());
+
+  auto run = target.context("claims.release_expired", config);
+  const json result = handler("claims.release_expired").run(run->context);
+  CHECK(ids_of(result["ids"]) == std::vector<std::string>{"1"});
+  CHECK(target.count("SELECT COUNT(*) FROM claims WHERE claimed_at IS NULL") == 2);
+
+  json one = config;
+  one["id"] = "2";
+  auto unclaim = target.context("claims.unclaim", one);
+  const json released = handler("claims.unclaim").run(unclaim->context);
+  CHECK(released["released"] == true);
+  CHECK_FALSE(released.contains("claimed_by"));
+  CHECK(target.count("SELECT COUNT(*) FROM claims WHERE claimed_at IS NULL") == 3);
+
+  // The claim's own columns cannot be unset: there would be nothing to release.
+  const auto issues = info.schema.check(
+      {{"database", "app"}, {"table", "claims"}, {"claimed_at_column", ""}}, {"app"});
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].key == "claimed_at_column");
+  CHECK(contains(issues[0].message, "'' is not an SQL identifier"));
 }

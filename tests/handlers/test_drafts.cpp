@@ -94,6 +94,7 @@ HANDLER_TEST("handlers: drafts: dry run reports what it would fail and changes n
   const json result = handler("drafts.mark_stale").run(run->context);
   CHECK(result["dry_run"] == true);
   CHECK(result["stale"] == 2);
+  CHECK(result["would_change"] == 2);  // what health.report counts
   CHECK(result["refund"] == true);
   REQUIRE(result["sample"].size() == 2);
   CHECK(result["sample"][0] == json{{"id", "c1"},
@@ -278,4 +279,31 @@ HANDLER_TEST("handlers: drafts: --check-databases names a missing column") {
   CHECK(issues[1].key == "amount_column");
   CHECK(issues[1].message ==
         "column 'token_cost' does not exist in table 'creations' (did you mean 'tokens_cost'?)");
+}
+
+HANDLER_TEST("handlers: drafts: a table without the optional columns, left unset") {
+  // The guide's creations with nothing but a status and an age: no error column, no
+  // updated_at, no user or cost, no refund.
+  Target<Backend> target;
+  target.exec(fmt::format(
+      "CREATE TABLE creations (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at {} NOT NULL)",
+      target.postgres ? "timestamptz" : "TEXT"));
+  target.exec(
+      fmt::format("INSERT INTO creations VALUES ('c1', 'pending', {}), ('c2', 'pending', {})",
+                  target.ago(2h), target.ago(10min)));
+  const json config = {{"database", "app"},     {"table", "creations"},
+                       {"error_column", ""},    {"updated_at_column", nullptr},
+                       {"user_id_column", ""},  {"amount_column", nullptr},
+                       {"refund_sql", nullptr}, {"where", ""}};
+  const auto& info = handler("drafts.mark_stale");
+  CHECK(info.check_database(info.schema.with_defaults(config), target.sessions()).empty());
+
+  auto dry = target.context("drafts.mark_stale", config, /*dry_run=*/true);
+  CHECK(handler("drafts.mark_stale").run(dry->context)["stale"] == 1);
+  auto run = target.context("drafts.mark_stale", config);
+  const json result = handler("drafts.mark_stale").run(run->context);
+  CHECK(ids_of(result["ids"]) == std::vector<std::string>{"c1"});
+  CHECK_FALSE(result.contains("refunded"));
+  CHECK(target.scalar("SELECT status FROM creations WHERE id = 'c1'") == "failed");
+  CHECK(target.scalar("SELECT status FROM creations WHERE id = 'c2'") == "pending");
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "handler_fixture.hpp"
+#include "runs_fixture.hpp"
 #include "store/timestamp.hpp"
 
 using namespace maintd;
@@ -248,4 +249,67 @@ HANDLER_TEST("handlers: health: stale counts come from dry runs of the enabled c
   auto off = health_run(target, {{"peer_dry_runs", false}, {"stale_types", {"test.*"}}});
   off->context.peers = peers;
   CHECK_FALSE(handler("health.report").run(off->context).contains("stale"));
+}
+
+HANDLER_TEST("handlers: health: a limit set by a preset is unset with null or \"\"") {
+  Target<Backend> target;
+  open_migrated(target.backend);
+  add_run(target, "a", "failed", 1h, "boom");
+  add_run(target, "b", "abandoned", 1h);
+  auto run = health_run(target, {{"max_failed_runs", nullptr},
+                                 {"max_abandoned_runs", ""},
+                                 {"max_stale", nullptr},
+                                 {"max_latency_ms", ""},
+                                 {"alert_threshold", nullptr}});
+  const json report = handler("health.report").run(run->context);
+  CHECK(report["healthy"] == true);
+  CHECK(report["problems"] == 2);
+
+  const auto issues = handler("health.report").schema.check({{"max_failed_runs", "none"}}, {"app"});
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].message == "expected an integer, got a string ('none')");
+}
+
+HANDLER_TEST("handlers: health: resumable stuck runs are reported apart, not as stale") {
+  // The scraper's runs.cleanup_stale as a peer: stuck runs that it leaves alone (progress, a
+  // checkpoint) are no work for it, so they are no alert either.
+  ScraperRuns<Backend> runs;
+  open_migrated(runs.target.backend);
+  runs.add({.id = 1, .status = "running", .age = 30h, .extracted = 5});
+  runs.add({.id = 2, .status = "running", .age = 30h, .skipped = 7});
+  runs.add({.id = 3, .status = "running", .age = 30h});
+  runs.checkpoint(3, R"({"page": 17})");
+  const json cleanup = runs.config({{"submitted_status", ""},
+                                    {"pending_status", ""},
+                                    {"stale_running_hours", 24},
+                                    {"max_retries", 0},
+                                    {"failed_status", "Timeout - Auto-cleaned"}});
+  const auto peers = [&] {
+    return std::vector<registry::PeerTask>{
+        {"scraper-stale-runs", "runs.cleanup_stale", cleanup, true, &handler("runs.cleanup_stale")},
+    };
+  };
+
+  auto run = health_run(runs.target, {{"max_stale", 0}});
+  run->context.peers = peers;
+  const json report = handler("health.report").run(run->context);
+  CHECK(report["healthy"] == true);
+  CHECK(report["stale"]["total"] == 0);
+  CHECK(report["stale"]["resumable"] == 3);
+  REQUIRE(report["stale"]["peers"].size() == 1);
+  CHECK(report["stale"]["peers"][0]["stale"] == 0);
+  CHECK(report["stale"]["peers"][0]["resumable"] == 3);
+  CHECK(report["problems"] == 0);
+  CHECK(contains(event_message(*run, "healthy"), "; 0 stale (3 resumable, left alone)"));
+  CHECK(contains(event_message(*run, "done"),
+                 "scraper-stale-runs: 3 stale: 3 resumable, 0 to be retried, 0 to be failed"));
+
+  // A dead run is work: it alone is counted, and the alert says what is left alone.
+  runs.add({.id = 4, .status = "running", .age = 30h});
+  auto dead = health_run(runs.target, {{"max_stale", 0}});
+  dead->context.peers = peers;
+  CHECK(thrown_message<std::runtime_error>([&] { handler("health.report").run(dead->context); }) ==
+        "health.report: 1 alert: 1 stale rows the cleanup tasks would change (max 0; 3 "
+        "resumable rows left alone)");
+  for (int id : {1, 2, 3, 4}) CHECK(runs.status(id) == "running");
 }

@@ -51,7 +51,7 @@ HANDLER_TEST("handlers: jobs: running jobs past the grace period with no complet
   CHECK(result["failed"] == 2);
   CHECK(result["orphaned"] == 2);
   CHECK(result["grace_minutes"] == 10);
-  CHECK(result["cutoff"] == "2026-11-25T11:50:00Z");
+  CHECK(result["cutoff"] == "2026-11-25T11:50:00.000Z");
   CHECK(std::set<json>(result["ids"].begin(), result["ids"].end()) == std::set<json>{"1", "6"});
   CHECK(job(target, 1) == "failed|Job process terminated unexpectedly (orphaned)|closed|-");
   CHECK(job(target, 6) == "failed|Job process terminated unexpectedly (orphaned)|closed|-");
@@ -59,9 +59,9 @@ HANDLER_TEST("handlers: jobs: running jobs past the grace period with no complet
   CHECK(job(target, 3) == "running|-|closed|17");
   CHECK(job(target, 4) == "completed|-|closed|40");
   CHECK(job(target, 5) == "failed|-|closed|-");
-  // completed_at is the handler's now(), written as the backend writes instants.
+  // completed_at is the handler's now(), written as the backend writes instants (to the ms).
   CHECK(target.count("SELECT COUNT(*) FROM crawl_jobs WHERE id = 1 AND completed_at = " +
-                     target.ago(0s)) == 1);
+                     target.written(0s)) == 1);
   CHECK(run->logged("failed"));
 }
 
@@ -109,6 +109,7 @@ HANDLER_TEST("handlers: jobs: dry run counts and samples, and changes nothing") 
   const json result = handler("jobs.fail_orphaned").run(run->context);
   CHECK(result["dry_run"] == true);
   CHECK(result["orphaned"] == 2);
+  CHECK(result["would_change"] == 2);  // what health.report counts
   REQUIRE(result["sample"].size() == 2);
   CHECK(result["sample"][0] == json{{"id", "3"}, {"running_minutes", 90.0}});
   CHECK(result["sample"][1] == json{{"id", "1"}, {"running_minutes", 30.0}});
@@ -237,4 +238,34 @@ HANDLER_TEST("handlers: jobs: cancelled between batches, the finished batches st
   CHECK(result["stopped_early"] == true);
   CHECK(result["failed"] == 10);
   CHECK(running(target) == 20);
+}
+
+HANDLER_TEST("handlers: jobs: a table without an error column, left unset") {
+  Target<Backend> target;
+  const char* ts = target.postgres ? "timestamptz" : "TEXT";
+  target.exec(fmt::format(
+      "CREATE TABLE crawl_jobs (id INTEGER PRIMARY KEY, status TEXT NOT NULL, started_at {0}, "
+      "completed_at {0})",
+      ts));
+  target.exec(
+      fmt::format("INSERT INTO crawl_jobs VALUES (1, 'running', {}, NULL)", target.ago(30min)));
+  for (const json& unset : {json(nullptr), json("")}) {
+    CAPTURE(unset.dump());
+    target.exec("UPDATE crawl_jobs SET status = 'running', completed_at = NULL");
+    const json config = {{"database", "app"}, {"table", "crawl_jobs"}, {"error_column", unset}};
+    const auto& info = handler("jobs.fail_orphaned");
+    CHECK(info.check_database(info.schema.with_defaults(config), target.sessions()).empty());
+    auto run = target.context("jobs.fail_orphaned", config);
+    CHECK(handler("jobs.fail_orphaned").run(run->context)["failed"] == 1);
+    CHECK(target.count("SELECT COUNT(*) FROM crawl_jobs WHERE status = 'failed' AND completed_at "
+                       "IS NOT NULL") == 1);
+  }
+  // completed_at is the guard ("never completed"): it cannot be unset.
+  const auto issues =
+      handler("jobs.fail_orphaned")
+          .schema.check(
+              {{"database", "app"}, {"table", "crawl_jobs"}, {"completed_at_column", nullptr}},
+              {"app"});
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].message == "expected an SQL identifier, got nothing");
 }

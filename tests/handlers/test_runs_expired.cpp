@@ -112,6 +112,7 @@ HANDLER_TEST(
   const json result = handler(kType).run(run->context);
   CHECK(result["dry_run"] == true);
   CHECK(result["expired"] == 4);
+  CHECK(result["would_change"] == 4);  // what health.report counts
   CHECK(result["deleted"] == 0);
   CHECK(ids_of(result["ids"]) == std::vector<std::string>{"1", "2", "3", "4"});
   CHECK(result["children_deleted"]["run_events"] == 8);
@@ -263,4 +264,33 @@ HANDLER_TEST("handlers: runs.cleanup_expired: config and live schema checks") {
   CHECK(issues[0].key == "child_foreign_key");
   CHECK(issues[0].message ==
         "column 'runid' does not exist in table 'run_events' (did you mean 'run_id'?)");
+}
+
+HANDLER_TEST(
+    "handlers: runs.cleanup_expired: table, child_tables and where unset with null or \"\"") {
+  ExpiringRuns<Backend> runs;
+  add_expiring(runs);
+  // Unset child_tables deletes no child rows; these reference their runs, so they go first.
+  runs.target.exec("DELETE FROM run_events");
+  runs.target.exec("DELETE FROM run_artifacts");
+  auto run = runs.target.context(kType, runs.config({{"child_tables", nullptr}, {"where", ""}}));
+  const json result = handler(kType).run(run->context);
+  CHECK(result["deleted"] == 4);
+  CHECK(result["children_deleted"] == json::object());
+
+  // No table: maintd's own history, as when the key is absent.
+  Backend state;
+  open_migrated(state);
+  const auto url = state.url();
+  for (const json& unset : {json(nullptr), json("")}) {
+    CAPTURE(unset.dump());
+    auto own = runs.target.context(kType, {{"table", unset}, {"child_tables", ""}});
+    own->context.state_sessions = [url] { return store::open_target_session(url); };
+    CHECK(handler(kType).run(own->context)["target"] ==
+          "maintd's own history (task_runs, run_events)");
+    CHECK(handler(kType)
+              .check_database(handler(kType).schema.with_defaults({{"table", unset}}),
+                              runs.target.sessions())
+              .empty());
+  }
 }

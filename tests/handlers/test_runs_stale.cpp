@@ -90,6 +90,7 @@ HANDLER_TEST("handlers: runs.cleanup_stale: a dry run counts and changes nothing
 
   CHECK(result["dry_run"] == true);
   CHECK(result["stale"] == 8);
+  CHECK(result["would_change"] == 5);  // retried + failed: not the resumable ones
   CHECK(result["resumable"] == 3);
   CHECK(result["retried"] == 4);
   CHECK(result["failed"] == 1);
@@ -324,4 +325,88 @@ HANDLER_TEST("handlers: runs.cleanup_stale: check_database names missing columns
                  sessions);
   REQUIRE(issues.size() == 1);
   CHECK(issues[0].message == "checkpoint_path: unknown placeholder '{run}' (use {id} or {key})");
+}
+
+HANDLER_TEST(
+    "handlers: runs.cleanup_stale: a table with only a status and completed_at (optional "
+    "columns unset)") {
+  // The scraper guide's table: nothing to write an error into, no retry count, no updated_at.
+  Target<Backend> target;
+  const char* ts = target.postgres ? "timestamptz" : "TEXT";
+  target.exec(fmt::format(
+      "CREATE TABLE runs (id INTEGER PRIMARY KEY, portal_name TEXT, status TEXT NOT NULL, "
+      "started_at {0}, completed_at {0})",
+      ts));
+  target.exec(fmt::format(
+      "INSERT INTO runs (id, portal_name, status, started_at) VALUES (1, 'p', 'running', {}), "
+      "(2, 'p', 'running', {})",
+      target.ago(30h), target.ago(1h)));
+  json config = {{"database", "app"},          {"table", "runs"},
+                 {"age_column", "started_at"}, {"submitted_status", ""},
+                 {"pending_status", ""},       {"stale_running_hours", 24},
+                 {"max_retries", 0},           {"failed_status", "Timeout - Auto-cleaned"}};
+  // Unset as a schedule file (null), as `--set error_column=` ("") does.
+  for (const json& unset : {json(nullptr), json("")}) {
+    CAPTURE(unset.dump());
+    target.exec("UPDATE runs SET status = 'running', completed_at = NULL");
+    config["error_column"] = unset;
+    const auto& info = handler(kType);
+    CHECK(info.check_database(info.schema.with_defaults(config), target.sessions()).empty());
+    auto run = target.context(kType, config);
+    const json result = handler(kType).run(run->context);
+    CHECK(ids_of(result["ids"]["failed"]) == std::vector<std::string>{"1"});
+    CHECK(target.scalar("SELECT status FROM runs WHERE id = 1") == "Timeout - Auto-cleaned");
+    CHECK(target.count("SELECT COUNT(*) FROM runs WHERE completed_at IS NOT NULL") == 1);
+    CHECK(target.scalar("SELECT status FROM runs WHERE id = 2") == "running");
+  }
+
+  // Without completed_at either: only the status changes.
+  target.exec("CREATE TABLE bare_runs (id INTEGER PRIMARY KEY, status TEXT, started_at " +
+              std::string(ts) + ")");
+  target.exec("INSERT INTO bare_runs VALUES (1, 'running', " + target.ago(30h) + ")");
+  config["table"] = "bare_runs";
+  config["completed_at_column"] = nullptr;
+  auto bare = target.context(kType, config);
+  CHECK(handler(kType).run(bare->context)["failed"] == 1);
+  CHECK(target.scalar("SELECT status FROM bare_runs WHERE id = 1") == "Timeout - Auto-cleaned");
+
+  // The pre-scrape check's cleanup writes the same columns, and no others.
+  target.exec("INSERT INTO runs (id, portal_name, status, started_at) VALUES (3, 'q', 'running', " +
+              target.ago(30h) + ")");
+  json resume = config;
+  resume.update({{"table", "runs"}, {"completed_at_column", ""}, {"error_column", nullptr}});
+  resume.erase("max_retries");
+  resume.update({{"portal", "q"}, {"key_column", "portal_name"}, {"apply_cleanup", true}});
+  auto check = target.context("runs.check_resume", resume);
+  const json answer = handler("runs.check_resume").run(check->context);
+  CHECK(answer["action"] == "cleanup");
+  CHECK(answer["cleaned_up"] == true);
+  CHECK(target.scalar("SELECT status FROM runs WHERE id = 3") == "Timeout - Auto-cleaned");
+  CHECK(target.count("SELECT COUNT(*) FROM runs WHERE id = 3 AND completed_at IS NULL") == 1);
+}
+
+HANDLER_TEST("handlers: runs.cleanup_stale: a column it needs cannot be unset") {
+  ScraperRuns<Backend> runs;
+  const auto& schema = handler(kType).schema;
+  for (const char* key : {"id_column", "status_column", "age_column"}) {
+    CAPTURE(key);
+    const auto issues = schema.check(runs.config({{key, ""}}), {"app"});
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].message ==
+          "'' is not an SQL identifier (letters, digits and '_', not starting with a digit; "
+          "optionally 'schema.' before it)");
+    CHECK(schema.check(runs.config({{key, nullptr}}), {"app"})[0].message ==
+          "expected an SQL identifier, got nothing");
+  }
+  // Retries are counted in the retry column: without one, say so rather than retry forever.
+  auto run = runs.target.context(kType, runs.config({{"retry_count_column", ""}}));
+  CHECK(thrown_message<std::invalid_argument>([&] { handler(kType).run(run->context); }) ==
+        "retry_count_column is unset, but max_retries is 3: name the column that counts "
+        "retries, or set max_retries: 0 to fail dead runs at once");
+  const auto issues = handler(kType).check_database(
+      schema.with_defaults(runs.config({{"retry_count_column", nullptr}})), runs.target.sessions());
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].message ==
+        "retry_count_column is unset, but max_retries is 3: name the column that counts "
+        "retries, or set max_retries: 0 to fail dead runs at once");
 }

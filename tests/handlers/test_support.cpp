@@ -1,5 +1,6 @@
 // handlers/support: identifiers, timestamps on both backends, the live catalogue, batches.
 #include <doctest/doctest.h>
+#include <soci/error.h>
 
 #include <stdexcept>
 
@@ -24,6 +25,31 @@ TEST_CASE("handlers: support: identifiers are quoted part by part, anything else
     CHECK(contains(message, "is not an SQL identifier"));
     CHECK(contains(message, bad));
   }
+}
+
+TEST_CASE("handlers: support: a database error's text keeps the reason, not the data") {
+  // As SOCI's PostgreSQL backend reports a failed INSERT: the server's message, its DETAIL and
+  // pointer lines, then SOCI's context with every bound value.
+  soci::soci_error error(
+      "ERROR:  invalid input syntax for type integer: \"tok_live_9Qz7\"\n"
+      "DETAIL:  Key (token)=(tok_live_9Qz7) already exists.\n"
+      "LINE 1: INSERT INTO tokens VALUES ($1, $2)\n"
+      "                                       ^\n");
+  error.add_context(
+      "while executing \"INSERT INTO tokens VALUES (:id, :token)\" with "
+      ":id=\"1\", :token=\"tok_live_9Qz7\"");
+  CHECK(handlers::database_error_text(error, {"1", "tok_live_9Qz7"}) ==
+        "ERROR: invalid input syntax for type integer: \"<bound value>\"");
+  // Short values are left: "1" would take every 1 out of the reason.
+  CHECK(handlers::database_error_text(soci::soci_error("no such table: t1"), {"1"}) ==
+        "no such table: t1");
+  // SQLite's backend names its own function first.
+  CHECK(handlers::database_error_text(soci::soci_error(
+            "sqlite3_statement_backend::prepare: no such column: error_message")) ==
+        "no such column: error_message");
+  // Any other exception: its message, on one line.
+  CHECK(handlers::database_error_text(std::runtime_error("cannot connect\n  to app")) ==
+        "cannot connect to app");
 }
 
 HANDLER_TEST("handlers: support: timestamps compare as instants, whatever their spelling") {
