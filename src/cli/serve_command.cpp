@@ -20,7 +20,7 @@ namespace maintd::cli {
 namespace {
 
 int serve(Context& context) {
-  auto config = load_configuration(context);
+  auto config = load_configuration(context, ConfigWarnings::print);
   if (!config) return kUsageError;
   scheduler::configure_logging(config->log, context.env);
   // A session for the loop, one per worker and, with the admin API, one per HTTP thread: a
