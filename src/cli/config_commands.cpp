@@ -45,7 +45,7 @@ std::string local_text(Instant slot, const config::Task& task) {
 }
 
 int validate(Context& context, const Options& options) {
-  auto config = load_configuration(context);
+  auto config = load_configuration(context, ConfigWarnings::print);
   if (!config) return kUsageError;
   const auto files = config->schedule_files.size();
   if (options.check_databases) {

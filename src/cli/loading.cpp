@@ -12,14 +12,16 @@
 
 namespace maintd::cli {
 
-std::optional<config::Config> load_configuration(Context& context) {
+std::optional<config::Config> load_configuration(Context& context, ConfigWarnings warnings) {
   config::LoadOptions options;
   options.config_path = config::resolve_config_path(context.config_flag, context.env);
   options.handlers = context.handlers;
   options.env = context.env;
   auto result = config::load_config(options);
-  for (const auto& warning : result.diagnostics.warnings()) {
-    context.err << warning.to_string() << '\n';
+  if (warnings == ConfigWarnings::print) {
+    for (const auto& warning : result.diagnostics.warnings()) {
+      context.err << warning.to_string() << '\n';
+    }
   }
   for (const auto& error : result.diagnostics.errors()) context.err << error.to_string() << '\n';
   if (!result.config) {

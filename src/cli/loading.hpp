@@ -1,7 +1,8 @@
 #pragma once
-// What most commands do first: read the configuration (printing every warning and error), then
-// open the state database and bring its schema up to date (printing why it cannot be used).
-// Each returns empty after printing, and the command exits with the code the failure maps to.
+// What most commands do first: read the configuration (printing its errors, and its warnings
+// where they belong: ConfigWarnings), then open the state database and bring its schema up to
+// date (printing why it cannot be used). Each returns empty after printing, and the command
+// exits with the code the failure maps to.
 #include <memory>
 #include <optional>
 
@@ -12,8 +13,21 @@
 
 namespace maintd::cli {
 
+// Who prints the configuration's warnings (a legacy alias as a task's type, an empty schedule
+// file, notify: without a target). They are about the configuration, not about what a command
+// does, so they are said where the configuration is reviewed, once each: by `validate` and by
+// `reload` (the operator applying a change), and by `serve` at start; the daemon logs them again
+// at each reload (Daemon::reload). Every other command keeps quiet about them: printed by each
+// `list`, `run` or `task add`, they would be noise about tasks the command does not touch.
+// Errors are always printed: they stop the command.
+enum class ConfigWarnings {
+  quiet,  // every command but those below
+  print,  // validate, reload, serve
+};
+
 // Empty when the configuration did not validate (the caller exits kUsageError).
-std::optional<config::Config> load_configuration(Context& context);
+std::optional<config::Config> load_configuration(Context& context,
+                                                 ConfigWarnings warnings = ConfigWarnings::quiet);
 
 // Opens config.state_database and migrates it. Empty when the database is unavailable (the
 // caller exits kStateUnavailable). `pool_size`: sessions (serve needs one per thread that uses it).

@@ -33,7 +33,7 @@ bool is_maintd(long long pid) {
 }
 
 int reload(Context& context) {
-  auto config = load_configuration(context);
+  auto config = load_configuration(context, ConfigWarnings::print);
   if (!config) return kUsageError;
   auto database = open_state_database(context, *config);
   if (!database) return kStateUnavailable;

@@ -81,6 +81,7 @@ struct HttpSettings {
   std::optional<std::string> token;            // secret: never printed
   std::optional<std::string> read_only_token;  // secret: never printed
   bool metrics_public = true;                  // GET /metrics without a token (Prometheus scrapers)
+  bool probes_public = true;  // GET /healthz and /readyz without a token (systemd, load balancers)
 };
 
 // `notify:` in maintd.yaml: where alerts go (scheduler/alerts.hpp).

@@ -73,7 +73,7 @@ bool is_loopback_listen(const std::string& listen) {
 }
 
 void read_http(Fields& http, HttpSettings& out) {
-  http.allow_only({"listen", "token", "read_only_token", "metrics_public"});
+  http.allow_only({"listen", "token", "read_only_token", "metrics_public", "probes_public"});
   if (auto listen = http.string("listen")) {
     const auto colon = listen->rfind(':');
     int port = 0;
@@ -95,6 +95,7 @@ void read_http(Fields& http, HttpSettings& out) {
   out.token = http.string("token");
   out.read_only_token = http.string("read_only_token");
   out.metrics_public = http.boolean("metrics_public").value_or(true);
+  out.probes_public = http.boolean("probes_public").value_or(true);
   if (out.listen && !out.token && !http.failed("token") && !is_loopback_listen(*out.listen)) {
     http.error("listen", fmt::format("'{}' is not a loopback address and http.token is not set: "
                                      "the admin API would be open to the network; set "

@@ -89,7 +89,8 @@ Auth::Auth(const config::HttpSettings& settings, bool loopback)
     : token_(settings.token.value_or("")),
       read_only_token_(settings.read_only_token.value_or("")),
       loopback_(loopback),
-      metrics_public_(settings.metrics_public) {}
+      metrics_public_(settings.metrics_public),
+      probes_public_(settings.probes_public) {}
 
 Role Auth::role_for_token(std::string_view token) const {
   // Both comparisons always run: which token matched does not show in the time either.

@@ -60,12 +60,14 @@ class Auth {
 
   bool tokens_configured() const { return !token_.empty() || !read_only_token_.empty(); }
   bool metrics_public() const { return metrics_public_; }
+  bool probes_public() const { return probes_public_; }
 
  private:
   std::string token_;
   std::string read_only_token_;
   bool loopback_;
   bool metrics_public_;
+  bool probes_public_;
 };
 
 }  // namespace maintd::http

@@ -43,4 +43,11 @@ Response redirect_response(std::string location) {
   return response;
 }
 
+Response retry_later_response(const std::string& status, const std::string& message) {
+  Response response = error_response(503, message, {{"status", status}});
+  // A second: a start takes milliseconds, 2.5 s for 100,000 tasks (docs/benchmarks.md).
+  response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
 }  // namespace maintd::http

@@ -31,5 +31,8 @@ Response text_response(unsigned status, std::string body,
 Response html_response(unsigned status, std::string body);
 // 303 See Other to `location` (a form post's answer).
 Response redirect_response(std::string location);
+// 503 with `Retry-After: 1`: {"error": message, "status": status}. maintd is starting or
+// stopping, or cannot reach its state database; a client may simply ask again.
+Response retry_later_response(const std::string& status, const std::string& message);
 
 }  // namespace maintd::http

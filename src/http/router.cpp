@@ -1,5 +1,5 @@
 // Route matching: 404 for an unknown path, 405 with Allow for a known path and another method,
-// then the access check, then the handler.
+// then the access check, then the hold while maintd starts, then the handler.
 #include "http/router.hpp"
 
 #include <set>
@@ -32,8 +32,13 @@ std::vector<std::string> split_path(const std::string& path) {
   return segments;
 }
 
-void Router::add(Method method, std::string pattern, Handler handler, Access access) {
-  routes_.push_back(Route{method, split_path(pattern), std::move(handler), access});
+void Router::add(Method method, std::string pattern, Handler handler, Access access,
+                 Availability availability) {
+  routes_.push_back(Route{method, split_path(pattern), std::move(handler), access, availability});
+}
+
+void Router::hold_until(std::function<bool()> started) {
+  started_ = std::move(started);
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& segments,
@@ -79,6 +84,9 @@ Response Router::dispatch(Request& request, const Auth* auth) const {
     if (auth != nullptr) {
       const Decision decision = auth->authorize(request, route.access);
       if (!decision.allowed) return Auth::refusal(decision);
+    }
+    if (route.availability == Availability::after_start && started_ && !started_()) {
+      return retry_later_response("starting", "maintd is starting: its tasks are not loaded yet");
     }
     request.params = std::move(params);
     return route.handler(request);

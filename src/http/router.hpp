@@ -5,6 +5,7 @@
 //   no path matches                -> 404 JSON
 //   the path matches, not the verb -> 405 JSON with Allow
 //   the caller lacks the access    -> 401 / 403 JSON (Access::open routes are never refused)
+//   maintd is still starting       -> 503 JSON with Retry-After (hold_until), but the probes
 // Routes are matched in the order they were added; literal segments and patterns are not ranked,
 // so add "/runs/latest" before "/runs/{id}" if both exist.
 #include <functional>
@@ -25,12 +26,24 @@ enum class Access {
   write,  // the read-write token; with a cookie, a valid CSRF token as well
 };
 
+// Whether a route answers while maintd is starting (its tasks not loaded, its loop not running).
+enum class Availability {
+  after_start,  // held (503 with Retry-After) until then: what reads or acts on tasks and runs
+  always,       // the probes, /healthz and /readyz: they say themselves whether maintd is ready
+};
+
 using Handler = std::function<Response(Request&)>;
 
 class Router {
  public:
   // Adds a route. `pattern` starts with "/"; "{name}" must be a whole segment.
-  void add(Method method, std::string pattern, Handler handler, Access access = Access::read);
+  void add(Method method, std::string pattern, Handler handler, Access access = Access::read,
+           Availability availability = Availability::after_start);
+
+  // Until `started` returns true, routes of Availability::after_start answer 503 with
+  // Retry-After instead of what an empty task set would say (404 "no task named ..."). Checked
+  // after access: a caller without a token still gets its 401. Not set: nothing is held.
+  void hold_until(std::function<bool()> started);
 
   // Finds the route for `request`, fills request.params, checks access with `auth` (null: no
   // check) and runs the handler. Exceptions from handlers are the server's to catch.
@@ -45,11 +58,13 @@ class Router {
     std::vector<std::string> segments;  // "{name}" for a parameter
     Handler handler;
     Access access;
+    Availability availability;
   };
   static bool match(const Route& route, const std::vector<std::string>& segments,
                     std::map<std::string, std::string>* params);
 
   std::vector<Route> routes_;
+  std::function<bool()> started_;
 };
 
 // "/a/b/" -> {"a", "b"} (empty segments dropped).

@@ -116,7 +116,10 @@ struct Server::Impl {
 Server::Server(scheduler::Daemon& daemon, const config::HttpSettings& settings,
                ServerOptions options)
     : impl_(std::make_unique<Impl>(daemon, settings, options)) {
-  register_api(impl_->router, daemon, impl_->auth);
+  auto phase = options.phase;
+  if (!phase) phase = [&daemon] { return daemon.phase(); };
+  impl_->router.hold_until([phase] { return phase() != scheduler::DaemonPhase::starting; });
+  register_api(impl_->router, daemon, impl_->auth, phase);
   register_dashboard(impl_->router, daemon, impl_->auth);
 }
 

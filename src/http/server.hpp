@@ -4,6 +4,7 @@
 // to the state database (through the Database pool), so they must never run on the daemon's
 // scheduling loop, and a slow request never delays a slot.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,7 +14,8 @@
 
 namespace maintd::scheduler {
 class Daemon;
-}
+enum class DaemonPhase;
+}  // namespace maintd::scheduler
 
 namespace maintd::http {
 
@@ -22,6 +24,10 @@ struct ServerOptions {
   std::size_t threads = 2;
   std::size_t body_limit = 1024 * 1024;   // larger bodies get 413
   std::chrono::seconds idle_timeout{30};  // a connection that sends nothing for this long closes
+  // Where the daemon is (Daemon::phase): the API is held while it starts, /readyz answers 200
+  // while it runs. Empty: the daemon's own. Tests that drive the daemon by its steps, without
+  // its loop, say it here.
+  std::function<scheduler::DaemonPhase()> phase = {};
 };
 
 class Server {

@@ -862,8 +862,18 @@ int Daemon::run() {
                [this] { check_overdue(options_.now()); });
   check_overdue(now);
   announce(true);
-  spdlog::info("maintd started: {}", status_line());
-  notifier_.ready(status_line());
+  // Started (the admin API answers, /readyz says ready, systemd hears READY=1) from the first
+  // thing the loop does: the tasks are loaded and the loop runs. Not before, or a request right
+  // after "HTTP API listening" would find no tasks and answer 404.
+  boost::asio::post(io_, [this] {
+    {
+      std::lock_guard lock(mutex_);
+      started_ = true;
+    }
+    started_changed_.notify_all();
+    spdlog::info("maintd started: {}", status_line());
+    notifier_.ready(status_line());
+  });
   io_.run();
 
   // Shutdown: running handlers get the grace period, then are cancelled (recorded cancelled).
@@ -887,6 +897,26 @@ int Daemon::run() {
   }
   spdlog::info("maintd stopped");
   return 0;
+}
+
+void Daemon::stop() {
+  boost::asio::post(io_, [this] {
+    if (stopping_) return;
+    spdlog::info("stopping; waiting up to {} for {} running run(s)",
+                 format_duration(config_->daemon.shutdown_grace), running());
+    shutdown();
+  });
+}
+
+DaemonPhase Daemon::phase() const {
+  if (stopping_) return DaemonPhase::stopping;
+  return started_ ? DaemonPhase::running : DaemonPhase::starting;
+}
+
+bool Daemon::wait_started(std::chrono::milliseconds limit) {
+  std::unique_lock lock(mutex_);
+  started_changed_.wait_for(lock, limit, [this] { return started_ || stopping_; });
+  return phase() == DaemonPhase::running;
 }
 
 }  // namespace maintd::scheduler

@@ -99,6 +99,14 @@ struct OverdueTask {
   Instant since;  // what the window counts from: the last success, or when watching began
 };
 
+// Where a daemon is in its life. The admin API holds its answers while it is starting (503 with
+// Retry-After) and /readyz answers 200 only while it runs.
+enum class DaemonPhase {
+  starting,  // loading its tasks; the loop does not run yet
+  running,   // the tasks are loaded and the loop runs
+  stopping,  // SIGTERM, SIGINT or stop(): the runs in progress get their grace period
+};
+
 class Daemon {
  public:
   // The longest the loop sleeps without re-reading the clock.
@@ -120,6 +128,13 @@ class Daemon {
   // Loads the tasks and plans from the state database's history, then runs until SIGTERM or
   // SIGINT and a graceful shutdown. Returns the process exit code.
   int run();
+  // Asks run() to shut down as SIGTERM does. Any thread.
+  void stop();
+  // Where run() is (any thread): running from the first thing its loop does, once the tasks
+  // are loaded. A daemon driven by its steps (start, tick) without run() stays `starting`.
+  DaemonPhase phase() const;
+  // Waits until the phase is no longer `starting`, up to `limit`; true when it is `running`.
+  bool wait_started(std::chrono::milliseconds limit);
 
   // The loop's steps, public for tests that drive the daemon with their own clock.
   // Marks runs with an expired lease abandoned, loads the tasks, plans (with the last slots
@@ -253,6 +268,8 @@ class Daemon {
   boost::asio::steady_timer overdue_timer_;
   boost::asio::signal_set signals_;
   std::atomic<bool> stopping_ = false;
+  std::atomic<bool> started_ = false;  // see phase(); set under mutex_ for wait_started
+  std::condition_variable started_changed_;
 };
 
 }  // namespace maintd::scheduler

@@ -1,10 +1,14 @@
 #pragma once
 // A daemon over a real SQLite state database in a temp dir, configured from real YAML files
 // (so file tasks have a file and a line), with the admin server on 127.0.0.1:<free port>.
-// The daemon's loop is not run: start() loads the tasks, and manual runs go to its workers.
+// Start::stepped (most tests): the daemon's loop is not run: start() loads the tasks, manual runs
+// go to its workers, and the server is told the daemon runs. Start::held: as `maintd serve` does
+// it, the server listens, then Daemon::run() runs on a thread of its own, its task load held
+// until release().
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -71,6 +75,8 @@ inline registry::Registry api_test_registry(std::shared_ptr<SlowProbe> probe) {
 }
 
 struct ApiFixture {
+  enum class Start { stepped, held };
+
   TempDir dir;
   std::shared_ptr<SlowProbe> probe = std::make_shared<SlowProbe>();
   registry::Registry handlers = api_test_registry(probe);
@@ -78,9 +84,13 @@ struct ApiFixture {
   std::unique_ptr<scheduler::Daemon> daemon;
   std::unique_ptr<http::Server> server;
   unsigned short port = 0;
+  std::latch load_held{1};  // Start::held: the daemon's task load waits for it
+  std::thread loop;         // Start::held: Daemon::run()
+  std::string loop_error;   // Start::held: what Daemon::run() threw, if it did
 
   // `http`: the server's settings (listen is always 127.0.0.1:0).
-  explicit ApiFixture(config::HttpSettings http = default_http(), std::size_t threads = 2) {
+  explicit ApiFixture(config::HttpSettings http = default_http(), std::size_t threads = 2,
+                      Start start = Start::stepped) {
     dir.write("maintd.yaml", std::string(R"(state_database: sqlite3://state.db
 databases:
   app:
@@ -122,18 +132,55 @@ heartbeat_interval: 1s
     scheduler::DaemonOptions options;
     options.config_path = load.config_path;
     options.handlers = &handlers;
-    daemon = std::make_unique<scheduler::Daemon>(config, database, options);
-    daemon->start(options.now());
     http.listen = "127.0.0.1:0";
-    server = std::make_unique<http::Server>(*daemon, http, http::ServerOptions{.threads = threads});
-    server->start();
+    http::ServerOptions server_options{.threads = threads};
+    if (start == Start::stepped) {
+      daemon = std::make_unique<scheduler::Daemon>(config, database, options);
+      daemon->start(options.now());
+      server_options.phase = [] { return scheduler::DaemonPhase::running; };
+      server = std::make_unique<http::Server>(*daemon, http, server_options);
+      server->start();
+    } else {
+      options.load_tasks = [this](store::Database& db, const config::Config& configured) {
+        load_held.wait();
+        return store::load_tasks(db, configured);
+      };
+      // A fixed clock between the tasks' slots: the loop fires nothing of its own.
+      const Instant fixed = parse_instant("2026-01-01T12:05:00Z", cctz::utc_time_zone()).value();
+      options.now = [fixed] { return fixed; };
+      daemon = std::make_unique<scheduler::Daemon>(config, database, options);
+      server = std::make_unique<http::Server>(*daemon, http, server_options);
+      server->start();
+      loop = std::thread([this] {
+        try {
+          daemon->run();
+        } catch (const std::exception& e) {
+          loop_error = e.what();  // read after stop_daemon()
+        }
+      });
+    }
     port = server->port();
   }
 
   ~ApiFixture() {
+    if (loop.joinable()) {
+      release();
+      stop_daemon();
+    }
     server->stop();
     daemon->cancel_running();
     daemon->wait_idle(std::chrono::seconds(10));
+  }
+
+  // Start::held: lets the daemon's task load go on (once).
+  void release() {
+    if (!released_) load_held.count_down();
+    released_ = true;
+  }
+  // Start::held: stops Daemon::run() as SIGTERM would, and waits for it to return.
+  void stop_daemon() {
+    daemon->stop();
+    loop.join();
   }
 
   static config::HttpSettings default_http() {
@@ -178,6 +225,9 @@ heartbeat_interval: 1s
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
+
+ private:
+  bool released_ = false;
 };
 
 }  // namespace maintd::testing

@@ -20,7 +20,6 @@ TEST_CASE("no token or a wrong one is a 401 with WWW-Authenticate, and nothing r
     for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
              {"GET", "/api/v1/scheduled-tasks"},
              {"GET", "/api/v1/runs"},
-             {"GET", "/readyz"},
              {"POST", "/api/v1/scheduled-tasks/nightly/run"}}) {
       const auto response = f.call(method, target, {}, headers);
       CHECK(response.status == 401);
@@ -51,11 +50,15 @@ TEST_CASE("the read-only token reads, and gets 403 on every write") {
   CHECK(f.row("db-task")->updated_at == before->updated_at);
 }
 
-TEST_CASE("/healthz and (by default) /metrics need no token") {
-  ApiFixture f;
+TEST_CASE("/healthz, /readyz and (by default) /metrics need no token, even with tokens set") {
+  ApiFixture f;  // http.token and http.read_only_token are set
   const auto health = f.call("GET", "/healthz", {}, {});
   CHECK(health.status == 200);
   CHECK(health.json() == json{{"status", "ok"}});
+  // Probes carry no token (systemd, Kubernetes, load balancers), and learn a status word only.
+  const auto ready = f.call("GET", "/readyz", {}, {});
+  CHECK(ready.status == 200);
+  CHECK(ready.json() == json{{"status", "ready"}});
   const auto metrics = f.call("GET", "/metrics", {}, {});
   CHECK(metrics.status == 200);
   CHECK(metrics.header("content-type").find("text/plain; version=0.0.4") == 0);
@@ -67,6 +70,20 @@ TEST_CASE("with metrics_public false, /metrics needs a token") {
   ApiFixture f(http);
   CHECK(f.call("GET", "/metrics", {}, {}).status == 401);
   CHECK(f.call("GET", "/metrics", {}, bearer(kReadOnlyToken)).status == 200);
+}
+
+TEST_CASE("with probes_public false, /healthz and /readyz need a token") {
+  auto http = ApiFixture::default_http();
+  http.probes_public = false;
+  ApiFixture f(http);
+  for (const std::string target : {"/healthz", "/readyz"}) {
+    CAPTURE(target);
+    const auto refused = f.call("GET", target, {}, {});
+    CHECK(refused.status == 401);
+    CHECK(refused.json().at("error") ==
+          "authentication required: send Authorization: Bearer <token>");
+    CHECK(f.call("GET", target, {}, bearer(kReadOnlyToken)).status == 200);
+  }
 }
 
 TEST_CASE("the token cookie authenticates, a write by cookie needs the CSRF token") {
@@ -146,15 +163,20 @@ std::string http_config_errors(const std::string& http, maintd::config::HttpSett
 
 }  // namespace
 
-TEST_CASE("validation refuses a non-loopback listen without a token, and reads metrics_public") {
+TEST_CASE(
+    "validation refuses a non-loopback listen without a token, reads metrics_public, "
+    "probes_public") {
   const std::string errors = http_config_errors("  listen: 0.0.0.0:8089\n", nullptr);
   CHECK(errors.find("'0.0.0.0:8089' is not a loopback address and http.token is not set") !=
         std::string::npos);
   maintd::config::HttpSettings http;
   CHECK(http_config_errors("  listen: 0.0.0.0:8089\n  token: abc\n", &http).empty());
   CHECK(http.metrics_public);
+  CHECK(http.probes_public);
   CHECK(http_config_errors("  listen: 127.0.0.1:8089\n  metrics_public: false\n", &http).empty());
   CHECK_FALSE(http.metrics_public);
+  CHECK(http_config_errors("  listen: 127.0.0.1:8089\n  probes_public: false\n", &http).empty());
+  CHECK_FALSE(http.probes_public);
   CHECK(http_config_errors("  listen: '[::1]:8089'\n", &http).empty());
   CHECK(http_config_errors("  listen: localhost:8089\n", &http).empty());
   CHECK(http_config_errors("  listen: 127.0.0.1:8089\n  metrics_public: maybe\n", nullptr)
