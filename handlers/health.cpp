@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/duration.hpp"
+#include "common/json_text.hpp"
 #include "handlers/support/config_keys.hpp"
 #include "handlers/support/target_sql.hpp"
 #include "handlers/support/timestamps.hpp"
@@ -309,7 +310,7 @@ json run_health(registry::HandlerContext& context) {
   }
   // The run fails to show red, and a failed run keeps no result: the report goes to the events.
   for (const auto& alert : alerts) context.warning("alert", alert);
-  context.info("report", report.dump());
+  context.info("report", json_text(report));
   throw std::runtime_error(fmt::format("health.report: {} alert{}: {}", alerts.size(),
                                        alerts.size() == 1 ? "" : "s", fmt::join(alerts, "; ")));
 }

@@ -17,6 +17,7 @@
 #include "cli/config_overrides.hpp"
 #include "cli/db_commands.hpp"
 #include "cli/loading.hpp"
+#include "common/json_parse.hpp"
 #include "common/suggest.hpp"
 #include "config/task_entry.hpp"
 #include "store/store_error.hpp"
@@ -96,12 +97,14 @@ int unknown_task(Context& context, const Loaded& loaded, const std::string& name
 // printing the error.
 std::optional<json> apply_config_options(Context& context, const Options& options, json config) {
   if (options.config_json) {
-    config = json::parse(*options.config_json, nullptr, false);
-    if (config.is_discarded()) {
-      context.err << fmt::format("maintd: --config-json: '{}' is not valid JSON\n",
-                                 *options.config_json);
+    // The text is not echoed: it may hold a secret.
+    auto parsed = parse_json(*options.config_json);
+    if (!parsed) {
+      context.err << fmt::format("maintd: --config-json: not valid JSON: {}\n",
+                                 parsed.error().message);
       return std::nullopt;
     }
+    config = std::move(parsed).value();
   }
   if (options.set.empty() && options.unset.empty()) return config;
   if (!config.is_object()) {

@@ -6,28 +6,13 @@
 #include <charconv>
 #include <vector>
 
+#include "common/json_parse.hpp"
 #include "common/suggest.hpp"
 
 namespace maintd::http {
 namespace {
 
 using nlohmann::json;
-
-// nlohmann's message without its "[json.exception.parse_error.101] " prefix and without the
-// "last read: '...'" excerpt, which would echo the body (it may hold a secret) into the answer.
-std::string parse_message(const json::parse_error& error) {
-  std::string message = error.what();
-  if (const auto bracket = message.find("] ");
-      message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) {
-    message = message.substr(bracket + 2);
-  }
-  if (const auto last = message.find("; last read:"); last != std::string::npos) {
-    const auto expected = message.find("; expected", last);
-    message = message.substr(0, last) +
-              (expected == std::string::npos ? std::string() : message.substr(expected));
-  }
-  return message;
-}
 
 std::string names(std::initializer_list<std::string_view> known) {
   std::string out;
@@ -42,12 +27,15 @@ std::string names(std::initializer_list<std::string_view> known) {
 
 Expected<json, Response> parse_json_body(const Request& request, json empty_as) {
   if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return empty_as;
-  try {
-    return json::parse(request.body);
-  } catch (const json::parse_error& e) {
+  auto parsed = parse_json(request.body);
+  if (!parsed) {
+    const JsonError& error = parsed.error();
+    json details = json::object();
+    if (error.byte) details["byte"] = *error.byte;
     return Unexpected{error_response(
-        400, fmt::format("the body is not valid JSON: {}", parse_message(e)), {{"byte", e.byte}})};
+        400, fmt::format("the body is not valid JSON: {}", error.message), std::move(details))};
   }
+  return std::move(parsed).value();
 }
 
 Expected<json, Response> parse_json_object(const Request& request,

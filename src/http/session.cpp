@@ -6,6 +6,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -20,51 +21,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
-// Headers carry a token and cookies: generous, but bounded.
-constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 // How long a refused client gets to stop sending before the connection is dropped.
 constexpr std::chrono::seconds kDrainTime{5};
 
-Method to_method(bhttp::verb verb) {
-  switch (verb) {
-    case bhttp::verb::get:
-      return Method::get;
-    case bhttp::verb::head:
-      return Method::head;
-    case bhttp::verb::post:
-      return Method::post;
-    case bhttp::verb::put:
-      return Method::put;
-    case bhttp::verb::patch:
-      return Method::patch;
-    case bhttp::verb::delete_:
-      return Method::del;
-    default:
-      return Method::other;
-  }
-}
-
-std::string lower(beast::string_view text) {
-  std::string out(text.data(), text.size());
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
-
-Request to_request(const bhttp::request<bhttp::string_body>& message) {
-  Request request;
-  request.method = to_method(message.method());
-  set_target(request, std::string(message.target()));
-  for (const auto& field : message) {
-    std::string name = lower(field.name_string());
-    std::string value(field.value());
-    auto [it, inserted] = request.headers.try_emplace(name, value);
-    if (!inserted) it->second += (name == "cookie" ? "; " : ", ") + value;
-  }
-  request.body = message.body();
-  return request;
-}
 
 Response handle(const SessionContext& context, Request& request) {
   try {
@@ -94,8 +54,7 @@ void Session::start() {
 
 void Session::read_header() {
   parser_.emplace();
-  parser_->header_limit(kHeaderLimit);
-  parser_->body_limit(context_.body_limit);
+  apply_limits(*parser_, context_.body_limit);
   stream_.expires_after(context_.idle_timeout);
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            [self = shared_from_this()](beast::error_code error, std::size_t) {
@@ -126,7 +85,7 @@ void Session::on_header(beast::error_code error) {
                   fmt::format("the request body is larger than {} bytes", context_.body_limit));
   }
   const auto& header = parser_->get();
-  if (lower(header[bhttp::field::expect]) == "100-continue") {
+  if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
     bhttp::response<bhttp::empty_body> proceed{bhttp::status::continue_, header.version()};
     beast::error_code ignored;
     bhttp::write(stream_, proceed, ignored);

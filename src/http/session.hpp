@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "http/auth.hpp"
+#include "http/request_parser.hpp"
 #include "http/router.hpp"
 
 namespace maintd::http {
@@ -29,7 +30,6 @@ class Session : public std::enable_shared_from_this<Session> {
   void start();
 
  private:
-  using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
   using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
   void read_header();
@@ -47,14 +47,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::shared_ptr<BeastResponse> response_;
   const SessionContext& context_;
   std::chrono::steady_clock::time_point started_;
 };
 
-// A parsed Beast request as route handlers see it.
-Request to_request(const boost::beast::http::request<boost::beast::http::string_body>& message);
 // The router's answer, errors of handlers included: a store that is unavailable is a 503, any
 // other exception a 500 (logged); never thrown.
 Response handle(const SessionContext& context, Request& request);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 #include "common/utf8.hpp"
 #include "store/run_writes.hpp"
@@ -67,8 +68,9 @@ struct RunRow {
     r.status = parse_run_status(status).value_or(RunStatus::failed);
     r.attempt = attempt;
     r.dry_run = dry_run != 0;
-    r.config = nlohmann::json::parse(config, nullptr, false);
-    if (r.config.is_discarded()) r.config = nlohmann::json::object();
+    // Written by maintd, but the table is anyone's to change: parsed as outside input.
+    auto parsed_config = parse_json(config);
+    r.config = parsed_config ? std::move(parsed_config).value() : nlohmann::json::object();
     if (instance_id_ind == soci::i_ok) r.instance_id = instance_id;
     if (host_ind == soci::i_ok) r.host = host;
     if (pid_ind == soci::i_ok) r.pid = pid;
@@ -77,8 +79,8 @@ struct RunRow {
     r.started_at = stamp(started_at, started_ind);
     r.finished_at = stamp(finished_at, finished_ind);
     if (result_ind == soci::i_ok) {
-      r.result = nlohmann::json::parse(result, nullptr, false);
-      if (r.result.is_discarded()) r.result = nullptr;
+      auto parsed_result = parse_json(result);
+      r.result = parsed_result ? std::move(parsed_result).value() : nlohmann::json();
     }
     if (error_ind == soci::i_ok) r.error = error;
     return r;

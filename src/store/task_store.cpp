@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "common/duration.hpp"
+#include "common/json_parse.hpp"
 #include "common/json_text.hpp"
 #include "config/redact.hpp"
 #include "config/task_entry.hpp"
@@ -108,8 +109,10 @@ struct RawRow {
       }
     }
     if (!null(kConfig)) {
-      r.config = json::parse(text[kConfig], nullptr, false);
-      if (r.config.is_discarded()) {
+      // A table row is outside input: parsed with the depth limit (common/json_parse.hpp).
+      if (auto parsed = parse_json(text[kConfig])) {
+        r.config = std::move(parsed).value();
+      } else {
         r.unreadable["config"] = text[kConfig];
         r.config = json::object();
       }

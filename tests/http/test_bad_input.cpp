@@ -38,6 +38,37 @@ TEST_CASE("bad JSON is a 400 naming the position, and nothing runs") {
   CHECK(patch.json().at("error").get<std::string>().find("not valid JSON") != std::string::npos);
 }
 
+// Regression (issue 24.2): a body nested 80,000 levels killed the daemon (exit 139) in the
+// recursive walks after the parser, and 1e999999 was a 500.
+TEST_CASE("deep JSON and out-of-range numbers are 400s naming the limit, and nothing changes") {
+  ApiFixture f;
+  std::string deep_object;
+  for (int i = 0; i < 80000; ++i) deep_object += R"({"a":)";
+  deep_object += "1" + std::string(80000, '}');
+  const std::string deep_config = R"({"config": )" + deep_object + "}";
+
+  auto response = f.post("/api/v1/scheduled-tasks/slow/run", deep_config);
+  CHECK(response.status == 400);
+  CHECK(response.json().at("error") ==
+        "the body is not valid JSON: arrays and objects nest deeper than 128 levels, the most "
+        "maintd accepts");
+  CHECK(response.json().at("byte") == 11 + 127 * 5 + 1);  // the 129th opening brace
+
+  const std::string before = f.get("/api/v1/scheduled-tasks/db-task").body;
+  response = f.call("PATCH", "/api/v1/scheduled-tasks/db-task",
+                    R"({"config": )" + std::string(60000, '[') + std::string(60000, ']') + "}");
+  CHECK(response.status == 400);
+
+  response = f.post("/api/v1/scheduled-tasks/slow/run", R"({"config": {"ms": 1e999999}})");
+  CHECK(response.status == 400);
+  CHECK(response.json().at("error") ==
+        "the body is not valid JSON: a number is too large to be represented");
+
+  CHECK(f.all_runs().empty());
+  CHECK(f.get("/api/v1/scheduled-tasks/db-task").body == before);
+  CHECK(f.get("/healthz").status == 200);
+}
+
 TEST_CASE("an unknown path is a 404 and a wrong method a 405 with Allow, both JSON") {
   ApiFixture f;
   const auto missing = f.get("/api/v1/nothing-here");

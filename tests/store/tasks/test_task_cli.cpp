@@ -320,10 +320,21 @@ TEST_CASE("task add: invalid options get the schedule file's messages, exit 2, n
                  "maintd: task 'bad name': type: unknown type 'debug.nop' (did you mean "
                  "'debug.noop'?)"));
 
+  // The text is not echoed (it may hold a secret); where the parser stopped is.
   r = s.maintd({"task", "add", "j", "--type", "debug.noop", "--schedule", "@daily", "--config-json",
-                "{sleep"});
+                "{\"token\": \"hunter2\" sleep"});
   CHECK(r.code == 2);
-  CHECK(r.err == "maintd: --config-json: '{sleep' is not valid JSON\n");
+  CHECK(r.err ==
+        "maintd: --config-json: not valid JSON: parse error at line 1, column 25: syntax error "
+        "while parsing object - invalid literal; expected '}'\n");
+  CHECK_FALSE(contains(r.err, "hunter2"));
+
+  r = s.maintd({"task", "add", "j", "--type", "debug.noop", "--schedule", "@daily", "--config-json",
+                std::string(100000, '[')});
+  CHECK(r.code == 2);
+  CHECK(r.err ==
+        "maintd: --config-json: not valid JSON: arrays and objects nest deeper than 128 levels, "
+        "the most maintd accepts\n");
 
   r = s.maintd(
       {"task", "add", "j", "--type", "debug.noop", "--schedule", "@daily", "--set", "novalue"});
