@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "config/limits.hpp"
 #include "config/pg_conninfo.hpp"
 #include "config/pg_uri.hpp"
 #include "config/soci_connect.hpp"
@@ -160,6 +161,10 @@ std::string mask_secrets(std::string_view text) {
 Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
                                                       const std::optional<std::string>& password,
                                                       const std::filesystem::path& base_dir) {
+  if (url.size() > kMaxDatabaseUrlBytes) {
+    return Unexpected{over_limit("the URL", url.size(), kMaxDatabaseUrlBytes, "database URLs") +
+                      ": shorten it (give a long password with password_file)"};
+  }
   if (is_pg_uri(url) || is_pg_keyword_value(url)) return postgresql_url(url, password);
   const std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
