@@ -11,6 +11,7 @@
 
 #include "common/duration.hpp"
 #include "common/json_text.hpp"
+#include "config/limits.hpp"
 #include "config/redact.hpp"
 #include "config/task_entry.hpp"
 #include "store/task_sql.hpp"
@@ -73,6 +74,47 @@ std::optional<bool> parse_flag(const std::string& text) {
   return std::nullopt;
 }
 
+// How deep the JSON text nests its arrays and objects, in one pass (no parse: the text may be
+// deeper than a parser's recursion, or a printer's, can take).
+std::size_t json_depth(std::string_view text) {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// Text columns held to the limit of a config value, as schedule files are (a file task's row
+// holds only such values).
+constexpr std::array<std::pair<Column, const char*>, 11> kTextColumns = {{
+    {kName, "name"},
+    {kDisplayName, "display_name"},
+    {kDescription, "description"},
+    {kTaskType, "task_type"},
+    {kScopeType, "scope_type"},
+    {kSchedule, "schedule_expression"},
+    {kTimezone, "timezone"},
+    {kConcurrency, "concurrency"},
+    {kOrigin, "origin"},
+    {kCreatedAt, "created_at"},
+    {kUpdatedAt, "updated_at"},
+}};
+
 struct RawRow {
   std::array<std::string, kColumnCount> text;
   std::array<soci::indicator, kColumnCount> ind{};
@@ -82,6 +124,12 @@ struct RawRow {
 
   TaskRow row() const {
     TaskRow r;
+    for (const auto& [column, name] : kTextColumns) {
+      if (!null(column) && text[column].size() > config::kMaxValueBytes) {
+        r.refused[name] = config::over_limit("the stored value", text[column].size(),
+                                             config::kMaxValueBytes, "config values");
+      }
+    }
     r.name = string(kName);
     r.display_name = string(kDisplayName);
     r.description = string(kDescription);
@@ -107,7 +155,17 @@ struct RawRow {
         r.unreadable["enabled_override"] = text[kEnabledOverride];
       }
     }
-    if (!null(kConfig)) {
+    if (!null(kConfig) && text[kConfig].size() > config::kMaxConfigColumnBytes) {
+      r.refused["config"] = config::over_limit("the stored value", text[kConfig].size(),
+                                               config::kMaxConfigColumnBytes, "config columns");
+      r.unreadable["config"] = text[kConfig];
+    } else if (const std::size_t depth = null(kConfig) ? 0 : json_depth(text[kConfig]);
+               depth > config::kMaxNesting) {
+      r.refused["config"] =
+          fmt::format("the stored value nests {} levels deep, more than the limit of {} (nesting)",
+                      depth, config::kMaxNesting);
+      r.unreadable["config"] = text[kConfig];
+    } else if (!null(kConfig)) {
       r.config = json::parse(text[kConfig], nullptr, false);
       if (r.config.is_discarded()) {
         r.unreadable["config"] = text[kConfig];
@@ -496,8 +554,12 @@ json entry_from_row(const TaskRow& row) {
 std::optional<config::Task> task_from_row(const TaskRow& row, const config::Config& config,
                                           config::Diagnostics& diagnostics) {
   const config::Location at = config::table_location(row.name);
-  if (!row.unreadable.empty()) {
+  if (!row.unreadable.empty() || !row.refused.empty()) {
+    for (const auto& [column, why] : row.refused) {
+      diagnostics.error(at, fmt::format("{}: {}", column, why));
+    }
     for (const auto& [column, text] : row.unreadable) {
+      if (row.refused.count(column) > 0) continue;
       const std::string expected =
           column == "config" ? "JSON text"
           : column == "enabled" || column == "enabled_override" || column == "dry_run"
@@ -676,7 +738,8 @@ TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& conf
       set.diagnostics.warning(
           at, fmt::format("task '{}' does not run until its row is fixed ('maintd task edit {}' "
                           "validates a change; 'maintd task rm {}' removes it)",
-                          row.name, row.name, row.name));
+                          config::shown_task_name(row.name), config::shown_task_name(row.name),
+                          config::shown_task_name(row.name)));
     }
   }
   return set;
