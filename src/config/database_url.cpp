@@ -160,7 +160,8 @@ std::string mask_secrets(std::string_view text) {
 
 Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
                                                       const std::optional<std::string>& password,
-                                                      const std::filesystem::path& base_dir) {
+                                                      const std::filesystem::path& base_dir,
+                                                      bool from_file) {
   if (url.size() > kMaxDatabaseUrlBytes) {
     return Unexpected{over_limit("the URL", url.size(), kMaxDatabaseUrlBytes, "database URLs") +
                       ": shorten it (give a long password with password_file)"};
@@ -169,9 +170,10 @@ Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
   const std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
     return Unexpected{
-        fmt::format("'{}' is not a database URL (use sqlite3://PATH, postgresql://USER@HOST/DB "
+        fmt::format("{} is not a database URL (use sqlite3://PATH, postgresql://USER@HOST/DB "
                     "or host=HOST dbname=DB)",
-                    mask_secrets(url))};
+                    from_file ? fmt::format("the file's content ({} bytes)", url.size())
+                              : fmt::format("'{}'", mask_secrets(url)))};
   }
   const std::string_view scheme = url.substr(0, scheme_end);
   const std::string_view rest = url.substr(scheme_end + 3);
@@ -188,6 +190,11 @@ Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
     out.connect = "db=" + path.string();
     out.display = "sqlite3://" + path.string();
     return out;
+  }
+  if (from_file) {
+    return Unexpected{std::string(
+        "the file's content has an unsupported database scheme (maintd speaks sqlite3:// and "
+        "postgresql://)")};
   }
   return Unexpected{fmt::format(
       "unsupported database scheme '{}' (maintd speaks sqlite3:// and postgresql://)", scheme)};

@@ -264,7 +264,11 @@ class JsonBuilder final : public YAML::EventHandler {
       }
       json& value = frame.value[reference.target];
       value = read_value_file(reference.path, reference.key, map_.value(reference.pointer));
-      if (value.is_null()) map_.set_failed(reference.pointer);
+      if (value.is_null()) {
+        map_.set_failed(reference.pointer);
+      } else {
+        map_.set_from_file(reference.pointer);
+      }
       // An alias of this map copies the file's content.
       if (value.is_string()) frame.size.bytes += value.get_ref<const std::string&>().size();
     }

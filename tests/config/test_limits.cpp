@@ -287,3 +287,28 @@ TEST_CASE("config: a maintd.yaml that is a FIFO is refused without waiting for a
         "maintd.yaml: cannot read the file: not a regular file (a FIFO): give the path of a "
         "regular file\n");
 }
+
+TEST_CASE("config: a database URL read from a file that is not a URL is never shown") {
+  // Found by fuzz/config_loader_fuzz.cpp: `databases: {password_file: pw}` declares a database
+  // named "password" whose URL is the password, and the error quoted it.
+  TempDir dir;
+  dir.write("pw", "hunter2-secret\n");
+  dir.write("url", "mysql://u:hunter2-secret@db/app\n");
+  dir.write("maintd.yaml", R"(databases:
+  password_file: pw
+  other: {url_file: url}
+  inline: hunter2-inline
+)");
+  const auto loaded = load(dir);
+  CHECK_FALSE(loaded.result.config.has_value());
+  CHECK(loaded.printed ==
+        "maintd.yaml:2:18: databases.password: the file's content (14 bytes) is not a database URL "
+        "(use "
+        "sqlite3://PATH, postgresql://USER@HOST/DB or host=HOST dbname=DB)\n"
+        "maintd.yaml:3:21: databases.other: the file's content has an unsupported database scheme "
+        "(maintd "
+        "speaks sqlite3:// and postgresql://)\n"
+        "maintd.yaml:4:11: databases.inline: 'hunter2-inline' is not a database URL (use "
+        "sqlite3://PATH, "
+        "postgresql://USER@HOST/DB or host=HOST dbname=DB)\n");
+}
