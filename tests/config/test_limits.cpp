@@ -312,3 +312,14 @@ TEST_CASE("config: a database URL read from a file that is not a URL is never sh
         "sqlite3://PATH, "
         "postgresql://USER@HOST/DB or host=HOST dbname=DB)\n");
 }
+
+TEST_CASE("config: a schedules entry the system cannot look at is an error, not an exception") {
+  // Found by fuzz/config_loader_fuzz.cpp: std::filesystem threw "File name too long" out of
+  // `maintd validate`.
+  TempDir dir;
+  dir.write("maintd.yaml", "schedules: [" + std::string(40000, 'b') + "]\n");
+  const auto loaded = load(dir);
+  CHECK_FALSE(loaded.result.config.has_value());
+  CHECK(loaded.printed == "maintd.yaml:1:13: schedules: cannot look at '" + std::string(64, 'b') +
+                              "...' (40000 bytes): File name too long\n");
+}
