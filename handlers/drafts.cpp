@@ -7,7 +7,6 @@
 #include <cmath>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -48,10 +47,24 @@ std::set<std::string> placeholders(const std::string& statement) {
     if (c == '\'') quoted = !quoted;
     bare += quoted || c == '\'' ? ' ' : c;
   }
-  static const std::regex kName(R"((^|[^:]):([A-Za-z_][A-Za-z0-9_]*))");
+  // A ':' followed by a name, at the start or after a character that is neither ':' nor part of
+  // the previous placeholder (":a:b" binds a; "::int" is a cast): what the regular expression
+  // (^|[^:]):([A-Za-z_][A-Za-z0-9_]*) found, scanned once (libstdc++'s std::regex recurses per
+  // character: a long statement overflowed the stack).
+  const auto name_start = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  };
+  const auto name_char = [&](char c) { return name_start(c) || (c >= '0' && c <= '9'); };
   std::set<std::string> names;
-  for (std::sregex_iterator it(bare.begin(), bare.end(), kName), end; it != end; ++it) {
-    names.insert((*it)[2].str());
+  std::size_t taken = 0;  // bare[0, taken) belongs to placeholders already found
+  for (std::size_t i = 0; i + 1 < bare.size(); ++i) {
+    if (bare[i] != ':' || !name_start(bare[i + 1])) continue;
+    if (i > 0 && (i - 1 < taken || bare[i - 1] == ':')) continue;
+    std::size_t end = i + 2;
+    while (end < bare.size() && name_char(bare[end])) ++end;
+    names.insert(bare.substr(i + 1, end - i - 1));
+    taken = end;
+    i = end - 1;
   }
   return names;
 }

@@ -37,6 +37,11 @@ std::vector<std::string> closest_matches(std::string_view word,
   const std::size_t threshold = std::max<std::size_t>(1, (word.size() + 2) / 3);
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const auto& candidate : candidates) {
+    // The distance is at least the difference in length: a long word (junk, most likely) is
+    // compared with no candidate far shorter than itself, in time linear in its length.
+    const std::size_t longer = std::max(word.size(), candidate.size());
+    const std::size_t shorter = std::min(word.size(), candidate.size());
+    if (longer - shorter > threshold) continue;
     const std::size_t distance = edit_distance(word, candidate);
     if (distance <= threshold) scored.emplace_back(distance, candidate);
   }

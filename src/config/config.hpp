@@ -69,7 +69,12 @@ struct Task {
 };
 
 // Where a task defined by a row of scheduled_tasks is said to be: "scheduled_tasks 'nightly'".
+// A name longer than any valid one (a hand edit) is cut: "scheduled_tasks 'aaaa...' (a name of
+// 70000 bytes)".
 Location table_location(const std::string& task_name);
+// A task name as messages show it: cut to its first 32 bytes and "..." when it is longer than
+// any valid name.
+std::string shown_task_name(const std::string& task_name);
 
 struct LogSettings {
   std::string level = "info";   // trace, debug, info, warning, error

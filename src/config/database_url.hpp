@@ -30,9 +30,12 @@ struct DatabaseUrl {
 // "postgresql://..." or "postgres://..." (config/pg_uri.hpp), or a keyword/value string,
 // "host=... dbname=..." (config/pg_conninfo.hpp; libpq's rule: no "://" and a '='). `password`
 // (from a `password`/`password_file` key) is added to a PostgreSQL location that holds none.
+// `from_file`: the URL was read from a `*_file`, kept out of the config, maybe for its secrets:
+// an error never shows it, even masked (what is not a URL has nothing mask_secrets finds).
 Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
                                                       const std::optional<std::string>& password,
-                                                      const std::filesystem::path& base_dir);
+                                                      const std::filesystem::path& base_dir,
+                                                      bool from_file = false);
 
 // Replaces passwords in URLs (user:SECRET@), query strings and conninfo (password=SECRET) with
 // ***. Applied to anything that might hold a connection string before it is printed.

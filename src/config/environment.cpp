@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -15,21 +16,28 @@ Environment process_environment() {
   };
 }
 
-Expected<std::string, std::string> expand_variables(std::string_view text, const Environment& env) {
+Expected<std::string, std::string> expand_variables(std::string_view text, const Environment& env,
+                                                    std::size_t max_size) {
   std::string out;
-  out.reserve(text.size());
+  out.reserve(std::min(text.size(), max_size));
+  // The length of the whole result; `out` holds it while it is within max_size.
+  std::size_t size = 0;
+  const auto append = [&](std::string_view piece) {
+    size += piece.size();
+    if (size <= max_size) out.append(piece);
+  };
   for (std::size_t pos = 0; pos < text.size(); ++pos) {
     if (text[pos] != '$' || pos + 1 == text.size()) {
-      out += text[pos];
+      append(text.substr(pos, 1));
       continue;
     }
     if (text[pos + 1] == '$') {
-      out += '$';
+      append("$");
       ++pos;
       continue;
     }
     if (text[pos + 1] != '{') {
-      out += '$';
+      append("$");
       continue;
     }
     const std::size_t close = text.find('}', pos + 2);
@@ -52,9 +60,9 @@ Expected<std::string, std::string> expand_variables(std::string_view text, const
     }
     const auto value = env(name);
     if (dash != std::string_view::npos) {
-      out += value && !value->empty() ? *value : std::string(inner.substr(dash + 2));
+      append(value && !value->empty() ? std::string_view(*value) : inner.substr(dash + 2));
     } else if (value) {
-      out += *value;
+      append(*value);
     } else {
       return Unexpected{
           fmt::format("environment variable {} is not set (give a default with "
@@ -62,6 +70,12 @@ Expected<std::string, std::string> expand_variables(std::string_view text, const
                       name, name)};
     }
     pos = close;
+  }
+  if (size > max_size) {
+    return Unexpected{fmt::format(
+        "value is {} bytes after ${{VAR}} expansion, more than the limit of {} (config values): "
+        "shorten it, or the variables it uses",
+        size, max_size)};
   }
   return out;
 }

@@ -18,8 +18,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The filesystem is asked with std::error_code throughout: a path the system refuses to look at
+// (too long, a directory that cannot be listed) is an error in the config, not an exception
+// (found by fuzz/config_loader_fuzz.cpp: a 40,000-byte entry ended `maintd validate`).
+bool is_regular(const fs::path& path) {
+  std::error_code ignored;  // unreadable: not a file to read, and read_yaml_file would say why
+  return fs::is_regular_file(path, ignored);
+}
+
 bool is_yaml_file(const fs::path& path) {
-  return fs::is_regular_file(path) && (path.extension() == ".yaml" || path.extension() == ".yml");
+  return is_regular(path) && (path.extension() == ".yaml" || path.extension() == ".yml");
+}
+
+// An entry as messages quote it: a long one cut to its start and size.
+std::string shown_entry(const std::string& pattern) {
+  if (pattern.size() <= 256) return fmt::format("'{}'", pattern);
+  return fmt::format("'{}...' ({} bytes)", pattern.substr(0, 64), pattern.size());
 }
 
 // A `schedules:` entry is a file, a directory (its *.yaml and *.yml files) or a glob pattern.
@@ -28,29 +42,36 @@ std::vector<fs::path> expand_schedule_entry(const ScheduleEntry& entry, const fs
   fs::path pattern(entry.pattern);
   if (pattern.is_relative()) pattern = base_dir / pattern;
   std::vector<fs::path> files;
+  std::error_code error;
   if (entry.pattern.find_first_of("*?[") != std::string::npos) {
     glob_t matches{};
     if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
       for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
-        if (fs::is_regular_file(matches.gl_pathv[i])) files.emplace_back(matches.gl_pathv[i]);
+        if (is_regular(matches.gl_pathv[i])) files.emplace_back(matches.gl_pathv[i]);
       }
     }
     ::globfree(&matches);
     if (files.empty()) {
       diagnostics.warning(entry.where,
-                          fmt::format("schedules: '{}' matches no file", entry.pattern));
+                          fmt::format("schedules: {} matches no file", shown_entry(entry.pattern)));
     }
-  } else if (fs::is_directory(pattern)) {
-    for (const auto& file : fs::directory_iterator(pattern)) {
-      if (is_yaml_file(file.path())) files.push_back(file.path());
+  } else if (fs::is_directory(pattern, error)) {
+    for (fs::directory_iterator it(pattern, error), end; !error && it != end; it.increment(error)) {
+      if (is_yaml_file(it->path())) files.push_back(it->path());
     }
-    if (files.empty()) {
+    if (error) {
+      diagnostics.error(entry.where, fmt::format("schedules: cannot list the directory {}: {}",
+                                                 shown_entry(entry.pattern), error.message()));
+    } else if (files.empty()) {
       diagnostics.warning(entry.where, fmt::format("schedules: the directory '{}' holds no "
                                                    "*.yaml files",
                                                    entry.pattern));
     }
-  } else if (fs::exists(pattern)) {
+  } else if (fs::exists(pattern, error)) {
     files.push_back(pattern);
+  } else if (error) {
+    diagnostics.error(entry.where, fmt::format("schedules: cannot look at {}: {}",
+                                               shown_entry(entry.pattern), error.message()));
   } else {
     diagnostics.error(entry.where, fmt::format("schedules: '{}' does not exist (looked for {})",
                                                entry.pattern, display_path(pattern)));
@@ -179,7 +200,10 @@ LoadResult load_config(const LoadOptions& options) {
   std::set<fs::path> seen;
   for (const auto& entry : entries) {
     for (auto& file : expand_schedule_entry(entry, base_dir, diagnostics)) {
-      if (seen.insert(fs::weakly_canonical(file)).second) files.push_back(std::move(file));
+      std::error_code error;  // the file was just found: were it gone, reading it says so
+      fs::path canonical = fs::weakly_canonical(file, error);
+      if (error) canonical = file;
+      if (seen.insert(canonical).second) files.push_back(std::move(file));
     }
   }
 

@@ -50,9 +50,9 @@ std::optional<DatabaseUrl> read_database(const json& value, const std::string& p
                                   describe_value(value)));
     return std::nullopt;
   }
-  auto parsed = parse_database_url(*url, password, base_dir);
+  const std::string at = value.is_object() ? child_pointer(pointer, "url") : pointer;
+  auto parsed = parse_database_url(*url, password, base_dir, map.from_file(at));
   if (!parsed) {
-    const std::string at = value.is_object() ? child_pointer(pointer, "url") : pointer;
     diagnostics.error(map.value(at), fmt::format("{}: {}", name, parsed.error()));
     return std::nullopt;
   }

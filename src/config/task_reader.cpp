@@ -2,6 +2,9 @@
 // database and its handler's config schema.
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "config/limits.hpp"
 #include "config/readers.hpp"
 #include "config/task_entry.hpp"
 #include "cron/expression.hpp"
@@ -29,6 +32,65 @@ bool is_task_name(const std::string& name) {
 
 bool starts_with(const std::string& text, std::string_view prefix) {
   return text.rfind(prefix, 0) == 0;
+}
+
+// The limits a YAML document is read within (config/limits.hpp), for an entry that did not come
+// from YAML (a row of scheduled_tasks, `maintd task add` options): strings and keys of at most
+// kMaxValueBytes, at most kMaxNesting levels. Walked without recursion (the entry may nest deeper
+// than a stack allows); each problem is reported at the entry, naming the key.
+bool within_limits(const json& entry, const SourceMap& map, Diagnostics& diagnostics) {
+  struct Item {
+    const json* value;
+    std::string pointer;
+    std::string name;  // "config.columns[2]"
+    std::size_t depth;
+  };
+  bool ok = true;
+  const auto refuse = [&](const Item& item, const std::string& message) {
+    diagnostics.error(map.value(item.pointer),
+                      item.name.empty() ? message : fmt::format("{}: {}", item.name, message));
+    ok = false;
+  };
+  std::vector<Item> stack{{&entry, "", "", 1}};
+  while (!stack.empty()) {
+    const Item item = std::move(stack.back());
+    stack.pop_back();
+    const json& value = *item.value;
+    if (value.is_string()) {
+      const std::size_t size = value.get_ref<const std::string&>().size();
+      if (size > kMaxValueBytes) {
+        refuse(item, over_limit("value", size, kMaxValueBytes, "config values") + ": shorten it");
+      }
+      continue;
+    }
+    if (!value.is_structured()) continue;
+    if (item.depth > kMaxNesting) {
+      refuse(item, fmt::format("values are nested more than {} levels deep here, the limit "
+                               "(nesting): flatten them",
+                               kMaxNesting));
+      continue;
+    }
+    // Children pushed last first, so that they are reported in order.
+    const std::size_t first = stack.size();
+    if (value.is_array()) {
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        stack.push_back({&value[i], child_pointer(item.pointer, i),
+                         fmt::format("{}[{}]", item.name, i), item.depth + 1});
+      }
+    } else {
+      for (const auto& [key, child] : value.items()) {
+        if (key.size() > kMaxValueBytes) {
+          refuse(item,
+                 over_limit("key", key.size(), kMaxValueBytes, "config values") + ": shorten it");
+          continue;
+        }
+        stack.push_back({&child, child_pointer(item.pointer, key),
+                         item.name.empty() ? key : item.name + "." + key, item.depth + 1});
+      }
+    }
+    std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(first), stack.end());
+  }
+  return ok;
 }
 
 }  // namespace
@@ -220,12 +282,23 @@ void TaskReader::report_duplicate_names() {
   }
 }
 
+std::string shown_task_name(const std::string& task_name) {
+  if (task_name.size() <= kMaxTaskName) return task_name;
+  return task_name.substr(0, 32) + "...";
+}
+
 Location table_location(const std::string& task_name) {
+  if (task_name.size() > kMaxTaskName) {
+    return {fmt::format("scheduled_tasks '{}' (a name of {} bytes)", shown_task_name(task_name),
+                        task_name.size()),
+            0, 0};
+  }
   return {fmt::format("scheduled_tasks '{}'", task_name), 0, 0};
 }
 
 std::optional<Task> read_task_entry(const json& entry, const SourceMap& map, const Config& config,
                                     Diagnostics& diagnostics) {
+  if (!within_limits(entry, map, diagnostics)) return std::nullopt;
   TaskReader reader(*config.registry, config, diagnostics);
   return reader.read_entry(entry, map);
 }

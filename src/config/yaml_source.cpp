@@ -6,10 +6,7 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <fstream>
 #include <sstream>
 #include <string_view>
 #include <unordered_map>
@@ -17,6 +14,7 @@
 #include <vector>
 
 #include "common/display_path.hpp"
+#include "config/limits.hpp"
 
 namespace maintd::config {
 namespace {
@@ -32,13 +30,37 @@ Position position_of(const YAML::Mark& mark) {
   return {mark.line + 1, mark.column + 1};
 }
 
+// Past a limit that bounds the work of reading a document (nesting, alias expansion): the
+// document is given up at `where`, like malformed YAML.
+struct DocumentRefused {
+  Location where;
+  std::string message;
+};
+
+// How much an alias copies: values (scalars, lists, maps) and bytes of text (scalars and keys).
+struct Size {
+  std::size_t values = 0;
+  std::size_t bytes = 0;
+  Size& operator+=(const Size& other) {
+    values += other.values;
+    bytes += other.bytes;
+    return *this;
+  }
+};
+
 // Builds the JSON value of a YAML document from yaml-cpp's parser events, recording where each
 // value and key was written. (YAML::Load built yaml-cpp's node tree first, and a walk over the
 // tree built the JSON: at 100,000 tasks the tree was a fifth of the start-up time.)
 //
 // Inside a map a frame alternates between a key and its value. A key that is not a plain
-// scalar, and a duplicate key, are reported and their value is skipped unread: nothing inside
-// it is reported or recorded, as nothing of an entry that is not there can be.
+// scalar, a duplicate key and a key past the length limit are reported and their value is
+// skipped unread: nothing inside it is reported or recorded, as nothing of an entry that is not
+// there can be.
+//
+// The limits of config/limits.hpp hold here: a scalar or key longer than kMaxValueBytes (after
+// ${VAR} expansion too) is reported at its place and read as null; nesting deeper than
+// kMaxNesting, and aliases that copy more than kMaxAliasValues values or kMaxAliasBytes bytes in
+// all ("billion laughs"), end the document at the place they are crossed (DocumentRefused).
 class JsonBuilder final : public YAML::EventHandler {
  public:
   JsonBuilder(SourceMap& map, const YamlReadOptions& options, Diagnostics& diagnostics)
@@ -57,7 +79,7 @@ class JsonBuilder final : public YAML::EventHandler {
     if (skip_depth_ > 0 || consumed_as_key(mark, nullptr)) return;
     auto [pointer, key] = next_value(mark);
     map_.set(std::move(pointer), position_of(mark), key, 0);
-    finish(nullptr, anchor);
+    finish(nullptr, anchor, {1, 0});
   }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -67,7 +89,12 @@ class JsonBuilder final : public YAML::EventHandler {
     // An anchor inside a skipped value was never built; the parser knew it, so it is not an
     // error of the text's, and the alias reads as null.
     const auto it = anchors_.find(anchor);
-    finish(it != anchors_.end() ? it->second : json(nullptr), 0);
+    if (it == anchors_.end()) {
+      finish(nullptr, 0, {1, 0});
+      return;
+    }
+    count_copy(it->second.size, mark);
+    finish(it->second.value, 0, it->second.size);
   }
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
@@ -75,16 +102,21 @@ class JsonBuilder final : public YAML::EventHandler {
     if (skip_depth_ > 0 || consumed_as_key(mark, &text)) return;
     auto [pointer, key] = next_value(mark);
     const bool quoted = tag == "!";
-    auto expanded = expand_variables(text, options_.env);
+    auto expanded = text.size() > kMaxValueBytes
+                        ? Expected<std::string, std::string>(Unexpected{
+                              over_limit("value", text.size(), kMaxValueBytes, "config values") +
+                              ": shorten it"})
+                        : expand_variables(text, options_.env, kMaxValueBytes);
     if (!expanded) {
       diagnostics_.error(at(mark), expanded.error());
       map_.set_failed(pointer);
       map_.set(std::move(pointer), position_of(mark), key, quoted ? 1 : 0);
-      finish(nullptr, anchor);
+      finish(nullptr, anchor, {1, 0});
       return;
     }
     map_.set(std::move(pointer), position_of(mark), key, quoted ? 1 : 0);
-    finish(quoted ? json(std::move(*expanded)) : yaml_scalar(*expanded), anchor);
+    const Size size{1, expanded->size()};
+    finish(quoted ? json(std::move(*expanded)) : yaml_scalar(*expanded), anchor, size);
   }
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
@@ -112,6 +144,7 @@ class JsonBuilder final : public YAML::EventHandler {
     std::string pointer;
     json value;  // the array or object being built
     YAML::anchor_t anchor = 0;
+    Size size{1, 0};             // itself, its keys and its values so far
     std::size_t next_index = 0;  // sequences
     // Maps: what comes next, and the entry whose value is being read.
     Next next = Next::key;
@@ -158,6 +191,12 @@ class JsonBuilder final : public YAML::EventHandler {
       frame.next = Frame::Next::skipped_value;
       return;
     }
+    if (text->size() > kMaxValueBytes) {
+      diagnostics_.error(key_at, over_limit("key", text->size(), kMaxValueBytes, "config values") +
+                                     ": shorten it");
+      frame.next = Frame::Next::skipped_value;
+      return;
+    }
     if (auto first = frame.seen.find(*text); first != frame.seen.end()) {
       diagnostics_.error(key_at, fmt::format("duplicate key '{}' (first written at line {})", *text,
                                              first->second));
@@ -165,6 +204,7 @@ class JsonBuilder final : public YAML::EventHandler {
       return;
     }
     frame.seen.emplace(*text, key_at.line);
+    frame.size.bytes += text->size();
     // `password_file: path` stands for `password: <content of path>`.
     frame.file_reference = text->size() > kFileSuffix.size() && text->ends_with(kFileSuffix);
     frame.key = *text;
@@ -176,6 +216,12 @@ class JsonBuilder final : public YAML::EventHandler {
   }
 
   void open(const YAML::Mark& mark, YAML::anchor_t anchor, json empty) {
+    if (frames_.size() + static_cast<std::size_t>(skip_depth_) >= kMaxNesting) {
+      throw DocumentRefused{at(mark),
+                            fmt::format("values are nested more than {} levels deep here, the "
+                                        "limit (nesting): flatten them",
+                                        kMaxNesting)};
+    }
     if (skip_depth_ > 0) {
       ++skip_depth_;
       return;
@@ -218,20 +264,47 @@ class JsonBuilder final : public YAML::EventHandler {
       }
       json& value = frame.value[reference.target];
       value = read_value_file(reference.path, reference.key, map_.value(reference.pointer));
-      if (value.is_null()) map_.set_failed(reference.pointer);
+      if (value.is_null()) {
+        map_.set_failed(reference.pointer);
+      } else {
+        map_.set_from_file(reference.pointer);
+      }
+      // An alias of this map copies the file's content.
+      if (value.is_string()) frame.size.bytes += value.get_ref<const std::string&>().size();
     }
-    finish(std::move(frame.value), frame.anchor);
+    finish(std::move(frame.value), frame.anchor, frame.size);
+  }
+
+  // An alias copies a value of `size`: within the document's limits, or the document is refused
+  // here.
+  void count_copy(const Size& size, const YAML::Mark& mark) {
+    copied_ += size;
+    if (copied_.values > kMaxAliasValues) {
+      throw DocumentRefused{
+          at(mark), fmt::format("aliases copy {} values up to here, more than the limit of {} "
+                                "(alias expansion): share fewer or smaller values through "
+                                "aliases, or write them out",
+                                copied_.values, kMaxAliasValues)};
+    }
+    if (copied_.bytes > kMaxAliasBytes) {
+      throw DocumentRefused{
+          at(mark), fmt::format("aliases copy {} bytes of text up to here, more than the limit of "
+                                "{} (alias expansion): share fewer or smaller values through "
+                                "aliases, or write them out",
+                                copied_.bytes, kMaxAliasBytes)};
+    }
   }
 
   // A value is complete: into its parent, or the document's.
-  void finish(json value, YAML::anchor_t anchor) {
-    if (anchor != 0) anchors_[anchor] = value;
+  void finish(json value, YAML::anchor_t anchor, const Size& size) {
+    if (anchor != 0) anchors_[anchor] = {value, size};
     if (frames_.empty()) {
       result_ = std::move(value);
       done_ = true;
       return;
     }
     Frame& frame = frames_.back();
+    frame.size += size;
     if (frame.value.is_array()) {
       frame.value.push_back(std::move(value));
       return;
@@ -266,15 +339,18 @@ class JsonBuilder final : public YAML::EventHandler {
         path = options_.base_dir / path;
       }
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      diagnostics_.error(where, fmt::format("cannot read {} '{}': {}", key, display_path(path),
-                                            std::strerror(errno)));
+    auto content = read_regular_file(path, kMaxValueBytes, "a value (config values)");
+    if (!content) {
+      const FileError& error = content.error();
+      diagnostics_.error(
+          where, fmt::format("cannot read {} '{}': {}{}", key, display_path(path), error.message,
+                             error.kind == FileError::Kind::not_regular
+                                 ? ": give the path of a file holding the value"
+                             : error.kind == FileError::Kind::too_large ? ": shorten it"
+                                                                        : ""));
       return nullptr;
     }
-    std::ostringstream content;
-    content << in.rdbuf();
-    std::string text = content.str();
+    std::string text = std::move(*content);
     if (text.ends_with("\r\n")) {
       text.resize(text.size() - 2);
     } else if (text.ends_with('\n')) {
@@ -287,7 +363,12 @@ class JsonBuilder final : public YAML::EventHandler {
   const YamlReadOptions& options_;
   Diagnostics& diagnostics_;
   std::vector<Frame> frames_;  // the collections open, innermost last
-  std::unordered_map<YAML::anchor_t, json> anchors_;
+  struct Anchored {
+    json value;
+    Size size;
+  };
+  std::unordered_map<YAML::anchor_t, Anchored> anchors_;
+  Size copied_;         // by every alias of the document so far
   int skip_depth_ = 0;  // > 0: inside a skipped value, this many collections deep
   json result_;
   bool done_ = false;
@@ -378,6 +459,9 @@ std::optional<json> read_yaml(const std::string& text, SourceMap& map,
     const Position at = position_of(e.mark);
     diagnostics.error({map.file(), at.line, at.column}, fmt::format("malformed YAML: {}", e.msg));
     return std::nullopt;
+  } catch (const DocumentRefused& refused) {
+    diagnostics.error(refused.where, refused.message);
+    return std::nullopt;
   }
   return builder.take();
 }
@@ -385,15 +469,20 @@ std::optional<json> read_yaml(const std::string& text, SourceMap& map,
 std::optional<json> read_yaml_file(const std::filesystem::path& path,
                                    const std::string& display_name, SourceMap& map,
                                    const YamlReadOptions& options, Diagnostics& diagnostics) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diagnostics.error({display_name, 0, 0},
-                      fmt::format("cannot read the file: {}", std::strerror(errno)));
+  auto content = read_regular_file(path, kMaxFileBytes, "a config file (config files)");
+  if (!content) {
+    const FileError& error = content.error();
+    diagnostics.error(
+        {display_name, 0, 0},
+        fmt::format("cannot read the file: {}{}", error.message,
+                    error.kind == FileError::Kind::not_regular ? ": give the path of a regular file"
+                    : error.kind == FileError::Kind::too_large
+                        ? ": split it (schedules: takes several files, a directory "
+                          "or a glob)"
+                        : ""));
     return std::nullopt;
   }
-  std::ostringstream content;
-  content << in.rdbuf();
-  return read_yaml(content.str(), map, options, diagnostics);
+  return read_yaml(*content, map, options, diagnostics);
 }
 
 }  // namespace maintd::config

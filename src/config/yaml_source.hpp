@@ -41,6 +41,10 @@ class SourceMap {
   // validators skip it rather than pile a second error on the same spot.
   void set_failed(const std::string& pointer) { failed_.insert(pointer); }
   bool failed(const std::string& pointer) const { return failed_.count(pointer) > 0; }
+  // A value read from a `*_file`: kept out of the config, so never shown in an error where its
+  // kind may hold a secret (a database URL).
+  void set_from_file(const std::string& pointer) { from_file_.insert(pointer); }
+  bool from_file(const std::string& pointer) const { return from_file_.count(pointer) > 0; }
 
  private:
   // Positions only: every entry is in file_ (a copy of the file name in each of a large
@@ -55,6 +59,7 @@ class SourceMap {
   std::string file_;
   std::unordered_map<std::string, Entry> entries_;
   std::unordered_set<std::string> failed_;
+  std::unordered_set<std::string> from_file_;
 };
 
 // A plain (unquoted) scalar typed as YAML 1.2's core schema types it: null, true/false,

@@ -43,6 +43,22 @@ Expected<cctz::time_zone, std::string> load_zone(std::string_view name) {
         std::string("time zone is empty (use an IANA name such as 'UTC' or "
                     "'Europe/Berlin')")};
   }
+  if (name.size() > kMaxZoneNameBytes) {
+    return Unexpected{fmt::format(
+        "time zone name is {} bytes, more than the limit of {} (time zone names): use an IANA "
+        "name such as 'UTC' or 'Europe/Berlin'",
+        name.size(), kMaxZoneNameBytes)};
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          std::string_view("/_-+.:").find(c) != std::string_view::npos)) {
+      return Unexpected{fmt::format(
+          "time zone name holds a character no IANA name has (byte {} is 0x{:02x}): use an IANA "
+          "name such as 'UTC' or 'Europe/Berlin'",
+          i + 1, static_cast<unsigned char>(c))};
+    }
+  }
   // A zone name is a relative path inside the tz database; refuse anything that could leave it.
   if (name.front() == '/' || name.find("..") != std::string_view::npos) {
     return Unexpected{

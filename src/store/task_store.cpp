@@ -12,6 +12,7 @@
 #include "common/duration.hpp"
 #include "common/json_parse.hpp"
 #include "common/json_text.hpp"
+#include "config/limits.hpp"
 #include "config/redact.hpp"
 #include "config/task_entry.hpp"
 #include "store/task_sql.hpp"
@@ -74,6 +75,22 @@ std::optional<bool> parse_flag(const std::string& text) {
   return std::nullopt;
 }
 
+// Text columns held to the limit of a config value, as schedule files are (a file task's row
+// holds only such values).
+constexpr std::array<std::pair<Column, const char*>, 11> kTextColumns = {{
+    {kName, "name"},
+    {kDisplayName, "display_name"},
+    {kDescription, "description"},
+    {kTaskType, "task_type"},
+    {kScopeType, "scope_type"},
+    {kSchedule, "schedule_expression"},
+    {kTimezone, "timezone"},
+    {kConcurrency, "concurrency"},
+    {kOrigin, "origin"},
+    {kCreatedAt, "created_at"},
+    {kUpdatedAt, "updated_at"},
+}};
+
 struct RawRow {
   std::array<std::string, kColumnCount> text;
   std::array<soci::indicator, kColumnCount> ind{};
@@ -83,6 +100,12 @@ struct RawRow {
 
   TaskRow row() const {
     TaskRow r;
+    for (const auto& [column, name] : kTextColumns) {
+      if (!null(column) && text[column].size() > config::kMaxValueBytes) {
+        r.refused[name] = config::over_limit("the stored value", text[column].size(),
+                                             config::kMaxValueBytes, "config values");
+      }
+    }
     r.name = string(kName);
     r.display_name = string(kDisplayName);
     r.description = string(kDescription);
@@ -108,8 +131,17 @@ struct RawRow {
         r.unreadable["enabled_override"] = text[kEnabledOverride];
       }
     }
-    if (!null(kConfig)) {
-      // A table row is outside input: parsed with the depth limit (common/json_parse.hpp).
+    if (!null(kConfig) && text[kConfig].size() > config::kMaxConfigColumnBytes) {
+      r.refused["config"] = config::over_limit("the stored value", text[kConfig].size(),
+                                               config::kMaxConfigColumnBytes, "config columns");
+      r.unreadable["config"] = text[kConfig];
+    } else if (!null(kConfig) && json_too_deep_at(text[kConfig], config::kMaxNesting)) {
+      r.refused["config"] =
+          fmt::format("the stored value nests more than {} levels deep, the limit (nesting)",
+                      config::kMaxNesting);
+      r.unreadable["config"] = text[kConfig];
+    } else if (!null(kConfig)) {
+      // Within the limits, so parse_json's own depth check cannot refuse it.
       if (auto parsed = parse_json(text[kConfig])) {
         r.config = std::move(parsed).value();
       } else {
@@ -499,8 +531,12 @@ json entry_from_row(const TaskRow& row) {
 std::optional<config::Task> task_from_row(const TaskRow& row, const config::Config& config,
                                           config::Diagnostics& diagnostics) {
   const config::Location at = config::table_location(row.name);
-  if (!row.unreadable.empty()) {
+  if (!row.unreadable.empty() || !row.refused.empty()) {
+    for (const auto& [column, why] : row.refused) {
+      diagnostics.error(at, fmt::format("{}: {}", column, why));
+    }
     for (const auto& [column, text] : row.unreadable) {
+      if (row.refused.count(column) > 0) continue;
       const std::string expected =
           column == "config" ? "JSON text"
           : column == "enabled" || column == "enabled_override" || column == "dry_run"
@@ -679,7 +715,8 @@ TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& conf
       set.diagnostics.warning(
           at, fmt::format("task '{}' does not run until its row is fixed ('maintd task edit {}' "
                           "validates a change; 'maintd task rm {}' removes it)",
-                          row.name, row.name, row.name));
+                          config::shown_task_name(row.name), config::shown_task_name(row.name),
+                          config::shown_task_name(row.name)));
     }
   }
   return set;

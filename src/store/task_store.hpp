@@ -58,6 +58,10 @@ struct TaskRow {
   // config that is not JSON, a flag other than 0 or 1): column -> the stored text. Only a hand
   // edit does this; such a row is invalid and never runs.
   std::map<std::string, std::string> unreadable;
+  // Columns whose stored value is past a limit of configuration input (config/limits.hpp: text
+  // longer than a config value, a config too long or nested too deep): column -> why. A config
+  // refused so is also in `unreadable`, unparsed. Such a row is invalid and never runs.
+  std::map<std::string, std::string> refused;
 
   bool from_file() const { return origin.rfind("file:", 0) == 0; }
   bool from_db() const { return origin == "db"; }

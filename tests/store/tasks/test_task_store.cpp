@@ -491,6 +491,85 @@ TEST_CASE("tasks: text in an integer column (SQLite lets a hand edit store it) i
   CHECK(env.column("nightly", "timeout_seconds") == "600");
 }
 
+TASKS_TEST("tasks: a file task with a 60,000-character config value is synced and read back") {
+  // What `maintd serve` does at start with a schedule file `maintd validate` accepts (issue 24.1:
+  // it segfaulted here, masking the value with a recursive std::regex).
+  TaskEnv<Backend> env;
+  const std::string message(60000, 'm');
+  env.schedule("a.yaml",
+               "tasks:\n  - {name: long, type: debug.noop, schedule: '@daily', config: "
+               "{message: " +
+                   message + "}}\n");
+  REQUIRE(env.sync().added.size() == 1);
+  const store::TaskSet set = env.tasks();
+  CHECK(set.diagnostics.errors().empty());
+  REQUIRE(set.size() == 1);
+  CHECK(set[0].config->at("message") == message);
+  CHECK(env.sync().added.empty());
+}
+
+TEST_CASE("tasks: a row holding values past the limits is reported by name and never loaded") {
+  // What `maintd serve` reads from scheduled_tasks is input too: the limits of schedule files
+  // (docs/configuration.md, "Limits") apply to rows, reported by row and column.
+  TaskEnv<SqliteTasks> env;
+  env.schedule("a.yaml", kTwoTasks);
+  for (const char* name : {"long-description", "long-schedule", "long-config-value", "deep-config",
+                           "huge-config", "long-name", "good"}) {
+    add_db_task(env, name, {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
+  }
+  // hex(zeroblob(n)) is 2n characters '0'.
+  env.execute(
+      "UPDATE scheduled_tasks SET description = hex(zeroblob(35000)) "
+      "WHERE name = 'long-description'");
+  env.execute(
+      "UPDATE scheduled_tasks SET schedule_expression = '0 1 * * *' || hex(zeroblob(40000)) "
+      "WHERE name = 'long-schedule'");
+  env.execute(
+      "UPDATE scheduled_tasks SET config = '{\"message\": \"' || hex(zeroblob(35000)) || '\"}' "
+      "WHERE name = 'long-config-value'");
+  env.execute(
+      "UPDATE scheduled_tasks SET config = '{\"message\": ' || "
+      "replace(hex(zeroblob(50)), '0', '[') || replace(hex(zeroblob(50)), '0', ']') || '}' "
+      "WHERE name = 'deep-config'");
+  env.execute(
+      "UPDATE scheduled_tasks SET config = '{\"message\": \"' || hex(zeroblob(2100000)) || "
+      "'\"}' WHERE name = 'huge-config'");
+  env.execute(
+      "UPDATE scheduled_tasks SET name = 'long-name-' || hex(zeroblob(35000)) "
+      "WHERE name = 'long-name'");
+
+  const store::TaskSet set = env.tasks();
+  std::vector<std::string> names;
+  for (const auto& task : set) names.push_back(task.name);
+  CHECK(names == std::vector<std::string>{"every-5", "nightly", "good"});
+  std::vector<std::string> errors;
+  for (const auto& error : set.diagnostics.errors()) errors.push_back(error.to_string());
+  const std::string zeros_32(32, '0');
+  const std::vector<std::string> expected = {
+      "scheduled_tasks 'deep-config': config: the stored value nests more than 64 levels deep, "
+      "the limit (nesting)",
+      "scheduled_tasks 'huge-config': config: the stored value is 4200015 bytes, more than the "
+      "limit of 4194304 (config columns)",
+      "scheduled_tasks 'long-config-value': config.message: value is 70000 bytes, more than the "
+      "limit of 65536 (config values): shorten it",
+      "scheduled_tasks 'long-description': description: the stored value is 70000 bytes, more "
+      "than the limit of 65536 (config values)",
+      "scheduled_tasks 'long-name-" + zeros_32.substr(0, 22) +
+          "...' (a name of 70010 bytes): name: the stored value is 70010 bytes, more than the "
+          "limit of 65536 (config values)",
+      "scheduled_tasks 'long-schedule': schedule_expression: the stored value is 80009 bytes, "
+      "more than the limit of 65536 (config values)",
+  };
+  CHECK(errors == expected);
+  // Each is said not to run, and nothing was rewritten.
+  CHECK(contains(all_text(set.diagnostics),
+                 "scheduled_tasks 'long-description': warning: task 'long-description' does not "
+                 "run until its row is fixed"));
+  CHECK(env.count("SELECT length(description) FROM scheduled_tasks "
+                  "WHERE name = 'long-description'") == 70000);
+  CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks") == 9);
+}
+
 TASKS_TEST("tasks: a file task's row edited by hand is put back by the next sync") {
   TaskEnv<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
