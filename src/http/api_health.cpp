@@ -1,26 +1,19 @@
-// /healthz (the process answers), /readyz (and its state database does), /metrics.
-#include <spdlog/spdlog.h>
-
+// /healthz (the process answers), /readyz (and its state database does, as far as the last
+// calls on it found), /metrics.
 #include "http/api.hpp"
 #include "scheduler/daemon.hpp"
-#include "store/store_error.hpp"
 
 namespace maintd::http {
 namespace {
 
 using scheduler::Daemon;
 
-Response ready(Daemon& daemon) {
-  try {
-    daemon.database().with_session("checking readiness", [](soci::session& sql) {
-      int one = 0;
-      sql << "SELECT 1", soci::into(one);
-      return one;
-    });
-  } catch (const store::StoreError& e) {
-    // The message names the database without its password (store_error.hpp).
-    return error_response(503, std::string("the state database is not reachable: ") + e.what());
-  }
+// From what the daemon keeps up to date (scheduler/readiness.hpp), without a call on the state
+// database: the probe answers at once, also while the database does not.
+Response ready(const Daemon& daemon) {
+  const scheduler::Readiness readiness = daemon.readiness();
+  // The reason names the database without its password.
+  if (!readiness.ready) return error_response(503, readiness.reason);
   return json_response(200, {{"status", "ready"}});
 }
 
@@ -32,9 +25,10 @@ void register_health_routes(Router& router, Daemon& daemon, const Auth& auth) {
       [](Request&) {
         return json_response(200, {{"status", "ok"}});
       },
-      Access::open);
+      Access::open, Waits::never);
   router.add(
-      Method::get, "/readyz", [&daemon](Request&) { return ready(daemon); }, Access::read);
+      Method::get, "/readyz", [&daemon](Request&) { return ready(daemon); }, Access::read,
+      Waits::never);
   router.add(
       Method::get, "/metrics",
       [&daemon](Request&) {

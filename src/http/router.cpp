@@ -32,8 +32,19 @@ std::vector<std::string> split_path(const std::string& path) {
   return segments;
 }
 
-void Router::add(Method method, std::string pattern, Handler handler, Access access) {
-  routes_.push_back(Route{method, split_path(pattern), std::move(handler), access});
+void Router::add(Method method, std::string pattern, Handler handler, Access access, Waits waits) {
+  routes_.push_back(Route{method, split_path(pattern), std::move(handler), access, waits});
+}
+
+bool Router::may_wait(const Request& request) const {
+  const auto segments = split_path(request.path);
+  for (const Route& route : routes_) {
+    if (!match(route, segments, nullptr) || !method_matches(route.method, request.method)) {
+      continue;
+    }
+    return route.waits == Waits::database;
+  }
+  return false;
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& segments,

@@ -25,12 +25,22 @@ enum class Access {
   write,  // the read-write token; with a cookie, a valid CSRF token as well
 };
 
+// Whether a route's handler may wait on the state database. Those that do run on the server's
+// blocking threads; those that do not (the health probes) answer on the threads that read the
+// requests, so they answer whatever the database does.
+enum class Waits { database, never };
+
 using Handler = std::function<Response(Request&)>;
 
 class Router {
  public:
   // Adds a route. `pattern` starts with "/"; "{name}" must be a whole segment.
-  void add(Method method, std::string pattern, Handler handler, Access access = Access::read);
+  void add(Method method, std::string pattern, Handler handler, Access access = Access::read,
+           Waits waits = Waits::database);
+
+  // Whether the route `request` goes to may wait on the state database (false when no route
+  // matches: the 404 or 405 answer waits for nothing).
+  bool may_wait(const Request& request) const;
 
   // Finds the route for `request`, fills request.params, checks access with `auth` (null: no
   // check) and runs the handler. Exceptions from handlers are the server's to catch.
@@ -45,6 +55,7 @@ class Router {
     std::vector<std::string> segments;  // "{name}" for a parameter
     Handler handler;
     Access access;
+    Waits waits;
   };
   static bool match(const Route& route, const std::vector<std::string>& segments,
                     std::map<std::string, std::string>* params);
