@@ -39,6 +39,7 @@ ConnectionWatchdog::Watch ConnectionWatchdog::watch(int fd, std::chrono::millise
   {
     std::lock_guard lock(mutex_);
     entries_.push_back(entry);
+    earlier_ = true;
     if (!thread_.joinable()) {
       thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
     }
@@ -55,6 +56,7 @@ void ConnectionWatchdog::cut_group(const void* group, Clock::time_point at) {
       entry->cut = std::min(entry->cut, at);
       entry->deadline = std::min(entry->deadline, at);
     }
+    earlier_ = true;
   }
   changed_.notify_all();
 }
@@ -77,6 +79,7 @@ void ConnectionWatchdog::cut(Entry& entry, Clock::time_point at) {
     std::lock_guard lock(mutex_);
     entry.cut = std::min(entry.cut, at);
     entry.deadline = std::min(entry.deadline, at);
+    earlier_ = true;
   }
   changed_.notify_all();
 }
@@ -84,6 +87,7 @@ void ConnectionWatchdog::cut(Entry& entry, Clock::time_point at) {
 void ConnectionWatchdog::loop(std::stop_token stop) {
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
+    earlier_ = false;
     auto next = Clock::time_point::max();
     const auto now = Clock::now();
     for (auto& entry : entries_) {
@@ -96,10 +100,12 @@ void ConnectionWatchdog::loop(std::stop_token stop) {
         next = std::min(next, entry->deadline);
       }
     }
+    // Woken early by a deadline that may now come first (a new watch, a cut); a notify alone
+    // would not do: these waits return only when their predicate holds.
     if (next == Clock::time_point::max()) {
-      changed_.wait(lock, stop, [] { return false; });
+      changed_.wait(lock, stop, [this] { return earlier_; });
     } else {
-      changed_.wait_until(lock, stop, next, [] { return false; });
+      changed_.wait_until(lock, stop, next, [this] { return earlier_; });
     }
   }
 }

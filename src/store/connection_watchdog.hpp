@@ -76,7 +76,8 @@ class ConnectionWatchdog {
   std::mutex mutex_;
   std::condition_variable_any changed_;
   std::vector<std::shared_ptr<Entry>> entries_;
-  std::jthread thread_;  // started by the first watch()
+  bool earlier_ = false;  // a deadline was added or moved earlier since the loop last looked
+  std::jthread thread_;   // started by the first watch()
 };
 
 }  // namespace maintd::store
