@@ -151,8 +151,9 @@ Readiness Daemon::readiness() const {
   input.stopping = stopping_;
   input.database = database_->health();
   input.database_display = database_->display();
-  const auto interval =
-      std::chrono::duration_cast<std::chrono::milliseconds>(config_->daemon.heartbeat_interval);
+  // current_config(): a reload replaces config_ on the loop meanwhile.
+  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+      current_config()->daemon.heartbeat_interval);
   // The loop calls the database at least every heartbeat_interval (leases, this instance's
   // row); each call may take answer_limit() (for SQLite: its busy timeout, 5 s by default).
   const auto call = std::max<std::chrono::milliseconds>(database_->answer_limit(), 5s);
@@ -839,15 +840,16 @@ void Daemon::wait_signals() {
     }
     spdlog::info("{}: stopping; waiting up to {} for {} running run(s)",
                  signal == SIGTERM ? "SIGTERM" : "SIGINT",
-                 format_duration(config_->daemon.shutdown_grace), running());
+                 format_duration(current_config()->daemon.shutdown_grace), running());
     begin_shutdown();
   });
 }
 
 void Daemon::begin_shutdown() {
+  // Any thread (the signal thread: current_config(), as a reload may be replacing config_).
   if (stopping_.exchange(true)) return;
-  const auto grace =
-      std::chrono::duration_cast<std::chrono::milliseconds>(config_->daemon.shutdown_grace);
+  const auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(
+      current_config()->daemon.shutdown_grace);
   const auto grace_end = std::chrono::steady_clock::now() + grace;
   grace_end_ns_ =
       std::chrono::duration_cast<std::chrono::nanoseconds>(grace_end.time_since_epoch()).count();
