@@ -132,6 +132,8 @@ struct Config {
   std::filesystem::path path;  // the maintd.yaml that was read
   DatabaseUrl state_database;
   std::map<std::string, DatabaseUrl> databases;
+  // Applied to state_database and every one of `databases` when they were read.
+  DatabaseTimeouts database_timeouts;
   std::vector<std::string> schedule_files;  // as displayed in messages, in reading order
   std::string default_timezone = "UTC";
   Policies default_policies;

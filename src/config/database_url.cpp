@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "config/limits.hpp"
 #include "config/pg_conninfo.hpp"
 #include "config/pg_uri.hpp"
@@ -149,10 +151,100 @@ Expected<DatabaseUrl, std::string> postgresql_url(std::string_view url,
   out.backend = DatabaseUrl::Backend::postgresql;
   out.connect = std::move(connect.value());
   out.display = std::move(location->display);
+  out.parameters = std::move(location->parameters);
   return out;
 }
 
+std::string seconds_value(std::chrono::seconds value) {
+  return std::to_string(value.count());
+}
+
+// The statement timeout an `options` value sets ("-c statement_timeout=5s",
+// "--statement-timeout=5000"), as written. Linear code, not std::regex: options can be long,
+// and libstdc++'s regex recurses per character (issue 24, item 1).
+std::optional<std::string> statement_timeout_option(const std::string& options) {
+  for (const std::string_view name : {"statement_timeout", "statement-timeout"}) {
+    for (auto at = options.find(name); at != std::string::npos; at = options.find(name, at + 1)) {
+      auto i = at + name.size();
+      while (i < options.size() && options[i] == ' ') ++i;
+      if (i == options.size() || options[i] != '=') continue;
+      ++i;
+      while (i < options.size() && options[i] == ' ') ++i;
+      const auto end = options.find_first_of(" \t", i);
+      return options.substr(i, end == std::string::npos ? std::string::npos : end - i);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<std::chrono::milliseconds> parse_pg_duration(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\'')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\'')) text.remove_suffix(1);
+  long long number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc{} || end == text.data() || number < 0) return std::nullopt;
+  std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  using std::chrono::milliseconds;
+  if (unit.empty() || unit == "ms") return milliseconds(number);
+  if (unit == "us") return milliseconds((number + 999) / 1000);
+  if (unit == "s") return milliseconds(number * 1000);
+  if (unit == "min") return milliseconds(number * 60'000);
+  if (unit == "h") return milliseconds(number * 3'600'000);
+  if (unit == "d") return milliseconds(number * 86'400'000);
+  return std::nullopt;
+}
+
+void apply_database_timeouts(DatabaseUrl& url, const DatabaseTimeouts& timeouts,
+                             DatabaseRole role) {
+  if (url.backend != DatabaseUrl::Backend::postgresql) return;
+  PgParameters& parameters = url.parameters;
+  const auto set_default = [&](std::string_view keyword, std::string value) {
+    if (parameters.find(keyword) == nullptr) parameters.set(keyword, std::move(value));
+  };
+  set_default("connect_timeout", seconds_value(timeouts.connect));
+  // keepalives=0 in the URL turns them off: then none of their settings is added either.
+  const std::string* keepalives = parameters.find("keepalives");
+  if (keepalives == nullptr || *keepalives != "0") {
+    set_default("keepalives", "1");
+    set_default("keepalives_idle", seconds_value(timeouts.keepalives_idle));
+    set_default("keepalives_interval", seconds_value(timeouts.keepalives_interval));
+    set_default("keepalives_count", std::to_string(timeouts.keepalives_count));
+  }
+  // libpq takes milliseconds here.
+  set_default("tcp_user_timeout",
+              std::to_string(std::chrono::milliseconds(timeouts.tcp_user_timeout).count()));
+
+  // What libpq will do with connect_timeout: a number of seconds, 0 (or none) waits for ever,
+  // 1 is taken as 2.
+  url.connect_timeout = std::chrono::seconds(0);
+  if (const std::string* written = parameters.find("connect_timeout")) {
+    long long value = 0;
+    const auto [end, error] =
+        std::from_chars(written->data(), written->data() + written->size(), value);
+    if (error == std::errc{} && value > 0) {
+      url.connect_timeout = std::chrono::seconds(std::max(value, 2LL));
+    }
+  }
+  url.statement_timeout = std::chrono::milliseconds(0);
+  url.statement_timeout_in_url = false;
+  if (role == DatabaseRole::state) {
+    const std::string* options = parameters.find("options");
+    const auto written = options != nullptr ? statement_timeout_option(*options) : std::nullopt;
+    if (written) {
+      url.statement_timeout_in_url = true;
+      // A value maintd cannot read (a unit it does not know) is still libpq's to pass on; maintd
+      // then bounds its own waits with the configured one.
+      url.statement_timeout = parse_pg_duration(*written).value_or(timeouts.statement);
+    } else {
+      url.statement_timeout = timeouts.statement;
+    }
+  }
+  // Only keywords and plain numbers were added: a string SOCI took before still goes through.
+  if (auto connect = soci_postgresql_connect(parameters)) url.connect = std::move(connect.value());
+}
 
 std::string mask_secrets(std::string_view text) {
   return mask_password_parameters(mask_user_info(text));

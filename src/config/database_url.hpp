@@ -1,13 +1,35 @@
 #pragma once
 // Database locations as written in config, and how they are shown without their secrets.
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/expected.hpp"
+#include "config/pg_conninfo.hpp"
 
 namespace maintd::config {
+
+// `database_timeouts:` in maintd.yaml: how long maintd waits for a PostgreSQL server, so that a
+// server that stopped answering (a hung host, a network partition, a stopped process) becomes
+// an error within a bounded time instead of a wait without end. SQLite files have their own
+// busy timeout. A parameter written in a database's URL wins over these.
+struct DatabaseTimeouts {
+  // libpq connect_timeout, per address tried (state and target databases). libpq waits at
+  // least 2 s.
+  std::chrono::seconds connect{5};
+  // statement_timeout of maintd's own statements on the state database (set after connecting).
+  // maintd also stops waiting on its side, kAnswerMargin later, for a server that cannot
+  // enforce it any more (store/database.hpp).
+  std::chrono::seconds statement{30};
+  // TCP keepalives (keepalives=1) and tcp_user_timeout: a peer that stopped answering on TCP
+  // is found out on an idle connection (idle + interval * count) and one with data in flight.
+  std::chrono::seconds keepalives_idle{10};
+  std::chrono::seconds keepalives_interval{5};
+  int keepalives_count = 3;
+  std::chrono::seconds tcp_user_timeout{30};
+};
 
 struct DatabaseUrl {
   enum class Backend { sqlite3, postgresql };
@@ -20,6 +42,16 @@ struct DatabaseUrl {
   // The URL as written, every password replaced by ***; a password given apart shows as
   // "password=***" at the end.
   std::string display;
+  // PostgreSQL: the libpq parameters `connect` was written from (apply_database_timeouts adds
+  // to them). May hold a password, like `connect`.
+  PgParameters parameters;
+  // PostgreSQL, in effect once apply_database_timeouts ran: libpq's connect_timeout (0: none),
+  // and the statement timeout of maintd's own statements (0: none; state database only).
+  std::chrono::seconds connect_timeout{0};
+  std::chrono::milliseconds statement_timeout{0};
+  // The statement timeout comes from the URL (options=-c statement_timeout=...): libpq sets it,
+  // maintd does not set it again.
+  bool statement_timeout_in_url = false;
   std::string soci_backend() const {
     return backend == Backend::sqlite3 ? "sqlite3" : "postgresql";
   }
@@ -36,6 +68,20 @@ Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
                                                       const std::optional<std::string>& password,
                                                       const std::filesystem::path& base_dir,
                                                       bool from_file = false);
+
+// Which database a location is: the state database gets the statement timeout too; a target
+// database's statements are bounded by the task's own timeout.
+enum class DatabaseRole { state, target };
+
+// Adds `timeouts` to a PostgreSQL location (nothing for SQLite): each libpq parameter
+// (connect_timeout, keepalives, keepalives_idle, keepalives_interval, keepalives_count,
+// tcp_user_timeout) unless the URL gives it, and rewrites `connect`. Fills connect_timeout and,
+// for the state database, statement_timeout with what will be in effect.
+void apply_database_timeouts(DatabaseUrl& url, const DatabaseTimeouts& timeouts, DatabaseRole role);
+
+// "30s", "1500ms", "2min", "30000" (milliseconds), as PostgreSQL reads a statement_timeout;
+// empty when it is not one of those forms.
+std::optional<std::chrono::milliseconds> parse_pg_duration(std::string_view text);
 
 // Replaces passwords in URLs (user:SECRET@), query strings and conninfo (password=SECRET) with
 // ***. Applied to anything that might hold a connection string before it is printed.

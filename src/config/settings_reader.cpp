@@ -32,6 +32,7 @@ bool is_database_name(const std::string& name) {
 std::optional<DatabaseUrl> read_database(const json& value, const std::string& pointer,
                                          const std::string& name, const SourceMap& map,
                                          const std::filesystem::path& base_dir,
+                                         const DatabaseTimeouts& timeouts, DatabaseRole role,
                                          Diagnostics& diagnostics) {
   std::optional<std::string> url;
   std::optional<std::string> password;
@@ -56,7 +57,36 @@ std::optional<DatabaseUrl> read_database(const json& value, const std::string& p
     diagnostics.error(map.value(at), fmt::format("{}: {}", name, parsed.error()));
     return std::nullopt;
   }
+  apply_database_timeouts(*parsed, timeouts, role);
   return *parsed;
+}
+
+// `database_timeouts:` (config.hpp, DatabaseTimeouts). Every value must be positive: a limit of
+// 0 would be no limit, and the point is that no wait is without one. A URL that really wants
+// none says so itself (connect_timeout=0).
+void read_database_timeouts(Fields& fields, DatabaseTimeouts& out) {
+  fields.allow_only({"connect", "statement", "keepalives_idle", "keepalives_interval",
+                     "keepalives_count", "tcp_user_timeout"});
+  const auto positive = [&](const std::string& key, std::chrono::seconds& target,
+                            std::chrono::seconds least, const std::string& why) {
+    const auto value = fields.duration(key);
+    if (!value) return;
+    if (*value < least) {
+      fields.error(key, fmt::format("{} is too short: at least {}{}", format_duration(*value),
+                                    format_duration(least), why));
+      return;
+    }
+    target = *value;
+  };
+  // libpq waits at least 2 s whatever it is told; a shorter value would be a promise not kept.
+  positive("connect", out.connect, std::chrono::seconds(2), " (libpq's shortest connect_timeout)");
+  positive("statement", out.statement, std::chrono::seconds(1), "");
+  positive("keepalives_idle", out.keepalives_idle, std::chrono::seconds(1), "");
+  positive("keepalives_interval", out.keepalives_interval, std::chrono::seconds(1), "");
+  if (auto count = fields.integer("keepalives_count", 1, 100)) {
+    out.keepalives_count = static_cast<int>(*count);
+  }
+  positive("tcp_user_timeout", out.tcp_user_timeout, std::chrono::seconds(1), "");
 }
 
 // Where the admin API listens when an `http:` section does not say.
@@ -479,13 +509,23 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
     return;
   }
   Fields top(root, "", map, diagnostics);
-  top.allow_only({"state_database", "databases", "schedules", "defaults", "workers",
-                  "heartbeat_interval", "lease", "poll_interval", "shutdown_grace", "log", "http",
-                  "notify", "aliases", "types"});
+  top.allow_only({"state_database", "databases", "database_timeouts", "schedules", "defaults",
+                  "workers", "heartbeat_interval", "lease", "poll_interval", "shutdown_grace",
+                  "log", "http", "notify", "aliases", "types"});
 
+  // Before the databases, which they are applied to.
+  if (const json* timeouts = top.raw("database_timeouts")) {
+    if (!timeouts->is_object()) {
+      top.error("database_timeouts",
+                fmt::format("expected a map, got {}", describe_value(*timeouts)));
+    } else {
+      Fields fields(*timeouts, "/database_timeouts", map, diagnostics, "database_timeouts.");
+      read_database_timeouts(fields, config.database_timeouts);
+    }
+  }
   if (const json* state = top.raw("state_database")) {
     if (auto url = read_database(*state, "/state_database", "state_database", map, base_dir,
-                                 diagnostics)) {
+                                 config.database_timeouts, DatabaseRole::state, diagnostics)) {
       config.state_database = *url;
     }
   }
@@ -505,8 +545,8 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
                                         name));
           continue;
         }
-        if (auto url =
-                read_database(value, pointer, "databases." + name, map, base_dir, diagnostics)) {
+        if (auto url = read_database(value, pointer, "databases." + name, map, base_dir,
+                                     config.database_timeouts, DatabaseRole::target, diagnostics)) {
           config.databases.emplace(name, *url);
         }
       }

@@ -1,15 +1,16 @@
-// /healthz (the process answers), /readyz (it has started and its state database answers),
-// /metrics.
+// /healthz (the process answers), /readyz (it has started, its loop turns and its state database
+// answers reads and writes, as far as the daemon's last calls found), /metrics.
 //
 // The probes are asked by callers that carry no token (systemd, Kubernetes, load balancers), so
 // they need none unless http.probes_public is false, and their answers say nothing an anonymous
 // caller should learn: a status word and a fixed sentence, never a task name, a database or a
-// path (the reason a state database is unreachable goes to the log).
+// path (the reason goes to the log). They never wait on the state database: their answer is
+// judged from what the daemon keeps up to date (scheduler/readiness.hpp), so they answer at
+// once, also while the database does not.
 #include <spdlog/spdlog.h>
 
 #include "http/api.hpp"
 #include "scheduler/daemon.hpp"
-#include "store/store_error.hpp"
 
 namespace maintd::http {
 namespace {
@@ -17,7 +18,15 @@ namespace {
 using scheduler::Daemon;
 using scheduler::DaemonPhase;
 
-Response ready(Daemon& daemon, DaemonPhase phase) {
+// A fixed sentence per status word (Readiness::status): the reason itself names the database.
+std::string public_reason(const std::string& status) {
+  if (status == "stopping") return "maintd is stopping";
+  if (status == "unwritable") return "the state database refuses writes";
+  if (status == "stalled") return "the scheduling loop is not turning";
+  return "the state database is not reachable";
+}
+
+Response ready(const Daemon& daemon, DaemonPhase phase) {
   switch (phase) {
     case DaemonPhase::starting:
       return retry_later_response("starting", "maintd is starting: its tasks are not loaded yet");
@@ -26,17 +35,12 @@ Response ready(Daemon& daemon, DaemonPhase phase) {
     case DaemonPhase::running:
       break;
   }
-  try {
-    daemon.database().with_session("checking readiness", [](soci::session& sql) {
-      int one = 0;
-      sql << "SELECT 1", soci::into(one);
-      return one;
-    });
-  } catch (const store::StoreError& e) {
+  const scheduler::Readiness readiness = daemon.readiness();
+  if (!readiness.ready) {
     // Debug only: a probe asks every few seconds, and the daemon logs its own failures to reach
-    // the database as errors already.
-    spdlog::debug("/readyz: {}", e.what());
-    return retry_later_response("unavailable", "the state database is not reachable");
+    // the database as warnings and errors already.
+    spdlog::debug("/readyz: {}", readiness.reason);
+    return retry_later_response(readiness.status, public_reason(readiness.status));
   }
   return json_response(200, {{"status", "ready"}});
 }
@@ -51,10 +55,10 @@ void register_health_routes(Router& router, Daemon& daemon, const Auth& auth,
       [](Request&) {
         return json_response(200, {{"status", "ok"}});
       },
-      probes, Availability::always);
+      probes, RouteKind::probe);
   router.add(
       Method::get, "/readyz", [&daemon, phase](Request&) { return ready(daemon, phase()); }, probes,
-      Availability::always);
+      RouteKind::probe);
   router.add(
       Method::get, "/metrics",
       [&daemon](Request&) {

@@ -33,12 +33,23 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 void Router::add(Method method, std::string pattern, Handler handler, Access access,
-                 Availability availability) {
-  routes_.push_back(Route{method, split_path(pattern), std::move(handler), access, availability});
+                 RouteKind kind) {
+  routes_.push_back(Route{method, split_path(pattern), std::move(handler), access, kind});
 }
 
 void Router::hold_until(std::function<bool()> started) {
   started_ = std::move(started);
+}
+
+bool Router::may_wait(const Request& request) const {
+  const auto segments = split_path(request.path);
+  for (const Route& route : routes_) {
+    if (!match(route, segments, nullptr) || !method_matches(route.method, request.method)) {
+      continue;
+    }
+    return route.kind == RouteKind::regular;
+  }
+  return false;
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& segments,
@@ -85,7 +96,7 @@ Response Router::dispatch(Request& request, const Auth* auth) const {
       const Decision decision = auth->authorize(request, route.access);
       if (!decision.allowed) return Auth::refusal(decision);
     }
-    if (route.availability == Availability::after_start && started_ && !started_()) {
+    if (route.kind == RouteKind::regular && started_ && !started_()) {
       return retry_later_response("starting", "maintd is starting: its tasks are not loaded yet");
     }
     request.params = std::move(params);

@@ -26,10 +26,15 @@ enum class Access {
   write,  // the read-write token; with a cookie, a valid CSRF token as well
 };
 
-// Whether a route answers while maintd is starting (its tasks not loaded, its loop not running).
-enum class Availability {
-  after_start,  // held (503 with Retry-After) until then: what reads or acts on tasks and runs
-  always,       // the probes, /healthz and /readyz: they say themselves whether maintd is ready
+// What a route is to the server. The probes answer whatever state maintd is in, and at once.
+enum class RouteKind {
+  // Held (503 with Retry-After) while maintd starts, its tasks not loaded nor its loop running;
+  // may wait on the state database, so it runs on the server's blocking threads.
+  regular,
+  // /healthz and /readyz: answered while maintd starts too (they say themselves whether it is
+  // ready), and never waiting on the state database, so answered on the threads that read the
+  // requests, whatever the database does.
+  probe,
 };
 
 using Handler = std::function<Response(Request&)>;
@@ -38,12 +43,16 @@ class Router {
  public:
   // Adds a route. `pattern` starts with "/"; "{name}" must be a whole segment.
   void add(Method method, std::string pattern, Handler handler, Access access = Access::read,
-           Availability availability = Availability::after_start);
+           RouteKind kind = RouteKind::regular);
 
-  // Until `started` returns true, routes of Availability::after_start answer 503 with
-  // Retry-After instead of what an empty task set would say (404 "no task named ..."). Checked
-  // after access: a caller without a token still gets its 401. Not set: nothing is held.
+  // Until `started` returns true, regular routes answer 503 with Retry-After instead of what an
+  // empty task set would say (404 "no task named ..."). Checked after access: a caller without
+  // a token still gets its 401. Not set: nothing is held.
   void hold_until(std::function<bool()> started);
+
+  // Whether the route `request` goes to may wait on the state database (false when no route
+  // matches: the 404 or 405 answer waits for nothing).
+  bool may_wait(const Request& request) const;
 
   // Finds the route for `request`, fills request.params, checks access with `auth` (null: no
   // check) and runs the handler. Exceptions from handlers are the server's to catch.
@@ -58,7 +67,7 @@ class Router {
     std::vector<std::string> segments;  // "{name}" for a parameter
     Handler handler;
     Access access;
-    Availability availability;
+    RouteKind kind;
   };
   static bool match(const Route& route, const std::vector<std::string>& segments,
                     std::map<std::string, std::string>* params);

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -80,7 +81,8 @@ struct Server::Impl {
                                : throw std::invalid_argument("http.listen is not set")),
         endpoints(resolve(io, listen)),
         auth(settings, all_loopback(endpoints)),
-        context{router, auth, options.body_limit, options.idle_timeout} {}
+        blocking(std::max<std::size_t>(1, options.threads)),
+        context{router, auth, options.body_limit, options.idle_timeout, blocking.get_executor()} {}
 
   void accept() {
     acceptor.async_accept(asio::make_strand(io),
@@ -104,6 +106,8 @@ struct Server::Impl {
   std::vector<tcp::endpoint> endpoints;
   Router router;
   Auth auth;
+  // Handlers that may wait on the state database (SessionContext::blocking).
+  asio::thread_pool blocking;
   SessionContext context;
   tcp::acceptor acceptor{io};
   tcp::endpoint bound;
@@ -175,6 +179,10 @@ void Server::stop() {
   // closed when the server is destroyed, with the handlers that own them).
   s.io.stop();
   for (auto& thread : s.threads) thread.join();
+  // Handlers under way finish (their waits on the state database are bounded, and cut short at
+  // shutdown); queued ones are dropped with their connections.
+  s.blocking.stop();
+  s.blocking.join();
   // No thread runs the io_context now: the listener can be closed from here.
   boost::system::error_code ignored;
   s.acceptor.close(ignored);

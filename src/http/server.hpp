@@ -2,7 +2,9 @@
 // The admin HTTP server behind `maintd serve` (http.listen): HTTP/1.1 with keep-alive on
 // Boost.Beast, on an io_context of its own run by its own threads. Handlers make blocking calls
 // to the state database (through the Database pool), so they must never run on the daemon's
-// scheduling loop, and a slow request never delays a slot.
+// scheduling loop, and a slow request never delays a slot. Nor do they run on the threads that
+// read and write connections: they have a pool of their own, so the health probes (which never
+// wait on the database) answer while every database call waits.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -20,7 +22,8 @@ enum class DaemonPhase;
 namespace maintd::http {
 
 struct ServerOptions {
-  // Threads serving requests; each holds a state database session while its handler runs.
+  // Threads handling requests that may wait on the state database; each holds a session while
+  // its handler runs. As many again read and write connections (and answer the health probes).
   std::size_t threads = 2;
   std::size_t body_limit = 1024 * 1024;   // larger bodies get 413
   std::chrono::seconds idle_timeout{30};  // a connection that sends nothing for this long closes

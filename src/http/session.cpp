@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -112,13 +113,28 @@ void Session::on_body(beast::error_code error) {
     return refuse(400, "malformed request: " + error.message());
   }
   const auto& message = parser_->get();
-  Request request = to_request(message);
-  Response response = handle(context_, request);
+  const bool keep_alive = message.keep_alive();
+  auto request = std::make_shared<Request>(to_request(message));
+  if (!context_.router.may_wait(*request)) {
+    Response response = handle(context_, *request);
+    return respond(*request, std::move(response), keep_alive);
+  }
+  // Nothing else happens on this connection meanwhile: the next read starts after the write.
+  boost::asio::post(context_.blocking, [self = shared_from_this(), request, keep_alive] {
+    Response response = handle(self->context_, *request);
+    boost::asio::dispatch(self->stream_.get_executor(),
+                          [self, request, keep_alive, response = std::move(response)]() mutable {
+                            self->respond(*request, std::move(response), keep_alive);
+                          });
+  });
+}
+
+void Session::respond(const Request& request, Response response, bool keep_alive) {
   const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started_);
   spdlog::debug("HTTP {} {} {} ({:.1f} ms)", to_string(request.method), request.path,
                 response.status, static_cast<double>(elapsed.count()) / 1000.0);
-  write(std::move(response), message.keep_alive(), request.method == Method::head);
+  write(std::move(response), keep_alive, request.method == Method::head);
 }
 
 void Session::refuse(unsigned status, const std::string& message) {

@@ -2,6 +2,7 @@
 // One client connection of the admin server: reads requests (HTTP/1.1, keep-alive), hands each
 // to the router and writes the answer. Internal to server.cpp.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -22,6 +23,10 @@ struct SessionContext {
   const Auth& auth;
   std::size_t body_limit;
   std::chrono::seconds idle_timeout;
+  // Where requests whose route may wait on the state database are handled (Router::may_wait):
+  // never on the threads that read and write connections, so those always have a thread free
+  // for the health probes.
+  boost::asio::thread_pool::executor_type blocking;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -36,6 +41,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(boost::beast::error_code error);
   void read_body();
   void on_body(boost::beast::error_code error);
+  // Logs the answer to `request` and writes it (on the connection's strand).
+  void respond(const Request& request, Response response, bool keep_alive);
   // Answers a request the parser refused (too large, malformed) and closes the connection.
   void refuse(unsigned status, const std::string& message);
   void write(Response response, bool keep_alive, bool head);

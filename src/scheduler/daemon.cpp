@@ -115,14 +115,58 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
       lease_timer_(io_),
       watchdog_timer_(io_),
       overdue_timer_(io_),
-      signals_(io_) {
+      signals_(signal_io_) {
   if (!options_.load_tasks) options_.load_tasks = logging_loader(&table_version_);
   alerts_.configure(config_->notify);
+  beat();
+  // Said once when it happens, from whichever call noticed: the loop, a run or a request.
+  // Messages name the database without its password (store_error.hpp).
+  database_->observe_availability(
+      [display = database_->display()](bool answering, const std::string& message) {
+        if (answering) {
+          spdlog::info("the state database {} answers again", display);
+        } else {
+          spdlog::warn("the state database is not answering: {}", message);
+        }
+      });
 }
 
 Daemon::~Daemon() {
+  database_->observe_availability(nullptr);
+  signal_io_.stop();
+  if (signal_thread_.joinable()) signal_thread_.join();
   cancel_running();
   workers_.join();
+}
+
+void Daemon::beat() {
+  loop_beat_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+}
+
+Readiness Daemon::readiness() const {
+  ReadinessInput input;
+  input.now = std::chrono::steady_clock::now();
+  input.stopping = stopping_;
+  input.database = database_->health();
+  input.database_display = database_->display();
+  // current_config(): a reload replaces config_ on the loop meanwhile.
+  const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+      current_config()->daemon.heartbeat_interval);
+  // The loop calls the database at least every heartbeat_interval (leases, this instance's
+  // row); each call may take answer_limit() (for SQLite: its busy timeout, 5 s by default).
+  const auto call = std::max<std::chrono::milliseconds>(database_->answer_limit(), 5s);
+  input.answer_allowance = 2 * interval + call;
+  input.loop_beat = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(loop_beat_ns_));
+  // A tick may make many calls (a burst of claims): the loop gets more room than one call.
+  input.loop_allowance = std::max<std::chrono::milliseconds>(3 * interval, kMaxSleep) + 4 * call;
+  {
+    const std::lock_guard lock(write_mutex_);
+    input.last_write_failed = !write_problem_.empty();
+    input.write_problem = write_problem_;
+  }
+  return assess_readiness(input);
 }
 
 Daemon::TaskPtr Daemon::find_task(const std::string& name) const {
@@ -778,6 +822,7 @@ void Daemon::arm_wake_timer() {
   wake_timer_.expires_after(sleep - fraction + 1ms);
   wake_timer_.async_wait([this](const boost::system::error_code& error) {
     if (error || stopping_) return;
+    beat();
     guard_step("firing the due slots", [this] { tick(options_.now()); });
     guard_step("reporting the status to systemd", [this] { notifier_.status(status_line()); });
     // Re-armed whatever the tick did: a loop that stops waking fires nothing again.
@@ -790,7 +835,9 @@ void Daemon::arm_periodic(boost::asio::steady_timer& timer, std::chrono::millise
   timer.expires_after(every);
   timer.async_wait([this, &timer, every, what, work](const boost::system::error_code& error) {
     if (error || stopping_) return;
+    beat();
     guard_step(what, work);
+    beat();
     arm_periodic(timer, every, what, work);
   });
 }
@@ -800,31 +847,41 @@ void Daemon::wait_signals() {
     if (error) return;
     if (signal == SIGHUP) {
       spdlog::info("SIGHUP: reloading the configuration");
-      guard_step("reloading the configuration (SIGHUP)", [this] {
-        reload(options_.now());
-        notifier_.status(status_line());
-        wake_timer_.cancel();  // re-plan with the new tasks
-        arm_wake_timer();
+      boost::asio::post(io_, [this] {
+        guard_step("reloading the configuration (SIGHUP)", [this] {
+          if (stopping_) return;
+          reload(options_.now());
+          notifier_.status(status_line());
+          wake_timer_.cancel();  // re-plan with the new tasks
+          arm_wake_timer();
+        });
       });
       wait_signals();
       return;
     }
     spdlog::info("{}: stopping; waiting up to {} for {} running run(s)",
                  signal == SIGTERM ? "SIGTERM" : "SIGINT",
-                 format_duration(config_->daemon.shutdown_grace), running());
-    shutdown();
+                 format_duration(current_config()->daemon.shutdown_grace), running());
+    begin_shutdown();
   });
 }
 
-void Daemon::shutdown() {
-  stopping_ = true;
+void Daemon::begin_shutdown() {
+  // Any thread (the signal thread: current_config(), as a reload may be replacing config_).
+  if (stopping_.exchange(true)) return;
+  const auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(
+      current_config()->daemon.shutdown_grace);
+  const auto grace_end = std::chrono::steady_clock::now() + grace;
+  grace_end_ns_ =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(grace_end.time_since_epoch()).count();
   notifier_.stopping();
-  wake_timer_.cancel();
-  poll_timer_.cancel();
-  lease_timer_.cancel();
-  watchdog_timer_.cancel();
-  overdue_timer_.cancel();
-  signals_.cancel();
+  // A call waiting for a server that does not answer ends by the end of the grace period; once
+  // one has gone unanswered, the next ones (recording the runs' ends, withdrawing this
+  // instance) fail at once instead of waiting again.
+  database_->shorten_waits(grace);
+  exit_deadline_.arm(grace_end + kCancelWait + kExitMargin, 0);
+  // The loop's timers see stopping_ and do not re-arm; a step under way ends first, within the
+  // limits above.
   io_.stop();
 }
 
@@ -836,6 +893,7 @@ int Daemon::run() {
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
   wait_signals();
+  signal_thread_ = std::thread([this] { signal_io_.run(); });
   arm_wake_timer();
   arm_periodic(poll_timer_, config_->daemon.poll_interval, "re-reading scheduled_tasks",
                [this] { refresh_table_tasks(options_.now()); });
@@ -843,8 +901,12 @@ int Daemon::run() {
   const auto announce = [&](bool first) {
     try {
       first ? instances.announce(worker_, status_line()) : instances.renew(worker_, status_line());
+      const std::lock_guard lock(write_mutex_);
+      write_problem_.clear();
     } catch (const store::StoreError& e) {
       spdlog::error("announcing this instance in the state database: {}", e.what());
+      const std::lock_guard lock(write_mutex_);
+      write_problem_ = e.what();
     }
   };
   arm_periodic(lease_timer_, config_->daemon.heartbeat_interval,
@@ -875,14 +937,19 @@ int Daemon::run() {
     notifier_.ready(status_line());
   });
   io_.run();
+  begin_shutdown();  // no-op after a signal; here for a loop that stopped otherwise
 
-  // Shutdown: running handlers get the grace period, then are cancelled (recorded cancelled).
-  if (!wait_idle(
-          std::chrono::duration_cast<std::chrono::milliseconds>(config_->daemon.shutdown_grace))) {
+  // Shutdown: running handlers get what is left of the grace period (counted from the signal),
+  // then are cancelled (recorded cancelled).
+  const auto grace_end =
+      std::chrono::steady_clock::time_point(std::chrono::nanoseconds(grace_end_ns_.load()));
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      grace_end - std::chrono::steady_clock::now());
+  if (!wait_idle(std::max(left, 0ms))) {
     spdlog::warn("shutdown: {} run(s) still running after {}: cancelling them", running(),
                  format_duration(config_->daemon.shutdown_grace));
     cancel_running();
-    if (!wait_idle(10s)) {
+    if (!wait_idle(kCancelWait)) {
       // A handler that ignores cancellation cannot be waited for forever: leave; its run is
       // marked abandoned when its lease expires.
       spdlog::error("shutdown: {} handler(s) ignored cancellation; exiting anyway", running());

@@ -31,6 +31,7 @@
 #include <mutex>
 #include <stop_token>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "common/expected.hpp"
@@ -39,7 +40,9 @@
 #include "scheduler/alerts.hpp"
 #include "scheduler/metrics.hpp"
 #include "scheduler/planner.hpp"
+#include "scheduler/readiness.hpp"
 #include "scheduler/run_executor.hpp"
+#include "scheduler/shutdown_deadline.hpp"
 #include "scheduler/systemd_notifier.hpp"
 #include "store/run_store.hpp"
 #include "store/task_set.hpp"
@@ -118,6 +121,11 @@ class Daemon {
   static constexpr std::size_t kClaimBatch = 256;
   // How often expect_success_within is checked.
   static constexpr std::chrono::seconds kOverdueCheck{30};
+  // At shutdown, how long handlers still running at the end of shutdown_grace get to honour
+  // their cancellation.
+  static constexpr std::chrono::seconds kCancelWait{10};
+  // How long after that the process ends whatever it is waiting for (ShutdownDeadline).
+  static constexpr std::chrono::seconds kExitMargin{2};
 
   Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<store::Database> database,
          DaemonOptions options);
@@ -167,6 +175,9 @@ class Daemon {
   // The gauges of a scrape (reads the last successes from the state database).
   Scrape scrape();
   std::vector<OverdueTask> overdue() const;
+  // For /readyz: computed from what the loop and the state database's last calls left behind
+  // (scheduler/readiness.hpp); never waits for the loop, a session or the server.
+  Readiness readiness() const;
   // Records a manual run and starts it on the workers; returns its id at once. Concurrency
   // forbid is enforced against every run in progress in the state database (one check and
   // insert at a time within this process); a manual run is never retried.
@@ -226,9 +237,17 @@ class Daemon {
   // Runs `work` every `every` on the loop; `what` names it in the log if it throws.
   void arm_periodic(boost::asio::steady_timer& timer, std::chrono::milliseconds every,
                     std::string what, std::function<void()> work);
+  // On the signal thread: SIGHUP posts a reload to the loop, SIGTERM and SIGINT stop at once
+  // (begin_shutdown), even while the loop waits for the state database.
   void wait_signals();
-  void shutdown();
+  // Any thread: the loop stops, every wait on the state database ends by shutdown_grace from
+  // now, and ShutdownDeadline is armed.
+  void begin_shutdown();
+  // The loop turned (a timer's step ended): for readiness.
+  void beat();
 
+  // First, so destroyed last: it guards everything that comes after, to the very end.
+  ShutdownDeadline exit_deadline_;
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<store::Database> database_;
   DaemonOptions options_;
@@ -266,10 +285,22 @@ class Daemon {
   boost::asio::steady_timer lease_timer_;
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer overdue_timer_;
+  // Signals have an io_context and a thread of their own: a loop that waits for the state
+  // database must not hold SIGTERM back.
+  boost::asio::io_context signal_io_;
   boost::asio::signal_set signals_;
+  std::thread signal_thread_;
   std::atomic<bool> stopping_ = false;
   std::atomic<bool> started_ = false;  // see phase(); set under mutex_ for wait_started
   std::condition_variable started_changed_;
+  // begin_shutdown: the end of shutdown_grace (steady_clock ns since its epoch).
+  std::atomic<long long> grace_end_ns_{0};
+  // When the loop last turned (steady_clock ns since its epoch).
+  std::atomic<long long> loop_beat_ns_{0};
+  // Why the last periodic write (this instance's row) failed; empty when it succeeded. For
+  // readiness: a database that answers but refuses writes cannot record runs.
+  mutable std::mutex write_mutex_;
+  std::string write_problem_;
 };
 
 }  // namespace maintd::scheduler

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "common/duration.hpp"
 #include "store/store_error.hpp"
@@ -39,6 +41,35 @@ std::string describe(std::chrono::milliseconds duration) {
   if (duration.count() % 1000 != 0) return fmt::format("{}ms", duration.count());
   return format_duration(std::chrono::duration_cast<std::chrono::seconds>(duration));
 }
+
+// The connections a run's handler opened (target databases, the state database). Once the run
+// is stopped (its timeout, a cancellation, shutdown), a handler gets kStatementCutDelay to
+// return by itself; a statement still waiting then (a server that stopped answering keeps it
+// waiting for ever, and a stop token is only looked at between statements) has its connection
+// closed, so the statement fails and the handler returns. maintd imposes no statement timeout
+// of its own on handlers: the task's timeout is theirs.
+class HandlerConnections {
+ public:
+  static constexpr std::chrono::seconds kStatementCutDelay{5};
+
+  void add(store::ConnectionWatchdog::Watch watch) {
+    if (!watch) return;
+    const std::lock_guard lock(mutex_);
+    if (cut_at_) watch.cut_by(*cut_at_);
+    watches_.push_back(std::move(watch));
+  }
+  void cut_soon() {
+    const std::lock_guard lock(mutex_);
+    if (cut_at_) return;
+    cut_at_ = Steady::now() + kStatementCutDelay;
+    for (auto& watch : watches_) watch.cut_by(*cut_at_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<store::ConnectionWatchdog::Watch> watches_;
+  std::optional<Steady::time_point> cut_at_;
+};
 
 // The monitor: heartbeats and the timeout, on a thread of its own, woken early when the
 // handler returns. Its destructor stops and joins it, so it never outlives the run.
@@ -146,10 +177,20 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
     if (observer.on_event) observer.on_event(level, event, message);
   };
   context.on_progress = observer.on_progress;
-  context.sessions = [this](const std::string& name) {
-    return store::open_named_session(config_.databases, name);
+  HandlerConnections connections;
+  context.sessions = [this, &connections](const std::string& name) {
+    auto session = store::open_named_session(config_.databases, name);
+    connections.add(store::watch_target_session(*session, config_.databases.at(name)));
+    return session;
   };
-  context.state_sessions = [this] { return store::open_target_session(config_.state_database); };
+  context.state_sessions = [this, &connections] {
+    auto session = store::open_target_session(config_.state_database);
+    connections.add(store::watch_target_session(*session, config_.state_database));
+    return session;
+  };
+  // Registered after `connections` (destroyed before it); runs in the thread that stops the run.
+  const std::stop_callback cut_statements(stop.get_token(),
+                                          [&connections] { connections.cut_soon(); });
   context.peers = [this] {
     std::vector<registry::PeerTask> peers;
     auto add = [&](const config::Task& task) {

@@ -5,18 +5,84 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 namespace maintd::store {
+namespace {
 
-Database::Database(Dialect dialect, std::string display, const DatabaseOptions& options)
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// "5 s", "1500 ms": how long something waited, in messages.
+std::string wait_text(milliseconds wait) {
+  if (wait.count() % 1000 == 0) return fmt::format("{} s", wait.count() / 1000);
+  return fmt::format("{} ms", wait.count());
+}
+
+// The PostgreSQL connection under a session of a PostgreSQL database, if it has one. A
+// static_cast: libsoci_postgresql does not export the backend's typeinfo (no dynamic_cast), and
+// the caller knows the dialect.
+PGconn* connection_of(soci::session& sql) {
+  auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+  return backend != nullptr ? backend->conn_ : nullptr;
+}
+
+// Each statement a session prepares renews the watch of the call in progress: the limit is on
+// waiting for one answer, not on a whole transaction of many statements. (SOCI calls the
+// logger when it prepares a statement; BEGIN and COMMIT go without, which only makes their
+// limit count from the statement before.)
+class RenewingLogger : public soci::logger_impl {
+ public:
+  explicit RenewingLogger(Database::SessionState* state) : state_(state) {}
+  void start_query(std::string const& query) override {
+    last_query_ = query;
+    if (state_->watch != nullptr) state_->watch->renew();
+  }
+  std::string get_last_query() const override { return last_query_; }
+
+ private:
+  logger_impl* do_clone() const override { return new RenewingLogger(state_); }
+  Database::SessionState* state_;
+  std::string last_query_;
+};
+
+}  // namespace
+
+Database::Database(Dialect dialect, const config::DatabaseUrl& url, const DatabaseOptions& options)
     : dialect_(dialect),
-      display_(std::move(display)),
+      display_(url.display),
       options_(options),
-      pool_(std::make_unique<soci::connection_pool>(options.pool_size)) {}
+      connect_timeout_(url.connect_timeout),
+      statement_timeout_(url.statement_timeout),
+      statement_timeout_in_url_(url.statement_timeout_in_url),
+      pool_(std::make_unique<soci::connection_pool>(options.pool_size)) {
+  for (std::size_t i = 0; i < options.pool_size; ++i) {
+    states_.push_back(std::make_unique<SessionState>());
+  }
+  health_.last_answer = health_.since = Clock::now();
+}
+
+Database::Lease::Lease(Database& database, std::string_view what)
+    : pool_(*database.pool_), states_(database.states_), position_(0) {
+  const milliseconds limit = database.answer_limit();
+  if (limit.count() <= 0) {
+    position_ = pool_.lease();
+    return;
+  }
+  // Every session busy: each is freed within its own limit (plus a reconnect), or the server
+  // is not answering anybody.
+  const milliseconds wait = limit + milliseconds(database.connect_timeout_);
+  if (!pool_.try_lease(position_, static_cast<int>(wait.count()))) {
+    throw StoreTimeout(fmt::format(
+        "{} failed on the state database {}: no session became free within {} (all {} were "
+        "waiting for the server)",
+        what, database.display_, wait_text(wait), database.options_.pool_size));
+  }
+}
 
 std::shared_ptr<Database> Database::open(const config::DatabaseUrl& url,
                                          const DatabaseOptions& options) {
@@ -43,11 +109,12 @@ std::shared_ptr<Database> Database::open(const config::DatabaseUrl& url,
       }
     }
   }
-  auto database = std::make_shared<Database>(sqlite ? Dialect::sqlite : Dialect::postgresql,
-                                             url.display, options);
+  auto database =
+      std::make_shared<Database>(sqlite ? Dialect::sqlite : Dialect::postgresql, url, options);
   try {
     for (std::size_t i = 0; i < options.pool_size; ++i) {
       soci::session& session = database->pool_->at(i);
+      session.set_logger(soci::logger(new RenewingLogger(database->states_[i].get())));
       // The two-argument form: url.connect is a libpq keyword/value string written for
       // soci::postgresql's own rewriting of it (config/soci_connect.hpp).
       const soci::backend_factory& backend =
@@ -55,14 +122,22 @@ std::shared_ptr<Database> Database::open(const config::DatabaseUrl& url,
       session.open(backend, url.connect);
       database->configure(session);
     }
+  } catch (const StoreError&) {
+    throw;
   } catch (const std::exception& e) {
+    const std::string reason = describe(e);
+    const std::string timed_out = database->connect_timeout_text(reason);
+    if (!timed_out.empty()) {
+      throw StoreTimeout(
+          fmt::format("cannot open the state database {}: {}", database->shown(), timed_out));
+    }
     throw StoreUnavailable(
-        fmt::format("cannot open the state database {} ({})", url.display, describe(e)));
+        fmt::format("cannot open the state database {} ({})", url.display, reason));
   }
   return database;
 }
 
-void Database::configure(soci::session& sql) const {
+void Database::configure(soci::session& sql) {
   if (dialect_ == Dialect::sqlite) {
     // The busy timeout first: switching to WAL takes a lock another process may hold.
     sql << "PRAGMA busy_timeout = " << options_.busy_timeout.count();
@@ -89,20 +164,41 @@ void Database::configure(soci::session& sql) const {
     // the last runs recorded, never corrupt the file.
     sql << "PRAGMA synchronous = NORMAL";
   } else {
-    // libpq prints notices ("relation ... already exists, skipping") on stderr; keep warnings.
-    sql << "SET client_min_messages = warning";
+    // Connected means the server answered just now; these few statements are bounded too (a
+    // server that stops right after the connection would hold them for ever).
+    const ConnectionWatchdog::Watch watch = watch_session(sql);
+    try {
+      // libpq prints notices ("relation ... already exists, skipping") on stderr; keep warnings.
+      sql << "SET client_min_messages = warning";
+      // maintd's own statements end on the server after this long, with a message that says
+      // so. A statement_timeout in the URL (options) is libpq's to set, not ours.
+      if (statement_timeout_.count() > 0 && !statement_timeout_in_url_) {
+        sql << "SET statement_timeout = " << statement_timeout_.count();
+      }
+    } catch (const std::exception&) {
+      if (watch.fired()) unanswered(sql, "connecting", watch);
+      throw;
+    }
   }
 }
 
-void Database::ensure_connected(soci::session& sql) const {
+void Database::ensure_connected(soci::session& sql, std::string_view what) {
   // A session whose reconnect failed during an outage has no backend; try again now.
   if (sql.get_backend() == nullptr) {
-    sql.reconnect();
+    try {
+      sql.reconnect();
+    } catch (const std::exception& e) {
+      const std::string timed_out = connect_timeout_text(describe(e));
+      if (timed_out.empty()) throw;
+      unresponsive_ = true;
+      throw StoreTimeout(
+          fmt::format("{} failed on the state database {}: {}", what, shown(), timed_out));
+    }
     configure(sql);
   }
 }
 
-bool Database::reconnect_lost(soci::session& sql) const {
+bool Database::reconnect_lost(soci::session& sql) {
   if (dialect_ != Dialect::postgresql || sql.get_backend() == nullptr || sql.is_connected()) {
     return false;
   }
@@ -115,8 +211,140 @@ bool Database::reconnect_lost(soci::session& sql) const {
   }
 }
 
-void Database::fail(soci::session& sql, std::string_view what, const std::exception& error) const {
+ConnectionWatchdog::Watch Database::watch_session(soci::session& sql) const {
+  if (dialect_ != Dialect::postgresql) return {};
+  const milliseconds limit = answer_limit();
+  PGconn* connection = connection_of(sql);
+  if (limit.count() <= 0 || connection == nullptr) return {};
+  return ConnectionWatchdog::instance().watch(PQsocket(connection), limit, this);
+}
+
+milliseconds Database::answer_limit() const {
+  milliseconds limit(0);
+  if (dialect_ == Dialect::postgresql && statement_timeout_.count() > 0) {
+    limit = statement_timeout_ + answer_margin();
+  }
+  if (const long long deadline = stopping_deadline_ns_.load(); deadline != 0) {
+    const auto left = std::chrono::duration_cast<milliseconds>(
+        Clock::time_point(std::chrono::nanoseconds(deadline)) - Clock::now());
+    // 1 ms rather than 0 (no limit) once the time is up: refuse_when_stopping refuses new calls
+    // then, this only bounds what a call already under way asks next.
+    const milliseconds stopping = std::max(left, milliseconds(1));
+    if (limit.count() == 0 || stopping < limit) limit = stopping;
+  }
+  return limit;
+}
+
+milliseconds Database::answer_margin() const {
+  return std::min<milliseconds>(kAnswerMargin, statement_timeout_);
+}
+
+void Database::shorten_waits(milliseconds limit) {
+  const auto deadline = Clock::now() + std::max(limit, milliseconds(1));
+  long long expected = 0;
+  const long long wanted =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+  // The earliest deadline wins (a second SIGTERM must not extend the first one's).
+  while (!stopping_deadline_ns_.compare_exchange_weak(expected, wanted)) {
+    if (expected != 0 && expected <= wanted) return;
+  }
+  ConnectionWatchdog::instance().cut_group(this, deadline);
+}
+
+void Database::refuse_when_stopping(std::string_view what) const {
+  const long long deadline = stopping_deadline_ns_.load();
+  if (deadline == 0) return;
+  if (unresponsive_) {
+    throw StoreTimeout(fmt::format(
+        "{} failed on the state database {}: not tried: the server did not answer and maintd "
+        "is stopping",
+        what, shown()));
+  }
+  if (Clock::now() >= Clock::time_point(std::chrono::nanoseconds(deadline))) {
+    throw StoreTimeout(
+        fmt::format("{} failed on the state database {}: not tried: maintd is stopping and its "
+                    "shutdown_grace is over",
+                    what, shown()));
+  }
+}
+
+void Database::answered() {
+  unresponsive_ = false;
+  AvailabilityObserver observer;
+  {
+    const std::lock_guard lock(health_mutex_);
+    const auto now = Clock::now();
+    health_.last_answer = now;
+    if (health_.answering) return;
+    health_.answering = true;
+    health_.problem.clear();
+    health_.since = now;
+    observer = observer_;
+  }
+  if (observer) observer(true, {});
+}
+
+void Database::not_answering(const std::string& message) {
+  AvailabilityObserver observer;
+  {
+    const std::lock_guard lock(health_mutex_);
+    health_.problem = message;
+    if (!health_.answering) return;
+    health_.answering = false;
+    health_.since = Clock::now();
+    observer = observer_;
+  }
+  if (observer) observer(false, message);
+}
+
+Database::Health Database::health() const {
+  const std::lock_guard lock(health_mutex_);
+  return health_;
+}
+
+void Database::observe_availability(AvailabilityObserver observer) {
+  const std::lock_guard lock(health_mutex_);
+  observer_ = std::move(observer);
+}
+
+void Database::unanswered(soci::session& sql, std::string_view what,
+                          const ConnectionWatchdog::Watch& watch) {
+  unresponsive_ = true;
+  // The connection is of no use any more (its socket is shut down); the next call on this
+  // session connects again (ensure_connected), bounded by the connect timeout.
+  sql.close();
+  const bool stopping = stopping_deadline_ns_.load() != 0;
+  std::string limit = wait_text(watch.limit());
+  if (!stopping && statement_timeout_.count() > 0) {
+    limit += fmt::format(" (statement timeout {} + {})", wait_text(statement_timeout_),
+                         wait_text(answer_margin()));
+  } else if (stopping) {
+    limit += " (maintd is stopping)";
+  }
+  throw StoreTimeout(fmt::format(
+      "{} failed on the state database {}: no answer from the server within {}; it may be "
+      "stopped, hung or unreachable",
+      what, shown(), limit));
+}
+
+std::string Database::connect_timeout_text(const std::string& reason) const {
+  // libpq's words when connect_timeout passes (for each address it tried).
+  if (reason.find("timeout expired") == std::string::npos) return {};
+  if (connect_timeout_.count() <= 0) return "connect timed out";
+  return fmt::format("connect timed out after {}", wait_text(connect_timeout_));
+}
+
+std::string Database::shown() const {
+  return display_.ends_with("***") ? display_ + " " : display_;
+}
+
+void Database::fail(soci::session& sql, std::string_view what, const std::exception& error) {
   const std::string reason = describe(error);
+  if (const std::string timed_out = connect_timeout_text(reason); !timed_out.empty()) {
+    unresponsive_ = true;
+    throw StoreTimeout(
+        fmt::format("{} failed on the state database {}: {}", what, shown(), timed_out));
+  }
   bool unavailable = reason.find("no such table") != std::string::npos ||
                      reason.find("database is locked") != std::string::npos;
   if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&error)) {
@@ -142,6 +370,13 @@ void Database::fail(soci::session& sql, std::string_view what, const std::except
     unavailable = unavailable || state.starts_with("08") || state.starts_with("57P") ||
                   state.starts_with("53") || state.starts_with("28") || state == "3D000" ||
                   state == "42P01";
+    // query_canceled by the statement_timeout set in configure() (or the URL's): the server is
+    // too busy, or a lock is held, for longer than maintd waits.
+    if (state == "57014" && reason.find("statement timeout") != std::string::npos) {
+      throw StoreTimeout(fmt::format(
+          "{} failed on the state database {}: statement timed out{} ({})", what, shown(),
+          statement_timeout_.count() > 0 ? " after " + wait_text(statement_timeout_) : "", reason));
+    }
   }
   if (sql.get_backend() == nullptr) {
     // ensure_connected() could not reconnect: still down.

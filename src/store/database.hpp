@@ -3,13 +3,19 @@
 // the two dialects differ.
 #include <soci/soci.h>
 
+#include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include "config/database_url.hpp"
+#include "store/connection_watchdog.hpp"
 #include "store/store_error.hpp"
 
 namespace maintd::store {
@@ -23,11 +29,24 @@ struct DatabaseOptions {
   std::chrono::milliseconds busy_timeout{5000};
 };
 
+// Waits on a PostgreSQL state database are bounded (config::DatabaseTimeouts): connecting by
+// libpq's connect_timeout (in url.connect), each statement by the server's statement_timeout
+// (set after connecting, url.statement_timeout) and, for a server that cannot enforce it any
+// more (stopped, hung, cut off), by maintd itself: a session whose server has not answered for
+// the statement timeout plus kAnswerMargin is cut off (store/connection_watchdog.hpp) and the
+// call fails with StoreTimeout. Waiting for a free session is bounded the same way. SQLite has
+// its busy timeout.
 class Database {
  public:
+  // How much longer than its statement timeout maintd waits for the server's answer (at most;
+  // never more than the statement timeout itself, so a short one stays short): the server's own
+  // timeout, which says what happened, comes first when the server can answer.
+  static constexpr std::chrono::seconds kAnswerMargin{5};
+
   // Connects `options.pool_size` sessions. SQLite: the file is created if missing (its directory
   // must exist), WAL journal, foreign keys on, `options.busy_timeout`. Throws StoreUnavailable
-  // with the reason (and never the password) when it cannot connect.
+  // with the reason (and never the password) when it cannot connect (StoreTimeout when the
+  // server did not answer within the connect timeout).
   static std::shared_ptr<Database> open(const config::DatabaseUrl& url,
                                         const DatabaseOptions& options = {});
   static std::shared_ptr<Database> open(const config::DatabaseUrl& url, std::size_t pool_size) {
@@ -41,28 +60,43 @@ class Database {
   // Runs `body(session)` on a session leased from the pool and returns what it returns. A
   // session whose connection was lost (the server restarted) reconnects first. Failures become
   // StoreUnavailable (the database cannot be reached or used: lost connection, locked, schema
-  // missing) or StoreError (anything else), with `what` ("claiming a slot") and the database's
-  // reason in the message; StoreErrors thrown by `body` pass through.
+  // missing; StoreTimeout when it did not answer in time) or StoreError (anything else), with
+  // `what` ("claiming a slot") and the database's reason in the message; StoreErrors thrown by
+  // `body` pass through. The server's answers are waited for as the class comment says: the
+  // limit counts again from each statement `body` prepares.
   template <class Body>
   auto with_session(std::string_view what, Body&& body) {
-    // The pool's own session, not a leased copy: reconnecting it must change the one the pool
-    // hands out next.
-    const Lease lease(*pool_);
-    soci::session& sql = lease.session();
-    for (int attempt = 1;; ++attempt) {
-      try {
-        ensure_connected(sql);
-        return body(sql);
-      } catch (const StoreError&) {
-        throw;
-      } catch (const std::exception& e) {
-        // A connection that died while the session sat in the pool (the server restarted)
-        // fails its first statement before the server saw it: reconnected, run it once more.
-        if (attempt == 1 && reconnect_lost(sql)) continue;
-        fail(sql, what, e);
-      }
+    try {
+      return run_session(what, std::forward<Body>(body));
+    } catch (const StoreUnavailable& e) {
+      not_answering(e.what());
+      throw;
     }
   }
+
+  // What the last calls found, for readiness (/readyz) and the log: kept up to date by every
+  // call, read without waiting for a session or the server. `answering` is false from a call
+  // that found the database unavailable (or not answering) until the next one that it answered.
+  struct Health {
+    bool answering = true;
+    std::string problem;  // the failure's message (names the database, never its password)
+    std::chrono::steady_clock::time_point last_answer;  // open(), then each successful call
+    std::chrono::steady_clock::time_point since;        // when `answering` last changed
+  };
+  Health health() const;
+  // Called (from the thread of the call that noticed) when the database stops answering (with
+  // the failure's message) and when it answers again (empty message). For the daemon's log.
+  using AvailabilityObserver = std::function<void(bool answering, const std::string& message)>;
+  void observe_availability(AvailabilityObserver observer);
+
+  // For shutdown: no wait on this database lasts past now + `limit`. Waits in progress end by
+  // then, new ones are given what is left, and once the server has failed to answer one (or the
+  // time is up), the next ones fail at once (StoreTimeout) instead of waiting again.
+  void shorten_waits(std::chrono::milliseconds limit);
+  // The longest maintd waits for one answer of the server: the statement timeout plus
+  // answer_margin() (0: no limit, SQLite or no statement timeout), or shorten_waits' limit.
+  std::chrono::milliseconds answer_limit() const;
+  std::chrono::milliseconds answer_margin() const;
 
   // A database error's own message, without SOCI's context (the statement and the values bound
   // to it, which may be long or hold data that must not reach a log) on a single line.
@@ -80,34 +114,112 @@ class Database {
   std::string now_minus_expression(std::chrono::seconds ago) const;
   bool table_exists(soci::session& sql, const std::string& table) const;
 
-  Database(Dialect dialect, std::string display, const DatabaseOptions& options);
+  Database(Dialect dialect, const config::DatabaseUrl& url, const DatabaseOptions& options);
+
+  // What a session's statements renew (via a SOCI logger): the watch of the call in progress.
+  struct SessionState {
+    ConnectionWatchdog::Watch* watch = nullptr;
+  };
 
  private:
+  template <class Body>
+  auto run_session(std::string_view what, Body&& body) {
+    refuse_when_stopping(what);
+    // The pool's own session, not a leased copy: reconnecting it must change the one the pool
+    // hands out next.
+    const Lease lease(*this, what);
+    soci::session& sql = lease.session();
+    for (int attempt = 1;; ++attempt) {
+      // Outside the try: it still bounds what fail() asks the server, and says whether it fired.
+      ConnectionWatchdog::Watch watch;
+      try {
+        ensure_connected(sql, what);
+        watch = watch_session(sql);
+        const Watching watching(lease.state(), watch);
+        if constexpr (std::is_void_v<decltype(body(sql))>) {
+          body(sql);
+          answered();
+          return;
+        } else {
+          auto result = body(sql);
+          answered();
+          return result;
+        }
+      } catch (const StoreError&) {
+        throw;
+      } catch (const std::exception& e) {
+        if (watch.fired()) unanswered(sql, what, watch);
+        // A connection that died while the session sat in the pool (the server restarted)
+        // fails its first statement before the server saw it: reconnected, run it once more.
+        if (attempt == 1 && reconnect_lost(sql)) continue;
+        fail(sql, what, e);
+      }
+    }
+  }
+
   class Lease {
    public:
-    explicit Lease(soci::connection_pool& pool) : pool_(pool), position_(pool.lease()) {}
+    // Waits for a free session, bounded (StoreTimeout) when the server's answers are.
+    Lease(Database& database, std::string_view what);
     ~Lease() { pool_.give_back(position_); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     soci::session& session() const { return pool_.at(position_); }
+    SessionState& state() const { return *states_[position_]; }
 
    private:
     soci::connection_pool& pool_;
+    const std::vector<std::unique_ptr<SessionState>>& states_;
     std::size_t position_;
+  };
+  class Watching {
+   public:
+    Watching(SessionState& state, ConnectionWatchdog::Watch& watch) : state_(state) {
+      state_.watch = &watch;
+    }
+    ~Watching() { state_.watch = nullptr; }
+    Watching(const Watching&) = delete;
+    Watching& operator=(const Watching&) = delete;
+
+   private:
+    SessionState& state_;
   };
 
   // Per-connection settings, applied on open and again after a reconnect.
-  void configure(soci::session& sql) const;
-  void ensure_connected(soci::session& sql) const;
+  void configure(soci::session& sql);
+  void ensure_connected(soci::session& sql, std::string_view what);
   // PostgreSQL: whether the session had lost its connection and is connected again now.
-  bool reconnect_lost(soci::session& sql) const;
-  [[noreturn]] void fail(soci::session& sql, std::string_view what,
-                         const std::exception& error) const;
+  bool reconnect_lost(soci::session& sql);
+  // The watch for a call on `sql` (inactive for SQLite or without a limit).
+  ConnectionWatchdog::Watch watch_session(soci::session& sql) const;
+  void refuse_when_stopping(std::string_view what) const;
+  void answered();
+  void not_answering(const std::string& message);
+  // The watch fired: the server did not answer within its limit.
+  [[noreturn]] void unanswered(soci::session& sql, std::string_view what,
+                               const ConnectionWatchdog::Watch& watch);
+  [[noreturn]] void fail(soci::session& sql, std::string_view what, const std::exception& error);
+  // "connect timed out after 5 s" when `reason` is libpq's connect timeout; empty otherwise.
+  std::string connect_timeout_text(const std::string& reason) const;
+  // The display form, followed by a space when it ends in a masked password (see describe()).
+  std::string shown() const;
 
   Dialect dialect_;
   std::string display_;
   DatabaseOptions options_;
+  std::chrono::seconds connect_timeout_{0};
+  std::chrono::milliseconds statement_timeout_{0};
+  bool statement_timeout_in_url_ = false;
   std::unique_ptr<soci::connection_pool> pool_;
+  std::vector<std::unique_ptr<SessionState>> states_;  // by pool position
+  // shorten_waits: every wait ends by this steady_clock time (in ns since its epoch); 0: not
+  // stopping.
+  std::atomic<long long> stopping_deadline_ns_{0};
+  // The server failed to answer (a watch fired, a connect timed out) and has not answered since.
+  std::atomic<bool> unresponsive_{false};
+  mutable std::mutex health_mutex_;  // guards the two below
+  Health health_;
+  AvailabilityObserver observer_;
 };
 
 }  // namespace maintd::store

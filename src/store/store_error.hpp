@@ -18,4 +18,12 @@ class StoreUnavailable : public StoreError {
   using StoreError::StoreError;
 };
 
+// The server did not answer in time: connecting took longer than the connect timeout, or a
+// statement got no answer within its limit (the server may be stopped, hung or cut off), or the
+// server's own statement_timeout ended it.
+class StoreTimeout : public StoreUnavailable {
+ public:
+  using StoreUnavailable::StoreUnavailable;
+};
+
 }  // namespace maintd::store

@@ -27,6 +27,18 @@ std::unique_ptr<soci::session> open_target_session(const config::DatabaseUrl& ur
   }
 }
 
+ConnectionWatchdog::Watch watch_target_session(soci::session& session,
+                                               const config::DatabaseUrl& url) {
+  if (url.backend != config::DatabaseUrl::Backend::postgresql) return {};
+  // A static_cast: libsoci_postgresql does not export the backend's typeinfo, and the URL says
+  // which backend this is.
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  if (backend == nullptr || backend->conn_ == nullptr) return {};
+  // Until cut_by(): ten years is "not before asked".
+  return ConnectionWatchdog::instance().watch(PQsocket(backend->conn_),
+                                              std::chrono::hours(24 * 365 * 10));
+}
+
 std::unique_ptr<soci::session> open_named_session(
     const std::map<std::string, config::DatabaseUrl>& databases, const std::string& name) {
   const auto it = databases.find(name);

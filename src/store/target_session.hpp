@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/database_url.hpp"
+#include "store/connection_watchdog.hpp"
 
 namespace maintd::store {
 
@@ -19,5 +20,11 @@ std::unique_ptr<soci::session> open_target_session(const config::DatabaseUrl& ur
 // Opens the database declared as `name`; throws std::runtime_error when `name` is not declared.
 std::unique_ptr<soci::session> open_named_session(
     const std::map<std::string, config::DatabaseUrl>& databases, const std::string& name);
+
+// A watch on a session opened by open_target_session, for cutting its connection short
+// (ConnectionWatchdog::Watch::cut_by): a handler's statement on a server that stopped answering
+// then fails instead of waiting for ever. Nothing is cut until asked. Inactive for SQLite.
+ConnectionWatchdog::Watch watch_target_session(soci::session& session,
+                                               const config::DatabaseUrl& url);
 
 }  // namespace maintd::store

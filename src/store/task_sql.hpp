@@ -14,26 +14,13 @@
 
 namespace maintd::store::task_sql {
 
-// Wraps SOCI failures: a lost connection, a locked database or a schema that was never created
-// is "unavailable" (the CLI exits 3); anything else is a StoreError.
+// Runs `body(session)` on a session of the state database (Database::with_session: its waits
+// are bounded, a lost connection is made again) and wraps its failures: a lost connection, a
+// locked database, a server that does not answer or a schema that was never created is
+// "unavailable" (the CLI exits 3); anything else is a StoreError, naming `what`.
 template <class F>
-auto guarded(const Database& database, const char* what, F&& body) {
-  try {
-    return body();
-  } catch (const StoreError&) {
-    throw;
-  } catch (const std::exception& e) {
-    const std::string reason = e.what();
-    const bool unavailable = reason.find("locked") != std::string::npos ||
-                             reason.find("connection") != std::string::npos ||
-                             reason.find("server closed") != std::string::npos ||
-                             reason.find("no such table") != std::string::npos ||
-                             reason.find("does not exist") != std::string::npos;
-    const std::string message =
-        fmt::format("state database {}: {} failed: {}", database.display(), what, reason);
-    if (unavailable) throw StoreUnavailable(message);
-    throw StoreError(message);
-  }
+auto guarded(Database& database, const char* what, F&& body) {
+  return database.with_session(what, std::forward<F>(body));
 }
 
 // Runs a statement that changes rows; returns how many it changed.

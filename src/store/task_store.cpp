@@ -557,35 +557,36 @@ std::optional<config::Task> task_from_row(const TaskRow& row, const config::Conf
 }
 
 std::vector<TaskRow> read_task_rows(Database& database) {
-  return guarded(database, "reading scheduled_tasks", [&] {
-    soci::session sql(database.pool());
-    return task_sql::select_rows(sql);
-  });
+  return guarded(database, "reading scheduled_tasks",
+                 [&](soci::session& sql) { return task_sql::select_rows(sql); });
 }
 
 std::optional<TaskRow> read_task_row(Database& database, const std::string& name) {
-  return guarded(database, "reading scheduled_tasks", [&]() -> std::optional<TaskRow> {
-    soci::session sql(database.pool());
-    auto rows = task_sql::select_rows(sql, &name);
-    if (rows.empty()) return std::nullopt;
-    return rows.front();
-  });
+  return guarded(database, "reading scheduled_tasks",
+                 [&](soci::session& sql) -> std::optional<TaskRow> {
+                   auto rows = task_sql::select_rows(sql, &name);
+                   if (rows.empty()) return std::nullopt;
+                   return rows.front();
+                 });
 }
 
 bool has_task_table(Database& database) {
-  soci::session sql(database.pool());
   try {
-    long long count = 0;
-    sql << "SELECT COUNT(*) FROM scheduled_tasks WHERE 1 = 0", soci::into(count);
+    database.with_session("reading scheduled_tasks", [&](soci::session& sql) {
+      long long count = 0;
+      sql << "SELECT COUNT(*) FROM scheduled_tasks WHERE 1 = 0", soci::into(count);
+      return count;
+    });
     return true;
-  } catch (const std::exception&) {
+  } catch (const StoreTimeout&) {
+    throw;  // not an answer: whether the table exists is unknown
+  } catch (const StoreError&) {
     return false;
   }
 }
 
 std::int64_t count_runs(Database& database, const std::string& task_name) {
-  return guarded(database, "counting runs", [&] {
-    soci::session sql(database.pool());
+  return guarded(database, "counting runs", [&](soci::session& sql) {
     long long count = 0;
     sql << "SELECT COUNT(*) FROM task_runs WHERE task_name = :name", soci::use(task_name),
         soci::into(count);
@@ -594,8 +595,7 @@ std::int64_t count_runs(Database& database, const std::string& task_name) {
 }
 
 bool insert_db_task(Database& database, TaskRow row, const Clock& clock) {
-  return guarded(database, "adding a task", [&] {
-    soci::session sql(database.pool());
+  return guarded(database, "adding a task", [&](soci::session& sql) {
     row.origin = "db";
     row.created_at = row.updated_at = format_timestamp(clock());
     return task_sql::insert_row(sql, row);
@@ -604,8 +604,7 @@ bool insert_db_task(Database& database, TaskRow row, const Clock& clock) {
 
 bool update_db_task(Database& database, TaskRow row, const std::string& expected_updated_at,
                     const Clock& clock) {
-  return guarded(database, "editing a task", [&] {
-    soci::session sql(database.pool());
+  return guarded(database, "editing a task", [&](soci::session& sql) {
     row.origin = "db";
     row.updated_at = format_timestamp(clock());
     return task_sql::update_row(sql, row, true, " AND origin = 'db' AND updated_at = :expected",
@@ -614,8 +613,7 @@ bool update_db_task(Database& database, TaskRow row, const std::string& expected
 }
 
 bool remove_db_task(Database& database, const std::string& name) {
-  return guarded(database, "removing a task", [&] {
-    soci::session sql(database.pool());
+  return guarded(database, "removing a task", [&](soci::session& sql) {
     return task_sql::execute_update(
                sql, "DELETE FROM scheduled_tasks WHERE name = :name AND origin = 'db'",
                soci::use(name)) == 1;
@@ -624,8 +622,7 @@ bool remove_db_task(Database& database, const std::string& name) {
 
 bool set_enabled_override(Database& database, const std::string& name, bool enabled,
                           const Clock& clock) {
-  return guarded(database, "changing whether a task is enabled", [&] {
-    soci::session sql(database.pool());
+  return guarded(database, "changing whether a task is enabled", [&](soci::session& sql) {
     const int value = enabled ? 1 : 0;
     const std::string now = format_timestamp(clock());
     // updated_at moves only when the row changes.
@@ -644,8 +641,7 @@ TaskSet load_tasks(Database& database, const config::Config& config) {
 }
 
 std::string task_table_version(Database& database) {
-  return guarded(database, "reading the version of scheduled_tasks", [&] {
-    soci::session sql(database.pool());
+  return guarded(database, "reading the version of scheduled_tasks", [&](soci::session& sql) {
     std::string count, latest, checksum;
     soci::indicator latest_ind = soci::i_ok, checksum_ind = soci::i_ok;
     // Every value as text: COUNT and SUM are of different integer types in the two dialects.

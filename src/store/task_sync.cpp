@@ -54,55 +54,56 @@ SyncPlan plan_sync(Database& database, const config::Config& config) {
 
 SyncPlan sync_tasks(Database& database, const config::Config& config, const Clock& clock,
                     std::vector<TaskRow>* rows_read) {
-  return task_sql::guarded(database, "syncing the schedule files into scheduled_tasks", [&] {
-    soci::session sql(database.pool());
-    std::vector<TaskRow> current = task_sql::select_rows(sql);
-    SyncPlan plan = plan_sync(current, config);
-    if (plan.writes_nothing()) {  // the common case: no lock, no write
-      if (rows_read != nullptr) *rows_read = std::move(current);
-      return plan;
-    }
+  return task_sql::guarded(
+      database, "syncing the schedule files into scheduled_tasks", [&](soci::session& sql) {
+        std::vector<TaskRow> current = task_sql::select_rows(sql);
+        SyncPlan plan = plan_sync(current, config);
+        if (plan.writes_nothing()) {  // the common case: no lock, no write
+          if (rows_read != nullptr) *rows_read = std::move(current);
+          return plan;
+        }
 
-    task_sql::WriteTransaction transaction(sql, database.dialect());
-    // Again under the lock: another process may have synced in between.
-    const std::vector<TaskRow> rows = task_sql::select_rows(sql);
-    plan = plan_sync(rows, config);
-    if (plan.writes_nothing()) return plan;
-    std::map<std::string, const TaskRow*> by_name;
-    for (const auto& row : rows) by_name.emplace(row.name, &row);
-    const std::string now = format_timestamp(clock());
-    // The file tasks by name: Config::find_task is a linear search, once per row it would make
-    // the first sync of N tasks quadratic.
-    std::unordered_map<std::string_view, const config::Task*> file_tasks;
-    file_tasks.reserve(config.tasks.size());
-    for (const config::Task& task : config.tasks) file_tasks.emplace(task.name, &task);
+        task_sql::WriteTransaction transaction(sql, database.dialect());
+        // Again under the lock: another process may have synced in between.
+        const std::vector<TaskRow> rows = task_sql::select_rows(sql);
+        plan = plan_sync(rows, config);
+        if (plan.writes_nothing()) return plan;
+        std::map<std::string, const TaskRow*> by_name;
+        for (const auto& row : rows) by_name.emplace(row.name, &row);
+        const std::string now = format_timestamp(clock());
+        // The file tasks by name: Config::find_task is a linear search, once per row it would make
+        // the first sync of N tasks quadratic.
+        std::unordered_map<std::string_view, const config::Task*> file_tasks;
+        file_tasks.reserve(config.tasks.size());
+        for (const config::Task& task : config.tasks) file_tasks.emplace(task.name, &task);
 
-    task_sql::RowInserter inserter(sql);
-    for (const auto& added : plan.added) {
-      TaskRow row = row_from_file_task(*file_tasks.at(added.name), std::nullopt);
-      row.created_at = row.updated_at = now;
-      if (!inserter.insert(row)) {
-        // `maintd task add` took the name meanwhile (it does not wait for this lock).
-        throw StoreError(fmt::format(
-            "state database {}: task '{}' was added to scheduled_tasks while the schedule files "
-            "were being synced; load again",
-            database.display(), added.name));
-      }
-    }
-    for (const auto& changed : plan.changed) {
-      const TaskRow& old = *by_name.at(changed.name);
-      TaskRow row = row_from_file_task(*file_tasks.at(changed.name), old.enabled_override);
-      row.updated_at = now;
-      task_sql::update_row(sql, row, false, " AND origin LIKE 'file:%'");
-    }
-    for (const auto& removed : plan.removed) {
-      task_sql::execute_update(
-          sql, "DELETE FROM scheduled_tasks WHERE name = :name AND origin = :origin",
-          soci::use(removed.name), soci::use(removed.origin));
-    }
-    transaction.commit();
-    return plan;
-  });
+        task_sql::RowInserter inserter(sql);
+        for (const auto& added : plan.added) {
+          TaskRow row = row_from_file_task(*file_tasks.at(added.name), std::nullopt);
+          row.created_at = row.updated_at = now;
+          if (!inserter.insert(row)) {
+            // `maintd task add` took the name meanwhile (it does not wait for this lock).
+            throw StoreError(
+                fmt::format("state database {}: task '{}' was added to scheduled_tasks while the "
+                            "schedule files "
+                            "were being synced; load again",
+                            database.display(), added.name));
+          }
+        }
+        for (const auto& changed : plan.changed) {
+          const TaskRow& old = *by_name.at(changed.name);
+          TaskRow row = row_from_file_task(*file_tasks.at(changed.name), old.enabled_override);
+          row.updated_at = now;
+          task_sql::update_row(sql, row, false, " AND origin LIKE 'file:%'");
+        }
+        for (const auto& removed : plan.removed) {
+          task_sql::execute_update(
+              sql, "DELETE FROM scheduled_tasks WHERE name = :name AND origin = :origin",
+              soci::use(removed.name), soci::use(removed.origin));
+        }
+        transaction.commit();
+        return plan;
+      });
 }
 
 void report_conflicts(const SyncPlan& plan, config::Diagnostics& diagnostics) {

@@ -88,14 +88,19 @@ databases:
       load(dir, {{"CREDENTIALS_DIRECTORY", (dir.path() / "creds").string()}});
   REQUIRE(with_credentials.result.config.has_value());
   const auto& dbs = with_credentials.result.config->databases;
-  CHECK(dbs.at("app").connect == "user=maintd host=db dbname=app password=from-credentials");
-  CHECK(dbs.at("other").connect == "user=maintd host=db dbname=other password=other");
+  // Followed by the database_timeouts every PostgreSQL location gets (test_database_timeouts).
+  const std::string timeouts =
+      " connect_timeout=5 keepalives=1 keepalives_idle=10 keepalives_interval=5 "
+      "keepalives_count=3 tcp_user_timeout=30000";
+  CHECK(dbs.at("app").connect ==
+        "user=maintd host=db dbname=app password=from-credentials" + timeouts);
+  CHECK(dbs.at("other").connect == "user=maintd host=db dbname=other password=other" + timeouts);
   CHECK(dbs.at("app").display == "postgresql://maintd@db/app?password=***");
 
   const auto without = load(dir);
   REQUIRE(without.result.config.has_value());
   CHECK(without.result.config->databases.at("app").connect ==
-        "user=maintd host=db dbname=app password=from-config-dir");
+        "user=maintd host=db dbname=app password=from-config-dir" + timeouts);
 }
 
 TEST_CASE("config: a key and its *_file twin together are an error") {

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "api_fixture.hpp"
+#include "support/files.hpp"
 
 using maintd::testing::ApiFixture;
 using maintd::testing::bearer;
@@ -68,4 +69,35 @@ TEST_CASE("while the daemon loads its tasks the API answers 503 with Retry-After
   CHECK(f.loop_error.empty());
   check_not_ready(f.call("GET", "/readyz", {}, {}), "stopping", f);
   CHECK(f.call("GET", "/healthz", {}, {}).status == 200);
+}
+
+// Regression (issue 24.6): /readyz stayed 200 while every write failed (a read-only file, a
+// full disk). A trigger makes the state database refuse this instance's periodic write, as a
+// full disk would, while reads go on.
+TEST_CASE("while the state database refuses writes /readyz is 503 unwritable, then ready again") {
+  ApiFixture f(ApiFixture::default_http(), 2, ApiFixture::Start::held);
+  f.release();
+  REQUIRE(f.daemon->wait_started(std::chrono::seconds(30)));
+  REQUIRE(f.call("GET", "/readyz", {}, {}).status == 200);
+
+  f.daemon->database().with_session("refusing writes", [](soci::session& sql) {
+    sql << "CREATE TRIGGER refuse_renewal BEFORE UPDATE ON maintd_instances "
+           "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END";
+  });
+  maintd::testing::HttpResult refused;
+  // The daemon writes its row every heartbeat_interval (1 s here).
+  REQUIRE(maintd::testing::eventually(std::chrono::seconds(30), [&] {
+    refused = f.call("GET", "/readyz", {}, {});
+    return refused.status == 503;
+  }));
+  CHECK(refused.header("retry-after") == "1");
+  CHECK(refused.json() ==
+        json{{"status", "unwritable"}, {"error", "the state database refuses writes"}});
+  CHECK(refused.body.find("state.db") == std::string::npos);
+  CHECK(f.call("GET", "/healthz", {}, {}).status == 200);
+
+  f.daemon->database().with_session(
+      "accepting writes", [](soci::session& sql) { sql << "DROP TRIGGER refuse_renewal"; });
+  CHECK(maintd::testing::eventually(
+      std::chrono::seconds(30), [&] { return f.call("GET", "/readyz", {}, {}).status == 200; }));
 }
