@@ -967,12 +967,11 @@ int Daemon::run() {
 }
 
 void Daemon::stop() {
-  boost::asio::post(io_, [this] {
-    if (stopping_) return;
-    spdlog::info("stopping; waiting up to {} for {} running run(s)",
-                 format_duration(config_->daemon.shutdown_grace), running());
-    shutdown();
-  });
+  // Not posted to the loop: like a signal, it must work while the loop waits on the database.
+  if (stopping_) return;
+  spdlog::info("stopping; waiting up to {} for {} running run(s)",
+               format_duration(current_config()->daemon.shutdown_grace), running());
+  begin_shutdown();
 }
 
 DaemonPhase Daemon::phase() const {

@@ -149,9 +149,14 @@ TEST_CASE("config: a 60,000-byte password_file is read, used and never shown") {
   CHECK(loaded.printed == "");
   REQUIRE(loaded.result.config.has_value());
   const auto& app = loaded.result.config->databases.at("app");
-  CHECK(app.connect == "user=maintd host=db dbname=app password=" + password);
+  // Then the timeouts maintd adds (database_timeouts), which are not at issue here.
+  const std::string timeouts =
+      " connect_timeout=5 keepalives=1 keepalives_idle=10 keepalives_interval=5 "
+      "keepalives_count=3 tcp_user_timeout=30000";
+  CHECK((app.connect == "user=maintd host=db dbname=app password=" + password + timeouts));
   CHECK(app.display == "postgresql://maintd@db/app?password=***");
-  CHECK(maintd::config::mask_secrets(app.connect) == "user=maintd host=db dbname=app password=***");
+  CHECK(maintd::config::mask_secrets(app.connect) ==
+        "user=maintd host=db dbname=app password=***" + timeouts);
 }
 
 TEST_CASE("config: a *_file larger than the value limit is refused, naming the path") {

@@ -325,7 +325,7 @@ TEST_CASE("task add: invalid options get the schedule file's messages, exit 2, n
                 "{\"token\": \"hunter2\" sleep"});
   CHECK(r.code == 2);
   CHECK(r.err ==
-        "maintd: --config-json: not valid JSON: parse error at line 1, column 25: syntax error "
+        "maintd: --config-json: not valid JSON: parse error at line 1, column 21: syntax error "
         "while parsing object - invalid literal; expected '}'\n");
   CHECK_FALSE(contains(r.err, "hunter2"));
 
