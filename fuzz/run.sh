@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the `fuzz` preset and runs each fuzzer for its share of SECONDS (default 60, half each):
-# the cron parser's on a copy of fuzz/corpus, the config loader's on a copy of
-# fuzz/config_corpus, so the repository is not modified. Exits non-zero on a crash, a failed
+# Builds the `fuzz` preset and runs each fuzzer for its share of SECONDS (default 60, a third
+# each): the cron parser's on a copy of fuzz/corpus, the config loader's on a copy of
+# fuzz/config_corpus, the API request's on a copy of fuzz/api_corpus, so the repository is not
+# modified. Exits non-zero on a crash, a failed
 # check, a timeout (-timeout=5 per input) or running out of memory (-rss_limit_mb=2048); the
 # input that did it is kept in build/fuzz/artifacts/.
 #
-# Usage: fuzz/run.sh [SECONDS] [extra libFuzzer flags, given to both...]
+# Usage: fuzz/run.sh [SECONDS] [extra libFuzzer flags, given to each...]
 # Reproduce a saved input with the fuzzer its name begins with:
 #   build/fuzz/fuzz/config_loader_fuzz build/fuzz/artifacts/config_loader_fuzz-crash-...
 set -euo pipefail
@@ -24,8 +25,9 @@ trap 'rm -rf "$work"' EXIT
 artifacts="$root/build/fuzz/artifacts"
 mkdir -p "$artifacts"
 # The budget is split, so CI's fuzz stage takes as long as it did with the cron fuzzer alone.
-first=$((seconds / 2))
-second=$((seconds - first))
+first=$((seconds / 3))
+second=$((seconds / 3))
+third=$((seconds - first - second))
 
 # run NAME CORPUS SECONDS MAX_LEN [flags...]: one fuzzer on a copy of its corpus; 0 or its status.
 run() {
@@ -48,6 +50,10 @@ status=0
 run cron_parser_fuzz corpus "$first" 128 -dict=fuzz/cron.dict "$@" || status=$?
 if [ "$status" -eq 0 ]; then
   run config_loader_fuzz config_corpus "$second" 4096 -dict=fuzz/config.dict "$@" || status=$?
+fi
+if [ "$status" -eq 0 ]; then
+  # Long enough for a body nested past the depth limit (128 levels) with its request line.
+  run api_request_fuzz api_corpus "$third" 8192 -dict=fuzz/api.dict "$@" || status=$?
 fi
 
 if [ "$status" -ne 0 ]; then
