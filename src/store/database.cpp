@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "registry/database_error_text.hpp"
+
 namespace maintd::store {
 namespace {
 
@@ -402,28 +404,7 @@ void Database::fail(soci::session& sql, std::string_view what, const std::except
 // (which StoreError applies to every message) takes a masked "password=***" to run up to the next
 // space or '&', so a ':' right after it would vanish.
 std::string Database::describe(const std::exception& e) {
-  const auto* soci_error = dynamic_cast<const soci::soci_error*>(&e);
-  std::istringstream lines(soci_error != nullptr ? soci_error->get_error_message() : e.what());
-  std::string out;
-  for (std::string line; std::getline(lines, line);) {
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos) continue;
-    line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
-    // PostgreSQL quotes the statement and points into it: "LINE 1: INSERT ...", "   ^".
-    if (line.starts_with("LINE ") || line.find_first_not_of("^ ") == std::string::npos) continue;
-    // SOCI's SQLite backend names its own function: "sqlite3_statement_backend::loadOne: ".
-    if (line.starts_with("sqlite3_")) {
-      const auto colon = line.find(": ");
-      if (colon != std::string::npos && line.find("::") < colon) line.erase(0, colon + 2);
-    }
-    if (!out.empty()) out += ' ';
-    for (char c : line) {
-      if (c == '\t') c = ' ';
-      if (c == ' ' && !out.empty() && out.back() == ' ') continue;
-      out += c;
-    }
-  }
-  return out;
+  return registry::database_error_text(e);
 }
 
 std::string Database::auto_id_column() const {

@@ -98,8 +98,8 @@ class Database {
   std::chrono::milliseconds answer_limit() const;
   std::chrono::milliseconds answer_margin() const;
 
-  // A database error's own message, without SOCI's context (the statement and the values bound
-  // to it, which may be long or hold data that must not reach a log) on a single line.
+  // A database error's own message on a single line, without the statement, its values or the
+  // rows it quotes (registry/database_error_text.hpp, as for handlers).
   static std::string describe(const std::exception& e);
 
   // The dialect seam: the few places SQL differs.

@@ -118,3 +118,19 @@ TEST_CASE("no answer carries a token, a database password or a secret config val
     CHECK_MESSAGE(all.find(secret) == std::string::npos, secret);
   }
 }
+
+// Regression (issue 24.1): a 59 KiB config value in a run's body segfaulted the daemon (20,000
+// characters already held an HTTP thread for 11 s) in the regex that masked secrets.
+TEST_CASE("a run whose config carries a 59 KiB value runs, its value never echoed") {
+  ApiFixture f;
+  const std::string long_value(59 * 1024, 'x');
+  const auto response =
+      f.post("/api/v1/scheduled-tasks/secretive/run",
+             R"({"dry_run": true, "config": {"api_token": ")" + long_value + R"("}})");
+  CHECK(response.status == 202);
+  CHECK(response.body.find("xxxxxxxx") == std::string::npos);
+  const auto run = f.wait_finished(response.json().at("run_id"));
+  CHECK(run.at("status") == "completed");
+  CHECK(run.dump().find("xxxxxxxx") == std::string::npos);
+  CHECK(f.get("/healthz").status == 200);
+}
