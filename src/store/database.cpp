@@ -229,9 +229,11 @@ milliseconds Database::answer_limit() const {
   if (const long long deadline = stopping_deadline_ns_.load(); deadline != 0) {
     const auto left = std::chrono::duration_cast<milliseconds>(
         Clock::time_point(std::chrono::nanoseconds(deadline)) - Clock::now());
-    // 1 ms rather than 0 (no limit) once the time is up: refuse_when_stopping refuses new calls
-    // then, this only bounds what a call already under way asks next.
-    const milliseconds stopping = std::max(left, milliseconds(1));
+    // Once the time is up, a server that still answers gets kAnswerAfterGrace per call: the
+    // runs cancelled at the end of the grace period must still be recorded as cancelled (not
+    // left "running" for the next start to mark abandoned). One that stopped answering is not
+    // asked again (refuse_when_stopping), and the process's own exit deadline bounds the rest.
+    const milliseconds stopping = left.count() > 0 ? left : milliseconds(kAnswerAfterGrace);
     if (limit.count() == 0 || stopping < limit) limit = stopping;
   }
   return limit;
@@ -261,12 +263,6 @@ void Database::refuse_when_stopping(std::string_view what) const {
         "{} failed on the state database {}: not tried: the server did not answer and maintd "
         "is stopping",
         what, shown()));
-  }
-  if (Clock::now() >= Clock::time_point(std::chrono::nanoseconds(deadline))) {
-    throw StoreTimeout(
-        fmt::format("{} failed on the state database {}: not tried: maintd is stopping and its "
-                    "shutdown_grace is over",
-                    what, shown()));
   }
 }
 

@@ -42,6 +42,9 @@ class Database {
   // never more than the statement timeout itself, so a short one stays short): the server's own
   // timeout, which says what happened, comes first when the server can answer.
   static constexpr std::chrono::seconds kAnswerMargin{5};
+  // After shorten_waits' limit, how long each call may still wait for a server that has kept
+  // answering: enough to record the ends of the runs cancelled at the end of shutdown_grace.
+  static constexpr std::chrono::milliseconds kAnswerAfterGrace{2000};
 
   // Connects `options.pool_size` sessions. SQLite: the file is created if missing (its directory
   // must exist), WAL journal, foreign keys on, `options.busy_timeout`. Throws StoreUnavailable
@@ -90,8 +93,9 @@ class Database {
   void observe_availability(AvailabilityObserver observer);
 
   // For shutdown: no wait on this database lasts past now + `limit`. Waits in progress end by
-  // then, new ones are given what is left, and once the server has failed to answer one (or the
-  // time is up), the next ones fail at once (StoreTimeout) instead of waiting again.
+  // then, new ones are given what is left (kAnswerAfterGrace each once it is over: the ends of
+  // cancelled runs are still recorded), and once the server has failed to answer one, the next
+  // ones fail at once (StoreTimeout) instead of waiting again.
   void shorten_waits(std::chrono::milliseconds limit);
   // The longest maintd waits for one answer of the server: the statement timeout plus
   // answer_margin() (0: no limit, SQLite or no statement timeout), or shorten_waits' limit.

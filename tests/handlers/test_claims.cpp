@@ -527,7 +527,7 @@ HANDLER_TEST("handlers: the claims, jobs and drafts examples validate, against t
   create_soup_dedupe(target);
   create_crawl_jobs(target);
   create_creations(target);
-  const auto repo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+  const auto repo = std::filesystem::path(MAINTD_SOURCE_DIR);
   TempDir dir;
   const auto maintd_yaml =
       dir.write("maintd.yaml", fmt::format("state_database: sqlite3://{0}/state.db\n"
