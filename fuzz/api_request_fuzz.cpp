@@ -72,8 +72,8 @@ void check_request(http::Request& request) {
   if (!patch) {
     check_refusal(patch.error());
   } else if (patch.value().is_object()) {
-    json entry = {{"name", "t"}, {"type", "debug.noop"}, {"schedule", "@daily"},
-                  {"config", {{"a", 1}}}};
+    json entry = {
+        {"name", "t"}, {"type", "debug.noop"}, {"schedule", "@daily"}, {"config", {{"a", 1}}}};
     entry.merge_patch(patch.value());
     (void)json_text(config::redact(entry));
   }
