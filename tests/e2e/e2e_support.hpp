@@ -279,4 +279,19 @@ inline std::string describe_runs(const std::vector<RunRecord>& runs) {
   return out.str();
 }
 
+// The port a daemon logged ("HTTP API listening on 127.0.0.1:PORT"), once it has.
+inline unsigned short listening_port(Process& daemon) {
+  static constexpr std::string_view kListening = "HTTP API listening on 127.0.0.1:";
+  REQUIRE(daemon.wait_output(kListening, std::chrono::seconds(30)));
+  const std::string output = daemon.output();
+  std::size_t at = output.find(kListening) + kListening.size();
+  unsigned port = 0;
+  while (at < output.size() && output[at] >= '0' && output[at] <= '9') {
+    port = port * 10 + static_cast<unsigned>(output[at++] - '0');
+  }
+  REQUIRE(port > 0);
+  REQUIRE(port <= 65535);
+  return static_cast<unsigned short>(port);
+}
+
 }  // namespace maintd::e2e

@@ -2,8 +2,6 @@
 // daemon's live state, starts runs on the daemon's workers, and stops with the daemon.
 #include <doctest/doctest.h>
 
-#include <regex>
-
 #include "e2e/e2e_config.hpp"
 #include "e2e/e2e_support.hpp"
 #include "http/http_client.hpp"
@@ -15,16 +13,6 @@ using maintd::testing::http_request;
 namespace {
 
 constexpr const char* kToken = "e2e-secret-token-1234";
-
-// The port the daemon logged ("HTTP API listening on 127.0.0.1:PORT").
-unsigned short listening_port(Process& daemon) {
-  REQUIRE(daemon.wait_output("HTTP API listening on 127.0.0.1:", 30s));
-  std::smatch match;
-  const std::string output = daemon.output();
-  REQUIRE(
-      std::regex_search(output, match, std::regex(R"(HTTP API listening on 127\.0\.0\.1:(\d+))")));
-  return static_cast<unsigned short>(std::stoi(match[1].str()));
-}
 
 Headers bearer() {
   return {{"Authorization", std::string("Bearer ") + kToken}};

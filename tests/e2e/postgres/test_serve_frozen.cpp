@@ -73,15 +73,6 @@ Answer get(unsigned short port, const std::string& target, std::chrono::seconds 
   return answer;
 }
 
-unsigned short listening_port(Process& daemon) {
-  REQUIRE(daemon.wait_output("HTTP API listening on 127.0.0.1:", 30s));
-  std::smatch match;
-  const std::string output = daemon.output();
-  REQUIRE(
-      std::regex_search(output, match, std::regex(R"(HTTP API listening on 127\.0\.0\.1:(\d+))")));
-  return static_cast<unsigned short>(std::stoi(match[1].str()));
-}
-
 std::string with_password(const std::string& uri) {
   return uri + "&password=" + kPassword;
 }
