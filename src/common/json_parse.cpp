@@ -67,7 +67,7 @@ Expected<json, JsonError> parse_json(std::string_view text, std::size_t max_dept
     return Unexpected{JsonError{
         fmt::format("arrays and objects nest deeper than {} levels, the most maintd accepts",
                     max_depth),
-        *at + 1}};
+        *at + 1, true}};
   }
   try {
     return json::parse(text);

@@ -25,6 +25,7 @@ inline constexpr std::size_t kMaxJsonDepth = 128;
 struct JsonError {
   std::string message;              // "syntax error while parsing value - invalid literal"
   std::optional<std::size_t> byte;  // 1-based, where the parser stopped, when it says
+  bool too_deep = false;            // refused for its nesting alone (max_depth)
 };
 
 // Where the first array or object that opens nesting level `limit + 1` starts (a 0-based byte

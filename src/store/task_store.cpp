@@ -135,16 +135,16 @@ struct RawRow {
       r.refused["config"] = config::over_limit("the stored value", text[kConfig].size(),
                                                config::kMaxConfigColumnBytes, "config columns");
       r.unreadable["config"] = text[kConfig];
-    } else if (!null(kConfig) && json_too_deep_at(text[kConfig], config::kMaxNesting)) {
-      r.refused["config"] =
-          fmt::format("the stored value nests more than {} levels deep, the limit (nesting)",
-                      config::kMaxNesting);
-      r.unreadable["config"] = text[kConfig];
     } else if (!null(kConfig)) {
-      // Within the limits, so parse_json's own depth check cannot refuse it.
-      if (auto parsed = parse_json(text[kConfig])) {
+      // One pass: the depth limit of configs (kMaxNesting), then the parse.
+      if (auto parsed = parse_json(text[kConfig], config::kMaxNesting)) {
         r.config = std::move(parsed).value();
       } else {
+        if (parsed.error().too_deep) {
+          r.refused["config"] =
+              fmt::format("the stored value nests more than {} levels deep, the limit (nesting)",
+                          config::kMaxNesting);
+        }
         r.unreadable["config"] = text[kConfig];
         r.config = json::object();
       }

@@ -14,6 +14,19 @@
 
 namespace maintd::e2e {
 
+// Waits until `task`'s latest run is running, then kills `daemon` with SIGKILL; the run it left.
+inline RunRecord kill_while_running(Process& daemon, StateReader& state, const std::string& task) {
+  std::optional<RunRecord> running;
+  REQUIRE(eventually(10s, [&] {
+    const auto runs = state.runs(task);
+    if (runs.empty() || runs.back().status != RunStatus::running) return false;
+    running = runs.back();
+    return true;
+  }));
+  daemon.kill();
+  return *running;
+}
+
 inline void check_restart_after_lease_runs_the_catchup(const Settings& settings) {
   Workspace ws(R"(tasks:
   - {name: slow, type: debug.noop, schedule: "*/2 * * * * *", catchup: 1m, config: {sleep: 20s}}
@@ -22,14 +35,7 @@ inline void check_restart_after_lease_runs_the_catchup(const Settings& settings)
   StateReader state(ws.url(settings.state_database));
 
   auto first = start_daemon(ws.config, ws.log("first.log"));
-  std::optional<RunRecord> orphan;
-  REQUIRE(eventually(10s, [&] {
-    const auto runs = state.runs("slow");
-    if (runs.empty() || runs.back().status != RunStatus::running) return false;
-    orphan = runs.back();
-    return true;
-  }));
-  first->kill();
+  const std::optional<RunRecord> orphan = kill_while_running(*first, state, "slow");
   // Down past the lease (3 s): time itself is what the test needs to pass here, with no daemon
   // to watch; slots are missed meanwhile.
   std::this_thread::sleep_for(4500ms);

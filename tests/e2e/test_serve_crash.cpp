@@ -30,14 +30,7 @@ TEST_CASE("kill -9 during a run, restart: the run becomes abandoned and the next
   StateReader state(ws.url());
 
   auto first = start_daemon(ws.config, ws.log("first.log"));
-  std::optional<RunRecord> orphan;
-  REQUIRE(eventually(10s, [&] {
-    const auto runs = state.runs("slow");
-    if (runs.empty() || runs.back().status != RunStatus::running) return false;
-    orphan = runs.back();
-    return true;
-  }));
-  first->kill();
+  const std::optional<RunRecord> orphan = kill_while_running(*first, state, "slow");
   CHECK(state.get(orphan->id)->status == RunStatus::running);  // nobody finished it
 
   auto second = start_daemon(ws.config, ws.log("second.log"));

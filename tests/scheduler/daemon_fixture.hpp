@@ -77,6 +77,17 @@ struct DaemonFixture {
     return std::make_unique<maintd::scheduler::Daemon>(config, open(), options);
   }
 
+  // For a daemon that loads (and reloads) its tasks from the files in `dir` (maintd.yaml), with
+  // `handlers`, no environment and this fixture's clock.
+  maintd::scheduler::DaemonOptions file_options(const maintd::registry::Registry& handlers) {
+    maintd::scheduler::DaemonOptions options;
+    options.config_path = dir.path() / "maintd.yaml";
+    options.handlers = &handlers;
+    options.env = [](const std::string&) { return std::nullopt; };
+    options.now = [this] { return now; };
+    return options;
+  }
+
   std::vector<RunRecord> runs() {
     maintd::store::RunStore store(open(), maintd::store::system_clock());
     auto all = store.history({.limit = 1000});

@@ -193,11 +193,7 @@ TEST_CASE("a reload with an invalid file keeps the previous tasks") {
   f.dir.write("maintd.yaml", "state_database: sqlite3://state.db\nschedules: [tasks.yaml]\n");
   f.dir.write("tasks.yaml", "tasks:\n  - {name: a, type: debug.noop, schedule: '@hourly'}\n");
   const auto builtin = maintd::handlers::builtin_registry();
-  maintd::scheduler::DaemonOptions options;
-  options.config_path = f.dir.path() / "maintd.yaml";
-  options.handlers = &builtin;
-  options.env = [](const std::string&) { return std::nullopt; };
-  options.now = [&] { return f.now; };
+  maintd::scheduler::DaemonOptions options = f.file_options(builtin);
   maintd::scheduler::Daemon daemon(f.config, f.open(), options);
   REQUIRE(daemon.reload(f.now));
   CHECK(daemon.status_line() == "1 task, 0 running, next: a at 2026-01-01T01:00:00Z");
@@ -299,11 +295,7 @@ TEST_CASE("a task loader that throws anything keeps the previous tasks on reload
   f.dir.write("tasks.yaml", "tasks:\n  - {name: a, type: debug.noop, schedule: '@hourly'}\n");
   const auto builtin = maintd::handlers::builtin_registry();
   int loads = 0;
-  maintd::scheduler::DaemonOptions options;
-  options.config_path = f.dir.path() / "maintd.yaml";
-  options.handlers = &builtin;
-  options.env = [](const std::string&) { return std::nullopt; };
-  options.now = [&] { return f.now; };
+  maintd::scheduler::DaemonOptions options = f.file_options(builtin);
   options.load_tasks = [&](maintd::store::Database&, const maintd::config::Config& config) {
     if (++loads > 1) throw std::runtime_error("a row nobody foresaw");
     return maintd::store::TaskSet(config.tasks);
@@ -363,11 +355,7 @@ TEST_CASE("a reload that drops tasks warns, naming them and the empty file") {
               "tasks:\n  - {name: a, type: debug.noop, schedule: '@hourly'}\n"
               "  - {name: b, type: debug.noop, schedule: '@daily'}\n");
   const auto builtin = maintd::handlers::builtin_registry();
-  maintd::scheduler::DaemonOptions options;
-  options.config_path = f.dir.path() / "maintd.yaml";
-  options.handlers = &builtin;
-  options.env = [](const std::string&) { return std::nullopt; };
-  options.now = [&] { return f.now; };
+  maintd::scheduler::DaemonOptions options = f.file_options(builtin);
   maintd::scheduler::Daemon daemon(f.config, f.open(), options);
   REQUIRE(daemon.reload(f.now));
 
