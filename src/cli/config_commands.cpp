@@ -15,7 +15,7 @@
 #include "common/duration.hpp"
 #include "common/json_text.hpp"
 #include "config/redact.hpp"
-#include "http/json_views.hpp"
+#include "service/json_views.hpp"
 
 namespace maintd::cli {
 namespace {
@@ -78,7 +78,7 @@ int list(Context& context, const Options& options) {
     json tasks = json::array();
     for (const auto& task : all) {
       const auto next = task.enabled ? task.slots.next(*from) : std::nullopt;
-      tasks.push_back(http::task_to_json(task, next));
+      tasks.push_back(service::task_to_json(task, next));
     }
     context.out << json_text(json{{"tasks", tasks}}, 2) << '\n';
     return kOk;
@@ -148,7 +148,7 @@ int next(Context& context, const Options& options) {
   if (options.json) {
     json out = json::array();
     for (const auto& slot : slots) {
-      json entry = http::slot_json(slot.at, *slot.task);
+      json entry = service::slot_json(slot.at, *slot.task);
       entry["task"] = slot.task->name;
       out.push_back(std::move(entry));
     }

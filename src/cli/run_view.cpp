@@ -4,14 +4,9 @@
 #include <fmt/format.h>
 
 #include "common/instant.hpp"
-#include "http/json_views.hpp"
+#include "service/json_views.hpp"
 
 namespace maintd::cli {
-// The JSON views are the admin API's (http/json_views.hpp): CLI and API print the same fields.
-std::optional<std::chrono::milliseconds> run_duration(const store::RunRecord& run) {
-  return http::run_duration(run);
-}
-
 std::string run_duration_text(const store::RunRecord& run) {
   const auto duration = run_duration(run);
   if (!duration) return "-";
@@ -26,14 +21,6 @@ std::string timestamp_text(const std::optional<store::Timestamp>& at) {
   if (!at) return "-";
   return cctz::format("%Y-%m-%d %H:%M:%S", std::chrono::time_point_cast<std::chrono::seconds>(*at),
                       cctz::utc_time_zone());
-}
-
-nlohmann::json run_to_json(const store::RunRecord& run) {
-  return http::run_to_json(run);
-}
-
-nlohmann::json event_to_json(const store::RunEvent& event) {
-  return http::event_to_json(event);
 }
 
 std::string event_line(const store::RunEvent& event) {

@@ -20,6 +20,7 @@
 #include "common/json_parse.hpp"
 #include "common/suggest.hpp"
 #include "config/task_entry.hpp"
+#include "service/task_toggle.hpp"
 #include "store/store_error.hpp"
 #include "store/task_edit.hpp"
 #include "store/task_store.hpp"
@@ -310,25 +311,27 @@ int rm_command(Context& context, const Options& options) {
 
 int set_enabled_command(Context& context, const Options& options, bool enabled) {
   return with_tasks(context, [&](Loaded& loaded) -> int {
-    const config::Task* file_task = loaded.config.find_task(options.name);
-    auto row = store::read_task_row(*loaded.database, options.name);
-    if (!row) return unknown_task(context, loaded, options.name);
-    if (file_task != nullptr && !row->from_file()) {
-      context.err << fmt::format(
-          "maintd: task '{}' is defined in {} and is also a row of scheduled_tasks (origin {}); "
-          "remove the row first ('maintd task rm {}')\n",
-          options.name, file_and_line(*file_task), row->origin, options.name);
-      return kUsageError;
-    }
-    const bool already =
-        row->enabled == enabled && row->enabled_override == enabled && row->unreadable.empty();
-    if (!store::set_enabled_override(*loaded.database, options.name, enabled,
-                                     store::system_clock())) {
-      context.err << fmt::format("maintd: task '{}' was removed meanwhile\n", options.name);
-      return kFailed;
+    // The checks and the write are the service's, shared with the admin API and the dashboard.
+    const service::ToggleOutcome outcome =
+        service::set_task_enabled(*loaded.database, loaded.config, options.name, enabled);
+    using Result = service::ToggleOutcome::Result;
+    switch (outcome.result) {
+      case Result::unknown_task:
+        return unknown_task(context, loaded, options.name);
+      case Result::defined_twice:
+        context.err << fmt::format(
+            "maintd: task '{}' is defined in {} and is also a row of scheduled_tasks (origin "
+            "{}); remove the row first ('maintd task rm {}')\n",
+            options.name, outcome.defined_at, outcome.row_origin, options.name);
+        return kUsageError;
+      case Result::removed_meanwhile:
+        context.err << fmt::format("maintd: task '{}' was removed meanwhile\n", options.name);
+        return kFailed;
+      case Result::done:
+        break;
     }
     const char* state = enabled ? "enabled" : "disabled";
-    if (already) {
+    if (!outcome.changed) {
       context.out << fmt::format("task '{}' is already {}\n", options.name, state);
     } else if (enabled) {
       context.out << fmt::format("task '{}' enabled\n", options.name);
@@ -339,17 +342,14 @@ int set_enabled_command(Context& context, const Options& options, bool enabled) 
           options.name, options.name);
     }
     // A table task that does not validate stays off whatever its flag says: say why.
-    if (row->from_db()) {
-      config::Diagnostics problems;
-      if (!store::task_from_row(*row, loaded.config, problems)) {
-        for (const auto& error : problems.errors()) {
-          context.err << "maintd: " << error.to_string() << '\n';
-        }
-        context.err << fmt::format(
-            "maintd: warning: task '{}' is invalid and does not run until its row is fixed "
-            "('maintd task edit {}')\n",
-            options.name, options.name);
+    if (!outcome.invalid.errors().empty()) {
+      for (const auto& error : outcome.invalid.errors()) {
+        context.err << "maintd: " << error.to_string() << '\n';
       }
+      context.err << fmt::format(
+          "maintd: warning: task '{}' is invalid and does not run until its row is fixed "
+          "('maintd task edit {}')\n",
+          options.name, options.name);
     }
     return kOk;
   });

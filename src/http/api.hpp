@@ -1,14 +1,19 @@
 #pragma once
 // The admin API's routes (docs/api.md), registered on a router: tasks, runs, health, metrics.
+// Every route calls the service (src/service/service.hpp), never the store or the daemon's
+// state database directly.
 #include <functional>
 
 #include "http/auth.hpp"
 #include "http/router.hpp"
 
 namespace maintd::scheduler {
-class Daemon;
 enum class DaemonPhase;
 }  // namespace maintd::scheduler
+
+namespace maintd::service {
+class Service;
+}  // namespace maintd::service
 
 namespace maintd::http {
 
@@ -17,13 +22,13 @@ using PhaseSource = std::function<scheduler::DaemonPhase()>;
 
 // Every /api/v1 route, /healthz and /readyz (open when auth.probes_public()), and /metrics
 // (open when auth.metrics_public()).
-void register_api(Router& router, scheduler::Daemon& daemon, const Auth& auth,
+void register_api(Router& router, service::Service& service, const Auth& auth,
                   const PhaseSource& phase);
 
 // One family each (api_tasks.cpp, api_runs.cpp, api_health.cpp).
-void register_task_routes(Router& router, scheduler::Daemon& daemon);
-void register_run_routes(Router& router, scheduler::Daemon& daemon);
-void register_health_routes(Router& router, scheduler::Daemon& daemon, const Auth& auth,
+void register_task_routes(Router& router, service::Service& service);
+void register_run_routes(Router& router, service::Service& service);
+void register_health_routes(Router& router, service::Service& service, const Auth& auth,
                             const PhaseSource& phase);
 
 }  // namespace maintd::http

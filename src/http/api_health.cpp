@@ -10,13 +10,13 @@
 #include <spdlog/spdlog.h>
 
 #include "http/api.hpp"
-#include "scheduler/daemon.hpp"
+#include "service/service.hpp"
 
 namespace maintd::http {
 namespace {
 
-using scheduler::Daemon;
 using scheduler::DaemonPhase;
+using service::Service;
 
 // A fixed sentence per status word (Readiness::status): the reason itself names the database.
 std::string public_reason(const std::string& status) {
@@ -26,7 +26,7 @@ std::string public_reason(const std::string& status) {
   return "the state database is not reachable";
 }
 
-Response ready(const Daemon& daemon, DaemonPhase phase) {
+Response ready(const Service& service, DaemonPhase phase) {
   switch (phase) {
     case DaemonPhase::starting:
       return retry_later_response("starting", "maintd is starting: its tasks are not loaded yet");
@@ -35,7 +35,7 @@ Response ready(const Daemon& daemon, DaemonPhase phase) {
     case DaemonPhase::running:
       break;
   }
-  const scheduler::Readiness readiness = daemon.readiness();
+  const scheduler::Readiness readiness = service.readiness();
   if (!readiness.ready) {
     // Debug only: a probe asks every few seconds, and the daemon logs its own failures to reach
     // the database as warnings and errors already.
@@ -47,7 +47,7 @@ Response ready(const Daemon& daemon, DaemonPhase phase) {
 
 }  // namespace
 
-void register_health_routes(Router& router, Daemon& daemon, const Auth& auth,
+void register_health_routes(Router& router, Service& service, const Auth& auth,
                             const PhaseSource& phase) {
   const Access probes = auth.probes_public() ? Access::open : Access::read;
   router.add(
@@ -57,21 +57,21 @@ void register_health_routes(Router& router, Daemon& daemon, const Auth& auth,
       },
       probes, RouteKind::probe);
   router.add(
-      Method::get, "/readyz", [&daemon, phase](Request&) { return ready(daemon, phase()); }, probes,
-      RouteKind::probe);
+      Method::get, "/readyz", [&service, phase](Request&) { return ready(service, phase()); },
+      probes, RouteKind::probe);
   router.add(
       Method::get, "/metrics",
-      [&daemon](Request&) {
-        return text_response(200, daemon.metrics().render(daemon.scrape()),
+      [&service](Request&) {
+        return text_response(200, service.metrics_text(),
                              "text/plain; version=0.0.4; charset=utf-8");
       },
       auth.metrics_public() ? Access::open : Access::read);
 }
 
-void register_api(Router& router, Daemon& daemon, const Auth& auth, const PhaseSource& phase) {
-  register_health_routes(router, daemon, auth, phase);
-  register_task_routes(router, daemon);
-  register_run_routes(router, daemon);
+void register_api(Router& router, Service& service, const Auth& auth, const PhaseSource& phase) {
+  register_health_routes(router, service, auth, phase);
+  register_task_routes(router, service);
+  register_run_routes(router, service);
 }
 
 }  // namespace maintd::http

@@ -6,32 +6,32 @@
 
 #include "http/api.hpp"
 #include "http/input.hpp"
-#include "http/json_views.hpp"
-#include "scheduler/daemon.hpp"
+#include "service/json_views.hpp"
+#include "service/service.hpp"
 
 namespace maintd::http {
 namespace {
 
 using nlohmann::json;
-using scheduler::Daemon;
+using service::Service;
 
 constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 1000;
 constexpr std::int64_t kMaxId = std::numeric_limits<std::int64_t>::max();
 
-Expected<store::RunId, Response> run_id(const Request& request) {
+Expected<service::RunId, Response> run_id(const Request& request) {
   return integer_parameter("run id", request.param("id"), 1, kMaxId);
 }
 
 // GET /runs?task=&status=&since=&limit=&cursor=: newest first. A page of `limit` runs and, when
 // older ones exist, `next_cursor`: pass it as `cursor` for the next page. Paging by id (not by
 // offset) returns every run once even while new runs are recorded.
-Response list_runs(Daemon& daemon, Request& request) {
+Response list_runs(Service& service, Request& request) {
   if (auto bad = check_query(request, {"task", "status", "since", "limit", "cursor"})) return *bad;
-  store::HistoryFilter filter;
+  service::HistoryFilter filter;
   if (auto task = request.query_value("task")) filter.task = *task;
   if (auto status = request.query_value("status")) {
-    filter.status = store::parse_run_status(*status);
+    filter.status = service::parse_run_status(*status);
     if (!filter.status) {
       return error_response(400,
                             fmt::format("status must be one of pending, running, completed, "
@@ -63,38 +63,34 @@ Response list_runs(Daemon& daemon, Request& request) {
     if (!value) return value.error();
     filter.before_id = value.value();
   }
-  // One more than asked: whether there is a next page, without an empty last one.
-  filter.limit = limit + 1;
-  auto runs = daemon.runs().history(filter);
-  json next_cursor;
-  if (runs.size() > static_cast<std::size_t>(limit)) {
-    runs.resize(static_cast<std::size_t>(limit));
-    next_cursor = runs.back().id;
-  }
+  const service::HistoryPage page = service.history(filter, limit);
+  const json next_cursor = page.next_cursor ? json(*page.next_cursor) : json();
   json list = json::array();
-  for (const auto& run : runs) list.push_back(run_to_json(run));
+  for (const auto& run : page.runs) list.push_back(service::run_to_json(run));
   return json_response(200, {{"runs", std::move(list)}, {"next_cursor", next_cursor}});
 }
 
-Response show_run(Daemon& daemon, Request& request) {
+Response show_run(Service& service, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
   const auto id = run_id(request);
   if (!id) return id.error();
-  const auto run = daemon.runs().get(id.value());
+  const auto run = service.run(id.value());
   if (!run) return error_response(404, fmt::format("no run {}", id.value()));
-  json out = run_to_json(*run);
+  json out = service::run_to_json(*run);
   json events = json::array();
-  for (const auto& event : daemon.runs().events(run->id)) events.push_back(event_to_json(event));
+  for (const auto& event : service.events(run->id)) {
+    events.push_back(service::event_to_json(event));
+  }
   out["events"] = std::move(events);
   return json_response(200, {{"run", std::move(out)}});
 }
 
-Response cancel_run(Daemon& daemon, Request& request) {
+Response cancel_run(Service& service, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
   if (auto body = parse_json_object(request, {}); !body) return body.error();
   const auto id = run_id(request);
   if (!id) return id.error();
-  const scheduler::CancelOutcome outcome = daemon.cancel_run(id.value());
+  const scheduler::CancelOutcome outcome = service.cancel(id.value());
   using Result = scheduler::CancelOutcome::Result;
   switch (outcome.result) {
     case Result::not_found:
@@ -111,16 +107,16 @@ Response cancel_run(Daemon& daemon, Request& request) {
 
 }  // namespace
 
-void register_run_routes(Router& router, Daemon& daemon) {
+void register_run_routes(Router& router, Service& service) {
   router.add(
-      Method::get, "/api/v1/runs", [&daemon](Request& r) { return list_runs(daemon, r); },
+      Method::get, "/api/v1/runs", [&service](Request& r) { return list_runs(service, r); },
       Access::read);
   router.add(
-      Method::get, "/api/v1/runs/{id}", [&daemon](Request& r) { return show_run(daemon, r); },
+      Method::get, "/api/v1/runs/{id}", [&service](Request& r) { return show_run(service, r); },
       Access::read);
   router.add(
       Method::post, "/api/v1/runs/{id}/cancel",
-      [&daemon](Request& r) { return cancel_run(daemon, r); }, Access::write);
+      [&service](Request& r) { return cancel_run(service, r); }, Access::write);
 }
 
 }  // namespace maintd::http

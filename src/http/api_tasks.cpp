@@ -11,31 +11,33 @@
 #include "config/redact.hpp"
 #include "http/api.hpp"
 #include "http/input.hpp"
-#include "http/json_views.hpp"
 #include "http/task_list_cache.hpp"
-#include "scheduler/daemon.hpp"
-#include "store/task_edit.hpp"
-#include "store/task_store.hpp"
+#include "service/json_views.hpp"
+#include "service/service.hpp"
 
 namespace maintd::http {
 namespace {
 
 using nlohmann::json;
-using scheduler::Daemon;
+using service::run_to_json;
+using service::Service;
+using service::slot_json;
+using service::slot_text;
+using service::task_to_json;
 
 // How many upcoming slots a task's page shows.
 constexpr int kNextSlots = 5;
 
-Response no_such_task(Daemon& daemon, const std::string& name) {
+Response no_such_task(Service& service, const std::string& name) {
   std::vector<std::string> names;
-  for (const auto& task : *daemon.current_tasks()) names.push_back(task.name);
+  for (const auto& task : *service.tasks()) names.push_back(task.name);
   return error_response(404, fmt::format("no task named '{}'{}", name, did_you_mean(name, names)));
 }
 
 // The list's entry: the CLI's fields, the planner's next fire time, the last run and whether the
 // task is past its expect_success_within.
-json task_entry(Daemon& daemon, const config::Task& task, const json& last_run, bool overdue) {
-  json out = task_to_json(task, task.enabled ? daemon.next_fire(task.name) : std::nullopt);
+json task_entry(Service& service, const config::Task& task, const json& last_run, bool overdue) {
+  json out = task_to_json(task, task.enabled ? service.next_fire(task.name) : std::nullopt);
   out["last_run"] = last_run;
   out["overdue"] = overdue;
   return out;
@@ -43,13 +45,13 @@ json task_entry(Daemon& daemon, const config::Task& task, const json& last_run, 
 
 // The list, assembled as text from each task's cached JSON (task_list_cache.hpp) and the members
 // that change between requests.
-Response list_tasks(Daemon& daemon, TaskListCache& cache, Request& request) {
+Response list_tasks(Service& service, TaskListCache& cache, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
-  const auto tasks = daemon.current_tasks();
+  const auto tasks = service.tasks();
   const auto fragments = cache.fragments(tasks);
-  const auto latest = daemon.runs().latest_runs();  // one query for every task
+  const auto latest = service.latest_runs();  // one query for every task
   std::set<std::string> overdue;
-  for (const auto& task : daemon.overdue()) overdue.insert(task.task);
+  for (const auto& task : service.overdue()) overdue.insert(task.task);
   auto dump = [](const json& value) { return json_text(value); };
   Response response;
   std::string& body = response.body;
@@ -61,7 +63,7 @@ Response list_tasks(Daemon& daemon, TaskListCache& cache, Request& request) {
     const config::Task& task = (*tasks)[i];
     if (i > 0) body += ',';
     body += (*fragments)[i];
-    const auto next = task.enabled ? daemon.next_fire(task.name) : std::nullopt;
+    const auto next = task.enabled ? service.next_fire(task.name) : std::nullopt;
     body += ",\"next\":";
     body += next ? slot_text(*next, task) : "null";
     const auto run = latest.find(task.name);
@@ -74,28 +76,26 @@ Response list_tasks(Daemon& daemon, TaskListCache& cache, Request& request) {
   return response;
 }
 
-Response show_task(Daemon& daemon, Request& request) {
+Response show_task(Service& service, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
   const std::string& name = request.param("name");
-  const auto tasks = daemon.current_tasks();
+  const auto tasks = service.tasks();
   const config::Task* task = tasks->find(name);
   if (task == nullptr) {
     // Not loaded: a row added since the last poll, or one that does not validate (which a
     // PATCH may fix, so it is shown with its errors).
-    auto row = store::read_task_row(daemon.database(), name);
-    if (!row || !row->from_db()) return no_such_task(daemon, name);
-    config::Diagnostics problems;
-    const auto config = daemon.current_config();
-    auto loaded = store::task_from_row(*row, *config, problems);
-    if (!loaded) {
+    auto unloaded = service.unloaded_task(name);
+    if (!unloaded) return no_such_task(service, name);
+    if (!unloaded->task) {
       json errors = json::array();
-      for (const auto& error : problems.errors()) errors.push_back(error.to_string());
+      for (const auto& error : unloaded->problems.errors()) errors.push_back(error.to_string());
       return json_response(200, {{"task",
                                   {{"name", name},
-                                   {"origin", row->origin},
+                                   {"origin", unloaded->origin},
                                    {"valid", false},
                                    {"errors", std::move(errors)}}}});
     }
+    const config::Task* loaded = &*unloaded->task;
     json out = task_to_json(
         *loaded, loaded->enabled ? loaded->slots.next(std::chrono::floor<std::chrono::seconds>(
                                        std::chrono::system_clock::now()))
@@ -104,22 +104,22 @@ Response show_task(Daemon& daemon, Request& request) {
     out["loaded"] = false;
     return json_response(200, {{"task", std::move(out)}});
   }
-  const auto latest = daemon.runs().latest_runs();
+  const auto latest = service.latest_runs();
   const auto run = latest.find(name);
-  const auto successes = daemon.runs().last_successes();
+  const auto successes = service.last_successes();
   const auto success = successes.find(name);
   bool overdue = false;
-  for (const auto& o : daemon.overdue()) overdue = overdue || o.task == name;
+  for (const auto& o : service.overdue()) overdue = overdue || o.task == name;
 
   json out =
-      task_entry(daemon, *task, run == latest.end() ? json() : run_to_json(run->second), overdue);
+      task_entry(service, *task, run == latest.end() ? json() : run_to_json(run->second), overdue);
   out["valid"] = true;
   out["loaded"] = true;
   out["expect_success_within"] = task->policies.expect_success_within
                                      ? json(format_duration(*task->policies.expect_success_within))
                                      : json();
   out["last_success"] =
-      success == successes.end() ? json() : json(store::format_timestamp(success->second));
+      success == successes.end() ? json() : json(service::format_timestamp(success->second));
   // The schedule's own slots (without jitter), from now: what the cron expression says.
   json slots = json::array();
   if (task->enabled) {
@@ -135,7 +135,7 @@ Response show_task(Daemon& daemon, Request& request) {
   return json_response(200, {{"task", std::move(out)}});
 }
 
-json change_json(const store::FieldChange& change) {
+json change_json(const service::FieldChange& change) {
   // A config may hold a secret: its values are shown masked, like everywhere else.
   const bool config = change.column == "config";
   return {{"column", change.column},
@@ -145,7 +145,7 @@ json change_json(const store::FieldChange& change) {
 
 // PATCH: a JSON merge patch (RFC 7396) over the task's definition as a schedule-file entry,
 // validated and written exactly as `maintd task edit` does (store/task_edit.hpp).
-Response patch_task(Daemon& daemon, Request& request) {
+Response patch_task(Service& service, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
   const std::string& name = request.param("name");
   auto patch = parse_json_body(request, json());
@@ -158,38 +158,31 @@ Response patch_task(Daemon& daemon, Request& request) {
   if (const auto it = patch.value().find("name"); it != patch.value().end() && *it != json(name)) {
     return error_response(400, "a task's name cannot be changed", {{"field", "name"}});
   }
-  const auto config = daemon.current_config();
-  auto row = store::find_editable_row(daemon.database(), *config, name);
-  if (!row) {
-    const store::EditRefusal& refusal = row.error();
+  auto edited = service.edit(name, patch.value(), "the admin API");
+  if (!edited) {
+    const service::EditRefusal& refusal = edited.error();
     switch (refusal.reason) {
-      case store::EditRefusal::Reason::file_task: {
+      case service::EditRefusal::Reason::file_task: {
         const std::string where =
             fmt::format("{}:{}", refusal.defined_at.file, refusal.defined_at.line);
         return error_response(
             409, fmt::format("task '{}' is defined in {} \u2014 edit the file", name, where),
             {{"defined_at", where}});
       }
-      case store::EditRefusal::Reason::unknown:
-        return no_such_task(daemon, name);
-      case store::EditRefusal::Reason::not_db:
+      case service::EditRefusal::Reason::unknown:
+        return no_such_task(service, name);
+      case service::EditRefusal::Reason::not_db:
         return error_response(409, fmt::format("the row of task '{}' has origin '{}': only rows of "
                                                "origin db are edited",
                                                name, refusal.origin));
     }
   }
-  json entry = store::entry_from_row(row.value());
-  entry.merge_patch(patch.value());
-  entry["name"] = name;
-  const bool sets_enabled =
-      patch.value().contains("enabled") && !patch.value()["enabled"].is_null();
-  const store::EditOutcome outcome = store::apply_task_edit(
-      daemon.database(), *config, row.value(), entry, sets_enabled, store::system_clock());
+  const service::EditOutcome& outcome = edited.value();
   json warnings = json::array();
   for (const auto& warning : outcome.diagnostics.warnings())
     warnings.push_back(warning.to_string());
   switch (outcome.result) {
-    case store::EditOutcome::Result::invalid: {
+    case service::EditOutcome::Result::invalid: {
       json errors = json::array();
       for (const auto& error : outcome.diagnostics.errors()) errors.push_back(error.to_string());
       return error_response(
@@ -198,55 +191,48 @@ Response patch_task(Daemon& daemon, Request& request) {
                       errors.empty() ? std::string("invalid") : errors[0].get<std::string>()),
           {{"errors", std::move(errors)}, {"warnings", std::move(warnings)}});
     }
-    case store::EditOutcome::Result::conflict:
+    case service::EditOutcome::Result::conflict:
       return error_response(409, fmt::format("task '{}' was changed or removed by someone else "
                                              "meanwhile; nothing was written (try again)",
                                              name));
-    case store::EditOutcome::Result::unchanged:
-    case store::EditOutcome::Result::changed:
+    case service::EditOutcome::Result::unchanged:
+    case service::EditOutcome::Result::changed:
       break;
   }
   json changes = json::array();
   for (const auto& change : outcome.changes) changes.push_back(change_json(change));
-  if (outcome.result == store::EditOutcome::Result::changed) {
-    spdlog::info("task {}: changed through the admin API ({} field{})", name, changes.size(),
-                 changes.size() == 1 ? "" : "s");
-    daemon.tasks_changed();
-  }
   return json_response(200, {{"task", task_to_json(*outcome.task, std::nullopt)},
-                             {"changed", outcome.result == store::EditOutcome::Result::changed},
+                             {"changed", outcome.result == service::EditOutcome::Result::changed},
                              {"changes", std::move(changes)},
                              {"warnings", std::move(warnings)}});
 }
 
 // enable|disable: the override of `maintd task enable|disable`, for tasks of either origin.
-Response set_enabled(Daemon& daemon, Request& request, bool enabled) {
+Response set_enabled(Service& service, Request& request, bool enabled) {
   if (auto bad = check_query(request, {})) return *bad;
   if (auto body = parse_json_object(request, {}); !body) return body.error();
   const std::string& name = request.param("name");
-  const auto config = daemon.current_config();
-  auto row = store::read_task_row(daemon.database(), name);
-  if (!row) return no_such_task(daemon, name);
-  if (const config::Task* file_task = config->find_task(name); file_task && !row->from_file()) {
-    return error_response(
-        409, fmt::format("task '{}' is defined in {} and is also a row of scheduled_tasks (origin "
-                         "{}); remove the row first ('maintd task rm {}')",
-                         name, store::file_and_line(*file_task), row->origin, name));
+  const service::ToggleOutcome outcome = service.set_enabled(name, enabled, "the admin API");
+  using Result = service::ToggleOutcome::Result;
+  switch (outcome.result) {
+    case Result::unknown_task:
+      return no_such_task(service, name);
+    case Result::defined_twice:
+      return error_response(
+          409,
+          fmt::format("task '{}' is defined in {} and is also a row of scheduled_tasks (origin "
+                      "{}); remove the row first ('maintd task rm {}')",
+                      name, outcome.defined_at, outcome.row_origin, name));
+    case Result::removed_meanwhile:
+      return error_response(404, fmt::format("task '{}' was removed meanwhile", name));
+    case Result::done:
+      break;
   }
-  const bool already =
-      row->enabled == enabled && row->enabled_override == enabled && row->unreadable.empty();
-  if (!store::set_enabled_override(daemon.database(), name, enabled, store::system_clock())) {
-    return error_response(404, fmt::format("task '{}' was removed meanwhile", name));
-  }
-  if (!already) {
-    spdlog::info("task {}: {} through the admin API", name, enabled ? "enabled" : "disabled");
-  }
-  daemon.tasks_changed();
-  return json_response(200, {{"task", name}, {"enabled", enabled}, {"changed", !already}});
+  return json_response(200, {{"task", name}, {"enabled", enabled}, {"changed", outcome.changed}});
 }
 
 // run: a manual run on the daemon's workers; answers at once with its id.
-Response run_task(Daemon& daemon, Request& request) {
+Response run_task(Service& service, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
   auto body = parse_json_object(request, {"dry_run", "config"});
   if (!body) return body.error();
@@ -268,13 +254,13 @@ Response run_task(Daemon& daemon, Request& request) {
     }
     run.overrides = *it;
   }
-  auto started = daemon.run_now(run);
+  auto started = service.run_now(run);
   if (!started) {
     const scheduler::RunNowRefusal& refusal = started.error();
     using Reason = scheduler::RunNowRefusal::Reason;
     switch (refusal.reason) {
       case Reason::unknown_task:
-        return no_such_task(daemon, run.task);
+        return no_such_task(service, run.task);
       case Reason::invalid_config:
         return error_response(400, refusal.message, {{"errors", refusal.errors}});
       case Reason::busy: {
@@ -286,7 +272,7 @@ Response run_task(Daemon& daemon, Request& request) {
         return error_response(503, refusal.message);
     }
   }
-  const store::RunId id = started.value();
+  const service::RunId id = started.value();
   Response response = json_response(202, {{"run_id", id},
                                           {"task", run.task},
                                           {"dry_run", run.dry_run},
@@ -297,26 +283,26 @@ Response run_task(Daemon& daemon, Request& request) {
 
 }  // namespace
 
-void register_task_routes(Router& router, Daemon& daemon) {
+void register_task_routes(Router& router, Service& service) {
   const std::string base = "/api/v1/scheduled-tasks";
   auto cache = std::make_shared<TaskListCache>();
   router.add(
-      Method::get, base, [&daemon, cache](Request& r) { return list_tasks(daemon, *cache, r); },
+      Method::get, base, [&service, cache](Request& r) { return list_tasks(service, *cache, r); },
       Access::read);
   router.add(
-      Method::get, base + "/{name}", [&daemon](Request& r) { return show_task(daemon, r); },
+      Method::get, base + "/{name}", [&service](Request& r) { return show_task(service, r); },
       Access::read);
   router.add(
-      Method::patch, base + "/{name}", [&daemon](Request& r) { return patch_task(daemon, r); },
+      Method::patch, base + "/{name}", [&service](Request& r) { return patch_task(service, r); },
       Access::write);
   router.add(
       Method::post, base + "/{name}/enable",
-      [&daemon](Request& r) { return set_enabled(daemon, r, true); }, Access::write);
+      [&service](Request& r) { return set_enabled(service, r, true); }, Access::write);
   router.add(
       Method::post, base + "/{name}/disable",
-      [&daemon](Request& r) { return set_enabled(daemon, r, false); }, Access::write);
+      [&service](Request& r) { return set_enabled(service, r, false); }, Access::write);
   router.add(
-      Method::post, base + "/{name}/run", [&daemon](Request& r) { return run_task(daemon, r); },
+      Method::post, base + "/{name}/run", [&service](Request& r) { return run_task(service, r); },
       Access::write);
 }
 

@@ -9,16 +9,13 @@
 #include <cctype>
 #include <map>
 #include <optional>
-#include <thread>
 
 #include "common/duration.hpp"
 #include "cron/explain.hpp"
 #include "cron/syntax.hpp"
 #include "http/html.hpp"
-#include "http/json_views.hpp"
-#include "scheduler/daemon.hpp"
-#include "store/store_error.hpp"
-#include "store/task_store.hpp"
+#include "service/json_views.hpp"
+#include "service/service.hpp"
 
 namespace maintd::http {
 namespace dashboard {
@@ -47,7 +44,7 @@ std::string url_authority(std::string_view url) {
   return lower(authority);
 }
 
-std::string stamp(const std::optional<store::Timestamp>& at) {
+std::string stamp(const std::optional<service::Timestamp>& at) {
   if (!at) return {};
   return format_utc(std::chrono::floor<seconds>(*at));
 }
@@ -166,7 +163,7 @@ std::optional<Response> check_write(Request& request, const Auth& auth,
   return std::nullopt;
 }
 
-std::optional<store::RunId> parse_run_id(const std::string& text) {
+std::optional<service::RunId> parse_run_id(const std::string& text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
   if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
@@ -184,7 +181,7 @@ std::string explanation(const std::string& schedule) {
   }
 }
 
-TaskSummary summarize_task(const config::Task& task, scheduler::Daemon& daemon, Instant now) {
+TaskSummary summarize_task(const config::Task& task, service::Service& service, Instant now) {
   TaskSummary summary;
   summary.name = task.name;
   summary.type = task.type;
@@ -198,7 +195,7 @@ TaskSummary summarize_task(const config::Task& task, scheduler::Daemon& daemon, 
   summary.enabled = task.enabled;
   summary.dry_run = task.dry_run;
   if (task.enabled) {
-    if (const auto next = daemon.next_fire(task.name)) {
+    if (const auto next = service.next_fire(task.name)) {
       summary.next_slot = format_utc(*next);
       summary.next_slot_in = *next >= now ? "in " + format_distance(*next - now)
                                           : format_distance(now - *next) + " ago";
@@ -236,12 +233,12 @@ std::string overdue_text(const scheduler::OverdueTask& overdue, Instant now) {
 Instant now_instant() {
   return std::chrono::floor<seconds>(std::chrono::system_clock::now());
 }
-store::Timestamp now_stamp() {
+service::Timestamp now_stamp() {
   return std::chrono::floor<milliseconds>(std::chrono::system_clock::now());
 }
 
-seconds lease_of(scheduler::Daemon& daemon) {
-  const auto config = daemon.current_config();
+seconds lease_of(service::Service& service) {
+  const auto config = service.config();
   return config ? config->daemon.lease : seconds(60);
 }
 
@@ -252,7 +249,7 @@ Response finish_page(Response response, const std::vector<std::string>& set_cook
 
 // ---- pages ----
 
-Response tasks_page(Request& request, scheduler::Daemon& daemon, const Auth& auth) {
+Response tasks_page(Request& request, service::Service& service, const Auth& auth) {
   if (auto refusal = check_read(request, auth)) return std::move(*refusal);
   std::vector<std::string> set_cookies;
   Response flash_holder;
@@ -260,15 +257,15 @@ Response tasks_page(Request& request, scheduler::Daemon& daemon, const Auth& aut
   model.flash = take_flash(request, flash_holder);
   model.viewer = viewer_for(request, set_cookies);
   const Instant now = now_instant();
-  const store::Timestamp now_ms = now_stamp();
-  const seconds lease = lease_of(daemon);
-  const auto tasks = daemon.current_tasks();
-  const auto latest = daemon.runs().latest_runs();
+  const service::Timestamp now_ms = now_stamp();
+  const seconds lease = lease_of(service);
+  const auto tasks = service.tasks();
+  const auto latest = service.latest_runs();
   std::map<std::string, scheduler::OverdueTask> overdue;
-  for (auto& task : daemon.overdue()) overdue.emplace(task.task, task);
+  for (auto& task : service.overdue()) overdue.emplace(task.task, task);
   model.tasks.reserve(tasks->size());
   for (const auto& task : *tasks) {
-    TaskSummary summary = summarize_task(task, daemon, now);
+    TaskSummary summary = summarize_task(task, service, now);
     if (auto it = latest.find(task.name); it != latest.end()) {
       summary.last_run = summarize_run(it->second, now_ms, lease);
     }
@@ -283,21 +280,19 @@ Response tasks_page(Request& request, scheduler::Daemon& daemon, const Auth& aut
   return finish_page(std::move(response), set_cookies);
 }
 
-Response task_page(Request& request, scheduler::Daemon& daemon, const Auth& auth) {
+Response task_page(Request& request, service::Service& service, const Auth& auth) {
   if (auto refusal = check_read(request, auth)) return std::move(*refusal);
   const std::string& name = request.param("name");
-  std::optional<store::RunId> before;
+  std::optional<service::RunId> before;
   if (auto text = request.query_value("before")) {
     before = parse_run_id(*text);
     if (!before) return message(400, "Bad request", "before= must be a run id");
   }
-  const auto tasks = daemon.current_tasks();
+  const auto tasks = service.tasks();
   const config::Task* task = tasks->find(name);
-  const auto runs = daemon.runs().history({.task = name,
-                                           .status = std::nullopt,
-                                           .since = std::nullopt,
-                                           .before_id = before,
-                                           .limit = kRunsPerPage});
+  const service::HistoryPage history =
+      service.history({.task = name, .before_id = before}, kRunsPerPage);
+  const auto& runs = history.runs;
   if (task == nullptr && runs.empty() && !before) {
     return message(404, "No such task", fmt::format("There is no task '{}'.", name));
   }
@@ -307,11 +302,11 @@ Response task_page(Request& request, scheduler::Daemon& daemon, const Auth& auth
   model.flash = take_flash(request, flash_holder);
   model.viewer = viewer_for(request, set_cookies);
   const Instant now = now_instant();
-  const store::Timestamp now_ms = now_stamp();
-  const seconds lease = lease_of(daemon);
+  const service::Timestamp now_ms = now_stamp();
+  const seconds lease = lease_of(service);
   if (task != nullptr) {
-    model.task = summarize_task(*task, daemon, now);
-    for (const auto& overdue : daemon.overdue()) {
+    model.task = summarize_task(*task, service, now);
+    for (const auto& overdue : service.overdue()) {
       if (overdue.task == name) model.task.overdue = overdue_text(overdue, now);
     }
   } else {
@@ -321,15 +316,15 @@ Response task_page(Request& request, scheduler::Daemon& daemon, const Auth& auth
   for (const auto& run : runs) {
     RunWithEvents entry;
     entry.run = summarize_run(run, now_ms, lease);
-    const auto events = daemon.runs().events(run.id);
+    const auto events = service.events(run.id);
     const std::size_t shown = std::min(events.size(), kEventsPerRunOnTaskPage);
     entry.events.reserve(shown);
     for (std::size_t i = 0; i < shown; ++i) entry.events.push_back(event_line(events[i]));
     entry.events_omitted = events.size() - shown;
     model.runs.push_back(std::move(entry));
   }
-  if (runs.size() == static_cast<std::size_t>(kRunsPerPage)) {
-    model.older_href = task_href(name) + "?before=" + std::to_string(runs.back().id);
+  if (history.next_cursor) {
+    model.older_href = task_href(name) + "?before=" + std::to_string(*history.next_cursor);
   }
   model.generated_at = format_utc(now);
   Response response = page(200, render_task(model));
@@ -337,10 +332,10 @@ Response task_page(Request& request, scheduler::Daemon& daemon, const Auth& auth
   return finish_page(std::move(response), set_cookies);
 }
 
-Response run_page(Request& request, scheduler::Daemon& daemon, const Auth& auth) {
+Response run_page(Request& request, service::Service& service, const Auth& auth) {
   if (auto refusal = check_read(request, auth)) return std::move(*refusal);
   const auto id = parse_run_id(request.param("id"));
-  const auto run = id ? daemon.runs().get(*id) : std::nullopt;
+  const auto run = id ? service.run(*id) : std::nullopt;
   if (!run) {
     return message(404, "No such run", fmt::format("There is no run '{}'.", request.param("id")));
   }
@@ -350,8 +345,8 @@ Response run_page(Request& request, scheduler::Daemon& daemon, const Auth& auth)
   model.flash = take_flash(request, flash_holder);
   model.viewer = viewer_for(request, set_cookies);
   model.task_name = run->task_name;
-  model.run = summarize_run(*run, now_stamp(), lease_of(daemon));
-  const auto events = daemon.runs().events(run->id);
+  model.run = summarize_run(*run, now_stamp(), lease_of(service));
+  const auto events = service.events(run->id);
   const std::size_t shown = std::min(events.size(), static_cast<std::size_t>(kEventsOnRunPage));
   for (std::size_t i = 0; i < shown; ++i) model.events.push_back(event_line(events[i]));
   model.generated_at = format_utc(now_instant());
@@ -411,7 +406,7 @@ std::string form_value(const std::map<std::string, std::string>& form, const std
   return it == form.end() ? std::string() : it->second;
 }
 
-Response run_task(Request& request, scheduler::Daemon& daemon, const Auth& auth) {
+Response run_task(Request& request, service::Service& service, const Auth& auth) {
   const auto form = parse_form(request.body);
   if (auto refusal = check_write(request, auth, form)) return std::move(*refusal);
   const std::string& name = request.param("name");
@@ -421,7 +416,7 @@ Response run_task(Request& request, scheduler::Daemon& daemon, const Auth& auth)
   scheduler::RunNowRequest run_request;
   run_request.task = name;
   run_request.dry_run = dry_run;
-  const auto started = daemon.run_now(run_request);
+  const auto started = service.run_now(run_request);
   if (!started) {
     return with_flash(see_other(back), Flash::Kind::error, started.error().message);
   }
@@ -432,52 +427,46 @@ Response run_task(Request& request, scheduler::Daemon& daemon, const Auth& auth)
       fmt::format("{} {} of {} started", dry_run ? "dry run" : "run", started.value(), name));
 }
 
-Response set_enabled(Request& request, scheduler::Daemon& daemon, const Auth& auth, bool enabled) {
+Response set_enabled(Request& request, service::Service& service, const Auth& auth, bool enabled) {
   const auto form = parse_form(request.body);
   if (auto refusal = check_write(request, auth, form)) return std::move(*refusal);
   const std::string& name = request.param("name");
   const std::string back = safe_return(form_value(form, "return"), task_href(name));
-  {
-    const auto tasks = daemon.current_tasks();
-    if (tasks->find(name) == nullptr) {
+  const service::ToggleOutcome outcome = service.set_enabled(name, enabled, "the dashboard");
+  using Result = service::ToggleOutcome::Result;
+  switch (outcome.result) {
+    case Result::unknown_task:
       return with_flash(see_other(back), Flash::Kind::error,
                         fmt::format("there is no task '{}'", name));
-    }
-  }
-  if (!store::set_enabled_override(daemon.database(), name, enabled, store::system_clock())) {
-    return with_flash(see_other(back), Flash::Kind::error,
-                      fmt::format("task '{}' has no row in scheduled_tasks yet: try again in a "
-                                  "moment",
-                                  name));
-  }
-  daemon.tasks_changed();
-  spdlog::info("dashboard: task {} {}", name, enabled ? "enabled" : "disabled");
-  // The daemon re-reads the table on its loop: wait (briefly) so that the page we send the
-  // browser back to shows the change.
-  for (int i = 0; i < 100; ++i) {
-    const auto tasks = daemon.current_tasks();
-    const config::Task* task = tasks->find(name);
-    if (task == nullptr || task->enabled == enabled) break;
-    std::this_thread::sleep_for(milliseconds(10));
+    case Result::defined_twice:
+      return with_flash(see_other(back), Flash::Kind::error,
+                        fmt::format("task '{}' is defined in {} and is also a row of "
+                                    "scheduled_tasks (origin {}): remove the row first",
+                                    name, outcome.defined_at, outcome.row_origin));
+    case Result::removed_meanwhile:
+      return with_flash(see_other(back), Flash::Kind::error,
+                        fmt::format("task '{}' was removed meanwhile", name));
+    case Result::done:
+      break;
   }
   return with_flash(see_other(back), Flash::Kind::ok,
                     fmt::format("task {} {}", name, enabled ? "enabled" : "disabled"));
 }
 
-Response cancel(Request& request, scheduler::Daemon& daemon, const Auth& auth) {
+Response cancel(Request& request, service::Service& service, const Auth& auth) {
   const auto form = parse_form(request.body);
   if (auto refusal = check_write(request, auth, form)) return std::move(*refusal);
   const auto id = parse_run_id(request.param("id"));
   if (!id) return message(404, "No such run", "That is not a run id.");
   const std::string back = safe_return(form_value(form, "return"), run_href(*id));
-  const auto outcome = daemon.cancel_run(*id);
+  const auto outcome = service.cancel(*id);
   switch (outcome.result) {
     case scheduler::CancelOutcome::Result::cancelled:
       return with_flash(see_other(back), Flash::Kind::ok, fmt::format("run {} cancelled", *id));
     case scheduler::CancelOutcome::Result::finished:
       return with_flash(
           see_other(back), Flash::Kind::error,
-          fmt::format("run {} had already ended: {}", *id, store::to_string(outcome.status)));
+          fmt::format("run {} had already ended: {}", *id, service::to_string(outcome.status)));
     case scheduler::CancelOutcome::Result::not_found:
       break;
   }
@@ -489,7 +478,7 @@ Handler guarded(std::function<Response(Request&)> body) {
   return [body = std::move(body)](Request& request) {
     try {
       return body(request);
-    } catch (const store::StoreError& e) {
+    } catch (const service::StoreError& e) {
       spdlog::warn("dashboard: {} {}: {}", to_string(request.method), request.path, e.what());
       return message(
           503, "State database unavailable",
@@ -500,21 +489,21 @@ Handler guarded(std::function<Response(Request&)> body) {
 
 }  // namespace
 
-bool is_stale(const store::RunRecord& run, store::Timestamp now, std::chrono::seconds lease) {
-  if (run.status == store::RunStatus::abandoned) return true;
-  if (run.status != store::RunStatus::running && run.status != store::RunStatus::pending) {
+bool is_stale(const service::RunRecord& run, service::Timestamp now, std::chrono::seconds lease) {
+  if (run.status == service::RunStatus::abandoned) return true;
+  if (run.status != service::RunStatus::running && run.status != service::RunStatus::pending) {
     return false;
   }
-  const store::Timestamp last = run.heartbeat_at.value_or(run.created_at);
+  const service::Timestamp last = run.heartbeat_at.value_or(run.created_at);
   return now - last > lease;
 }
 
-RunSummary summarize_run(const store::RunRecord& run, store::Timestamp now,
+RunSummary summarize_run(const service::RunRecord& run, service::Timestamp now,
                          std::chrono::seconds lease) {
   RunSummary summary;
   summary.id = run.id;
-  summary.status = std::string(store::to_string(run.status));
-  summary.trigger = std::string(store::to_string(run.trigger));
+  summary.status = std::string(service::to_string(run.status));
+  summary.trigger = std::string(service::to_string(run.trigger));
   summary.dry_run = run.dry_run;
   summary.attempt = run.attempt;
   summary.scheduled_for = run.scheduled_for ? format_utc(*run.scheduled_for) : std::string();
@@ -524,10 +513,10 @@ RunSummary summarize_run(const store::RunRecord& run, store::Timestamp now,
   summary.heartbeat_at = stamp(run.heartbeat_at);
   if (run.started_at) {
     // A run in progress: how long it has been going so far.
-    const store::Timestamp end = run.finished_at ? *run.finished_at
-                                 : (run.status == store::RunStatus::running)
-                                     ? std::max(now, *run.started_at)
-                                     : run.heartbeat_at.value_or(*run.started_at);
+    const service::Timestamp end = run.finished_at ? *run.finished_at
+                                   : (run.status == service::RunStatus::running)
+                                       ? std::max(now, *run.started_at)
+                                       : run.heartbeat_at.value_or(*run.started_at);
     summary.duration = format_run_duration(duration_cast<milliseconds>(end - *run.started_at));
   }
   summary.host = run.host;
@@ -536,9 +525,9 @@ RunSummary summarize_run(const store::RunRecord& run, store::Timestamp now,
   return summary;
 }
 
-EventLine event_line(const store::RunEvent& event) {
+EventLine event_line(const service::RunEvent& event) {
   // "2026-03-29T01:00:00.123Z" -> "01:00:00.123": the run's page names the day.
-  std::string at = store::format_timestamp(event.at);
+  std::string at = service::format_timestamp(event.at);
   if (at.size() >= 23) at = at.substr(11, 12);
   return {std::move(at), event.level, event.event, event.message};
 }
@@ -572,9 +561,9 @@ bool cookie_safe(std::string_view value) {
 
 }  // namespace dashboard
 
-void register_dashboard(Router& router, scheduler::Daemon& daemon, const Auth& auth) {
+void register_dashboard(Router& router, service::Service& service, const Auth& auth) {
   using namespace dashboard;
-  scheduler::Daemon* d = &daemon;
+  service::Service* d = &service;
   const Auth* a = &auth;
   router.add(Method::get, "/", guarded([d, a](Request& r) { return tasks_page(r, *d, *a); }),
              Access::open);

@@ -22,17 +22,17 @@
 #include "http/dashboard_view.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
-#include "store/run_store.hpp"
+#include "service/records.hpp"
 
-namespace maintd::scheduler {
-class Daemon;
+namespace maintd::service {
+class Service;
 }
 
 namespace maintd::http {
 
 // Adds the routes above to `router` (all Access::open: they check the caller themselves, so
-// that a refusal is a page or a redirect, not JSON). `daemon` and `auth` must outlive it.
-void register_dashboard(Router& router, scheduler::Daemon& daemon, const Auth& auth);
+// that a refusal is a page or a redirect, not JSON). `service` and `auth` must outlive it.
+void register_dashboard(Router& router, service::Service& service, const Auth& auth);
 
 namespace dashboard {
 
@@ -40,10 +40,10 @@ inline constexpr std::string_view kFlashCookie = "maintd_flash";
 
 // Abandoned, or pending/running with its heartbeat (or, before the first, its creation) older
 // than `lease` at `now`: the process that owns it died or hangs.
-bool is_stale(const store::RunRecord& run, store::Timestamp now, std::chrono::seconds lease);
-RunSummary summarize_run(const store::RunRecord& run, store::Timestamp now,
+bool is_stale(const service::RunRecord& run, service::Timestamp now, std::chrono::seconds lease);
+RunSummary summarize_run(const service::RunRecord& run, service::Timestamp now,
                          std::chrono::seconds lease);
-EventLine event_line(const store::RunEvent& event);
+EventLine event_line(const service::RunEvent& event);
 
 // Whether the request's Origin, or without one its Referer, names this server (the Host
 // header); true when it has neither (not a browser's cross-site request). "null" is refused.

@@ -16,6 +16,7 @@
 #include "http/api.hpp"
 #include "http/session.hpp"
 #include "scheduler/daemon.hpp"
+#include "service/service.hpp"
 
 // The dashboard (another file family of this layer) adds its pages to the same router.
 #include "http/dashboard.hpp"
@@ -75,7 +76,7 @@ std::pair<std::string, std::string> split_listen(const std::string& listen) {
 
 struct Server::Impl {
   Impl(scheduler::Daemon& served, const config::HttpSettings& settings, ServerOptions chosen)
-      : daemon(served),
+      : service(served),
         options(chosen),
         listen(settings.listen ? *settings.listen
                                : throw std::invalid_argument("http.listen is not set")),
@@ -99,7 +100,8 @@ struct Server::Impl {
                           });
   }
 
-  scheduler::Daemon& daemon;
+  // What the routes call (they never reach the daemon's state database themselves).
+  service::Service service;
   ServerOptions options;
   std::string listen;
   asio::io_context io;
@@ -123,8 +125,8 @@ Server::Server(scheduler::Daemon& daemon, const config::HttpSettings& settings,
   auto phase = options.phase;
   if (!phase) phase = [&daemon] { return daemon.phase(); };
   impl_->router.hold_until([phase] { return phase() != scheduler::DaemonPhase::starting; });
-  register_api(impl_->router, daemon, impl_->auth, phase);
-  register_dashboard(impl_->router, daemon, impl_->auth);
+  register_api(impl_->router, impl_->service, impl_->auth, phase);
+  register_dashboard(impl_->router, impl_->service, impl_->auth);
 }
 
 Server::~Server() {

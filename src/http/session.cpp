@@ -13,7 +13,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "store/store_error.hpp"
+#include "service/records.hpp"
 
 namespace maintd::http {
 namespace {
@@ -31,11 +31,11 @@ Response handle(const SessionContext& context, Request& request) {
   try {
     context.auth.identify(request);
     return context.router.dispatch(request, &context.auth);
-  } catch (const store::StoreUnavailable& e) {
+  } catch (const service::StoreUnavailable& e) {
     // Messages of store errors name the database, never its password (store_error.hpp).
     spdlog::warn("HTTP {} {}: {}", to_string(request.method), request.path, e.what());
     return error_response(503, std::string("the state database is unavailable: ") + e.what());
-  } catch (const store::StoreError& e) {
+  } catch (const service::StoreError& e) {
     spdlog::error("HTTP {} {}: {}", to_string(request.method), request.path, e.what());
     return error_response(500, std::string("state database error: ") + e.what());
   } catch (const std::exception& e) {

@@ -2,7 +2,7 @@
 #include "http/task_list_cache.hpp"
 
 #include "common/json_text.hpp"
-#include "http/json_views.hpp"
+#include "service/json_views.hpp"
 
 namespace maintd::http {
 
@@ -13,7 +13,7 @@ std::shared_ptr<const std::vector<std::string>> TaskListCache::fragments(
     auto built = std::make_shared<std::vector<std::string>>();
     built->reserve(tasks->size());
     for (const auto& task : *tasks) {
-      nlohmann::json entry = task_to_json(task, std::nullopt);
+      nlohmann::json entry = service::task_to_json(task, std::nullopt);
       entry.erase("next");
       std::string text = json_text(entry);
       text.pop_back();  // the closing brace: the request's own members follow

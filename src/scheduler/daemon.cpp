@@ -559,15 +559,23 @@ CancelOutcome Daemon::cancel_run(store::RunId id) {
   return {Result::finished, run ? run->status : RunStatus::cancelled};
 }
 
-void Daemon::tasks_changed() {
-  boost::asio::post(io_, [this] {
-    if (stopping_) return;
-    guard_step("re-reading scheduled_tasks after a change", [this] {
-      refresh_table_tasks(options_.now());
-      wake_timer_.cancel();  // re-plan with the new tasks
-      arm_wake_timer();
-    });
+std::shared_future<void> Daemon::tasks_changed() {
+  // Set when the step ends, however it ends. Were the loop to drop the step unrun (its
+  // io_context destroyed), the promise goes with it and the future turns ready as broken: a
+  // waiter is never left waiting for a loop that is gone.
+  auto applied = std::make_shared<std::promise<void>>();
+  std::shared_future<void> future = applied->get_future().share();
+  boost::asio::post(io_, [this, applied] {
+    if (!stopping_) {
+      guard_step("re-reading scheduled_tasks after a change", [this] {
+        refresh_table_tasks(options_.now());
+        wake_timer_.cancel();  // re-plan with the new tasks
+        arm_wake_timer();
+      });
+    }
+    applied->set_value();
   });
+  return future;
 }
 
 std::shared_ptr<const config::Config> Daemon::current_config() const {

@@ -26,6 +26,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -187,8 +188,10 @@ class Daemon {
   // next heartbeat. Throws store::StoreError when the state database fails.
   CancelOutcome cancel_run(store::RunId id);
   // scheduled_tasks was changed (enable, disable, edit through the API): re-read it on the
-  // loop now instead of at the next poll.
-  void tasks_changed();
+  // loop now instead of at the next poll. The future is ready once that re-read is over, or
+  // when it will not happen (the daemon is stopping, or its loop is gone): callers that show
+  // the result next wait for it, with a limit, instead of polling current_tasks().
+  std::shared_future<void> tasks_changed();
 
  private:
   struct Active {

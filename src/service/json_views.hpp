@@ -10,7 +10,7 @@
 #include "config/config.hpp"
 #include "store/run_store.hpp"
 
-namespace maintd::http {
+namespace maintd::service {
 
 // From start to finish (to the last heartbeat for a run still going); empty before it started.
 std::optional<std::chrono::milliseconds> run_duration(const store::RunRecord& run);
@@ -26,4 +26,4 @@ nlohmann::json policies_json(const config::Policies& policies);
 // A task as `maintd list --json` shows it; `next` null when empty.
 nlohmann::json task_to_json(const config::Task& task, std::optional<Instant> next);
 
-}  // namespace maintd::http
+}  // namespace maintd::service

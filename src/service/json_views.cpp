@@ -1,12 +1,12 @@
 // JSON views of runs and tasks (docs/json-output.md).
-#include "http/json_views.hpp"
+#include "service/json_views.hpp"
 
 #include <cctz/time_zone.h>
 
 #include "common/duration.hpp"
 #include "config/redact.hpp"
 
-namespace maintd::http {
+namespace maintd::service {
 namespace {
 
 using nlohmann::json;
@@ -99,4 +99,4 @@ json task_to_json(const config::Task& task, std::optional<Instant> next) {
           {"defined_at", task.defined_at.to_string()}};
 }
 
-}  // namespace maintd::http
+}  // namespace maintd::service

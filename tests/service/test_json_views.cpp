@@ -2,8 +2,8 @@
 #include <doctest/doctest.h>
 
 #include "cron/time_zone.hpp"
-#include "http/json_views.hpp"
 #include "scheduler/task_factory.hpp"
+#include "service/json_views.hpp"
 
 TEST_CASE("slot_text writes exactly what slot_json serializes, in any zone") {
   for (const char* zone : {"UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kolkata"}) {
@@ -13,7 +13,8 @@ TEST_CASE("slot_text writes exactly what slot_json serializes, in any zone") {
     for (const char* at :
          {"2026-03-29T00:59:59Z", "2026-07-01T12:00:00Z", "2026-12-31T23:30:00Z"}) {
       const auto slot = maintd::testing::at(at);
-      CHECK(maintd::http::slot_text(slot, task) == maintd::http::slot_json(slot, task).dump());
+      CHECK(maintd::service::slot_text(slot, task) ==
+            maintd::service::slot_json(slot, task).dump());
     }
   }
 }
@@ -21,7 +22,7 @@ TEST_CASE("slot_text writes exactly what slot_json serializes, in any zone") {
 TEST_CASE("task_to_json has the fields of maintd list --json, secrets masked") {
   auto task = maintd::testing::make_task({.name = "t", .schedule = "0 3 * * *"});
   task.config = nlohmann::json{{"password", "hunter2"}, {"limit", 5}};
-  const auto json = maintd::http::task_to_json(task, std::nullopt);
+  const auto json = maintd::service::task_to_json(task, std::nullopt);
   CHECK(json.at("config").at("password") == "***");
   CHECK(json.at("config").at("limit") == 5);
   CHECK(json.at("next").is_null());

@@ -1,0 +1,94 @@
+// The operations over a running daemon (service.hpp).
+#include "service/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "store/task_store.hpp"
+
+namespace maintd::service {
+
+std::optional<UnloadedTask> Service::unloaded_task(const std::string& name) {
+  auto row = store::read_task_row(daemon_.database(), name);
+  if (!row || !row->from_db()) return std::nullopt;
+  UnloadedTask out;
+  out.origin = row->origin;
+  out.task = store::task_from_row(*row, *config(), out.problems);
+  return out;
+}
+
+HistoryPage Service::history(HistoryFilter filter, int limit) {
+  // One more than asked: whether there is a next page, without an empty last one.
+  filter.limit = limit + 1;
+  HistoryPage page;
+  page.runs = daemon_.runs().history(filter);
+  if (page.runs.size() > static_cast<std::size_t>(limit)) {
+    page.runs.resize(static_cast<std::size_t>(limit));
+    page.next_cursor = page.runs.back().id;
+  }
+  return page;
+}
+
+std::optional<RunRecord> Service::run(RunId id) {
+  return daemon_.runs().get(id);
+}
+
+std::vector<RunEvent> Service::events(RunId id) {
+  return daemon_.runs().events(id);
+}
+
+std::map<std::string, RunRecord> Service::latest_runs() {
+  return daemon_.runs().latest_runs();
+}
+
+std::map<std::string, Timestamp> Service::last_successes() {
+  return daemon_.runs().last_successes();
+}
+
+Expected<RunId, scheduler::RunNowRefusal> Service::run_now(
+    const scheduler::RunNowRequest& request) {
+  return daemon_.run_now(request);
+}
+
+scheduler::CancelOutcome Service::cancel(RunId id) {
+  return daemon_.cancel_run(id);
+}
+
+ToggleOutcome Service::set_enabled(const std::string& name, bool enabled, std::string_view via) {
+  ToggleOutcome outcome = set_task_enabled(daemon_.database(), *config(), name, enabled);
+  if (outcome.result != ToggleOutcome::Result::done) return outcome;
+  if (outcome.changed) {
+    spdlog::info("task {}: {} through {}", name, enabled ? "enabled" : "disabled", via);
+  }
+  // Re-read even when nothing changed: a row the daemon has not read yet (added since its last
+  // poll) is then loaded as it now is.
+  // A daemon whose loop does not run (starting, stopping, or driven by its steps in a test)
+  // will not re-read: nothing to wait for.
+  auto applied = daemon_.tasks_changed();
+  if (daemon_.phase() == scheduler::DaemonPhase::running) applied.wait_for(apply_wait_);
+  return outcome;
+}
+
+Expected<EditOutcome, EditRefusal> Service::edit(const std::string& name,
+                                                 const nlohmann::json& patch,
+                                                 std::string_view via) {
+  const auto current = config();
+  auto row = store::find_editable_row(daemon_.database(), *current, name);
+  if (!row) return Unexpected(row.error());
+  nlohmann::json entry = store::entry_from_row(row.value());
+  entry.merge_patch(patch);
+  entry["name"] = name;
+  // `enabled` given (not null) sets the definition and drops an earlier enable|disable.
+  const bool sets_enabled = patch.contains("enabled") && !patch["enabled"].is_null();
+  EditOutcome outcome = store::apply_task_edit(daemon_.database(), *current, row.value(), entry,
+                                               sets_enabled, store::system_clock());
+  if (outcome.result == EditOutcome::Result::changed) {
+    spdlog::info("task {}: changed through {} ({} field{})", name, via, outcome.changes.size(),
+                 outcome.changes.size() == 1 ? "" : "s");
+    daemon_.tasks_changed();
+  }
+  return outcome;
+}
+
+}  // namespace maintd::service
