@@ -10,6 +10,7 @@
 #include "http/auth.hpp"
 #include "http/dashboard.hpp"
 #include "http/html.hpp"
+#include "service/service.hpp"
 
 using maintd::testing::ApiFixture;
 using maintd::testing::bearer;
@@ -496,4 +497,30 @@ TEST_CASE("dashboard: a run is stale when abandoned or its heartbeat is older th
   CHECK(summary.stale);
   CHECK(summary.duration == "1m00s");
   CHECK(summary.started_at == "2026-03-29T00:55:00Z");
+}
+
+// Regression: with exactly one page of runs (25), the task page linked to an empty older page.
+TEST_CASE("dashboard: a task page links to older runs only when there are some") {
+  ApiFixture f;
+  const Session session = log_in(f, maintd::testing::kToken);
+  maintd::service::Service service(*f.daemon);
+  auto add_run = [&] {
+    const auto started = service.run_now({.task = "nightly"});
+    REQUIRE_MESSAGE(started, started.error().message);
+    // One at a time: the task's concurrency policy refuses a run while one is in progress.
+    REQUIRE(f.daemon->wait_idle(std::chrono::seconds(30)));
+    return started.value();
+  };
+  std::vector<maintd::service::RunId> ids;
+  for (int i = 0; i < 25; ++i) ids.push_back(add_run());
+  CHECK_FALSE(send(f.port, "GET", "/tasks/nightly", {}, session.cookies()).contains("Older runs"));
+
+  ids.push_back(add_run());
+  const auto page = send(f.port, "GET", "/tasks/nightly", {}, session.cookies());
+  // The newest 25 are shown; the link starts below the oldest of them.
+  CHECK(page.contains("href=\"/tasks/nightly?before=" + std::to_string(ids[1]) + "\">Older runs"));
+  const auto older =
+      send(f.port, "GET", "/tasks/nightly?before=" + std::to_string(ids[1]), {}, session.cookies());
+  CHECK(older.contains("/runs/" + std::to_string(ids[0])));
+  CHECK_FALSE(older.contains("Older runs"));
 }
