@@ -11,24 +11,14 @@
 
 # SQLite state database: timing, signals, crashes, exit codes.
 file(GLOB e2e_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/e2e/*.cpp)
-add_executable(e2e_tests doctest_main.cpp ${e2e_test_sources})
-target_link_libraries(e2e_tests PRIVATE maintd_store Boost::headers doctest::doctest)
-target_include_directories(e2e_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-target_compile_definitions(e2e_tests PRIVATE MAINTD_BINARY="$<TARGET_FILE:maintd>")
-add_dependencies(e2e_tests maintd)
-maintd_target_settings(e2e_tests PCH fmt json soci sqlite doctest)
-doctest_discover_tests(e2e_tests TEST_PREFIX "e2e: " PROPERTIES LABELS e2e TIMEOUT 90 COST 10)
+maintd_test_suite(e2e_tests PREFIX "e2e: " SOURCES ${e2e_test_sources}
+                  LINKS maintd_store Boost::headers NEEDS_BINARY
+                  PCH fmt json soci sqlite doctest LABEL e2e TIMEOUT 90 COST 10)
 
 # PostgreSQL state database (tests/support starts a throwaway server): several instances on one
 # database, and the server going away under a running daemon.
 file(GLOB e2e_postgres_test_sources CONFIGURE_DEPENDS
      ${CMAKE_CURRENT_SOURCE_DIR}/e2e/postgres/*.cpp)
-add_executable(e2e_postgres_tests doctest_main.cpp ${e2e_postgres_test_sources})
-target_link_libraries(e2e_postgres_tests PRIVATE maintd_store maintd_test_postgres
-                                                 soci::postgresql doctest::doctest)
-target_include_directories(e2e_postgres_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-target_compile_definitions(e2e_postgres_tests PRIVATE MAINTD_BINARY="$<TARGET_FILE:maintd>")
-add_dependencies(e2e_postgres_tests maintd)
-maintd_target_settings(e2e_postgres_tests)
-doctest_discover_tests(e2e_postgres_tests TEST_PREFIX "e2e postgres: "
-                       PROPERTIES LABELS "e2e;postgres" TIMEOUT 150 COST 60)
+maintd_test_suite(e2e_postgres_tests PREFIX "e2e postgres: " SOURCES ${e2e_postgres_test_sources}
+                  LINKS maintd_store maintd_test_postgres soci::postgresql NEEDS_BINARY
+                  LABEL e2e-postgres TIMEOUT 150 COST 60)

@@ -3,14 +3,14 @@
 // the process's throwaway PostgreSQL cluster) used as the *target* database, a HandlerContext
 // wired to it, and the events and progress the handler reported.
 //
-//   HANDLER_TEST("handlers: claims: ...") {
+//   TEST_CASE_TEMPLATE("handlers: claims: ...", Backend, MAINTD_BACKENDS) {
 //     Target<Backend> target;                 // the application's database, empty
 //     target.exec("CREATE TABLE ...");         // the fixture schema (portable SQL)
 //     auto run = target.context("claims.release_expired", {{"table", "soup_dedupe"}, ...});
 //     auto result = handler.run(run.context);
 //   }
 //
-// defines "... (sqlite)" and "... (postgresql)", like STORE_TEST; the CMake file labels the
+// defines "...<sqlite>" and "...<postgresql>" (support/backends.hpp); the suite labels the
 // second kind `postgres`.
 #include <doctest/doctest.h>
 #include <fmt/chrono.h>  // Target::ago formats time points
@@ -182,5 +182,3 @@ std::array<nlohmann::json, 2> race_two_runs(HandlerRun& first, HandlerRun& secon
 }
 
 }  // namespace maintd::testing
-
-#define HANDLER_TEST(name) MAINTD_STORE_TEST_IMPL(DOCTEST_CAT(maintd_handler_test_, __LINE__), name)

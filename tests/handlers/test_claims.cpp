@@ -58,7 +58,8 @@ void add_expired(T& target, int from, int to) {
 
 }  // namespace
 
-HANDLER_TEST("handlers: claims: expired claims of incomplete work are released, nothing else") {
+TEST_CASE_TEMPLATE("handlers: claims: expired claims of incomplete work are released, nothing else",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   add_task(target, 1, 20min);                  // expired
@@ -92,7 +93,8 @@ HANDLER_TEST("handlers: claims: expired claims of incomplete work are released, 
   CHECK(second["ids"].empty());
 }
 
-HANDLER_TEST("handlers: claims: a status column with completed values marks finished work") {
+TEST_CASE_TEMPLATE("handlers: claims: a status column with completed values marks finished work",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   target.exec(fmt::format(
       "CREATE TABLE tasks (task_id TEXT PRIMARY KEY, status TEXT, claimed_at {}, worker TEXT)",
@@ -121,7 +123,8 @@ HANDLER_TEST("handlers: claims: a status column with completed values marks fini
                      "claimed_at IS NOT NULL") == 2);
 }
 
-HANDLER_TEST("handlers: claims: dry run is the expired-tasks diagnostic and changes nothing") {
+TEST_CASE_TEMPLATE("handlers: claims: dry run is the expired-tasks diagnostic and changes nothing",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   add_task(target, 1, 20min);
@@ -140,7 +143,9 @@ HANDLER_TEST("handlers: claims: dry run is the expired-tasks diagnostic and chan
   CHECK(run->logged("expired"));
 }
 
-HANDLER_TEST("handlers: claims: timeout_minutes=0 is the emergency release of every open claim") {
+TEST_CASE_TEMPLATE(
+    "handlers: claims: timeout_minutes=0 is the emergency release of every open claim", Backend,
+    MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   add_task(target, 1, 20min);
@@ -157,7 +162,8 @@ HANDLER_TEST("handlers: claims: timeout_minutes=0 is the emergency release of ev
   CHECK(claim_of(target, 3) == "held/scraper-0");  // completed work keeps its claim
 }
 
-HANDLER_TEST("handlers: claims: batches, each committed, with progress and a bounded id list") {
+TEST_CASE_TEMPLATE("handlers: claims: batches, each committed, with progress and a bounded id list",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   add_expired(target, 1, 120);
@@ -184,7 +190,9 @@ HANDLER_TEST("handlers: claims: batches, each committed, with progress and a bou
   CHECK(run->progress->back().done == 120);
 }
 
-HANDLER_TEST("handlers: claims: a text key is walked in pages read first, in batches as asked") {
+TEST_CASE_TEMPLATE(
+    "handlers: claims: a text key is walked in pages read first, in batches as asked", Backend,
+    MAINTD_BACKENDS) {
   Target<Backend> target;
   target.exec(fmt::format("CREATE TABLE tasks (task_id TEXT PRIMARY KEY, claimed_at {})",
                           target.postgres ? "timestamptz" : "TEXT"));
@@ -204,7 +212,8 @@ HANDLER_TEST("handlers: claims: a text key is walked in pages read first, in bat
   CHECK(target.count("SELECT COUNT(*) FROM tasks WHERE claimed_at IS NOT NULL") == 0);
 }
 
-HANDLER_TEST("handlers: claims: a row added past the largest key during the run is released") {
+TEST_CASE_TEMPLATE("handlers: claims: a row added past the largest key during the run is released",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   add_expired(target, 1, 30);
@@ -228,7 +237,9 @@ HANDLER_TEST("handlers: claims: a row added past the largest key during the run 
 
 // The key spans themselves: every key of a table walked once, whatever the gaps between keys,
 // in few spans; spans sized by what the batches before did.
-HANDLER_TEST("handlers: claims: integer key spans cover every key once, far apart or at 64 bits") {
+TEST_CASE_TEMPLATE(
+    "handlers: claims: integer key spans cover every key once, far apart or at 64 bits", Backend,
+    MAINTD_BACKENDS) {
   Target<Backend> target;
   target.exec("CREATE TABLE items (id BIGINT PRIMARY KEY, note TEXT)");
   const std::vector<long long> keys = {std::numeric_limits<long long>::min(),
@@ -296,7 +307,8 @@ HANDLER_TEST("handlers: claims: integer key spans cover every key once, far apar
   }
 }
 
-HANDLER_TEST("handlers: claims: text keys and an empty table are not walked as integers") {
+TEST_CASE_TEMPLATE("handlers: claims: text keys and an empty table are not walked as integers",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   target.exec("CREATE TABLE words (id TEXT PRIMARY KEY)");
   target.exec("CREATE TABLE numbers (id INTEGER PRIMARY KEY)");
@@ -310,7 +322,8 @@ HANDLER_TEST("handlers: claims: text keys and an empty table are not walked as i
 
 // SQLite in WAL mode, as most applications run it: batches commit without syncing and checkpoint
 // between batches; the connection's settings come back after the run.
-HANDLER_TEST("handlers: claims: on SQLite in WAL mode commits are relaxed for the run only") {
+TEST_CASE_TEMPLATE("handlers: claims: on SQLite in WAL mode commits are relaxed for the run only",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   if (!target.postgres) target.exec("PRAGMA journal_mode = WAL");
   create_soup_dedupe(target);
@@ -339,7 +352,9 @@ HANDLER_TEST("handlers: claims: on SQLite in WAL mode commits are relaxed for th
   CHECK(setting("wal_autocheckpoint") == autocheckpoint);
 }
 
-HANDLER_TEST("handlers: claims: a task completed or re-claimed between read and update is kept") {
+TEST_CASE_TEMPLATE(
+    "handlers: claims: a task completed or re-claimed between read and update is kept", Backend,
+    MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   add_expired(target, 1, 5);
@@ -361,7 +376,8 @@ HANDLER_TEST("handlers: claims: a task completed or re-claimed between read and 
   CHECK(claim_of(target, 4) == "held/scraper-new");
 }
 
-HANDLER_TEST("handlers: claims: two concurrent runs release each claim once") {
+TEST_CASE_TEMPLATE("handlers: claims: two concurrent runs release each claim once", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   add_expired(target, 1, 60);
@@ -381,7 +397,8 @@ HANDLER_TEST("handlers: claims: two concurrent runs release each claim once") {
   CHECK(held(target) == 0);
 }
 
-HANDLER_TEST("handlers: claims: an identifier injection in config is refused before any SQL") {
+TEST_CASE_TEMPLATE("handlers: claims: an identifier injection in config is refused before any SQL",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   add_expired(target, 1, 3);
@@ -409,7 +426,8 @@ HANDLER_TEST("handlers: claims: an identifier injection in config is refused bef
   CHECK(held(target) == 3);
 }
 
-HANDLER_TEST("handlers: claims: --check-databases names a missing column, table or bad where") {
+TEST_CASE_TEMPLATE("handlers: claims: --check-databases names a missing column, table or bad where",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   const auto& release = handler("claims.release_expired");
@@ -452,7 +470,8 @@ HANDLER_TEST("handlers: claims: --check-databases names a missing column, table 
   CHECK(unclaim.check_database(unclaim.schema.with_defaults(typo), target.sessions()).size() == 1);
 }
 
-HANDLER_TEST("handlers: claims: cancelled between batches, the finished batches stay") {
+TEST_CASE_TEMPLATE("handlers: claims: cancelled between batches, the finished batches stay",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   add_expired(target, 1, 30);
@@ -468,7 +487,8 @@ HANDLER_TEST("handlers: claims: cancelled between batches, the finished batches 
   CHECK(run->logged("stopped"));
 }
 
-HANDLER_TEST("handlers: claims: unclaim releases one claim and says whether it held") {
+TEST_CASE_TEMPLATE("handlers: claims: unclaim releases one claim and says whether it held", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   add_task(target, 1, 3min);
@@ -522,7 +542,9 @@ HANDLER_TEST("handlers: claims: unclaim releases one claim and says whether it h
 // schedules/examples/{claims,jobs,drafts}.yaml validate as written, and every table and column
 // they name exists in the guides' schemas (the fixtures above): `maintd validate
 // --check-databases` would pass against an application that has them.
-HANDLER_TEST("handlers: the claims, jobs and drafts examples validate, against the live schema") {
+TEST_CASE_TEMPLATE(
+    "handlers: the claims, jobs and drafts examples validate, against the live schema", Backend,
+    MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   create_crawl_jobs(target);
@@ -554,7 +576,8 @@ HANDLER_TEST("handlers: the claims, jobs and drafts examples validate, against t
                                        "jobs.fail_orphaned", "drafts.mark_stale"});
 }
 
-HANDLER_TEST("handlers: claims: a table without the optional columns, left unset") {
+TEST_CASE_TEMPLATE("handlers: claims: a table without the optional columns, left unset", Backend,
+                   MAINTD_BACKENDS) {
   // Only a key and the claim's instant: no holder, no status, no completion flag. A `types:`
   // preset may name them; a task unsets them with null (YAML `~`) or "" (`--set key=`).
   Target<Backend> target;

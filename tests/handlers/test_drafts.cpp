@@ -35,7 +35,8 @@ constexpr auto k18_2h = std::chrono::seconds(18 * 3600 + 12 * 60);
 
 }  // namespace
 
-HANDLER_TEST("handlers: drafts: stuck creations fail with the guide's message and a refund") {
+TEST_CASE_TEMPLATE("handlers: drafts: stuck creations fail with the guide's message and a refund",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_creations(target);
   add_creation(target, "c1", "pending", k18_2h, "u1", 5);
@@ -68,7 +69,8 @@ HANDLER_TEST("handlers: drafts: stuck creations fail with the guide's message an
   CHECK(ledger(target) == 2);
 }
 
-HANDLER_TEST("handlers: drafts: a refund is given exactly once, however often the task runs") {
+TEST_CASE_TEMPLATE("handlers: drafts: a refund is given exactly once, however often the task runs",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_creations(target);
   target.exec("INSERT INTO users VALUES ('u1', 100)");
@@ -84,7 +86,8 @@ HANDLER_TEST("handlers: drafts: a refund is given exactly once, however often th
   CHECK(target.count("SELECT tokens FROM users WHERE id = 'u1'") == 112);
 }
 
-HANDLER_TEST("handlers: drafts: dry run reports what it would fail and changes nothing") {
+TEST_CASE_TEMPLATE("handlers: drafts: dry run reports what it would fail and changes nothing",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_creations(target);
   add_creation(target, "c1", "pending", k18_2h, "u1", 5);
@@ -106,7 +109,8 @@ HANDLER_TEST("handlers: drafts: dry run reports what it would fail and changes n
   CHECK(ledger(target) == 0);
 }
 
-HANDLER_TEST("handlers: drafts: batches, progress, and a stop between batches when cancelled") {
+TEST_CASE_TEMPLATE("handlers: drafts: batches, progress, and a stop between batches when cancelled",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_creations(target);
   for (int i = 1; i <= 23; ++i) add_creation(target, fmt::format("c{:02}", i), "pending", 2h);
@@ -136,9 +140,10 @@ HANDLER_TEST("handlers: drafts: batches, progress, and a stop between batches wh
   }
 }
 
-HANDLER_TEST(
+TEST_CASE_TEMPLATE(
     "handlers: drafts: one that completes between read and update is neither failed "
-    "nor refunded") {
+    "nor refunded",
+    Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_creations(target);
   add_creation(target, "c1", "pending", 3h);
@@ -163,7 +168,8 @@ HANDLER_TEST(
   CHECK(ledger(target, "creation_id = 'c1'") == 1);
 }
 
-HANDLER_TEST("handlers: drafts: two concurrent runs fail and refund each creation once") {
+TEST_CASE_TEMPLATE("handlers: drafts: two concurrent runs fail and refund each creation once",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_creations(target);
   for (int i = 1; i <= 40; ++i) add_creation(target, fmt::format("c{:02}", i), "pending", 2h);
@@ -187,7 +193,8 @@ HANDLER_TEST("handlers: drafts: two concurrent runs fail and refund each creatio
   CHECK(target.count("SELECT COUNT(*) FROM creations WHERE status = 'failed'") == 40);
 }
 
-HANDLER_TEST("handlers: drafts: a refund that fails takes its status change back with it") {
+TEST_CASE_TEMPLATE("handlers: drafts: a refund that fails takes its status change back with it",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_creations(target);
   add_creation(target, "c1", "pending", 3h);
@@ -198,7 +205,8 @@ HANDLER_TEST("handlers: drafts: a refund that fails takes its status change back
   CHECK(creation(target, "c1") == "pending|-");  // not failed without its refund
 }
 
-HANDLER_TEST("handlers: drafts: a creation with no amount is failed, and said not refunded") {
+TEST_CASE_TEMPLATE("handlers: drafts: a creation with no amount is failed, and said not refunded",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_creations(target);
   target.exec(
@@ -214,7 +222,8 @@ HANDLER_TEST("handlers: drafts: a creation with no amount is failed, and said no
   CHECK(ledger(target) == 0);
 }
 
-HANDLER_TEST("handlers: drafts: injections and unusable refund statements are refused") {
+TEST_CASE_TEMPLATE("handlers: drafts: injections and unusable refund statements are refused",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_creations(target);
   add_creation(target, "c1", "pending", 3h);
@@ -260,7 +269,8 @@ HANDLER_TEST("handlers: drafts: injections and unusable refund statements are re
   CHECK(check(casts).empty());
 }
 
-HANDLER_TEST("handlers: drafts: --check-databases names a missing column") {
+TEST_CASE_TEMPLATE("handlers: drafts: --check-databases names a missing column", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_creations(target);
   const auto& mark = handler("drafts.mark_stale");
@@ -281,7 +291,8 @@ HANDLER_TEST("handlers: drafts: --check-databases names a missing column") {
         "column 'token_cost' does not exist in table 'creations' (did you mean 'tokens_cost'?)");
 }
 
-HANDLER_TEST("handlers: drafts: a table without the optional columns, left unset") {
+TEST_CASE_TEMPLATE("handlers: drafts: a table without the optional columns, left unset", Backend,
+                   MAINTD_BACKENDS) {
   // The guide's creations with nothing but a status and an age: no error column, no
   // updated_at, no user or cost, no refund.
   Target<Backend> target;

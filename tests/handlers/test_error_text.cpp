@@ -27,7 +27,8 @@ std::string everything_said(const std::string& error, const HandlerRun& run) {
 
 }  // namespace
 
-HANDLER_TEST("handlers: errors: a failing runs.* statement does not carry its bound values") {
+TEST_CASE_TEMPLATE("handlers: errors: a failing runs.* statement does not carry its bound values",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   target.exec(fmt::format(
       "CREATE TABLE runs (id INTEGER PRIMARY KEY, status TEXT NOT NULL, started_at {0}, "
@@ -53,7 +54,8 @@ HANDLER_TEST("handlers: errors: a failing runs.* statement does not carry its bo
   CHECK(target.scalar("SELECT status FROM runs WHERE id = 1") == "running");
 }
 
-HANDLER_TEST("handlers: errors: the database's own reason does not quote a bound value") {
+TEST_CASE_TEMPLATE("handlers: errors: the database's own reason does not quote a bound value",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   target.exec("CREATE TABLE tokens (id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE)");
   target.exec("INSERT INTO tokens VALUES (1, '" + kSecret + "')");

@@ -67,7 +67,8 @@ std::string event_message(const HandlerRun& run, const std::string& event) {
 
 }  // namespace
 
-HANDLER_TEST("handlers: health: databases, and failed and abandoned runs in the window") {
+TEST_CASE_TEMPLATE("handlers: health: databases, and failed and abandoned runs in the window",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   open_migrated(target.backend);
   add_run(target, "release-claims", "failed", 1h, "boom");
@@ -116,7 +117,8 @@ HANDLER_TEST("handlers: health: databases, and failed and abandoned runs in the 
   CHECK(last_two_hours["runs"]["abandoned"] == 0);
 }
 
-HANDLER_TEST("handlers: health: an unreachable database is reported and fails the run") {
+TEST_CASE_TEMPLATE("handlers: health: an unreachable database is reported and fails the run",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   open_migrated(target.backend);
   auto run = health_run(target, {{"databases", {"app", "down", "nope"}}});
@@ -149,7 +151,8 @@ HANDLER_TEST("handlers: health: an unreachable database is reported and fails th
   CHECK(without_state["runs"]["error"] == "the state database is unreachable");
 }
 
-HANDLER_TEST("handlers: health: thresholds turn the report into a failed run") {
+TEST_CASE_TEMPLATE("handlers: health: thresholds turn the report into a failed run", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   open_migrated(target.backend);
   add_run(target, "a", "failed", 1h, "boom");
@@ -171,7 +174,8 @@ HANDLER_TEST("handlers: health: thresholds turn the report into a failed run") {
         "last 1h30m, and stale rows) (max 1)");
 }
 
-HANDLER_TEST("handlers: health: stale counts come from dry runs of the enabled cleanup tasks") {
+TEST_CASE_TEMPLATE("handlers: health: stale counts come from dry runs of the enabled cleanup tasks",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   open_migrated(target.backend);
 
@@ -251,7 +255,8 @@ HANDLER_TEST("handlers: health: stale counts come from dry runs of the enabled c
   CHECK_FALSE(handler("health.report").run(off->context).contains("stale"));
 }
 
-HANDLER_TEST("handlers: health: a limit set by a preset is unset with null or \"\"") {
+TEST_CASE_TEMPLATE("handlers: health: a limit set by a preset is unset with null or \"\"", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   open_migrated(target.backend);
   add_run(target, "a", "failed", 1h, "boom");
@@ -270,7 +275,8 @@ HANDLER_TEST("handlers: health: a limit set by a preset is unset with null or \"
   CHECK(issues[0].message == "expected an integer, got a string ('none')");
 }
 
-HANDLER_TEST("handlers: health: resumable stuck runs are reported apart, not as stale") {
+TEST_CASE_TEMPLATE("handlers: health: resumable stuck runs are reported apart, not as stale",
+                   Backend, MAINTD_BACKENDS) {
   // The scraper's runs.cleanup_stale as a peer: stuck runs that it leaves alone (progress, a
   // checkpoint) are no work for it, so they are no alert either.
   ScraperRuns<Backend> runs;

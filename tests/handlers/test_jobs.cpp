@@ -36,7 +36,8 @@ long long running(T& target) {
 
 }  // namespace
 
-HANDLER_TEST("handlers: jobs: running jobs past the grace period with no completion fail") {
+TEST_CASE_TEMPLATE("handlers: jobs: running jobs past the grace period with no completion fail",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_crawl_jobs(target);
   add_job(target, 1, "running", 30min);            // orphaned
@@ -65,7 +66,8 @@ HANDLER_TEST("handlers: jobs: running jobs past the grace period with no complet
   CHECK(run->logged("failed"));
 }
 
-HANDLER_TEST("handlers: jobs: names and status values are the application's") {
+TEST_CASE_TEMPLATE("handlers: jobs: names and status values are the application's", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   // Schema-qualified: PostgreSQL's own schema, SQLite's main database.
   if (target.postgres) target.exec("CREATE SCHEMA ops");
@@ -99,7 +101,8 @@ HANDLER_TEST("handlers: jobs: names and status values are the application's") {
   CHECK(target.count(fmt::format("SELECT COUNT(*) FROM {} WHERE ended IS NULL", table)) == 2);
 }
 
-HANDLER_TEST("handlers: jobs: dry run counts and samples, and changes nothing") {
+TEST_CASE_TEMPLATE("handlers: jobs: dry run counts and samples, and changes nothing", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_crawl_jobs(target);
   add_job(target, 1, "running", 30min);
@@ -116,7 +119,8 @@ HANDLER_TEST("handlers: jobs: dry run counts and samples, and changes nothing") 
   CHECK(running(target) == 3);
 }
 
-HANDLER_TEST("handlers: jobs: batches commit one by one, with progress") {
+TEST_CASE_TEMPLATE("handlers: jobs: batches commit one by one, with progress", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_crawl_jobs(target);
   for (int id = 1; id <= 25; ++id) add_job(target, id, "running", 1h);
@@ -133,7 +137,8 @@ HANDLER_TEST("handlers: jobs: batches commit one by one, with progress") {
   CHECK(running(target) == 1);
 }
 
-HANDLER_TEST("handlers: jobs: a job that completes between read and update stays completed") {
+TEST_CASE_TEMPLATE("handlers: jobs: a job that completes between read and update stays completed",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_crawl_jobs(target);
   add_job(target, 1, "running", 30min);
@@ -155,7 +160,8 @@ HANDLER_TEST("handlers: jobs: a job that completes between read and update stays
   CHECK(job(target, 1) == "failed|Job process terminated unexpectedly (orphaned)|closed|-");
 }
 
-HANDLER_TEST("handlers: jobs: two concurrent runs fail each orphaned job once") {
+TEST_CASE_TEMPLATE("handlers: jobs: two concurrent runs fail each orphaned job once", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_crawl_jobs(target);
   for (int id = 1; id <= 50; ++id) add_job(target, id, "running", 1h);
@@ -178,7 +184,8 @@ HANDLER_TEST("handlers: jobs: two concurrent runs fail each orphaned job once") 
   CHECK(running(target) == 0);
 }
 
-HANDLER_TEST("handlers: jobs: an identifier injection in config is refused") {
+TEST_CASE_TEMPLATE("handlers: jobs: an identifier injection in config is refused", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_crawl_jobs(target);
   add_job(target, 1, "running", 1h);
@@ -200,7 +207,8 @@ HANDLER_TEST("handlers: jobs: an identifier injection in config is refused") {
   CHECK(running(target) == 1);
 }
 
-HANDLER_TEST("handlers: jobs: --check-databases names a missing column") {
+TEST_CASE_TEMPLATE("handlers: jobs: --check-databases names a missing column", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_crawl_jobs(target);
   const auto& fail = handler("jobs.fail_orphaned");
@@ -226,7 +234,8 @@ HANDLER_TEST("handlers: jobs: --check-databases names a missing column") {
       contains(issues[1].message, "column 'error_message' does not exist in table 'scrape_jobs'"));
 }
 
-HANDLER_TEST("handlers: jobs: cancelled between batches, the finished batches stay") {
+TEST_CASE_TEMPLATE("handlers: jobs: cancelled between batches, the finished batches stay", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_crawl_jobs(target);
   for (int id = 1; id <= 30; ++id) add_job(target, id, "running", 1h);
@@ -240,7 +249,8 @@ HANDLER_TEST("handlers: jobs: cancelled between batches, the finished batches st
   CHECK(running(target) == 20);
 }
 
-HANDLER_TEST("handlers: jobs: a table without an error column, left unset") {
+TEST_CASE_TEMPLATE("handlers: jobs: a table without an error column, left unset", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   const char* ts = target.postgres ? "timestamptz" : "TEXT";
   target.exec(fmt::format(

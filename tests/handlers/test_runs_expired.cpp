@@ -76,7 +76,8 @@ void add_expiring(ExpiringRuns<Backend>& runs) {
 
 }  // namespace
 
-HANDLER_TEST("handlers: runs.cleanup_expired: deletes old finished runs and their children") {
+TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: deletes old finished runs and their children",
+                   Backend, MAINTD_BACKENDS) {
   ExpiringRuns<Backend> runs;
   add_expiring(runs);
   auto run = runs.target.context(kType, runs.config({{"batch_size", 2}}));
@@ -103,9 +104,10 @@ HANDLER_TEST("handlers: runs.cleanup_expired: deletes old finished runs and thei
   CHECK(ids_of(handler(kType).run(again->context)["ids"]) == std::vector<std::string>{"8"});
 }
 
-HANDLER_TEST(
+TEST_CASE_TEMPLATE(
     "handlers: runs.cleanup_expired: a dry run counts and samples, and deletes "
-    "nothing") {
+    "nothing",
+    Backend, MAINTD_BACKENDS) {
   ExpiringRuns<Backend> runs;
   add_expiring(runs);
   auto run = runs.target.context(kType, runs.config(), /*dry_run=*/true);
@@ -120,7 +122,8 @@ HANDLER_TEST(
   CHECK(runs.target.count("SELECT COUNT(*) FROM run_events") == 18);
 }
 
-HANDLER_TEST("handlers: runs.cleanup_expired: two concurrent runs delete each row once") {
+TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: two concurrent runs delete each row once",
+                   Backend, MAINTD_BACKENDS) {
   ExpiringRuns<Backend> runs;
   for (int id = 1; id <= 60; ++id) runs.add(id, "completed", std::chrono::days(40), 1);
   runs.add(61, "running", std::chrono::days(40), 1);
@@ -150,7 +153,8 @@ HANDLER_TEST("handlers: runs.cleanup_expired: two concurrent runs delete each ro
   CHECK(runs.target.count("SELECT COUNT(*) FROM run_events") == 1);
 }
 
-HANDLER_TEST("handlers: runs.cleanup_expired: stops cleanly between batches when cancelled") {
+TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: stops cleanly between batches when cancelled",
+                   Backend, MAINTD_BACKENDS) {
   ExpiringRuns<Backend> runs;
   for (int id = 1; id <= 12; ++id) runs.add(id, "failed", std::chrono::days(40), 1);
   auto run = runs.target.context(kType, runs.config({{"batch_size", 5}}));
@@ -166,9 +170,10 @@ HANDLER_TEST("handlers: runs.cleanup_expired: stops cleanly between batches when
   CHECK(runs.target.count("SELECT COUNT(*) FROM run_events") == 7);
 }
 
-HANDLER_TEST(
+TEST_CASE_TEMPLATE(
     "handlers: runs.cleanup_expired: with no table, maintd's own history is kept "
-    "bounded") {
+    "bounded",
+    Backend, MAINTD_BACKENDS) {
   Target<Backend> target;  // unused as a target: no table is configured
   Backend state;
   open_migrated(state);
@@ -233,7 +238,8 @@ TEST_CASE("handlers: runs.cleanup_expired: maintd's terminal statuses are the st
   CHECK(std::set<std::string>(listed.begin(), listed.end()) == store_terminal);
 }
 
-HANDLER_TEST("handlers: runs.cleanup_expired: config and live schema checks") {
+TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: config and live schema checks", Backend,
+                   MAINTD_BACKENDS) {
   ExpiringRuns<Backend> runs;
   const auto& info = handler(kType);
   auto issues =
@@ -266,8 +272,9 @@ HANDLER_TEST("handlers: runs.cleanup_expired: config and live schema checks") {
         "column 'runid' does not exist in table 'run_events' (did you mean 'run_id'?)");
 }
 
-HANDLER_TEST(
-    "handlers: runs.cleanup_expired: table, child_tables and where unset with null or \"\"") {
+TEST_CASE_TEMPLATE(
+    "handlers: runs.cleanup_expired: table, child_tables and where unset with null or \"\"",
+    Backend, MAINTD_BACKENDS) {
   ExpiringRuns<Backend> runs;
   add_expiring(runs);
   // Unset child_tables deletes no child rows; these reference their runs, so they go first.

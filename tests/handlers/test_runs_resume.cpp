@@ -31,7 +31,8 @@ json check(ScraperRuns<Backend>& runs, const std::string& portal,
 
 }  // namespace
 
-HANDLER_TEST("handlers: runs.check_resume: start, wait, resume or cleanup, with the run id") {
+TEST_CASE_TEMPLATE("handlers: runs.check_resume: start, wait, resume or cleanup, with the run id",
+                   Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   // portal_a: only finished runs. portal_b: a recent run. portal_c: stale with progress.
   // portal_d: stale with a checkpoint. portal_e: stale and dead (empty checkpoint).
@@ -81,9 +82,10 @@ HANDLER_TEST("handlers: runs.check_resume: start, wait, resume or cleanup, with 
   CHECK(runs.snapshot() == before);
 }
 
-HANDLER_TEST(
+TEST_CASE_TEMPLATE(
     "handlers: runs.check_resume: a run that may be working wins over a resumable "
-    "one") {
+    "one",
+    Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   runs.add({.id = 1, .status = "running", .age = 40h, .extracted = 10});
   runs.add({.id = 2, .status = "pending", .age = 10min});
@@ -93,7 +95,8 @@ HANDLER_TEST(
   CHECK(result["active_runs"].size() == 2);
 }
 
-HANDLER_TEST("handlers: runs.check_resume: apply_cleanup marks the dead run, guarded") {
+TEST_CASE_TEMPLATE("handlers: runs.check_resume: apply_cleanup marks the dead run, guarded",
+                   Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   runs.add({.id = 1, .status = "running", .age = 30h});
   runs.add({.id = 2, .status = "running", .age = 36h});
@@ -121,7 +124,8 @@ HANDLER_TEST("handlers: runs.check_resume: apply_cleanup marks the dead run, gua
   CHECK(check(runs, "portal_a")["action"] == "start");
 }
 
-HANDLER_TEST("handlers: runs.check_resume: its config is checked like the others") {
+TEST_CASE_TEMPLATE("handlers: runs.check_resume: its config is checked like the others", Backend,
+                   MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   const auto& info = handler(kType);
   auto config = scraper_config(runs, "portal_a");

@@ -37,9 +37,10 @@ void add_mixed_runs(ScraperRuns<Backend>& runs) {
 
 }  // namespace
 
-HANDLER_TEST(
+TEST_CASE_TEMPLATE(
     "handlers: runs.cleanup_stale: dead runs are retried, then failed, and resumable runs "
-    "are left alone") {
+    "are left alone",
+    Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   add_mixed_runs(runs);
   auto run = runs.target.context(kType, runs.config());
@@ -81,7 +82,8 @@ HANDLER_TEST(
   CHECK(run->progress->back().total == 8);
 }
 
-HANDLER_TEST("handlers: runs.cleanup_stale: a dry run counts and changes nothing") {
+TEST_CASE_TEMPLATE("handlers: runs.cleanup_stale: a dry run counts and changes nothing", Backend,
+                   MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   add_mixed_runs(runs);
   const auto before = runs.snapshot();
@@ -98,9 +100,10 @@ HANDLER_TEST("handlers: runs.cleanup_stale: a dry run counts and changes nothing
   CHECK(runs.snapshot() == before);
 }
 
-HANDLER_TEST(
+TEST_CASE_TEMPLATE(
     "handlers: runs.cleanup_stale: the scraper guide's setup: 24 hours, no retries, "
-    "'Timeout - Auto-cleaned'") {
+    "'Timeout - Auto-cleaned'",
+    Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   runs.add({.id = 1, .status = "running", .age = 25h});
   runs.add({.id = 2, .status = "running", .age = 23h});  // slow portal: not stale yet
@@ -128,9 +131,10 @@ HANDLER_TEST(
   for (int id : {1, 4, 5}) CHECK(runs.retries(id) == 0);
 }
 
-HANDLER_TEST(
+TEST_CASE_TEMPLATE(
     "handlers: runs.cleanup_stale: retried until max_retries, then failed with its "
-    "age") {
+    "age",
+    Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   runs.add({.id = 1, .status = "running", .age = 3h});
   const json config = runs.config({{"max_retries", 2}, {"updated_at_column", "updated_at"}});
@@ -164,9 +168,10 @@ HANDLER_TEST(
         "checkpoint; failed after 2 retries");
 }
 
-HANDLER_TEST(
+TEST_CASE_TEMPLATE(
     "handlers: runs.cleanup_stale: a run that completes between read and update is not "
-    "touched") {
+    "touched",
+    Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   runs.add({.id = 1, .status = "running", .age = 26h, .retries = 3});  // would be failed
   runs.add({.id = 2, .status = "running", .age = 26h});                // would be retried
@@ -201,7 +206,8 @@ HANDLER_TEST(
   CHECK(run->logged("changed_meanwhile"));
 }
 
-HANDLER_TEST("handlers: runs.cleanup_stale: two concurrent runs change each row once") {
+TEST_CASE_TEMPLATE("handlers: runs.cleanup_stale: two concurrent runs change each row once",
+                   Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   for (int id = 1; id <= 40; ++id) runs.add({.id = id, .status = "running", .age = 5h});
   for (int id = 41; id <= 50; ++id) {
@@ -243,7 +249,8 @@ HANDLER_TEST("handlers: runs.cleanup_stale: two concurrent runs change each row 
                           "3") == 10);
 }
 
-HANDLER_TEST("handlers: runs.cleanup_stale: stops cleanly between batches when cancelled") {
+TEST_CASE_TEMPLATE("handlers: runs.cleanup_stale: stops cleanly between batches when cancelled",
+                   Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   for (int id = 1; id <= 12; ++id) runs.add({.id = id, .status = "running", .age = 5h});
   auto run = runs.target.context(kType, runs.config({{"batch_size", 5}}));
@@ -262,7 +269,8 @@ HANDLER_TEST("handlers: runs.cleanup_stale: stops cleanly between batches when c
   CHECK(run->logged("stopped"));
 }
 
-HANDLER_TEST("handlers: runs.cleanup_stale: an identifier injection in config is rejected") {
+TEST_CASE_TEMPLATE("handlers: runs.cleanup_stale: an identifier injection in config is rejected",
+                   Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   runs.add({.id = 1, .status = "running", .age = 5h});
   const auto& schema = handler(kType).schema;
@@ -289,7 +297,8 @@ HANDLER_TEST("handlers: runs.cleanup_stale: an identifier injection in config is
   CHECK(runs.status(1) == "running");
 }
 
-HANDLER_TEST("handlers: runs.cleanup_stale: check_database names missing columns") {
+TEST_CASE_TEMPLATE("handlers: runs.cleanup_stale: check_database names missing columns", Backend,
+                   MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   const auto& check = handler(kType).check_database;
   REQUIRE(check);
@@ -327,9 +336,10 @@ HANDLER_TEST("handlers: runs.cleanup_stale: check_database names missing columns
   CHECK(issues[0].message == "checkpoint_path: unknown placeholder '{run}' (use {id} or {key})");
 }
 
-HANDLER_TEST(
+TEST_CASE_TEMPLATE(
     "handlers: runs.cleanup_stale: a table with only a status and completed_at (optional "
-    "columns unset)") {
+    "columns unset)",
+    Backend, MAINTD_BACKENDS) {
   // The scraper guide's table: nothing to write an error into, no retry count, no updated_at.
   Target<Backend> target;
   const char* ts = target.postgres ? "timestamptz" : "TEXT";
@@ -385,7 +395,8 @@ HANDLER_TEST(
   CHECK(target.count("SELECT COUNT(*) FROM runs WHERE id = 3 AND completed_at IS NULL") == 1);
 }
 
-HANDLER_TEST("handlers: runs.cleanup_stale: a column it needs cannot be unset") {
+TEST_CASE_TEMPLATE("handlers: runs.cleanup_stale: a column it needs cannot be unset", Backend,
+                   MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   const auto& schema = handler(kType).schema;
   for (const char* key : {"id_column", "status_column", "age_column"}) {

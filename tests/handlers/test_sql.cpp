@@ -32,7 +32,8 @@ std::string notes(T& target) {
 
 }  // namespace
 
-HANDLER_TEST("handlers: sql: statements run in one transaction and report rows per statement") {
+TEST_CASE_TEMPLATE("handlers: sql: statements run in one transaction and report rows per statement",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_notes(target);
   auto run = target.context("sql.exec",
@@ -59,7 +60,8 @@ HANDLER_TEST("handlers: sql: statements run in one transaction and report rows p
   CHECK(run->progress->back().total == 3);
 }
 
-HANDLER_TEST("handlers: sql: a failing statement rolls back the others and is named") {
+TEST_CASE_TEMPLATE("handlers: sql: a failing statement rolls back the others and is named", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_notes(target);
   auto run =
@@ -75,7 +77,8 @@ HANDLER_TEST("handlers: sql: a failing statement rolls back the others and is na
   CHECK(notes(target) == "a:1 b:5 c:9 d:12");
 }
 
-HANDLER_TEST("handlers: sql: without a transaction, earlier statements stay applied") {
+TEST_CASE_TEMPLATE("handlers: sql: without a transaction, earlier statements stay applied", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_notes(target);
   auto run = target.context(
@@ -90,7 +93,7 @@ HANDLER_TEST("handlers: sql: without a transaction, earlier statements stay appl
   CHECK(notes(target) == "a:1 b:5 c:9 -");
 }
 
-HANDLER_TEST("handlers: sql: parameters are bound, never spliced") {
+TEST_CASE_TEMPLATE("handlers: sql: parameters are bound, never spliced", Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_notes(target);
   const std::string hostile = "x'); DROP TABLE notes; --";
@@ -119,7 +122,8 @@ HANDLER_TEST("handlers: sql: parameters are bound, never spliced") {
   }
 }
 
-HANDLER_TEST("handlers: sql: a parameter missing from params is refused before anything runs") {
+TEST_CASE_TEMPLATE("handlers: sql: a parameter missing from params is refused before anything runs",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_notes(target);
   auto run = target.context(
@@ -154,7 +158,8 @@ HANDLER_TEST("handlers: sql: a parameter missing from params is refused before a
       "params.v: expected a string, number or boolean, got array"));
 }
 
-HANDLER_TEST("handlers: sql: a dry run executes and rolls back, or only reports") {
+TEST_CASE_TEMPLATE("handlers: sql: a dry run executes and rolls back, or only reports", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   create_notes(target);
   const json config = {{"database", "app"},

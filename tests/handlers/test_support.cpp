@@ -52,7 +52,8 @@ TEST_CASE("handlers: support: a database error's text keeps the reason, not the 
         "cannot connect to app");
 }
 
-HANDLER_TEST("handlers: support: timestamps compare as instants, whatever their spelling") {
+TEST_CASE_TEMPLATE("handlers: support: timestamps compare as instants, whatever their spelling",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   target.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, at " +
               std::string(target.postgres ? "timestamptz" : "TEXT") + ")");
@@ -87,7 +88,8 @@ HANDLER_TEST("handlers: support: timestamps compare as instants, whatever their 
   CHECK(sql.count("SELECT COUNT(*) FROM t WHERE " + sql.before("\"at\"", "cutoff"), params) == 2);
 }
 
-HANDLER_TEST("handlers: support: the live catalogue names missing tables and columns") {
+TEST_CASE_TEMPLATE("handlers: support: the live catalogue names missing tables and columns",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   target.exec(
       "CREATE TABLE soup_dedupe (id INTEGER PRIMARY KEY, claimed_at TEXT, claimed_by TEXT)");
@@ -111,7 +113,9 @@ HANDLER_TEST("handlers: support: the live catalogue names missing tables and col
   CHECK(missing[0].message == "table 'soup_dedup' does not exist in the database");
 }
 
-HANDLER_TEST("handlers: support: batches commit one by one and stop between them when cancelled") {
+TEST_CASE_TEMPLATE(
+    "handlers: support: batches commit one by one and stop between them when cancelled", Backend,
+    MAINTD_BACKENDS) {
   Target<Backend> target;
   target.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, done INTEGER NOT NULL)");
   for (int i = 1; i <= 25; ++i) target.exec(fmt::format("INSERT INTO items VALUES ({}, 0)", i));

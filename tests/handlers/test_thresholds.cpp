@@ -54,7 +54,8 @@ std::vector<std::string> sorted(std::vector<std::string> ids) {
 
 }  // namespace
 
-HANDLER_TEST("handlers: thresholds: claims.release_expired decides to the millisecond") {
+TEST_CASE_TEMPLATE("handlers: thresholds: claims.release_expired decides to the millisecond",
+                   Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   past_the_second(target);
   create_soup_dedupe(target);
@@ -75,7 +76,9 @@ HANDLER_TEST("handlers: thresholds: claims.release_expired decides to the millis
         1);
 }
 
-HANDLER_TEST("handlers: thresholds: runs.cleanup_stale and runs.check_resume decide to the ms") {
+TEST_CASE_TEMPLATE(
+    "handlers: thresholds: runs.cleanup_stale and runs.check_resume decide to the ms", Backend,
+    MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   past_the_second(runs.target);
   runs.add({.id = 1, .status = "running", .age = older(2h), .portal = "portal_a"});
@@ -104,7 +107,8 @@ HANDLER_TEST("handlers: thresholds: runs.cleanup_stale and runs.check_resume dec
   CHECK(holds_now(runs.target, "runs", "1", "updated_at"));
 }
 
-HANDLER_TEST("handlers: thresholds: drafts.mark_stale decides to the millisecond") {
+TEST_CASE_TEMPLATE("handlers: thresholds: drafts.mark_stale decides to the millisecond", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   past_the_second(target);
   create_creations(target);
@@ -122,7 +126,8 @@ HANDLER_TEST("handlers: thresholds: drafts.mark_stale decides to the millisecond
   CHECK(target.count("SELECT COUNT(*) FROM creations WHERE status = 'failed'") == 1);
 }
 
-HANDLER_TEST("handlers: thresholds: jobs.fail_orphaned decides to the millisecond") {
+TEST_CASE_TEMPLATE("handlers: thresholds: jobs.fail_orphaned decides to the millisecond", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   past_the_second(target);
   create_crawl_jobs(target);
@@ -137,7 +142,8 @@ HANDLER_TEST("handlers: thresholds: jobs.fail_orphaned decides to the millisecon
   CHECK(holds_now(target, "crawl_jobs", "1", "completed_at"));
 }
 
-HANDLER_TEST("handlers: thresholds: runs.cleanup_expired decides to the millisecond") {
+TEST_CASE_TEMPLATE("handlers: thresholds: runs.cleanup_expired decides to the millisecond", Backend,
+                   MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   past_the_second(runs.target);
   const std::chrono::milliseconds retention = std::chrono::days(30);
@@ -154,7 +160,8 @@ HANDLER_TEST("handlers: thresholds: runs.cleanup_expired decides to the millisec
   CHECK(ids_of(result["ids"]) == std::vector<std::string>{"1"});
 }
 
-HANDLER_TEST("handlers: thresholds: maintd's own history is kept to the millisecond") {
+TEST_CASE_TEMPLATE("handlers: thresholds: maintd's own history is kept to the millisecond", Backend,
+                   MAINTD_BACKENDS) {
   Target<Backend> target;
   past_the_second(target);
   Backend state;

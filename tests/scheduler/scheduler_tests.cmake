@@ -1,7 +1,6 @@
-# The run executor (and, later, the daemon) against a real SQLite state database in a temp dir.
+# The daemon and its units (run executor, planner, alerts, metrics, readiness) against a real
+# SQLite state database in a temp dir, driven with an injected clock.
 file(GLOB scheduler_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/scheduler/*.cpp)
-add_executable(scheduler_tests doctest_main.cpp ${scheduler_test_sources})
-target_link_libraries(scheduler_tests PRIVATE maintd_scheduler maintd_handlers doctest::doctest)
-target_include_directories(scheduler_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-maintd_target_settings(scheduler_tests PCH fmt json soci spdlog asio doctest)
-doctest_discover_tests(scheduler_tests TEST_PREFIX "scheduler: " PROPERTIES TIMEOUT 60)
+maintd_test_suite(scheduler_tests PREFIX "scheduler: " SOURCES ${scheduler_test_sources}
+                  LINKS maintd_scheduler maintd_handlers
+                  PCH fmt json soci spdlog asio doctest TIMEOUT 60)

@@ -1,5 +1,7 @@
 // Leases: running runs whose heartbeat is older than the lease become abandoned, judged by the
 // database's clock so that instances with skewed clocks agree.
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "store_fixture.hpp"
@@ -30,12 +32,13 @@ void beat_ago(soci::session& sql, bool sqlite, store::RunId id, int seconds) {
 
 }  // namespace
 
-STORE_TEST(
-    "store: lease: pending and running runs with an old heartbeat are abandoned, no others") {
+TEST_CASE_TEMPLATE(
+    "store: lease: pending and running runs with an old heartbeat are abandoned, no others",
+    Backend, MAINTD_BACKENDS) {
   Backend backend;
   constexpr bool sqlite = std::is_same_v<Backend, SqliteBackend>;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   auto sql = backend.raw();
   const store::Worker worker{"i1", "h1", 1};
 
@@ -81,12 +84,14 @@ STORE_TEST(
   CHECK(runs.get(stale)->error.empty());
 }
 
-STORE_TEST("store: lease: judged by the database's clock, whatever the instances' clocks say") {
+TEST_CASE_TEMPLATE(
+    "store: lease: judged by the database's clock, whatever the instances' clocks say", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
   // Two instances: one whose clock runs a day behind, one a day ahead.
-  FakeClock behind(store::system_clock()() - std::chrono::hours(24));
-  FakeClock ahead(store::system_clock()() + std::chrono::hours(24));
+  TestClock behind(store::system_clock()() - std::chrono::hours(24));
+  TestClock ahead(store::system_clock()() + std::chrono::hours(24));
   store::RunStore slow(db, behind.clock());
   store::RunStore fast(db, ahead.clock());
 
@@ -104,10 +109,11 @@ STORE_TEST("store: lease: judged by the database's clock, whatever the instances
   CHECK(slow.abandon_expired(std::chrono::minutes(1)) == std::vector<store::RunId>{id});
 }
 
-STORE_TEST("store: lease: a running run without a heartbeat is judged by when it started") {
+TEST_CASE_TEMPLATE("store: lease: a running run without a heartbeat is judged by when it started",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   // Set running by hand or by a crashed tool, with no heartbeat_at: without the fallback to
   // started_at it would stay running for ever.
   const store::RunId old = new_run(runs);

@@ -1,5 +1,7 @@
 // Claiming slots and creating runs: exactly one winner per (task, slot), manual runs never
 // conflict, skipped slots are recorded, and what a run reads back as.
+#include <fmt/format.h>
+
 #include <latch>
 #include <set>
 #include <thread>
@@ -24,12 +26,13 @@ store::NewRun scheduled(const std::string& task, const std::string& slot) {
 
 }  // namespace
 
-STORE_TEST("store: slot claim: 8 threads racing for one slot, exactly one gets the id") {
+TEST_CASE_TEMPLATE("store: slot claim: 8 threads racing for one slot, exactly one gets the id",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   constexpr int kThreads = 8;
   constexpr int kRounds = 10;
   auto db = open_migrated(backend, {.pool_size = kThreads});
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   for (int round = 0; round < kRounds; ++round) {
     CAPTURE(round);
     const store::NewRun run =
@@ -61,10 +64,11 @@ STORE_TEST("store: slot claim: 8 threads racing for one slot, exactly one gets t
   CHECK(count(*sql, "SELECT COUNT(DISTINCT scheduled_for) FROM task_runs") == kRounds);
 }
 
-STORE_TEST("store: slot claim: the same slot of another task, and another slot, are free") {
+TEST_CASE_TEMPLATE("store: slot claim: the same slot of another task, and another slot, are free",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   const auto first = runs.claim_slot(scheduled("a.task", "2026-03-29T01:00:00Z"));
   REQUIRE(first);
   CHECK_FALSE(runs.claim_slot(scheduled("a.task", "2026-03-29T01:00:00Z")));
@@ -77,10 +81,10 @@ STORE_TEST("store: slot claim: the same slot of another task, and another slot, 
   CHECK(runs.get(*first)->status == RunStatus::pending);
 }
 
-STORE_TEST("store: manual runs have no slot and never conflict") {
+TEST_CASE_TEMPLATE("store: manual runs have no slot and never conflict", Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   store::NewRun manual;
   manual.task_name = "claims.release_expired";
   manual.task_type = "claims.release_expired";
@@ -106,10 +110,11 @@ STORE_TEST("store: manual runs have no slot and never conflict") {
   CHECK(count(*sql, "SELECT COUNT(*) FROM task_runs WHERE scheduled_for IS NULL") == 4);
 }
 
-STORE_TEST("store: runs: a claimed run reads back with every field") {
+TEST_CASE_TEMPLATE("store: runs: a claimed run reads back with every field", Backend,
+                   MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  FakeClock clock(FakeClock::parse("2026-03-29T00:59:58.250Z"));
+  TestClock clock(TestClock::parse("2026-03-29T00:59:58.250Z"));
   store::RunStore runs(db, clock.clock());
   store::NewRun run = scheduled("drafts.expire", "2026-03-29T01:00:00Z");
   run.task_type = "drafts.expire_pending";
@@ -144,10 +149,12 @@ STORE_TEST("store: runs: a claimed run reads back with every field") {
   CHECK_FALSE(runs.get(*id + 1000).has_value());
 }
 
-STORE_TEST("store: skipped slots are recorded with the reason and finished_at, never started") {
+TEST_CASE_TEMPLATE(
+    "store: skipped slots are recorded with the reason and finished_at, never started", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  FakeClock clock;
+  TestClock clock;
   store::RunStore runs(db, clock.clock());
   store::NewRun skipped = scheduled("claims.release_expired", "2026-03-29T01:00:00Z");
   skipped.status = RunStatus::skipped;
@@ -168,10 +175,11 @@ STORE_TEST("store: skipped slots are recorded with the reason and finished_at, n
   CHECK(runs.active_runs("claims.release_expired").empty());
 }
 
-STORE_TEST("store: timestamps read as ISO-8601 UTC text with milliseconds in plain SQL") {
+TEST_CASE_TEMPLATE("store: timestamps read as ISO-8601 UTC text with milliseconds in plain SQL",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  FakeClock clock(FakeClock::parse("2026-03-29T00:59:58.250Z"));
+  TestClock clock(TestClock::parse("2026-03-29T00:59:58.250Z"));
   store::RunStore runs(db, clock.clock());
   const auto id = runs.claim_slot(scheduled("a.task", "2026-03-29T01:00:00Z"));
   REQUIRE(id);

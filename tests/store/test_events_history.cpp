@@ -1,4 +1,6 @@
 // Run events (order, separation, cascade delete), history with its filters, active runs.
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "store/store_error.hpp"
@@ -25,10 +27,11 @@ std::vector<store::RunId> ids(const std::vector<store::RunRecord>& records) {
 
 }  // namespace
 
-STORE_TEST("store: events: read back in the order written, per run, deleted with their run") {
+TEST_CASE_TEMPLATE("store: events: read back in the order written, per run, deleted with their run",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  FakeClock clock;
+  TestClock clock;
   store::RunStore runs(db, clock.clock());
   const store::RunId a = new_run(runs, "a.task");
   const store::RunId b = new_run(runs, "b.task");
@@ -48,7 +51,7 @@ STORE_TEST("store: events: read back in the order written, per run, deleted with
     CHECK(events[i].event == "batch");
     CHECK(events[i].message == fmt::format("batch {}", i));
     CHECK(events[i].at ==
-          FakeClock::parse("2026-03-29T00:00:00.000Z") + std::chrono::milliseconds(10 * i));
+          TestClock::parse("2026-03-29T00:00:00.000Z") + std::chrono::milliseconds(10 * i));
     if (i > 0) CHECK(events[i].id > events[i - 1].id);
   }
   CHECK(events[5].level == "error");
@@ -66,17 +69,19 @@ STORE_TEST("store: events: read back in the order written, per run, deleted with
   CHECK(count(*sql, "SELECT COUNT(*) FROM run_events") == 5);
 }
 
-STORE_TEST("store: events: an event for a run that does not exist is refused") {
+TEST_CASE_TEMPLATE("store: events: an event for a run that does not exist is refused", Backend,
+                   MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   CHECK_THROWS_AS(runs.add_event(12345, "info", "start", "nobody"), store::StoreError);
 }
 
-STORE_TEST("store: history: newest first, filtered by task, status, since and limit") {
+TEST_CASE_TEMPLATE("store: history: newest first, filtered by task, status, since and limit",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  FakeClock clock;
+  TestClock clock;
   store::RunStore runs(db, clock.clock());
   // a1 pending, b1 running, a2 completed, a3 failed, b2 completed; one minute apart.
   const store::RunId a1 = new_run(runs, "a.task");
@@ -103,7 +108,7 @@ STORE_TEST("store: history: newest first, filtered by task, status, since and li
   CHECK(ids(runs.history({.status = RunStatus::completed})) == Ids{b2, a2});
   CHECK(ids(runs.history({.task = "a.task", .status = RunStatus::completed})) == Ids{a2});
   const store::Timestamp two_minutes_in =
-      FakeClock::parse("2026-03-29T00:00:00.000Z") + std::chrono::minutes(2);
+      TestClock::parse("2026-03-29T00:00:00.000Z") + std::chrono::minutes(2);
   CHECK(ids(runs.history({.since = two_minutes_in})) == Ids{b2, a3, a2});
   CHECK(ids(runs.history({.since = two_minutes_in + std::chrono::milliseconds(1)})) == Ids{b2, a3});
   CHECK(ids(runs.history({.task = "b.task", .since = two_minutes_in})) == Ids{b2});
@@ -119,19 +124,20 @@ STORE_TEST("store: history: newest first, filtered by task, status, since and li
   CHECK(failed[0].task_name == "a.task");
 }
 
-STORE_TEST("store: history: the default limit is 50") {
+TEST_CASE_TEMPLATE("store: history: the default limit is 50", Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   for (int i = 0; i < 55; ++i) new_run(runs, "a.task");
   CHECK(runs.history({}).size() == 50);
   CHECK(runs.history({.limit = 100}).size() == 55);
 }
 
-STORE_TEST("store: active runs: the pending and running runs of one task, oldest first") {
+TEST_CASE_TEMPLATE("store: active runs: the pending and running runs of one task, oldest first",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   const store::RunId pending = new_run(runs, "a.task");
   const store::RunId running = new_run(runs, "a.task");
   REQUIRE(runs.start(running, {"i", "h", 1}));

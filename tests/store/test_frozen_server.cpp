@@ -59,7 +59,7 @@ std::pair<std::chrono::milliseconds, std::string> timed_out(Call&& call) {
 
 }  // namespace
 
-TEST_CASE("store: a frozen server: calls time out naming the database, then recover (postgresql)") {
+TEST_CASE("store: a frozen server: calls time out naming the database, then recover<postgresql>") {
   PostgresCluster pg;
   pg.create_database("frozen_store");
   auto database = Database::open(frozen_test_url(pg, "frozen_store", 1s), 2);
@@ -90,8 +90,7 @@ TEST_CASE("store: a frozen server: calls time out naming the database, then reco
   CHECK(database->health().answering);
 }
 
-TEST_CASE(
-    "store: shutdown cuts a wait on a frozen server short and refuses the next (postgresql)") {
+TEST_CASE("store: shutdown cuts a wait on a frozen server short and refuses the next<postgresql>") {
   PostgresCluster pg;
   pg.create_database("frozen_shutdown");
   // A statement timeout far longer than the test: only shorten_waits can end the wait.

@@ -2,6 +2,8 @@
 // group-committed by one writer. Everything RunStore promises for these three still holds: the
 // transitions are conditional and say who won, a run's records land in the order they were
 // queued, an unavailable database reaches the caller, and one bad record fails alone.
+#include <fmt/format.h>
+
 #include <latch>
 #include <mutex>
 #include <thread>
@@ -44,10 +46,11 @@ struct LostEvents {
 
 }  // namespace
 
-STORE_TEST("store: journal: start and finish are conditional and say who won") {
+TEST_CASE_TEMPLATE("store: journal: start and finish are conditional and say who won", Backend,
+                   MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  FakeClock clock;
+  TestClock clock;
   store::RunStore runs(db, clock.clock());
   store::RunJournal journal(db, clock.clock());
   const auto id = new_run(runs);
@@ -72,11 +75,13 @@ STORE_TEST("store: journal: start and finish are conditional and say who won") {
   CHECK(*run->finished_at - *run->started_at == std::chrono::milliseconds(1500));
 }
 
-STORE_TEST("store: journal: a late finish of an abandoned run is accepted, a cancelled one not") {
+TEST_CASE_TEMPLATE(
+    "store: journal: a late finish of an abandoned run is accepted, a cancelled one not", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
-  store::RunJournal journal(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
+  store::RunJournal journal(db, TestClock().clock());
 
   const auto abandoned = new_run(runs);
   REQUIRE(journal.start(abandoned, kWorker));
@@ -91,11 +96,13 @@ STORE_TEST("store: journal: a late finish of an abandoned run is accepted, a can
   CHECK(runs.get(cancelled)->status == RunStatus::cancelled);
 }
 
-STORE_TEST("store: journal: a finish with a status that cannot end a run is refused unqueued") {
+TEST_CASE_TEMPLATE(
+    "store: journal: a finish with a status that cannot end a run is refused unqueued", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
-  store::RunJournal journal(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
+  store::RunJournal journal(db, TestClock().clock());
   const auto id = new_run(runs);
   REQUIRE(journal.start(id, kWorker));
   for (const auto status : {RunStatus::pending, RunStatus::running, RunStatus::skipped}) {
@@ -107,10 +114,12 @@ STORE_TEST("store: journal: a finish with a status that cannot end a run is refu
   CHECK(runs.get(id)->status == RunStatus::running);
 }
 
-STORE_TEST("store: journal: events land in the order queued, after the start, before the finish") {
+TEST_CASE_TEMPLATE(
+    "store: journal: events land in the order queued, after the start, before the finish", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  FakeClock clock;
+  TestClock clock;
   store::RunStore runs(db, clock.clock());
   store::RunJournal journal(db, clock.clock());
   const auto id = new_run(runs);
@@ -131,24 +140,27 @@ STORE_TEST("store: journal: events land in the order queued, after the start, be
   }
 }
 
-STORE_TEST("store: journal: what is queued is written before the journal is destroyed") {
+TEST_CASE_TEMPLATE("store: journal: what is queued is written before the journal is destroyed",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   const auto id = new_run(runs);
   {
-    store::RunJournal journal(db, FakeClock().clock());
+    store::RunJournal journal(db, TestClock().clock());
     for (int i = 0; i < 20; ++i) journal.add_event(id, "t", "info", "line", std::to_string(i));
   }
   CHECK(runs.events(id).size() == 20);
 }
 
-STORE_TEST("store: journal: an event of a run that does not exist fails alone, and is reported") {
+TEST_CASE_TEMPLATE(
+    "store: journal: an event of a run that does not exist fails alone, and is reported", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   LostEvents lost;
-  store::RunJournal journal(db, FakeClock().clock(), lost.settings());
+  store::RunJournal journal(db, TestClock().clock(), lost.settings());
   const auto id = new_run(runs);
 
   // The bad event and the good records are likely in one batch (the writer is slower than this
@@ -169,11 +181,13 @@ STORE_TEST("store: journal: an event of a run that does not exist fails alone, a
   CHECK_MESSAGE(lost.seen.front().rfind("ghost:987654:orphan:", 0) == 0, lost.seen.front());
 }
 
-STORE_TEST("store: journal: concurrent callers share commits and each learns its own result") {
+TEST_CASE_TEMPLATE(
+    "store: journal: concurrent callers share commits and each learns its own result", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
-  store::RunJournal journal(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
+  store::RunJournal journal(db, TestClock().clock());
   constexpr int kThreads = 8;
   constexpr int kRunsEach = 25;
   std::vector<store::RunId> ids;
@@ -213,12 +227,13 @@ STORE_TEST("store: journal: concurrent callers share commits and each learns its
   CHECK(stats.commits <= stats.records);
 }
 
-STORE_TEST("store: journal: max_batch cuts a long queue into several transactions") {
+TEST_CASE_TEMPLATE("store: journal: max_batch cuts a long queue into several transactions", Backend,
+                   MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   LostEvents lost;
-  store::RunJournal journal(db, FakeClock().clock(), lost.settings(/*max_batch=*/4));
+  store::RunJournal journal(db, TestClock().clock(), lost.settings(/*max_batch=*/4));
   const auto id = new_run(runs);
   for (int i = 0; i < 40; ++i) journal.add_event(id, "t", "info", "line", std::to_string(i));
   journal.flush();
@@ -231,9 +246,9 @@ STORE_TEST("store: journal: max_batch cuts a long queue into several transaction
 TEST_CASE("store: journal: SQLite locked beyond the busy timeout reaches the caller (sqlite)") {
   SqliteBackend backend;
   auto db = open_migrated(backend, {.busy_timeout = std::chrono::milliseconds(200)});
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   LostEvents lost;
-  store::RunJournal journal(db, FakeClock().clock(), lost.settings());
+  store::RunJournal journal(db, TestClock().clock(), lost.settings());
   const auto id = new_run(runs);
 
   auto other = backend.raw();

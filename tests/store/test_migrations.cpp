@@ -31,7 +31,9 @@ constexpr bool is_sqlite() {
 
 }  // namespace
 
-STORE_TEST("store: migrations: an empty database gets the latest schema, and a re-run is a no-op") {
+TEST_CASE_TEMPLATE(
+    "store: migrations: an empty database gets the latest schema, and a re-run is a no-op", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open(backend);
   CHECK(store::current_schema_version(*db) == 0);
@@ -72,7 +74,8 @@ STORE_TEST("store: migrations: an empty database gets the latest schema, and a r
   CHECK(store::migrate(*again).applied.empty());
 }
 
-STORE_TEST("store: migrations: reading the version of an empty database creates nothing") {
+TEST_CASE_TEMPLATE("store: migrations: reading the version of an empty database creates nothing",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open(backend);
   CHECK(store::current_schema_version(*db) == 0);
@@ -80,7 +83,9 @@ STORE_TEST("store: migrations: reading the version of an empty database creates 
   CHECK_FALSE(table_exists(*sql, is_sqlite<Backend>(), "maintd_schema_migrations"));
 }
 
-STORE_TEST("store: migrations: a schema newer than this maintd is refused with both versions") {
+TEST_CASE_TEMPLATE(
+    "store: migrations: a schema newer than this maintd is refused with both versions", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
   auto sql = backend.raw();
@@ -106,7 +111,8 @@ STORE_TEST("store: migrations: a schema newer than this maintd is refused with b
   CHECK_MESSAGE(contains(again, "schema version 99"), again);
 }
 
-STORE_TEST("store: migrations: a failed migration names itself and leaves no trace") {
+TEST_CASE_TEMPLATE("store: migrations: a failed migration names itself and leaves no trace",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open(backend);
   {
@@ -130,7 +136,9 @@ STORE_TEST("store: migrations: a failed migration names itself and leaves no tra
   CHECK(store::migrate(*db).applied.size() == 3);
 }
 
-STORE_TEST("store: migrations: processes migrating at once all succeed, the schema applied once") {
+TEST_CASE_TEMPLATE(
+    "store: migrations: processes migrating at once all succeed, the schema applied once", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   const config::DatabaseUrl url = backend.url();
   constexpr int kProcesses = 4;

@@ -82,7 +82,7 @@ const std::string kPassword = R"(p@ss:w/rd% 'q\?&=)";
 
 // Regression: SOCI 4.0's postgresql backend re-read the URI as "key=value" words and handed
 // libpq "postgresql://.../app=", so the database "app=" was not found.
-TEST_CASE("store: a PostgreSQL URI without a query string connects (postgresql)") {
+TEST_CASE("store: a PostgreSQL URI without a query string connects<postgresql>") {
   auto& pg = PostgresCluster::shared();
   pg.create_database("uri_no_query");
   const std::string uri = std::string("postgresql://") + PostgresCluster::kSuperuser + "@" +
@@ -97,7 +97,7 @@ TEST_CASE("store: a PostgreSQL URI without a query string connects (postgresql)"
 
 TEST_CASE(
     "store: every form of PostgreSQL location connects, with and without a password "
-    "(postgresql)") {
+    "<postgresql>") {
   PostgresCluster pg({.tcp_loopback = true, .password_roles = {kRole}});
   const std::string db = "live_forms";
   pg.create_database(db);

@@ -66,10 +66,11 @@ RunStatus status_of(store::RunStore& runs, store::RunId id) {
 
 }  // namespace
 
-STORE_TEST("store: start: only a pending run starts, and records who runs it") {
+TEST_CASE_TEMPLATE("store: start: only a pending run starts, and records who runs it", Backend,
+                   MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  FakeClock clock;
+  TestClock clock;
   store::RunStore runs(db, clock.clock());
   const store::RunId id = new_run(runs);
   clock.advance(std::chrono::seconds(2));
@@ -97,10 +98,11 @@ STORE_TEST("store: start: only a pending run starts, and records who runs it") {
   CHECK_FALSE(runs.start(id + 1000, kWorker));  // no such run
 }
 
-STORE_TEST("store: finish: only from running, once, with the result and the error") {
+TEST_CASE_TEMPLATE("store: finish: only from running, once, with the result and the error", Backend,
+                   MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  FakeClock clock;
+  TestClock clock;
   store::RunStore runs(db, clock.clock());
 
   const store::RunId pending = new_run(runs);
@@ -140,10 +142,12 @@ STORE_TEST("store: finish: only from running, once, with the result and the erro
   }
 }
 
-STORE_TEST("store: finish: a late completed or failed is accepted from abandoned, nothing else") {
+TEST_CASE_TEMPLATE(
+    "store: finish: a late completed or failed is accepted from abandoned, nothing else", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   for (RunStatus outcome : {RunStatus::completed, RunStatus::failed}) {
     CAPTURE(store::to_string(outcome));
     const store::RunId id = run_in(runs, RunStatus::abandoned);
@@ -160,10 +164,11 @@ STORE_TEST("store: finish: a late completed or failed is accepted from abandoned
   }
 }
 
-STORE_TEST("store: finish: a status that is not an outcome is a programming error") {
+TEST_CASE_TEMPLATE("store: finish: a status that is not an outcome is a programming error", Backend,
+                   MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   const store::RunId id = running_run(runs);
   for (RunStatus status :
        {RunStatus::pending, RunStatus::running, RunStatus::abandoned, RunStatus::skipped}) {
@@ -173,11 +178,12 @@ STORE_TEST("store: finish: a status that is not an outcome is a programming erro
   CHECK(status_of(runs, id) == RunStatus::running);
 }
 
-STORE_TEST("store: finish: N threads finishing one run, exactly one wins") {
+TEST_CASE_TEMPLATE("store: finish: N threads finishing one run, exactly one wins", Backend,
+                   MAINTD_BACKENDS) {
   Backend backend;
   constexpr int kThreads = 8;
   auto db = open_migrated(backend, {.pool_size = kThreads});
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   for (int round = 0; round < 5; ++round) {
     const store::RunId id = running_run(runs);
     std::vector<int> won(kThreads, -1);
@@ -211,10 +217,11 @@ STORE_TEST("store: finish: N threads finishing one run, exactly one wins") {
   }
 }
 
-STORE_TEST("store: transition: every allowed pair applies once, every other one throws") {
+TEST_CASE_TEMPLATE("store: transition: every allowed pair applies once, every other one throws",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   int allowed = 0;
   for (RunStatus from : kAll) {
     for (RunStatus to : kAll) {
@@ -244,10 +251,12 @@ STORE_TEST("store: transition: every allowed pair applies once, every other one 
   CHECK(allowed == 10);
 }
 
-STORE_TEST("store: transition: to running sets started_at and heartbeat_at, so the lease applies") {
+TEST_CASE_TEMPLATE(
+    "store: transition: to running sets started_at and heartbeat_at, so the lease applies", Backend,
+    MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  FakeClock clock;
+  TestClock clock;
   store::RunStore runs(db, clock.clock());
   const store::RunId id = new_run(runs);
   CHECK(runs.transition(id, RunStatus::pending, RunStatus::running));
@@ -257,10 +266,11 @@ STORE_TEST("store: transition: to running sets started_at and heartbeat_at, so t
   CHECK_FALSE(run->finished_at);
 }
 
-STORE_TEST("store: heartbeat: only a pending or running run is renewed") {
+TEST_CASE_TEMPLATE("store: heartbeat: only a pending or running run is renewed", Backend,
+                   MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   const store::RunId pending = new_run(runs);
   CHECK_FALSE(runs.get(pending)->heartbeat_at);
   CHECK(runs.heartbeat(pending));  // a claimed run waiting for a worker holds a lease

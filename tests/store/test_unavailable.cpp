@@ -38,7 +38,7 @@ TEST_CASE("store: unavailable: an unreadable SQLite file is reported, not crashe
 TEST_CASE("store: unavailable: SQLite locked by another writer beyond the busy timeout (sqlite)") {
   SqliteBackend backend;
   auto db = open_migrated(backend, {.busy_timeout = std::chrono::milliseconds(200)});
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   store::NewRun run;
   run.task_name = "a.task";
   run.task_type = "debug.noop";
@@ -66,10 +66,11 @@ TEST_CASE("store: unavailable: SQLite locked by another writer beyond the busy t
   CHECK(runs.start(before, {"i", "h", 1}));
 }
 
-STORE_TEST("store: unavailable: a database without the schema is unavailable, not a crash") {
+TEST_CASE_TEMPLATE("store: unavailable: a database without the schema is unavailable, not a crash",
+                   Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open(backend);  // not migrated
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   store::NewRun run;
   run.task_name = "a.task";
   run.task_type = "debug.noop";
@@ -77,7 +78,7 @@ STORE_TEST("store: unavailable: a database without the schema is unavailable, no
   CHECK(thrown_message<store::StoreUnavailable>([&] { runs.history({}); }) != "");
 }
 
-TEST_CASE("store: unavailable: PostgreSQL down, and no password in the message (postgresql)") {
+TEST_CASE("store: unavailable: PostgreSQL down, and no password in the message<postgresql>") {
   PostgresCluster cluster;  // private: this test stops it
   cluster.create_database("down");
   const std::string secret = "s3cret-Pa55";
@@ -100,13 +101,13 @@ TEST_CASE("store: unavailable: PostgreSQL down, and no password in the message (
   }
 }
 
-TEST_CASE("store: unavailable: PostgreSQL going away mid-life, then coming back (postgresql)") {
+TEST_CASE("store: unavailable: PostgreSQL going away mid-life, then coming back<postgresql>") {
   PostgresCluster cluster;
   cluster.create_database("flaky");
   const auto url = parse_url(cluster.uri("flaky"), std::string("s3cret-Pa55"));
   auto db = store::Database::open(url, {.pool_size = 2});
   store::migrate(*db);
-  store::RunStore runs(db, FakeClock().clock());
+  store::RunStore runs(db, TestClock().clock());
   store::NewRun run;
   run.task_name = "a.task";
   run.task_type = "debug.noop";

@@ -11,14 +11,10 @@ add_library(maintd_test_postgres STATIC ${CMAKE_CURRENT_SOURCE_DIR}/support/post
 target_include_directories(maintd_test_postgres PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 maintd_target_settings(maintd_test_postgres)
 
-add_executable(support_tests doctest_main.cpp
-               ${CMAKE_CURRENT_SOURCE_DIR}/support/test_postgres_cluster.cpp)
-target_link_libraries(support_tests PRIVATE maintd_test_postgres soci::postgresql
-                                            doctest::doctest)
-maintd_target_settings(support_tests)
 # Each test case is its own process under ctest, so each starts its own cluster (a copy of the
 # initdb template and a server start, well under 1 s); the label lets `ctest -L postgres` /
 # `-LE postgres` select them, and the timeout stops a hung server from holding CI for ctest's
 # default 1500 s.
-doctest_discover_tests(support_tests TEST_PREFIX "support: "
-                       PROPERTIES LABELS postgres TIMEOUT 120)
+maintd_test_suite(support_tests PREFIX "support: "
+                  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/test_postgres_cluster.cpp
+                  LINKS maintd_test_postgres soci::postgresql LABEL postgres TIMEOUT 120)
