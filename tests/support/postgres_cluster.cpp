@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -130,16 +131,27 @@ bool is_postgres(pid_t pid) {
   return comm == "postgres" || comm == "postmaster";
 }
 
+// Waits, up to `limit`, for `pid` to be gone; true when it is.
+bool wait_gone(pid_t pid, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (process_alive(pid)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 // Immediate shutdown without pg_ctl (SIGQUIT is what `pg_ctl -m immediate stop` sends), for
-// when pg_ctl failed or the cluster was abandoned. Waits, bounded, for the postmaster to exit.
+// when pg_ctl failed or the cluster was abandoned. A postmaster that has not exited 10 s later
+// (a loaded machine) is killed: the caller removes its directory next, and a server still
+// writing into it made that removal fail and leave the directory behind.
 void quit_postmaster(const fs::path& data_dir) noexcept {
   const auto pid = read_pid_file(data_dir / "postmaster.pid");
   if (!pid || !process_alive(*pid) || !is_postgres(*pid)) return;
   ::kill(*pid, SIGQUIT);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (process_alive(*pid) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  if (wait_gone(*pid, std::chrono::seconds(10))) return;
+  ::kill(*pid, SIGKILL);
+  wait_gone(*pid, std::chrono::seconds(10));
 }
 
 // Whether ::1 can be bound here (containers and hosts may run without IPv6).
@@ -326,6 +338,27 @@ PostgresCluster& PostgresCluster::shared() {
   return cluster;
 }
 
+namespace {
+
+// Stops the server of an abandoned cluster directory and removes the directory. Every test
+// process reaps when it creates its cluster, so several may come to the same directory at once;
+// two removals at once each met files the other had just removed, gave up, and left the
+// directory behind. So one reaps at a time, under a lock on the directory itself, and the others
+// wait for it (bounded: quit_postmaster is) and find the directory gone. A reaper that crashes
+// drops its lock with its process.
+void reap(const fs::path& dir) noexcept {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;  // reaped meanwhile
+  if (::flock(fd, LOCK_EX) == 0 && fs::exists(dir / "owner.pid")) {
+    quit_postmaster(dir / "data");
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
 // Each cluster directory holds owner.pid, the pid of the test process that created it; a dead
 // owner means the directory and its server are abandoned. Other users' clusters are unreadable
 // and skipped.
@@ -340,9 +373,7 @@ void PostgresCluster::reap_abandoned() noexcept {
       const auto owner = read_pid_file(dir / "owner.pid");
       // No owner.pid: a cluster being created right now (or an empty leftover); leave it.
       if (!owner || process_alive(*owner)) continue;
-      quit_postmaster(dir / "data");
-      std::error_code ignored;
-      fs::remove_all(dir, ignored);
+      reap(dir);
     }
   } catch (...) {
   }

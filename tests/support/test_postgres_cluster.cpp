@@ -13,9 +13,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "support/postgres_cluster.hpp"
 #include "support/temp_dir.hpp"
@@ -291,7 +293,13 @@ TEST_CASE("a server that cannot start is reported with the tail of the server lo
   CHECK_FALSE(cluster.running());
 }
 
-TEST_CASE("a cluster abandoned by a crashed test process is reaped") {
+// A cluster left behind by a test process that crashed: its directory and its postmaster's pid.
+struct Abandoned {
+  std::string dir;
+  pid_t postmaster = 0;
+};
+
+Abandoned abandon_a_cluster() {
   int pipe_fds[2];
   REQUIRE(::pipe(pipe_fds) == 0);
   const pid_t child = ::fork();
@@ -321,13 +329,38 @@ TEST_CASE("a cluster abandoned by a crashed test process is reaped") {
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
 
+  Abandoned abandoned;
   std::istringstream fields(line);
-  std::string abandoned_dir;
-  pid_t abandoned_postmaster = 0;
-  fields >> abandoned_dir >> abandoned_postmaster;
-  REQUIRE(abandoned_dir.starts_with("/tmp/maintd-pg-"));
-  // (A test process running in parallel may reap it first; the outcome is the same.)
+  fields >> abandoned.dir >> abandoned.postmaster;
+  REQUIRE(abandoned.dir.starts_with("/tmp/maintd-pg-"));
+  return abandoned;
+}
+
+TEST_CASE("a cluster abandoned by a crashed test process is reaped") {
+  const Abandoned abandoned = abandon_a_cluster();
+  const std::string abandoned_dir = abandoned.dir;
+  const pid_t abandoned_postmaster = abandoned.postmaster;
+  // (A test process running in parallel may reap it first: this call then waits for it.)
   PostgresCluster::reap_abandoned();  // what every constructor does first
   CHECK(process_gone(abandoned_postmaster));
   CHECK_FALSE(fs::exists(abandoned_dir));
+}
+
+// Regression (issue 17's repeated runs, run 5 of 20): every test process reaps when it creates
+// its cluster. Another test process was still removing the abandoned directory when this test's
+// own reap_abandoned() met the files it was removing, gave up and returned, and the directory was
+// still there. Reapers now take turns on a directory, and a late one finds it gone.
+TEST_CASE("two reapers at once leave nothing of an abandoned cluster behind") {
+  const Abandoned abandoned = abandon_a_cluster();
+  std::latch start(2);
+  std::vector<std::thread> reapers;
+  for (int i = 0; i < 2; ++i) {
+    reapers.emplace_back([&start] {
+      start.arrive_and_wait();
+      PostgresCluster::reap_abandoned();
+    });
+  }
+  for (auto& reaper : reapers) reaper.join();
+  CHECK(process_gone(abandoned.postmaster));
+  CHECK_FALSE(fs::exists(abandoned.dir));
 }
