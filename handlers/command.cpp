@@ -397,15 +397,7 @@ json run_command(registry::HandlerContext& context) {
                     "open: no longer reading it");
   };
   const auto exit = process::run_child(spec);
-  if (!exit) {
-    const auto& failure = exit.error();
-    if (failure.step == "spawn") {
-      throw std::runtime_error(fmt::format("command.exec: cannot run '{}': {}", command.program,
-                                           std::strerror(failure.error)));
-    }
-    throw std::runtime_error(
-        fmt::format("command.exec: {}: {}", failure.step, std::strerror(failure.error)));
-  }
+  if (!exit) throw std::runtime_error("command.exec: " + exit.error().message(command.program));
 
   const int status = exit->wait_status;
   json result = {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 
 #include "common/output_lines.hpp"
 #include "common/process.hpp"
@@ -62,6 +63,11 @@ std::string ChildExit::outcome() const {
                        signal_name(WTERMSIG(wait_status)));
   }
   return "ended";
+}
+
+std::string ChildFailure::message(const std::string& program) const {
+  if (step == "spawn") return fmt::format("cannot run '{}': {}", program, std::strerror(error));
+  return fmt::format("{}: {}", step, std::strerror(error));
 }
 
 std::string signal_name(int signal) {

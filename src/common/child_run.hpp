@@ -71,6 +71,9 @@ struct ChildExit {
 struct ChildFailure {
   std::string step;
   int error = 0;
+
+  // "cannot run '/usr/bin/x': Permission denied", "pipe: Too many open files".
+  std::string message(const std::string& program) const;
 };
 
 // Runs the child to its end in this thread.

@@ -18,8 +18,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "common/child_run.hpp"
@@ -189,13 +187,7 @@ std::optional<std::string> run_command(const std::vector<std::string>& argv,
   spec.max_line_length = 4096;
   spec.deadline = Steady::now() + timeout;
   const auto exit = process::run_child(spec);
-  if (!exit) {
-    const auto& failure = exit.error();
-    if (failure.step == "spawn") {
-      return fmt::format("cannot run '{}': {}", spec.program, std::strerror(failure.error));
-    }
-    return fmt::format("{}: {}", failure.step, std::strerror(failure.error));
-  }
+  if (!exit) return exit.error().message(spec.program);
   if (exit->stop == process::ChildExit::Stop::deadline) {
     return fmt::format("killed: still running after {} (notify.command_timeout)",
                        format_duration(timeout));

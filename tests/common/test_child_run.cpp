@@ -160,6 +160,8 @@ TEST_CASE("child run: a program that cannot be started is a failure with its err
   REQUIRE_FALSE(exit.has_value());
   CHECK(exit.error().step == "spawn");
   CHECK(exit.error().error == ENOENT);
+  CHECK(exit.error().message(spec.program) ==
+        "cannot run '/nonexistent/maintd-program': No such file or directory");
   CHECK_FALSE(started);
 }
 
