@@ -150,11 +150,25 @@ TEST_CASE(
   retry.attempt = 2;
   due.push_back(retry);
   due.push_back(firing("twice", "2026-01-01T01:00:00Z"));
-  Claimer c(f);
-  c.claimer.claim(due, f.task_set(), f.config, at("2026-01-01T01:00:00Z"));
+  // How many runs were recorded when the first run of each batch was launched: one transaction
+  // per kClaimBatch firings, each batch's runs started before the next batch is claimed.
+  std::vector<long long> recorded_at_launch;
+  std::mutex claims;
+  SlotClaimer claimer(
+      *f.run_store, *f.journal, f.local, f.metrics, claims, [&](maintd::scheduler::Launch launch) {
+        if (f.launched.size() % SlotClaimer::kClaimBatch == 0) {
+          soci::session sql(soci::sqlite3, "db=" + (f.dir.path() / "state.db").string());
+          recorded_at_launch.push_back(
+              maintd::testing::count(sql, "SELECT COUNT(*) FROM task_runs"));
+        }
+        f.launched.push_back(std::move(launch));
+      });
+  claimer.claim(due, f.task_set(), f.config, at("2026-01-01T01:00:00Z"));
   REQUIRE(f.launched.size() == count + 1);
   for (std::size_t i = 0; i < count; ++i) CHECK(f.launched[i].task->name == due[i].task);
   CHECK(f.launched.back().firing.trigger == Trigger::retry);
+  // The last batch: t512 and the retry, claimed before the policy decides about the slot.
+  CHECK(recorded_at_launch == std::vector<long long>{256, 512, 514});
   const auto runs = f.run_store->history({.task = "twice", .limit = 10});
   REQUIRE(runs.size() == 2);
   CHECK(runs[0].status == RunStatus::skipped);  // newest first: the slot
