@@ -1,32 +1,25 @@
 #include "handlers/command.hpp"
 
 #include <fmt/format.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <deque>
 #include <filesystem>
-#include <map>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "common/child_run.hpp"
 #include "common/duration.hpp"
 #include "common/process.hpp"
-
-extern char** environ;
+#include "common/program_lookup.hpp"
 
 namespace maintd::handlers {
 namespace {
@@ -34,7 +27,6 @@ namespace {
 using nlohmann::json;
 using registry::KeySpec;
 using registry::ValueType;
-using Steady = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
 // ---------------------------------------------------------------------------------------------
@@ -156,11 +148,6 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
-std::string signal_name(int signal) {
-  const char* abbrev = sigabbrev_np(signal);
-  return abbrev != nullptr ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", signal);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The command as configured, resolved before anything runs (a dry run resolves it too, so that a
 // typo in the program's name shows before the first real run).
@@ -177,35 +164,19 @@ struct Command {
   std::size_t max_line_length = 2000;
 };
 
-bool is_executable_file(const fs::path& path) {
-  std::error_code error;
-  return fs::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
-}
-
+// The program's absolute path (process::find_program), or why it cannot run, said before it does.
 std::string resolve_program(const std::string& name, const fs::path& working_directory,
                             const std::string& path_variable) {
-  if (name.find('/') != std::string::npos) {
-    // Relative to the directory the program starts in, as the child would see it.
-    const fs::path path = fs::path(name).is_absolute() ? fs::path(name) : working_directory / name;
-    std::error_code error;
-    if (!fs::exists(path, error)) {
+  auto found = process::find_program(name, path_variable, working_directory);
+  if (found) return std::move(found).value();
+  switch (found.error().kind) {
+    case process::LookupFailure::Kind::missing:
       throw std::runtime_error(fmt::format("command.exec: program '{}' does not exist", name));
-    }
-    if (!is_executable_file(path)) {
+    case process::LookupFailure::Kind::not_executable:
       throw std::runtime_error(
-          fmt::format("command.exec: '{}' is not an executable file", path.string()));
-    }
-    return path.lexically_normal().string();
-  }
-  std::string_view rest = path_variable;
-  while (true) {
-    const auto colon = rest.find(':');
-    const auto entry = rest.substr(0, colon);
-    const fs::path dir = entry.empty() ? fs::path(".") : fs::path(entry);
-    const fs::path candidate = (dir.is_absolute() ? dir : working_directory / dir) / name;
-    if (is_executable_file(candidate)) return candidate.lexically_normal().string();
-    if (colon == std::string_view::npos) break;
-    rest.remove_prefix(colon + 1);
+          fmt::format("command.exec: '{}' is not an executable file", found.error().path));
+    case process::LookupFailure::Kind::not_in_path:
+      break;
   }
   throw std::runtime_error(
       fmt::format("command.exec: program '{}' not found in PATH ({})", name, path_variable));
@@ -280,8 +251,8 @@ Command command_of(const registry::HandlerContext& context) {
   // sets, null unsets.
   std::vector<std::pair<std::string, std::string>> environment;
   if (config.value("inherit_env", true)) {
-    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-      const std::string_view text(*entry);
+    for (const auto& entry : process::current_environment()) {
+      const std::string_view text(entry);
       const auto equals = text.find('=');
       if (equals == std::string_view::npos) continue;
       environment.emplace_back(std::string(text.substr(0, equals)),
@@ -311,14 +282,10 @@ Command command_of(const registry::HandlerContext& context) {
       }
     }
   }
-  std::string path_variable = "/usr/local/bin:/usr/bin:/bin";
-  for (const auto& [name, value] : environment) {
-    command.environment.push_back(name + "=" + value);
-    if (name == "PATH") path_variable = value;
-  }
+  for (const auto& [name, value] : environment) command.environment.push_back(name + "=" + value);
   // POSIX puts the shell at /bin/sh, whatever PATH says.
   command.program = resolve_program(config.value("shell", false) ? "/bin/sh" : command.argv.front(),
-                                    start_in, path_variable);
+                                    start_in, process::path_variable(command.environment));
 
   command.kill_after = parse_duration(config.value("kill_after", std::string("10s"))).value();
   command.max_output_lines = config.value("max_output_lines", 1000);
@@ -327,62 +294,21 @@ Command command_of(const registry::HandlerContext& context) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The child's output, line by line, into run events: bounded in count and in length.
+// The child's output, line by line (process::run_child cuts it), into run events: bounded in
+// count here, in length by the runner.
 
 class Output {
  public:
   Output(const registry::HandlerContext& context, const Command& command)
       : context_(context), command_(command) {}
 
-  void feed(int stream, std::string_view data) {
-    Stream& s = streams_[stream];
-    while (!data.empty()) {
-      const auto newline = data.find('\n');
-      const auto piece = data.substr(0, newline);
-      if (!s.cutting) {
-        const auto room = command_.max_line_length - s.pending.size();
-        s.pending.append(piece.substr(0, room));
-        if (piece.size() > room) {
-          emit(stream, s.pending, true);
-          s.pending.clear();
-          s.cutting = true;
-        }
-      }
-      if (newline == std::string_view::npos) break;
-      if (!s.cutting) emit(stream, s.pending, false);
-      s.pending.clear();
-      s.cutting = false;
-      data.remove_prefix(newline + 1);
-    }
-  }
-
-  void finish(int stream) {
-    Stream& s = streams_[stream];
-    if (!s.pending.empty() && !s.cutting) emit(stream, s.pending, false);
-    s.pending.clear();
-  }
-
-  json to_json() const {
-    return {{"stdout_lines", streams_[0].lines},
-            {"stderr_lines", streams_[1].lines},
-            {"output_lines_dropped", dropped_}};
-  }
-
-  // The last lines of stderr, for the error message of a failed run.
-  std::string last_error_line() const { return last_stderr_; }
-
- private:
-  struct Stream {
-    std::string pending;
-    bool cutting = false;  // the rest of an over-long line is being skipped
-    long long lines = 0;
-  };
-
-  void emit(int stream, std::string line, bool cut) {
+  // One line of stdout (stream 0) or stderr (1); `cut`: longer than max_line_length.
+  void line(int stream, std::string_view text, bool cut) {
+    std::string line(text);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     line = valid_utf8(line);
     if (cut) line += " [line cut]";
-    ++streams_[stream].lines;
+    ++lines_[stream];
     if (stream == 1 && !line.empty()) last_stderr_ = line.substr(0, 200);
     if (emitted_ < command_.max_output_lines) {
       ++emitted_;
@@ -397,51 +323,27 @@ class Output {
     }
   }
 
+  json to_json() const {
+    return {{"stdout_lines", lines_[0]},
+            {"stderr_lines", lines_[1]},
+            {"output_lines_dropped", dropped_}};
+  }
+
+  // The last lines of stderr, for the error message of a failed run.
+  std::string last_error_line() const { return last_stderr_; }
+
+ private:
   const registry::HandlerContext& context_;
   const Command& command_;
-  std::array<Stream, 2> streams_;
+  std::array<long long, 2> lines_{0, 0};
   std::size_t emitted_ = 0;
   long long dropped_ = 0;
   std::string last_stderr_;
 };
 
 // ---------------------------------------------------------------------------------------------
-// The child process.
-
-using process::Child;
-using process::Fd;
-
-std::array<Fd, 2> make_pipe() {
-  auto fds = process::make_pipe();
-  if (!fds) {
-    throw std::runtime_error(fmt::format("command.exec: pipe: {}", std::strerror(fds.error())));
-  }
-  return std::move(fds).value();
-}
-
-pid_t spawn(const Command& command, int stdout_fd, int stderr_fd) {
-  process::SpawnRequest request;
-  request.program = command.program;
-  request.argv = command.argv;
-  request.environment = command.environment;
-  request.working_directory = command.working_directory;
-  request.stdout_fd = stdout_fd;
-  request.stderr_fd = stderr_fd;
-  auto pid = process::spawn(request);
-  if (!pid) {
-    throw std::runtime_error(fmt::format("command.exec: cannot run '{}': {}", command.program,
-                                         std::strerror(pid.error())));
-  }
-  return *pid;
-}
-
-using process::exit_handle;
-
-// How often the stop token is looked at while the child runs.
-constexpr std::chrono::milliseconds kPollInterval{50};
-// After the child exits, how long to keep reading output a background process of it may still
-// write; then the pipes are closed (the process gets SIGPIPE if it writes on).
-constexpr std::chrono::milliseconds kDrainAfterExit{500};
+// The child process (process::run_child): its output as events, the stop token as SIGTERM, then
+// SIGKILL after kill_after.
 
 json run_command(registry::HandlerContext& context) {
   Command command = command_of(context);
@@ -459,117 +361,64 @@ json run_command(registry::HandlerContext& context) {
     return result;
   }
 
-  auto out = make_pipe();
-  auto err = make_pipe();
-  const auto started = Steady::now();
-  Child child(spawn(command, out[1].get(), err[1].get()));
-  // Only the child holds the write ends now: EOF on our side means every writer is gone.
-  out[1].reset();
-  err[1].reset();
-  context.info("spawn", fmt::format("pid {}: {}{}", child.pid(), shown,
-                                    command.working_directory.empty()
-                                        ? ""
-                                        : fmt::format(" (in {})", command.working_directory)));
-
   Output output(context, command);
-  Fd exit_fd = exit_handle(child.pid());
-  std::optional<Steady::time_point> term_sent;
-  std::optional<Steady::time_point> exited_at;
-  bool kill_sent = false;
-  Steady::time_point kill_sent_at{};
-  std::array<char, 65536> buffer;
-
-  while (true) {
-    const auto now = Steady::now();
-    if (!exited_at && child.exited()) exited_at = now;
-    if (context.stop_requested() && !term_sent) {
-      term_sent = now;
-      child.signal_group(SIGTERM);
+  pid_t pid = 0;
+  process::ChildSpec spec;
+  spec.program = command.program;
+  spec.argv = command.argv;
+  spec.environment = command.environment;
+  spec.working_directory = command.working_directory;
+  spec.on_stdout = [&](std::string_view line, bool cut) { output.line(0, line, cut); };
+  spec.on_stderr = [&](std::string_view line, bool cut) { output.line(1, line, cut); };
+  spec.max_line_length = command.max_line_length;
+  spec.stop_requested = [&] { return context.stop_requested(); };
+  spec.term_grace = command.kill_after;
+  spec.on_started = [&](pid_t started) {
+    pid = started;
+    context.info("spawn", fmt::format("pid {}: {}{}", pid, shown,
+                                      command.working_directory.empty()
+                                          ? ""
+                                          : fmt::format(" (in {})", command.working_directory)));
+  };
+  spec.on_signal = [&](int signal) {
+    if (signal == SIGTERM) {
       context.warning("signal", fmt::format("stop requested: SIGTERM sent to process group {}; "
                                             "SIGKILL in {} if it has not stopped",
-                                            child.pid(), format_duration(command.kill_after)));
-    }
-    if (term_sent && !kill_sent && now >= *term_sent + command.kill_after) {
-      kill_sent = true;
-      kill_sent_at = now;
-      child.signal_group(SIGKILL);
+                                            pid, format_duration(command.kill_after)));
+    } else {
       context.warning("signal", fmt::format("still running {} after SIGTERM: SIGKILL sent to "
                                             "process group {}",
-                                            format_duration(command.kill_after), child.pid()));
+                                            format_duration(command.kill_after), pid));
     }
-    const bool pipes_open = out[0] || err[0];
-    if (exited_at && !pipes_open) break;
-    // The command exited (when stopping: and its group had its grace and SIGKILL) but a process
-    // it started, outside its group or not yet dead, keeps the pipes open: stop reading.
-    if (exited_at && (!term_sent || kill_sent) &&
-        now >= std::max(*exited_at, kill_sent_at) + kDrainAfterExit) {
-      context.warning("output",
-                      "the command exited but something it started keeps its output "
-                      "open: no longer reading it");
-      break;
-    }
+  };
+  spec.on_output_abandoned = [&] {
+    context.warning("output",
+                    "the command exited but something it started keeps its output "
+                    "open: no longer reading it");
+  };
+  const auto exit = process::run_child(spec);
+  if (!exit) throw std::runtime_error("command.exec: " + exit.error().message(command.program));
 
-    std::vector<pollfd> fds;
-    std::array<int, 2> stream_of_slot{-1, -1};
-    for (int stream = 0; stream < 2; ++stream) {
-      const Fd& fd = stream == 0 ? out[0] : err[0];
-      if (!fd) continue;
-      stream_of_slot[fds.size()] = stream;
-      fds.push_back({fd.get(), POLLIN, 0});
-    }
-    if (exit_fd && !exited_at) fds.push_back({exit_fd.get(), POLLIN, 0});
-    auto timeout = kPollInterval;
-    if (term_sent && !kill_sent) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *term_sent + command.kill_after - now);
-      timeout = std::clamp(left, std::chrono::milliseconds(0), kPollInterval);
-    }
-    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(fmt::format("command.exec: poll: {}", std::strerror(errno)));
-    }
-    for (std::size_t slot = 0; slot < fds.size(); ++slot) {
-      if (slot >= 2 || stream_of_slot[slot] < 0 || fds[slot].revents == 0) continue;
-      const int stream = stream_of_slot[slot];
-      Fd& fd = stream == 0 ? out[0] : err[0];
-      const auto n = ::read(fd.get(), buffer.data(), buffer.size());
-      if (n > 0) {
-        output.feed(stream, std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-        output.finish(stream);
-        fd.reset();
-      }
-    }
-  }
-  output.finish(0);
-  output.finish(1);
-  // Stopping: whatever of the tree is left goes too, before the reap frees the group id.
-  if (term_sent && !kill_sent) child.signal_group(SIGKILL);
-  const int status = child.reap();
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - started);
-
-  json result = {{"command", command.shown}, {"pid", child.pid()}, {"duration_ms", took.count()}};
+  const int status = exit->wait_status;
+  json result = {
+      {"command", command.shown}, {"pid", exit->pid}, {"duration_ms", exit->took.count()}};
   result.update(output.to_json());
-  std::string outcome;
   if (WIFEXITED(status)) {
     result["exit_status"] = WEXITSTATUS(status);
-    outcome = fmt::format("exited with status {}", WEXITSTATUS(status));
   } else if (WIFSIGNALED(status)) {
-    result["signal"] = signal_name(WTERMSIG(status));
-    outcome =
-        fmt::format("killed by signal {} ({})", WTERMSIG(status), signal_name(WTERMSIG(status)));
+    result["signal"] = process::signal_name(WTERMSIG(status));
   }
+  const std::string outcome = exit->outcome();
 
   const std::string program = command.shown.front();
-  if (term_sent) {
+  if (exit->stop != process::ChildExit::Stop::none) {
     throw std::runtime_error(fmt::format(
         "command.exec: '{}' stopped on request: {}{}", program, outcome,
-        kill_sent ? fmt::format(" (SIGTERM ignored for {})", format_duration(command.kill_after))
-                  : ""));
+        exit->killed ? fmt::format(" (SIGTERM ignored for {})", format_duration(command.kill_after))
+                     : ""));
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    context.info("exit", fmt::format("{} in {} ms", outcome, took.count()));
+  if (exit->succeeded()) {
+    context.info("exit", fmt::format("{} in {} ms", outcome, exit->took.count()));
     return result;
   }
   const auto last = output.last_error_line();

@@ -3,18 +3,14 @@
 #include <cctz/time_zone.h>
 #include <fmt/format.h>
 
+#include "common/duration.hpp"
 #include "common/instant.hpp"
 #include "service/json_views.hpp"
 
 namespace maintd::cli {
 std::string run_duration_text(const store::RunRecord& run) {
   const auto duration = run_duration(run);
-  if (!duration) return "-";
-  const auto ms = duration->count();
-  if (ms < 60'000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
-  const auto seconds = ms / 1000;
-  if (seconds < 3600) return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
-  return fmt::format("{}h{:02}m", seconds / 3600, (seconds % 3600) / 60);
+  return duration ? format_run_duration(*duration) : "-";
 }
 
 std::string timestamp_text(const std::optional<store::Timestamp>& at) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <limits>
@@ -70,6 +71,15 @@ std::string format_duration(std::chrono::seconds duration) {
     }
   }
   return out;
+}
+
+std::string format_run_duration(std::chrono::milliseconds duration) {
+  const std::int64_t ms = std::max<std::int64_t>(duration.count(), 0);
+  if (ms < 60'000) return fmt::format("{}.{}s", ms / 1000, (ms % 1000) / 100);
+  const std::int64_t s = ms / 1000;
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  if (s < 86400) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+  return fmt::format("{}d{:02}h", s / 86400, (s % 86400) / 3600);
 }
 
 }  // namespace maintd

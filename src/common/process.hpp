@@ -1,7 +1,7 @@
 #pragma once
-// Child processes, as maintd starts them (the command.exec handler, alert commands): file
-// descriptors that close themselves, close-on-exec pipes, and a child in its own process group
-// that is never left behind.
+// The primitives of child processes, as maintd starts them: file descriptors that close
+// themselves, close-on-exec pipes, and a child in its own process group that is never left
+// behind. process::run_child (child_run.hpp) builds on them; callers run children through it.
 #include <sys/types.h>
 
 #include <array>

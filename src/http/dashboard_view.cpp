@@ -310,17 +310,6 @@ std::string run_href(std::int64_t id) {
   return "/runs/" + std::to_string(id);
 }
 
-std::string format_run_duration(std::chrono::milliseconds duration) {
-  using namespace std::chrono;
-  if (duration < milliseconds(0)) duration = milliseconds(0);
-  const long long ms = duration.count();
-  if (ms < 60'000) return fmt::format("{}.{}s", ms / 1000, (ms % 1000) / 100);
-  const long long s = ms / 1000;
-  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
-  if (s < 86400) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
-  return fmt::format("{}d{:02}h", s / 86400, (s % 86400) / 3600);
-}
-
 std::string format_distance(std::chrono::seconds distance) {
   long long s = distance.count();
   if (s < 0) s = -s;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "common/duration.hpp"
+
 namespace maintd::http::dashboard {
 
 // What the viewer may do, and what the forms of its page carry.
@@ -124,8 +126,9 @@ std::string render_run(const RunPage& page);
 std::string render_login(const LoginPage& page);
 std::string render_message(const MessagePage& page);
 
-// A run's duration as the pages show it: "0.4s", "12.3s", "3m04s", "2h05m", "3d04h".
-std::string format_run_duration(std::chrono::milliseconds duration);
+// A run's duration as the pages show it: "0.4s", "12.3s", "3m04s", "2h05m", "3d04h" (the one
+// formatter of run durations, common/duration.hpp).
+using maintd::format_run_duration;
 // A distance in time, rounded for reading: "12s", "5m", "3h05m", "2d03h".
 std::string format_distance(std::chrono::seconds distance);
 

@@ -1,11 +1,7 @@
 #include "scheduler/alerts.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,13 +18,13 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
+#include "common/child_run.hpp"
 #include "common/duration.hpp"
 #include "common/json_text.hpp"
 #include "common/process.hpp"
+#include "common/program_lookup.hpp"
 #include "scheduler/loop_guard.hpp"
 
 namespace maintd::scheduler {
@@ -156,149 +152,49 @@ PostResult post_once(const config::WebhookUrl& url,
 }
 
 // ---------------------------------------------------------------------------------------------
-// The command: the alert on its stdin, killed at the deadline.
-
-std::optional<std::string> find_program(const std::string& name) {
-  namespace fs = std::filesystem;
-  auto executable = [](const fs::path& path) {
-    std::error_code error;
-    return fs::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
-  };
-  if (name.find('/') != std::string::npos) {
-    if (executable(name)) return name;
-    return std::nullopt;
-  }
-  const char* path = std::getenv("PATH");
-  std::string_view rest = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  while (true) {
-    const auto colon = rest.find(':');
-    const std::string dir(rest.substr(0, colon));
-    const fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
-    if (executable(candidate)) return candidate.string();
-    if (colon == std::string_view::npos) return std::nullopt;
-    rest.remove_prefix(colon + 1);
-  }
-}
-
-std::string signal_name(int signal) {
-  const char* abbrev = sigabbrev_np(signal);
-  return abbrev != nullptr ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", signal);
-}
+// The command (process::run_child): the alert on its stdin, its process group killed at the
+// deadline.
 
 // Empty when the command exited with status 0; otherwise why it failed.
 std::optional<std::string> run_command(const std::vector<std::string>& argv,
                                        const std::string& input, const Alert& alert,
                                        std::chrono::seconds timeout) {
-  const auto program = find_program(argv.front());
-  if (!program) {
-    return fmt::format("program '{}' {}", argv.front(),
-                       argv.front().find('/') != std::string::npos
-                           ? "does not exist or is not executable"
-                           : "not found in PATH");
-  }
-  auto in = process::make_pipe();
-  if (!in) return fmt::format("pipe: {}", std::strerror(in.error()));
-  auto err = process::make_pipe();
-  if (!err) return fmt::format("pipe: {}", std::strerror(err.error()));
-  process::SpawnRequest request;
-  request.program = *program;
-  request.argv = argv;
+  process::ChildSpec spec;
+  spec.argv = argv;
   for (auto& entry : process::current_environment()) {
     if (!entry.starts_with("MAINTD_ALERT_KIND=") && !entry.starts_with("MAINTD_ALERT_TASK=")) {
-      request.environment.push_back(std::move(entry));
+      spec.environment.push_back(std::move(entry));
     }
   }
-  request.environment.push_back(fmt::format("MAINTD_ALERT_KIND={}", to_string(alert.kind)));
-  request.environment.push_back(fmt::format("MAINTD_ALERT_TASK={}", alert.task));
-  request.stdin_fd = (*in)[0].get();
-  request.stderr_fd = (*err)[1].get();
-  const auto pid = process::spawn(request);
-  if (!pid) return fmt::format("cannot run '{}': {}", *program, std::strerror(pid.error()));
-  process::Child child(*pid);
-  // Only the child holds these ends now.
-  (*in)[0].reset();
-  (*err)[1].reset();
-  process::Fd stdin_fd = std::move((*in)[1]);
-  process::Fd stderr_fd = std::move((*err)[0]);
-  ::fcntl(stdin_fd.get(), F_SETFL, ::fcntl(stdin_fd.get(), F_GETFL) | O_NONBLOCK);
-  ::fcntl(stderr_fd.get(), F_SETFL, ::fcntl(stderr_fd.get(), F_GETFL) | O_NONBLOCK);
-  process::Fd exit_fd = process::exit_handle(child.pid());
-
-  const auto deadline = Steady::now() + timeout;
-  std::size_t written = 0;
-  std::string errors;  // the last of what it wrote on stderr
-  std::array<char, 4096> buffer;
-  bool killed = false;
-  auto read_errors = [&] {
-    while (stderr_fd) {
-      const auto n = ::read(stderr_fd.get(), buffer.data(), buffer.size());
-      if (n > 0) {
-        errors.append(buffer.data(), static_cast<std::size_t>(n));
-        if (errors.size() > 4096) errors.erase(0, errors.size() - 4096);
-      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-        stderr_fd.reset();
-      } else if (errno == EAGAIN) {
-        return;
-      }
-    }
+  spec.environment.push_back(fmt::format("MAINTD_ALERT_KIND={}", to_string(alert.kind)));
+  spec.environment.push_back(fmt::format("MAINTD_ALERT_TASK={}", alert.task));
+  auto program = process::find_program(argv.front(), process::path_variable(spec.environment),
+                                       std::filesystem::current_path());
+  if (!program) {
+    return fmt::format("program '{}' {}", argv.front(),
+                       program.error().kind == process::LookupFailure::Kind::not_in_path
+                           ? "not found in PATH"
+                           : "does not exist or is not executable");
+  }
+  spec.program = std::move(program).value();
+  spec.input = input;
+  // The last line it writes on stderr says why it failed, most likely.
+  std::string last;
+  spec.on_stderr = [&](std::string_view line, bool) {
+    while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) last = line;
   };
-  while (!child.exited()) {
-    const auto now = Steady::now();
-    if (now >= deadline) {
-      child.signal_group(SIGKILL);
-      killed = true;
-      break;
-    }
-    std::vector<pollfd> fds;
-    if (stdin_fd) fds.push_back({stdin_fd.get(), POLLOUT, 0});
-    if (stderr_fd) fds.push_back({stderr_fd.get(), POLLIN, 0});
-    if (exit_fd) fds.push_back({exit_fd.get(), POLLIN, 0});
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline - now);
-    // Without a pidfd, look at the child every 50ms.
-    const auto wait = exit_fd ? left : std::min(left, milliseconds(50));
-    if (::poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(wait.count(), 1))) < 0 &&
-        errno != EINTR) {
-      break;
-    }
-    if (stdin_fd) {
-      // SIGPIPE is blocked on this thread (Alerts::work): a reader that went away is EPIPE.
-      const auto n = ::write(stdin_fd.get(), input.data() + written, input.size() - written);
-      if (n > 0) written += static_cast<std::size_t>(n);
-      if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) {
-        stdin_fd.reset();  // EOF for the command
-      }
-    }
-    read_errors();
-  }
-  read_errors();
-  const int status = child.reap();
-  if (killed) {
+  spec.max_line_length = 4096;
+  spec.deadline = Steady::now() + timeout;
+  const auto exit = process::run_child(spec);
+  if (!exit) return exit.error().message(spec.program);
+  if (exit->stop == process::ChildExit::Stop::deadline) {
     return fmt::format("killed: still running after {} (notify.command_timeout)",
                        format_duration(timeout));
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;
-  // The last line it wrote on stderr says why, most likely.
-  while (!errors.empty() && (errors.back() == '\n' || errors.back() == '\r')) errors.pop_back();
-  const auto newline = errors.rfind('\n');
-  const std::string last = printable(
-      newline == std::string::npos ? errors : std::string_view(errors).substr(newline + 1), 200);
-  const std::string outcome =
-      WIFEXITED(status) ? fmt::format("exited with status {}", WEXITSTATUS(status))
-      : WIFSIGNALED(status)
-          ? fmt::format("killed by signal {} ({})", WTERMSIG(status), signal_name(WTERMSIG(status)))
-          : std::string("ended");
-  return last.empty() ? outcome : fmt::format("{}: {}", outcome, last);
-}
-
-// A SIGPIPE raised by a write to a command's stdin while it is blocked stays pending on this
-// thread: take it, so that it is never delivered.
-void discard_pending_sigpipe() {
-  sigset_t pipe_only;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  const timespec zero{0, 0};
-  while (::sigtimedwait(&pipe_only, nullptr, &zero) == SIGPIPE) {
-  }
+  if (exit->succeeded()) return std::nullopt;
+  const std::string reason = printable(last, 200);
+  return reason.empty() ? exit->outcome() : fmt::format("{}: {}", exit->outcome(), reason);
 }
 
 }  // namespace
@@ -432,12 +328,8 @@ Alerts::Counts Alerts::counts() const {
 }
 
 void Alerts::work() {
-  // A command that exits without reading its stdin must not take maintd down with SIGPIPE.
-  sigset_t pipe_only;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  ::pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
-
+  // A command that exits without reading its stdin is no danger here: process::run_child holds
+  // SIGPIPE off the thread while it writes.
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -448,7 +340,6 @@ void Alerts::work() {
     lock.unlock();
     // Delivery catches what it expects; anything else is logged, and the next alert goes.
     guard_step("delivering an alert for task '" + job.alert.task + "'", [&] { deliver(job); });
-    discard_pending_sigpipe();
     lock.lock();
     busy_ = false;
     if (queue_.empty()) idle_.notify_all();

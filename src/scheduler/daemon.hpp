@@ -1,28 +1,32 @@
 #pragma once
-// The daemon behind `maintd serve`: one Boost.Asio io_context owns scheduling (a timer armed for
-// the planner's next wake, re-reading the clock on every wake), handlers run on a worker pool,
-// and signals reload (SIGHUP) or stop (SIGTERM, SIGINT) it.
+// The daemon behind `maintd serve`: the wiring. One Boost.Asio io_context owns scheduling (a
+// timer armed for the planner's next wake, re-reading the clock on every wake), handlers run on
+// a worker pool, and signals reload (SIGHUP) or stop (SIGTERM, SIGINT) it. Each job is a unit of
+// its own, and the loop calls them:
+//
+//   task_source.hpp    the tasks: loaded at start, reloaded on SIGHUP, the table polled
+//   planner.hpp        which slots are due, when to wake next (no I/O)
+//   slot_claimer.hpp   a wake's firings into claimed runs or recorded skips (concurrency
+//                      policies, batched claims, firings held while the state database is down)
+//   run_launcher.hpp   claimed runs onto the workers: executed, counted, alerted, retried
+//   local_runs.hpp     the runs this instance executes (cancel, shutdown, leases, status)
+//   run_control.hpp    the admin API's manual runs and cancels
+//   lease_keeper.hpp   leases of waiting runs, abandoned runs, this instance's row
+//   overdue_watch.hpp  expect_success_within
+//   periodic.hpp       the timers of the periodic steps (poll, leases, overdue, watchdog)
 //
 // Loop, in one place (Daemon::tick):
 //   1. read the wall clock; ask the planner what is due (scheduler/planner.hpp names the
 //      clock-jump cases: forward small, forward large, backward);
-//   2. for each firing: a skip is recorded; a run is claimed by inserting its row
-//      (UNIQUE (task_name, scheduled_for): with several instances, one wins, the others log at
-//      debug level and move on), after the task's concurrency policy had its say. The firings
-//      of one wake are claimed together, up to kClaimBatch in one transaction, and the policies
-//      read the runs in progress once per wake, not once per firing: 10,000 tasks due in the
-//      same second cost a few dozen statements on the loop, not 20,000;
+//   2. the slot claimer records each firing's skip or claims its run;
 //   3. claimed runs go to the worker pool; a failed run with retries left puts a retry in the
 //      planner;
 //   4. arm the timer for the next wake (at most kMaxSleep ahead, so a wall-clock step during a
-//      long sleep is noticed).
-// Firings that could not be claimed because the state database was unavailable are kept and
-// tried again every few seconds while they are inside their catch-up window.
+//      long sleep is noticed; every kRetryUnclaimed while firings wait for the state database).
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
@@ -30,21 +34,27 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <stop_token>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 
 #include "common/expected.hpp"
 #include "config/config.hpp"
 #include "config/environment.hpp"
 #include "scheduler/alerts.hpp"
+#include "scheduler/lease_keeper.hpp"
+#include "scheduler/local_runs.hpp"
 #include "scheduler/metrics.hpp"
+#include "scheduler/overdue_watch.hpp"
+#include "scheduler/periodic.hpp"
 #include "scheduler/planner.hpp"
 #include "scheduler/readiness.hpp"
-#include "scheduler/run_executor.hpp"
+#include "scheduler/run_control.hpp"
+#include "scheduler/run_launcher.hpp"
 #include "scheduler/shutdown_deadline.hpp"
+#include "scheduler/slot_claimer.hpp"
 #include "scheduler/systemd_notifier.hpp"
+#include "scheduler/task_source.hpp"
+#include "store/run_journal.hpp"
 #include "store/run_store.hpp"
 #include "store/task_set.hpp"
 
@@ -63,46 +73,6 @@ struct DaemonOptions {
   std::function<store::TaskSet(store::Database&, const config::Config&)> load_tasks;
 };
 
-// A manual run asked for through the admin API.
-struct RunNowRequest {
-  std::string task;
-  bool dry_run = false;
-  nlohmann::json overrides = nlohmann::json::object();  // config keys for this run only
-};
-
-// Why a manual run was not started.
-struct RunNowRefusal {
-  enum class Reason {
-    unknown_task,    // no task of that name
-    invalid_config,  // the overrides do not fit the handler's schema (`errors`)
-    busy,            // concurrency forbid and a run is in progress (`running`)
-    unavailable,     // the state database failed, or the daemon is stopping
-  };
-  Reason reason = Reason::unknown_task;
-  std::string message;
-  std::vector<std::string> errors;
-  std::optional<store::RunId> running;
-};
-
-// What cancelling a run did.
-struct CancelOutcome {
-  enum class Result {
-    cancelled,  // this instance stopped its handler, or the row was marked cancelled
-    finished,   // the run had already ended (`status`)
-    not_found,
-  };
-  Result result = Result::not_found;
-  store::RunStatus status = store::RunStatus::cancelled;
-};
-
-// A task past its expect_success_within: no completed run for that long.
-struct OverdueTask {
-  std::string task;
-  std::chrono::seconds expected{0};
-  std::optional<store::Timestamp> last_success;  // empty: none recorded
-  Instant since;  // what the window counts from: the last success, or when watching began
-};
-
 // Where a daemon is in its life. The admin API holds its answers while it is starting (503 with
 // Retry-After) and /readyz answers 200 only while it runs.
 enum class DaemonPhase {
@@ -116,10 +86,9 @@ class Daemon {
   // The longest the loop sleeps without re-reading the clock.
   static constexpr std::chrono::seconds kMaxSleep{60};
   // How often firings that met an unavailable state database are tried again.
-  static constexpr std::chrono::seconds kRetryUnclaimed{5};
-  // The most firings claimed in one transaction: the first runs of a large batch start while
-  // the rest is being claimed, and the state database's write lock is held briefly.
-  static constexpr std::size_t kClaimBatch = 256;
+  static constexpr std::chrono::seconds kRetryUnclaimed = SlotClaimer::kRetryUnclaimed;
+  // The most firings claimed in one transaction (SlotClaimer).
+  static constexpr std::size_t kClaimBatch = SlotClaimer::kClaimBatch;
   // How often expect_success_within is checked.
   static constexpr std::chrono::seconds kOverdueCheck{30};
   // At shutdown, how long handlers still running at the end of shutdown_grace get to honour
@@ -194,58 +163,22 @@ class Daemon {
   std::shared_future<void> tasks_changed();
 
  private:
-  struct Active {
-    std::string task;
-    std::shared_ptr<std::stop_source> stop;
-    // When the run's lease was last written by this daemon (its claim, then mark_abandoned's
-    // renewals while it waits for a worker).
-    std::chrono::steady_clock::time_point renewed = std::chrono::steady_clock::now();
-  };
-
-  using TaskPtr = std::shared_ptr<const config::Task>;  // shares the task set it belongs to
-  // Runs pending or running, by task, as the concurrency policies see them during one tick.
-  using ActiveRuns = std::unordered_map<std::string, std::vector<store::RunRecord>>;
-  // A firing on its way to its claim: a run to start, or a skip to record.
-  struct Claim {
-    Firing firing;
-    TaskPtr task;
-    store::NewRun run;
-  };
-
-  // The concurrency policy for a firing of `task`, given its runs in progress: empty to run it,
-  // else why the slot is recorded as skipped (forbid). replace cancels the runs in progress.
-  std::string apply_concurrency(const config::Task& task, const Firing& firing,
-                                const std::vector<store::RunRecord>& active);
-  // Claims `batch` in one transaction and starts the runs won; empties it.
-  void claim_batch(std::vector<Claim>& batch, ActiveRuns* active,
-                   const std::shared_ptr<const config::Config>& config, Instant now);
-  // A firing that met an unavailable state database: kept for the next try while it is inside
-  // its catch-up window, else logged as lost.
-  void keep_unclaimed(const Firing& firing, const config::Task& task, Instant now,
-                      const store::StoreError& error);
-  // Starts a claimed run on the workers. `config` and `dry_run` are the run's (a manual run's
-  // overrides applied); `may_retry` is false for manual runs.
-  void execute(store::RunId id, TaskPtr task, const Firing& firing,
-               std::shared_ptr<const config::Config> config, nlohmann::json run_config,
-               bool dry_run, bool may_retry);
-  // The outcome of a run this instance executed: metrics, and an alert for a failure or
-  // timeout unless a retry follows.
-  void report_outcome(const config::Task& task, const RunOutcome& outcome, bool will_retry);
   // `config` is the one `tasks` were loaded with (their file tasks point into it).
   void set_tasks(store::TaskSet tasks, std::shared_ptr<const config::Config> config, Instant now,
                  const std::map<std::string, Instant>& last_slots);
-  TaskPtr find_task(const std::string& name) const;
+  // The launcher's retry callback: plans it unless the daemon stops or the task went away.
+  RunLauncher::Retry plan_retry(const std::string& task, Instant at, int attempt, Instant slot);
 
   void arm_wake_timer();
-  // Runs `work` every `every` on the loop; `what` names it in the log if it throws.
-  void arm_periodic(boost::asio::steady_timer& timer, std::chrono::milliseconds every,
-                    std::string what, std::function<void()> work);
   // On the signal thread: SIGHUP posts a reload to the loop, SIGTERM and SIGINT stop at once
   // (begin_shutdown), even while the loop waits for the state database.
   void wait_signals();
   // Any thread: the loop stops, every wait on the state database ends by shutdown_grace from
   // now, and ShutdownDeadline is armed.
   void begin_shutdown();
+  // After the loop stopped: the runs in progress get what is left of shutdown_grace, then are
+  // cancelled; this instance's row goes.
+  void drain();
   // The loop turned (a timer's step ended): for readiness.
   void beat();
 
@@ -261,33 +194,28 @@ class Daemon {
   SystemdNotifier notifier_;
   Metrics metrics_;
   Alerts alerts_;
-  // Held while a policy reads the runs in progress and the run is recorded (a tick's claims, a
+  // Held while a policy reads the runs in progress and the run is recorded (a wake's claims, a
   // manual run): forbid holds within this process even between the two.
   std::mutex claim_mutex_;
+  LocalRuns local_;
+  TaskSource source_;
+  OverdueWatch overdue_;
+  LeaseKeeper leases_;
+  RunLauncher launcher_;  // the worker pool: joined in ~Daemon before anything it uses goes
+  SlotClaimer claimer_;
+  RunControl control_;
 
   mutable std::mutex mutex_;  // guards the members below: the loop and the workers share them
   Planner planner_;
   // The task set, shared with the planner and with the runs that use it.
   std::shared_ptr<const store::TaskSet> tasks_ = std::make_shared<const store::TaskSet>();
-  std::vector<Firing> unclaimed_;  // firings that met an unavailable state database
-  // scheduled_tasks' version as of the last load (store::task_table_version), set by the
-  // default task loader: a poll that finds the same version reads nothing more. Empty (a loader
-  // from DaemonOptions, or a failed load): every poll reads the table. Loop thread only.
-  std::string table_version_;
-  std::map<store::RunId, Active> active_;
-  std::map<std::string, OverdueTask> overdue_;  // by task
-  // When this daemon first had each task: where expect_success_within counts from for a task
-  // that never succeeded.
-  std::unordered_map<std::string, Instant> first_seen_;
-  std::condition_variable idle_;
 
   boost::asio::io_context io_;
-  boost::asio::thread_pool workers_;
   boost::asio::steady_timer wake_timer_;
-  boost::asio::steady_timer poll_timer_;
-  boost::asio::steady_timer lease_timer_;
-  boost::asio::steady_timer watchdog_timer_;
-  boost::asio::steady_timer overdue_timer_;
+  Periodic poll_timer_;
+  Periodic lease_timer_;
+  Periodic watchdog_timer_;
+  Periodic overdue_timer_;
   // Signals have an io_context and a thread of their own: a loop that waits for the state
   // database must not hold SIGTERM back.
   boost::asio::io_context signal_io_;
@@ -300,10 +228,6 @@ class Daemon {
   std::atomic<long long> grace_end_ns_{0};
   // When the loop last turned (steady_clock ns since its epoch).
   std::atomic<long long> loop_beat_ns_{0};
-  // Why the last periodic write (this instance's row) failed; empty when it succeeded. For
-  // readiness: a database that answers but refuses writes cannot record runs.
-  mutable std::mutex write_mutex_;
-  std::string write_problem_;
 };
 
 }  // namespace maintd::scheduler

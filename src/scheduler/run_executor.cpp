@@ -37,9 +37,11 @@ spdlog::level::level_enum spdlog_level(registry::EventLevel level) {
   return spdlog::level::info;
 }
 
-std::string describe(std::chrono::milliseconds duration) {
-  if (duration.count() % 1000 != 0) return fmt::format("{}ms", duration.count());
-  return format_duration(std::chrono::duration_cast<std::chrono::seconds>(duration));
+// A configured timeout, exactly as it was set: "30s", "1h30m"; "100ms" for one that is not whole
+// seconds (tests). How long a run took is format_run_duration's.
+std::string describe_timeout(std::chrono::milliseconds timeout) {
+  if (timeout.count() % 1000 != 0) return fmt::format("{}ms", timeout.count());
+  return format_duration(std::chrono::duration_cast<std::chrono::seconds>(timeout));
 }
 
 // The connections a run's handler opened (target databases, the state database). Once the run
@@ -237,7 +239,7 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
   switch (reason.load()) {
     case StopReason::timeout:
       outcome.status = RunStatus::timed_out;
-      outcome.error = fmt::format("timed out after {}", describe(request.timeout)) +
+      outcome.error = fmt::format("timed out after {}", describe_timeout(request.timeout)) +
                       (outcome.error.empty() ? "" : ": " + outcome.error);
       break;
     case StopReason::cancelled:
@@ -249,8 +251,7 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
       outcome.status = threw ? RunStatus::failed : RunStatus::completed;
       break;
   }
-  const std::string took =
-      describe(std::chrono::duration_cast<std::chrono::milliseconds>(outcome.duration));
+  const std::string took = format_run_duration(outcome.duration);
   if (outcome.status == RunStatus::completed) {
     context.info("complete", fmt::format("completed in {}", took));
   } else {
