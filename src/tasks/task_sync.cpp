@@ -1,4 +1,5 @@
-#include "store/task_sync.hpp"
+// The plan of a sync, and the writes it makes of it (see task_sync.hpp).
+#include "tasks/task_sync.hpp"
 
 #include <fmt/format.h>
 
@@ -6,11 +7,11 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
-#include "store/store_error.hpp"
-#include "store/task_sql.hpp"
+#include "store/task_table.hpp"
 
-namespace maintd::store {
+namespace maintd::tasks {
 
 SyncPlan plan_sync(const std::vector<TaskRow>& rows, const config::Config& config) {
   SyncPlan plan;
@@ -47,63 +48,53 @@ SyncPlan plan_sync(const std::vector<TaskRow>& rows, const config::Config& confi
   return plan;
 }
 
-SyncPlan plan_sync(Database& database, const config::Config& config) {
-  if (!has_task_table(database)) return plan_sync(std::vector<TaskRow>{}, config);
+SyncPlan plan_sync(store::Database& database, const config::Config& config) {
+  if (!store::has_task_table(database)) return plan_sync(std::vector<TaskRow>{}, config);
   return plan_sync(read_task_rows(database), config);
 }
 
-SyncPlan sync_tasks(Database& database, const config::Config& config, const Clock& clock,
-                    std::vector<TaskRow>* rows_read) {
-  return task_sql::guarded(
-      database, "syncing the schedule files into scheduled_tasks", [&](soci::session& sql) {
-        std::vector<TaskRow> current = task_sql::select_rows(sql);
-        SyncPlan plan = plan_sync(current, config);
-        if (plan.writes_nothing()) {  // the common case: no lock, no write
-          if (rows_read != nullptr) *rows_read = std::move(current);
-          return plan;
-        }
+SyncPlan sync_tasks(store::Database& database, const config::Config& config,
+                    const store::Clock& clock, std::vector<TaskRow>* rows_read) {
+  SyncPlan plan;
+  store::TaskTableSync sync;
+  sync.needs_writes = [&](std::vector<store::TaskRecord> records) {
+    std::vector<TaskRow> current = rows_from_records(std::move(records));
+    plan = plan_sync(current, config);
+    if (plan.writes_nothing()) {  // the common case: no lock, no write
+      if (rows_read != nullptr) *rows_read = std::move(current);
+      return false;
+    }
+    return true;
+  };
+  sync.write = [&](std::vector<store::TaskRecord> records, store::TaskTableWriter& writer) {
+    // The rows again, read under the lock.
+    const std::vector<TaskRow> rows = rows_from_records(std::move(records));
+    plan = plan_sync(rows, config);
+    if (plan.writes_nothing()) return;
+    std::map<std::string, const TaskRow*> by_name;
+    for (const auto& row : rows) by_name.emplace(row.name, &row);
+    const std::string now = store::format_timestamp(clock());
+    // The file tasks by name: Config::find_task is a linear search, once per row it would make
+    // the first sync of N tasks quadratic.
+    std::unordered_map<std::string_view, const config::Task*> file_tasks;
+    file_tasks.reserve(config.tasks.size());
+    for (const config::Task& task : config.tasks) file_tasks.emplace(task.name, &task);
 
-        task_sql::WriteTransaction transaction(sql, database.dialect());
-        // Again under the lock: another process may have synced in between.
-        const std::vector<TaskRow> rows = task_sql::select_rows(sql);
-        plan = plan_sync(rows, config);
-        if (plan.writes_nothing()) return plan;
-        std::map<std::string, const TaskRow*> by_name;
-        for (const auto& row : rows) by_name.emplace(row.name, &row);
-        const std::string now = format_timestamp(clock());
-        // The file tasks by name: Config::find_task is a linear search, once per row it would make
-        // the first sync of N tasks quadratic.
-        std::unordered_map<std::string_view, const config::Task*> file_tasks;
-        file_tasks.reserve(config.tasks.size());
-        for (const config::Task& task : config.tasks) file_tasks.emplace(task.name, &task);
-
-        task_sql::RowInserter inserter(sql);
-        for (const auto& added : plan.added) {
-          TaskRow row = row_from_file_task(*file_tasks.at(added.name), std::nullopt);
-          row.created_at = row.updated_at = now;
-          if (!inserter.insert(row)) {
-            // `maintd task add` took the name meanwhile (it does not wait for this lock).
-            throw StoreError(
-                fmt::format("state database {}: task '{}' was added to scheduled_tasks while the "
-                            "schedule files "
-                            "were being synced; load again",
-                            database.display(), added.name));
-          }
-        }
-        for (const auto& changed : plan.changed) {
-          const TaskRow& old = *by_name.at(changed.name);
-          TaskRow row = row_from_file_task(*file_tasks.at(changed.name), old.enabled_override);
-          row.updated_at = now;
-          task_sql::update_row(sql, row, false, " AND origin LIKE 'file:%'");
-        }
-        for (const auto& removed : plan.removed) {
-          task_sql::execute_update(
-              sql, "DELETE FROM scheduled_tasks WHERE name = :name AND origin = :origin",
-              soci::use(removed.name), soci::use(removed.origin));
-        }
-        transaction.commit();
-        return plan;
-      });
+    for (const auto& added : plan.added) {
+      TaskRow row = row_from_file_task(*file_tasks.at(added.name), std::nullopt);
+      row.created_at = row.updated_at = now;
+      writer.insert(record_from_row(std::move(row)));
+    }
+    for (const auto& changed : plan.changed) {
+      const TaskRow& old = *by_name.at(changed.name);
+      TaskRow row = row_from_file_task(*file_tasks.at(changed.name), old.enabled_override);
+      row.updated_at = now;
+      writer.update_file_row(record_from_row(std::move(row)));
+    }
+    for (const auto& removed : plan.removed) writer.remove(removed.name, removed.origin);
+  };
+  store::sync_task_table(database, sync);
+  return plan;
 }
 
 void report_conflicts(const SyncPlan& plan, config::Diagnostics& diagnostics) {
@@ -121,4 +112,4 @@ void report_conflicts(const SyncPlan& plan, config::Diagnostics& diagnostics) {
   }
 }
 
-}  // namespace maintd::store
+}  // namespace maintd::tasks
