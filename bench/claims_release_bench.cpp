@@ -30,7 +30,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 #include "handlers/builtin.hpp"
 #include "registry/registry.hpp"
 #include "store/target_session.hpp"
@@ -52,7 +52,7 @@ enum class Layout { uniform, clustered };
 
 struct ClaimsDatabase {
   std::unique_ptr<maintd::testing::TempDir> dir;  // SQLite only
-  maintd::config::DatabaseUrl url;
+  maintd::connection::DatabaseUrl url;
   bool postgres = false;
   Layout layout = Layout::uniform;
 
@@ -94,11 +94,11 @@ ClaimsDatabase make_database(bool postgres, Layout layout) {
     auto& cluster = maintd::testing::PostgresCluster::shared();
     const std::string name = fmt::format("claims_bench_{}", ++counter);
     cluster.create_database(name);
-    db.url = maintd::config::parse_database_url(cluster.uri(name), std::nullopt, "/").value();
+    db.url = maintd::connection::parse_database_url(cluster.uri(name), std::nullopt, "/").value();
   } else {
     db.dir = std::make_unique<maintd::testing::TempDir>();
-    db.url = maintd::config::parse_database_url("sqlite3://" + (db.dir->path() / "app.db").string(),
-                                                std::nullopt, "/")
+    db.url = maintd::connection::parse_database_url(
+                 "sqlite3://" + (db.dir->path() / "app.db").string(), std::nullopt, "/")
                  .value();
   }
   auto sql = db.open();

@@ -22,7 +22,7 @@
 #include <memory>
 #include <string>
 
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 #include "store/migrations.hpp"
 #include "store/run_journal.hpp"
 #include "store/run_store.hpp"
@@ -37,7 +37,7 @@ using maintd::store::RunStatus;
 // needs to reach it.
 struct Target {
   std::unique_ptr<maintd::testing::TempDir> dir;  // SQLite only
-  maintd::config::DatabaseUrl url;
+  maintd::connection::DatabaseUrl url;
   const soci::backend_factory* backend = nullptr;
   std::string soci_connect;
 };
@@ -45,8 +45,8 @@ struct Target {
 Target sqlite_target() {
   Target t;
   t.dir = std::make_unique<maintd::testing::TempDir>();
-  t.url = maintd::config::parse_database_url("sqlite3://" + (t.dir->path() / "state.db").string(),
-                                             std::nullopt, "/")
+  t.url = maintd::connection::parse_database_url(
+              "sqlite3://" + (t.dir->path() / "state.db").string(), std::nullopt, "/")
               .value();
   t.backend = &soci::sqlite3;
   t.soci_connect = t.url.connect;
@@ -59,7 +59,7 @@ Target postgres_target() {
   const std::string name = fmt::format("bench_{}", ++counter);
   Target t;
   t.soci_connect = cluster.create_database(name);
-  t.url = maintd::config::parse_database_url(cluster.uri(name), std::nullopt, "/").value();
+  t.url = maintd::connection::parse_database_url(cluster.uri(name), std::nullopt, "/").value();
   t.backend = &soci::postgresql;
   return t;
 }

@@ -16,7 +16,7 @@
 #include "config/loader.hpp"
 #include "handlers/builtin.hpp"
 #include "scheduler/planner.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace {
 
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   if (tasks == 0) return 1;
   const std::size_t after_config = heap_in_use();
 
-  auto set = std::make_shared<store::TaskSet>(store::TaskSet::files_of(*config));
+  auto set = std::make_shared<tasks::TaskSet>(tasks::TaskSet::files_of(*config));
   set->keep_alive(config);
   const std::size_t after_set = heap_in_use();
 
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   fmt::print("{} tasks; sizeof(config::Task) = {} B\n", tasks, sizeof(config::Task));
   fmt::print("config::Config (tasks, strings, JSON)  {:7.0f} B/task\n",
              per_task(at_start, after_config));
-  fmt::print("store::TaskSet (pointers, name index)  {:7.0f} B/task\n",
+  fmt::print("tasks::TaskSet (pointers, name index)  {:7.0f} B/task\n",
              per_task(after_config, after_set));
   fmt::print("scheduler::Planner (entries, queue)    {:7.0f} B/task\n",
              per_task(after_set, after_planner));

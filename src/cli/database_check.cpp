@@ -12,14 +12,14 @@
 namespace maintd::cli {
 
 std::vector<config::Diagnostic> check_databases(const config::Config& config,
-                                                const store::TaskSet& tasks) {
+                                                const tasks::TaskSet& tasks) {
   std::vector<config::Diagnostic> found;
   try {
     store::open_target_session(config.state_database);
   } catch (const std::exception& e) {
     found.push_back({config::Diagnostic::Severity::error,
                      {},
-                     fmt::format("state_database: {}", config::mask_secrets(e.what()))});
+                     fmt::format("state_database: {}", connection::mask_secrets(e.what()))});
   }
 
   // Unreachable databases, by name, with the reason: reported once, never retried.
@@ -52,8 +52,9 @@ std::vector<config::Diagnostic> check_databases(const config::Config& config,
       }
     } catch (const std::exception& e) {
       if (already_reported) continue;  // the first task that needed it said so
-      found.push_back({config::Diagnostic::Severity::error, task.defined_at,
-                       fmt::format("task '{}': {}", task.name, config::mask_secrets(e.what()))});
+      found.push_back(
+          {config::Diagnostic::Severity::error, task.defined_at,
+           fmt::format("task '{}': {}", task.name, connection::mask_secrets(e.what()))});
     }
   }
   // Every declared database is connected to, with its real credentials, whether or not a
@@ -66,7 +67,7 @@ std::vector<config::Diagnostic> check_databases(const config::Config& config,
     } catch (const std::exception& e) {
       found.push_back({config::Diagnostic::Severity::error,
                        {},
-                       fmt::format("databases.{}: {}", name, config::mask_secrets(e.what()))});
+                       fmt::format("databases.{}: {}", name, connection::mask_secrets(e.what()))});
     }
   }
   return found;

@@ -7,7 +7,7 @@
 
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace maintd::cli {
 
@@ -16,6 +16,6 @@ namespace maintd::cli {
 // mean 'claimed_at'?)"). A database that cannot be reached is reported once, at the first task
 // that needs it, and not tried again.
 std::vector<config::Diagnostic> check_databases(const config::Config& config,
-                                                const store::TaskSet& tasks);
+                                                const tasks::TaskSet& tasks);
 
 }  // namespace maintd::cli

@@ -16,7 +16,7 @@
 #include "config/redact.hpp"
 #include "store/migrations.hpp"
 #include "store/store_error.hpp"
-#include "store/task_sync.hpp"
+#include "tasks/task_sync.hpp"
 
 namespace maintd::cli {
 namespace {
@@ -66,7 +66,7 @@ int migrate_command(Context& context, const Options& options) {
 std::shared_ptr<store::Database> open_without_writing(const config::Config& config) {
   const auto& url = config.state_database;
   std::error_code unreadable;  // left to Database::open, which says why
-  if (url.backend == config::DatabaseUrl::Backend::sqlite3 &&
+  if (url.backend == connection::DatabaseUrl::Backend::sqlite3 &&
       !std::filesystem::exists(url.connect.substr(3), unreadable) &&  // after "db="
       !unreadable) {
     return nullptr;
@@ -74,13 +74,13 @@ std::shared_ptr<store::Database> open_without_writing(const config::Config& conf
   return store::Database::open(url);
 }
 
-json change_json(const store::FieldChange& change) {
+json change_json(const tasks::FieldChange& change) {
   return {{"column", change.column},
           {"old", config::redact(change.before)},
           {"new", config::redact(change.after)}};
 }
 
-void print_plan_json(Context& context, const store::SyncPlan& plan, bool dry_run) {
+void print_plan_json(Context& context, const tasks::SyncPlan& plan, bool dry_run) {
   json added = json::array(), changed = json::array(), removed = json::array(),
        conflicts = json::array();
   for (const auto& a : plan.added) {
@@ -114,7 +114,7 @@ std::string plural(std::size_t n, const char* word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
-void print_plan_text(Context& context, const store::SyncPlan& plan, bool dry_run) {
+void print_plan_text(Context& context, const tasks::SyncPlan& plan, bool dry_run) {
   std::size_t width = 0;
   for (const auto& a : plan.added) width = std::max(width, a.name.size());
   for (const auto& c : plan.changed) width = std::max(width, c.name.size());
@@ -155,16 +155,16 @@ void print_plan_text(Context& context, const store::SyncPlan& plan, bool dry_run
 int seed_command(Context& context, const Options& options) {
   auto config = load_configuration(context);
   if (!config) return kUsageError;
-  store::SyncPlan plan;
+  tasks::SyncPlan plan;
   try {
     if (options.dry_run) {
       auto database = open_without_writing(*config);
-      plan = database ? store::plan_sync(*database, *config)
-                      : store::plan_sync(std::vector<store::TaskRow>{}, *config);
+      plan = database ? tasks::plan_sync(*database, *config)
+                      : tasks::plan_sync(std::vector<tasks::TaskRow>{}, *config);
     } else {
       auto database = open_state_database(context, *config);
       if (!database) return kStateUnavailable;
-      plan = store::sync_tasks(*database, *config, store::system_clock());
+      plan = tasks::sync_tasks(*database, *config, store::system_clock());
     }
   } catch (const store::StoreUnavailable& e) {
     context.err << "maintd: " << e.what() << '\n';
@@ -183,7 +183,7 @@ int seed_command(Context& context, const Options& options) {
 
 }  // namespace
 
-std::string describe_change(const store::FieldChange& change) {
+std::string describe_change(const tasks::FieldChange& change) {
   return fmt::format("{}: {} -> {}", change.column, json_text(config::redact(change.before)),
                      json_text(config::redact(change.after)));
 }

@@ -2,7 +2,7 @@
 #include <string>
 
 #include "cli/app.hpp"
-#include "store/task_store.hpp"
+#include "tasks/task_row.hpp"
 
 namespace maintd::cli {
 
@@ -11,6 +11,6 @@ void add_db_commands(CLI::App& app, Context& context);
 
 // One changed column as the CLI prints it: `schedule_expression: "*/5 * * * *" -> "0 * * * *"`
 // (values as JSON, secrets masked).
-std::string describe_change(const store::FieldChange& change);
+std::string describe_change(const tasks::FieldChange& change);
 
 }  // namespace maintd::cli

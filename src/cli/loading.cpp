@@ -8,7 +8,8 @@
 #include "config/loader.hpp"
 #include "store/migrations.hpp"
 #include "store/store_error.hpp"
-#include "store/task_store.hpp"
+#include "store/task_table.hpp"
+#include "tasks/task_load.hpp"
 
 namespace maintd::cli {
 
@@ -45,20 +46,20 @@ std::shared_ptr<store::Database> open_state_database(Context& context, const con
   }
 }
 
-store::TaskSet tasks_to_show(Context& context, const config::Config& config) {
+tasks::TaskSet tasks_to_show(Context& context, const config::Config& config) {
   const auto& url = config.state_database;
   // Listing must not create a state database as a side effect.
   // (A file we may not even look at is left to Database::open, which says why.)
   std::error_code unreadable;
-  if (url.backend == config::DatabaseUrl::Backend::sqlite3 &&
+  if (url.backend == connection::DatabaseUrl::Backend::sqlite3 &&
       !std::filesystem::exists(url.connect.substr(std::string_view("db=").size()), unreadable) &&
       !unreadable) {
-    return store::TaskSet::files_of(config);
+    return tasks::TaskSet::files_of(config);
   }
   try {
     auto database = store::Database::open(url, 1);
-    if (!store::has_task_table(*database)) return store::TaskSet::files_of(config);
-    auto set = store::merge_tasks(store::read_task_rows(*database), config);
+    if (!store::has_task_table(*database)) return tasks::TaskSet::files_of(config);
+    auto set = tasks::merge_tasks(tasks::read_task_rows(*database), config);
     for (const auto& error : set.diagnostics.errors()) {
       context.err << error.to_string() << " (this task is not run)\n";
     }
@@ -66,7 +67,7 @@ store::TaskSet tasks_to_show(Context& context, const config::Config& config) {
   } catch (const store::StoreError& e) {
     context.err << "maintd: warning: tasks in the state database are not shown: " << e.what()
                 << '\n';
-    return store::TaskSet::files_of(config);
+    return tasks::TaskSet::files_of(config);
   }
 }
 

@@ -22,7 +22,7 @@
 #include "scheduler/run_executor.hpp"
 #include "scheduler/worker_identity.hpp"
 #include "store/store_error.hpp"
-#include "store/task_store.hpp"
+#include "tasks/task_load.hpp"
 
 namespace maintd::cli {
 namespace {
@@ -52,7 +52,7 @@ struct Target {
 };
 
 std::optional<Target> find_target(Context& context, const config::Config& config,
-                                  const store::TaskSet& tasks, const std::string& name) {
+                                  const tasks::TaskSet& tasks, const std::string& name) {
   if (const config::Task* task = tasks.find(name)) {
     const auto resolved = config.registry->resolve(task->type);
     return Target{task->name,    task->type,    task->config, &resolved->handler->schema,
@@ -77,10 +77,10 @@ std::optional<Target> find_target(Context& context, const config::Config& config
 }
 
 // Schedule-file tasks and table tasks; invalid table rows are reported and left out.
-std::optional<store::TaskSet> load_tasks(Context& context, store::Database& database,
+std::optional<tasks::TaskSet> load_tasks(Context& context, store::Database& database,
                                          const config::Config& config) {
   try {
-    auto set = store::load_tasks(database, config);
+    auto set = tasks::load_tasks(database, config);
     for (const auto& error : set.diagnostics.errors()) {
       context.err << error.to_string() << " (this task is not run)\n";
     }
@@ -182,7 +182,7 @@ int run_task(Context& context, const Options& options) {
     settings.worker = scheduler::this_process_worker();
     settings.log_events = false;
     // Not owned: `tasks` outlives the executor (both live in this function).
-    settings.peers = std::shared_ptr<const store::TaskSet>(std::shared_ptr<const void>(), &*tasks);
+    settings.peers = std::shared_ptr<const tasks::TaskSet>(std::shared_ptr<const void>(), &*tasks);
     store::RunJournal journal(database, store::system_clock(), scheduler::journal_settings());
     scheduler::RunExecutor executor(runs, journal, *config, settings);
     scheduler::RunRequest request{id,         target->name, target->type,

@@ -31,7 +31,7 @@ struct NextSlot {
 };
 
 // The `count` earliest next slots over the enabled tasks.
-std::vector<NextSlot> next_slots(const store::TaskSet& tasks, Instant from, int count) {
+std::vector<NextSlot> next_slots(const tasks::TaskSet& tasks, Instant from, int count) {
   std::vector<NextSlot> slots;
   for (const auto& task : tasks) {
     if (!task.enabled) continue;

@@ -22,9 +22,10 @@
 #include "config/task_entry.hpp"
 #include "service/task_toggle.hpp"
 #include "store/store_error.hpp"
-#include "store/task_edit.hpp"
-#include "store/task_store.hpp"
-#include "store/task_sync.hpp"
+#include "store/task_table.hpp"
+#include "tasks/task_edit.hpp"
+#include "tasks/task_row.hpp"
+#include "tasks/task_sync.hpp"
 
 namespace maintd::cli {
 namespace {
@@ -63,10 +64,10 @@ int with_tasks(Context& context, const std::function<int(Loaded&)>& body) {
   if (!database) return kStateUnavailable;
   Loaded loaded{std::move(*config), std::move(database)};
   try {
-    const store::SyncPlan plan =
-        store::sync_tasks(*loaded.database, loaded.config, store::system_clock());
+    const tasks::SyncPlan plan =
+        tasks::sync_tasks(*loaded.database, loaded.config, store::system_clock());
     config::Diagnostics conflicts;
-    store::report_conflicts(plan, conflicts);
+    tasks::report_conflicts(plan, conflicts);
     for (const auto& warning : conflicts.warnings()) context.err << warning.to_string() << '\n';
     return body(loaded);
   } catch (const store::StoreUnavailable& e) {
@@ -78,7 +79,7 @@ int with_tasks(Context& context, const std::function<int(Loaded&)>& body) {
   }
 }
 
-using store::file_and_line;
+using tasks::file_and_line;
 
 int refuse_file_task(Context& context, const config::Task& task) {
   context.err << fmt::format("maintd: task '{}' is defined in {} \u2014 edit the file\n", task.name,
@@ -89,7 +90,7 @@ int refuse_file_task(Context& context, const config::Task& task) {
 int unknown_task(Context& context, const Loaded& loaded, const std::string& name) {
   std::vector<std::string> names;
   for (const auto& task : loaded.config.tasks) names.push_back(task.name);
-  for (const auto& row : store::read_task_rows(*loaded.database)) names.push_back(row.name);
+  for (const auto& row : tasks::read_task_rows(*loaded.database)) names.push_back(row.name);
   context.err << fmt::format("maintd: no task named '{}'{}\n", name, did_you_mean(name, names));
   return kUsageError;
 }
@@ -169,7 +170,7 @@ std::optional<json> entry_with_options(Context& context, const Options& options,
 std::optional<config::Task> validate(Context& context, const Loaded& loaded, const json& entry,
                                      const std::string& name) {
   config::Diagnostics diagnostics;
-  auto task = store::validate_task_entry(entry, loaded.config, name, diagnostics);
+  auto task = tasks::validate_task_entry(entry, loaded.config, name, diagnostics);
   for (const auto& warning : diagnostics.warnings()) {
     context.err << "maintd: " << warning.to_string() << '\n';
   }
@@ -192,7 +193,7 @@ int add_command(Context& context, const Options& options) {
                                  options.name, file_and_line(*file_task));
       return kUsageError;
     }
-    if (auto row = store::read_task_row(*loaded.database, options.name)) {
+    if (auto row = tasks::read_task_row(*loaded.database, options.name)) {
       context.err << fmt::format(
           "maintd: task '{}' already exists in scheduled_tasks (origin {}); change it with "
           "'maintd task edit {}'\n",
@@ -208,7 +209,7 @@ int add_command(Context& context, const Options& options) {
       context.err << fmt::format("maintd: task '{}' was not added\n", options.name);
       return kUsageError;
     }
-    if (!store::insert_db_task(*loaded.database, store::db_row_from_task(*task, *entry),
+    if (!tasks::insert_db_task(*loaded.database, tasks::db_row_from_task(*task, *entry),
                                store::system_clock())) {
       context.err << fmt::format(
           "maintd: task '{}' already exists in scheduled_tasks (added meanwhile)\n", options.name);
@@ -227,15 +228,15 @@ int edit_command(Context& context, const Options& options) {
     return kUsageError;
   }
   return with_tasks(context, [&](Loaded& loaded) -> int {
-    // The checks, validation and write are store::task_edit's, shared with the admin API.
-    auto row = store::find_editable_row(*loaded.database, loaded.config, options.name);
+    // The checks, validation and write are tasks/task_edit.hpp's, shared with the admin API.
+    auto row = tasks::find_editable_row(*loaded.database, loaded.config, options.name);
     if (!row) {
       switch (row.error().reason) {
-        case store::EditRefusal::Reason::file_task:
+        case tasks::EditRefusal::Reason::file_task:
           return refuse_file_task(context, *loaded.config.find_task(options.name));
-        case store::EditRefusal::Reason::unknown:
+        case tasks::EditRefusal::Reason::unknown:
           return unknown_task(context, loaded, options.name);
-        case store::EditRefusal::Reason::not_db:
+        case tasks::EditRefusal::Reason::not_db:
           context.err << fmt::format(
               "maintd: the row of task '{}' has origin '{}': maintd edits only rows of origin "
               "db\n",
@@ -243,32 +244,32 @@ int edit_command(Context& context, const Options& options) {
           return kUsageError;
       }
     }
-    auto entry = entry_with_options(context, options, store::entry_from_row(row.value()));
+    auto entry = entry_with_options(context, options, tasks::entry_from_row(row.value()));
     if (!entry) return kUsageError;
     // --enabled/--disabled set the definition and drop an earlier `task enable|disable`.
-    const store::EditOutcome outcome =
-        store::apply_task_edit(*loaded.database, loaded.config, row.value(), *entry,
+    const tasks::EditOutcome outcome =
+        tasks::apply_task_edit(*loaded.database, loaded.config, row.value(), *entry,
                                options.enabled.has_value(), store::system_clock());
     for (const auto& warning : outcome.diagnostics.warnings()) {
       context.err << "maintd: " << warning.to_string() << '\n';
     }
     switch (outcome.result) {
-      case store::EditOutcome::Result::invalid:
+      case tasks::EditOutcome::Result::invalid:
         for (const auto& error : outcome.diagnostics.errors()) {
           context.err << "maintd: " << error.to_string() << '\n';
         }
         context.err << fmt::format("maintd: task '{}' was not changed\n", options.name);
         return kUsageError;
-      case store::EditOutcome::Result::unchanged:
+      case tasks::EditOutcome::Result::unchanged:
         context.out << fmt::format("task '{}' unchanged\n", options.name);
         return kOk;
-      case store::EditOutcome::Result::conflict:
+      case tasks::EditOutcome::Result::conflict:
         context.err << fmt::format(
             "maintd: task '{}' was changed or removed by someone else meanwhile; nothing was "
             "written (run the command again)\n",
             options.name);
         return kFailed;
-      case store::EditOutcome::Result::changed:
+      case tasks::EditOutcome::Result::changed:
         break;
     }
     context.out << fmt::format("changed task '{}':\n", options.name);
@@ -282,7 +283,7 @@ int edit_command(Context& context, const Options& options) {
 int rm_command(Context& context, const Options& options) {
   return with_tasks(context, [&](Loaded& loaded) -> int {
     const config::Task* file_task = loaded.config.find_task(options.name);
-    auto row = store::read_task_row(*loaded.database, options.name);
+    auto row = tasks::read_task_row(*loaded.database, options.name);
     if (!row || !row->from_db()) {
       if (file_task != nullptr) return refuse_file_task(context, *file_task);
       if (!row) return unknown_task(context, loaded, options.name);

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "config/database_url.hpp"
 #include "config/diagnostics.hpp"
 #include "config/shared_json.hpp"
+#include "connection/database_url.hpp"
 #include "cron/schedule.hpp"
 #include "registry/registry.hpp"
 
@@ -130,10 +130,10 @@ struct DaemonSettings {
 
 struct Config {
   std::filesystem::path path;  // the maintd.yaml that was read
-  DatabaseUrl state_database;
-  std::map<std::string, DatabaseUrl> databases;
+  connection::DatabaseUrl state_database;
+  std::map<std::string, connection::DatabaseUrl> databases;
   // Applied to state_database and every one of `databases` when they were read.
-  DatabaseTimeouts database_timeouts;
+  connection::DatabaseTimeouts database_timeouts;
   std::vector<std::string> schedule_files;  // as displayed in messages, in reading order
   std::string default_timezone = "UTC";
   Policies default_policies;

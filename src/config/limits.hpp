@@ -4,7 +4,7 @@
 // scheduled_tasks, `maintd task add` options) is refused past one of these sizes, at its place,
 // with the limit and the actual size: no input, however long, deep or self-referencing, may make
 // loading slow, exhaust memory or overflow the stack. Time zone names have theirs in
-// cron/time_zone.hpp.
+// cron/time_zone.hpp and database URLs in connection/database_url.hpp, the layers that read them.
 #include <cstddef>
 #include <filesystem>
 #include <optional>
@@ -19,8 +19,6 @@ namespace maintd::config {
 inline constexpr std::size_t kMaxValueBytes = 64 * 1024;
 // maintd.yaml and each schedule file (a task takes about 100 bytes: some 40,000 per file).
 inline constexpr std::size_t kMaxFileBytes = 4 * 1024 * 1024;
-// A database URL or keyword/value string (a long password goes in `password_file`).
-inline constexpr std::size_t kMaxDatabaseUrlBytes = 16 * 1024;
 // Values nested in values: maps and lists in a YAML document, or in a stored config's JSON.
 inline constexpr std::size_t kMaxNesting = 64;
 // What the aliases of one YAML document may copy, in all: values (each scalar, list and map

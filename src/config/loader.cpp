@@ -187,7 +187,7 @@ LoadResult load_config(const LoadOptions& options) {
   Config config;
   config.path = options.config_path;
   config.state_database =
-      *parse_database_url("sqlite3:///var/lib/maintd/maintd.db", std::nullopt, "/");
+      *connection::parse_database_url("sqlite3:///var/lib/maintd/maintd.db", std::nullopt, "/");
   auto registry = std::make_shared<registry::Registry>(*options.handlers);
 
   SourceMap settings_map(display_path(options.config_path));

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <string>
 
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 
 namespace maintd::config {
 namespace {
@@ -34,7 +34,7 @@ nlohmann::json redact(const nlohmann::json& value) {
     for (const auto& child : value) out.push_back(redact(child));
     return out;
   }
-  if (value.is_string()) return mask_secrets(value.get<std::string>());
+  if (value.is_string()) return connection::mask_secrets(value.get<std::string>());
   return value;
 }
 

@@ -29,11 +29,12 @@ bool is_database_name(const std::string& name) {
 }
 
 // A database is a URL string, or a map with `url` and `password` (usually `password_file`).
-std::optional<DatabaseUrl> read_database(const json& value, const std::string& pointer,
-                                         const std::string& name, const SourceMap& map,
-                                         const std::filesystem::path& base_dir,
-                                         const DatabaseTimeouts& timeouts, DatabaseRole role,
-                                         Diagnostics& diagnostics) {
+std::optional<connection::DatabaseUrl> read_database(const json& value, const std::string& pointer,
+                                                     const std::string& name, const SourceMap& map,
+                                                     const std::filesystem::path& base_dir,
+                                                     const connection::DatabaseTimeouts& timeouts,
+                                                     connection::DatabaseRole role,
+                                                     Diagnostics& diagnostics) {
   std::optional<std::string> url;
   std::optional<std::string> password;
   if (map.failed(pointer)) return std::nullopt;
@@ -52,19 +53,19 @@ std::optional<DatabaseUrl> read_database(const json& value, const std::string& p
     return std::nullopt;
   }
   const std::string at = value.is_object() ? child_pointer(pointer, "url") : pointer;
-  auto parsed = parse_database_url(*url, password, base_dir, map.from_file(at));
+  auto parsed = connection::parse_database_url(*url, password, base_dir, map.from_file(at));
   if (!parsed) {
     diagnostics.error(map.value(at), fmt::format("{}: {}", name, parsed.error()));
     return std::nullopt;
   }
-  apply_database_timeouts(*parsed, timeouts, role);
+  connection::apply_database_timeouts(*parsed, timeouts, role);
   return *parsed;
 }
 
-// `database_timeouts:` (config.hpp, DatabaseTimeouts). Every value must be positive: a limit of
-// 0 would be no limit, and the point is that no wait is without one. A URL that really wants
-// none says so itself (connect_timeout=0).
-void read_database_timeouts(Fields& fields, DatabaseTimeouts& out) {
+// `database_timeouts:` (Config::database_timeouts, a connection::DatabaseTimeouts). Every value
+// must be positive: a limit of 0 would be no limit, and the point is that no wait is without one. A
+// URL that really wants none says so itself (connect_timeout=0).
+void read_database_timeouts(Fields& fields, connection::DatabaseTimeouts& out) {
   fields.allow_only({"connect", "statement", "keepalives_idle", "keepalives_interval",
                      "keepalives_count", "tcp_user_timeout"});
   const auto positive = [&](const std::string& key, std::chrono::seconds& target,
@@ -524,8 +525,9 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
     }
   }
   if (const json* state = top.raw("state_database")) {
-    if (auto url = read_database(*state, "/state_database", "state_database", map, base_dir,
-                                 config.database_timeouts, DatabaseRole::state, diagnostics)) {
+    if (auto url =
+            read_database(*state, "/state_database", "state_database", map, base_dir,
+                          config.database_timeouts, connection::DatabaseRole::state, diagnostics)) {
       config.state_database = *url;
     }
   }
@@ -546,7 +548,8 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
           continue;
         }
         if (auto url = read_database(value, pointer, "databases." + name, map, base_dir,
-                                     config.database_timeouts, DatabaseRole::target, diagnostics)) {
+                                     config.database_timeouts, connection::DatabaseRole::target,
+                                     diagnostics)) {
           config.databases.emplace(name, *url);
         }
       }

@@ -144,7 +144,7 @@ json change_json(const service::FieldChange& change) {
 }
 
 // PATCH: a JSON merge patch (RFC 7396) over the task's definition as a schedule-file entry,
-// validated and written exactly as `maintd task edit` does (store/task_edit.hpp).
+// validated and written exactly as `maintd task edit` does (tasks/task_edit.hpp).
 Response patch_task(Service& service, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
   const std::string& name = request.param("name");

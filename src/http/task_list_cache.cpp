@@ -7,7 +7,7 @@
 namespace maintd::http {
 
 std::shared_ptr<const std::vector<std::string>> TaskListCache::fragments(
-    const std::shared_ptr<const store::TaskSet>& tasks) {
+    const std::shared_ptr<const tasks::TaskSet>& tasks) {
   const std::lock_guard lock(mutex_);
   if (tasks_ != tasks || !fragments_) {
     auto built = std::make_shared<std::vector<std::string>>();

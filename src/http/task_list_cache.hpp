@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace maintd::http {
 
@@ -18,11 +18,11 @@ class TaskListCache {
   // Per task of `tasks`, in order: its JSON object (task_to_json without "next") without the
   // closing brace, ready for more members. Rebuilt when `tasks` is another set than last time.
   std::shared_ptr<const std::vector<std::string>> fragments(
-      const std::shared_ptr<const store::TaskSet>& tasks);
+      const std::shared_ptr<const tasks::TaskSet>& tasks);
 
  private:
   std::mutex mutex_;
-  std::shared_ptr<const store::TaskSet> tasks_;  // the set the fragments describe
+  std::shared_ptr<const tasks::TaskSet> tasks_;  // the set the fragments describe
   std::shared_ptr<const std::vector<std::string>> fragments_;
 };
 

@@ -107,10 +107,10 @@ Readiness Daemon::readiness() const {
   return assess_readiness(input);
 }
 
-void Daemon::set_tasks(store::TaskSet tasks, std::shared_ptr<const config::Config> config,
+void Daemon::set_tasks(tasks::TaskSet tasks, std::shared_ptr<const config::Config> config,
                        Instant now, const std::map<std::string, Instant>& last_slots) {
   tasks.keep_alive(std::move(config));
-  auto shared = std::make_shared<const store::TaskSet>(std::move(tasks));
+  auto shared = std::make_shared<const tasks::TaskSet>(std::move(tasks));
   overdue_.saw(*shared, now);
   {
     std::lock_guard lock(mutex_);
@@ -132,7 +132,7 @@ void Daemon::start(Instant now) {
 
 void Daemon::tick(Instant now) {
   std::vector<Firing> due;
-  std::shared_ptr<const store::TaskSet> tasks;
+  std::shared_ptr<const tasks::TaskSet> tasks;
   std::shared_ptr<const config::Config> config;
   {
     std::lock_guard lock(mutex_);
@@ -220,7 +220,7 @@ Expected<store::RunId, RunNowRefusal> Daemon::run_now(const RunNowRequest& reque
         RunNowRefusal{RunNowRefusal::Reason::unavailable, "maintd is stopping", {}, {}}};
   }
   std::shared_ptr<const config::Config> config;
-  std::shared_ptr<const store::TaskSet> tasks;
+  std::shared_ptr<const tasks::TaskSet> tasks;
   {
     std::lock_guard lock(mutex_);
     config = config_;
@@ -257,7 +257,7 @@ std::shared_ptr<const config::Config> Daemon::current_config() const {
   return config_;
 }
 
-std::shared_ptr<const store::TaskSet> Daemon::current_tasks() const {
+std::shared_ptr<const tasks::TaskSet> Daemon::current_tasks() const {
   std::lock_guard lock(mutex_);
   return tasks_;
 }

@@ -56,7 +56,7 @@
 #include "scheduler/task_source.hpp"
 #include "store/run_journal.hpp"
 #include "store/run_store.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace maintd::scheduler {
 
@@ -68,9 +68,9 @@ struct DaemonOptions {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   };
   // How the daemon loads its tasks (schedule files synced into the table, plus table tasks).
-  // Defaults to store::load_tasks; tests may replace it.
+  // Defaults to tasks::load_tasks; tests may replace it.
   // The set may point at the Config's tasks: the daemon keeps that Config alive with it.
-  std::function<store::TaskSet(store::Database&, const config::Config&)> load_tasks;
+  std::function<tasks::TaskSet(store::Database&, const config::Config&)> load_tasks;
 };
 
 // Where a daemon is in its life. The admin API holds its answers while it is starting (503 with
@@ -136,7 +136,7 @@ class Daemon {
 
   // ---- For the admin API (src/http): safe to call from any thread. ----
   std::shared_ptr<const config::Config> current_config() const;
-  std::shared_ptr<const store::TaskSet> current_tasks() const;
+  std::shared_ptr<const tasks::TaskSet> current_tasks() const;
   // The task's next fire time as the planner has it (jitter included); empty when disabled.
   std::optional<Instant> next_fire(const std::string& task) const;
   store::RunStore& runs() { return runs_; }
@@ -164,7 +164,7 @@ class Daemon {
 
  private:
   // `config` is the one `tasks` were loaded with (their file tasks point into it).
-  void set_tasks(store::TaskSet tasks, std::shared_ptr<const config::Config> config, Instant now,
+  void set_tasks(tasks::TaskSet tasks, std::shared_ptr<const config::Config> config, Instant now,
                  const std::map<std::string, Instant>& last_slots);
   // The launcher's retry callback: plans it unless the daemon stops or the task went away.
   RunLauncher::Retry plan_retry(const std::string& task, Instant at, int attempt, Instant slot);
@@ -208,7 +208,7 @@ class Daemon {
   mutable std::mutex mutex_;  // guards the members below: the loop and the workers share them
   Planner planner_;
   // The task set, shared with the planner and with the runs that use it.
-  std::shared_ptr<const store::TaskSet> tasks_ = std::make_shared<const store::TaskSet>();
+  std::shared_ptr<const tasks::TaskSet> tasks_ = std::make_shared<const tasks::TaskSet>();
 
   boost::asio::io_context io_;
   boost::asio::steady_timer wake_timer_;

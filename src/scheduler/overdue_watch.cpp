@@ -13,7 +13,7 @@ namespace maintd::scheduler {
 
 OverdueWatch::OverdueWatch(store::RunStore& runs, Alerts& alerts) : runs_(runs), alerts_(alerts) {}
 
-void OverdueWatch::saw(const store::TaskSet& tasks, Instant now) {
+void OverdueWatch::saw(const tasks::TaskSet& tasks, Instant now) {
   std::lock_guard lock(mutex_);
   for (const auto& task : tasks) {
     if (task.policies.expect_success_within) first_seen_.try_emplace(task.name, now);
@@ -28,7 +28,7 @@ std::vector<OverdueTask> OverdueWatch::overdue() const {
   return out;
 }
 
-void OverdueWatch::check(const store::TaskSet& tasks, Instant now) {
+void OverdueWatch::check(const tasks::TaskSet& tasks, Instant now) {
   const bool watched = std::any_of(tasks.begin(), tasks.end(), [](const config::Task& task) {
     return task.enabled && task.policies.expect_success_within.has_value();
   });

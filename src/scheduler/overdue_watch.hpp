@@ -19,7 +19,7 @@
 #include "common/instant.hpp"
 #include "scheduler/alerts.hpp"
 #include "store/run_store.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace maintd::scheduler {
 
@@ -39,10 +39,10 @@ class OverdueWatch {
 
   // The daemon has `tasks` as of `now` (start, reload, poll): a watched task seen for the first
   // time counts from `now` until it first succeeds.
-  void saw(const store::TaskSet& tasks, Instant now);
+  void saw(const tasks::TaskSet& tasks, Instant now);
   // Looks for tasks of `tasks` past their window at `now`: logs, alerts each that became overdue
   // and logs each that recovered.
-  void check(const store::TaskSet& tasks, Instant now);
+  void check(const tasks::TaskSet& tasks, Instant now);
   // The tasks overdue as of the last check, by name. Any thread.
   std::vector<OverdueTask> overdue() const;
 

@@ -49,15 +49,15 @@ seconds jitter_offset(const std::string& task_name, seconds jitter) {
 
 void Planner::set_tasks(const std::vector<config::Task>& tasks, Instant now,
                         const std::map<std::string, Instant>& last_slots) {
-  set_shared_tasks(std::make_shared<const store::TaskSet>(tasks), now, last_slots);
+  set_shared_tasks(std::make_shared<const tasks::TaskSet>(tasks), now, last_slots);
 }
 
-void Planner::set_shared_tasks(std::shared_ptr<const store::TaskSet> tasks, Instant now,
+void Planner::set_shared_tasks(std::shared_ptr<const tasks::TaskSet> tasks, Instant now,
                                const std::map<std::string, Instant>& last_slots) {
   // The previous entries belong to the previous tasks: both stay alive until the end.
   const auto previous_tasks = std::move(owned_);
   const std::vector<Entry> previous = std::move(entries_);
-  owned_ = tasks ? std::move(tasks) : std::make_shared<const store::TaskSet>();
+  owned_ = tasks ? std::move(tasks) : std::make_shared<const tasks::TaskSet>();
   entries_.clear();
   entries_.resize(owned_->size());
   queue_.clear();

@@ -42,7 +42,7 @@
 #include "common/instant.hpp"
 #include "config/config.hpp"
 #include "store/run_status.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace maintd::scheduler {
 
@@ -77,7 +77,7 @@ class Planner {
   void set_tasks(const std::vector<config::Task>& tasks, Instant now,
                  const std::map<std::string, Instant>& last_slots = {});
   // The same without a copy: the planner keeps `tasks` (shared with the daemon) alive.
-  void set_shared_tasks(std::shared_ptr<const store::TaskSet> tasks, Instant now,
+  void set_shared_tasks(std::shared_ptr<const tasks::TaskSet> tasks, Instant now,
                         const std::map<std::string, Instant>& last_slots = {});
 
   // Everything due at `now`, in fire-time order, and the cursors moved past it.
@@ -131,7 +131,7 @@ class Planner {
     bool operator()(const Queued& a, const Queued& b) const;
   };
 
-  std::shared_ptr<const store::TaskSet> owned_ = std::make_shared<const store::TaskSet>();
+  std::shared_ptr<const tasks::TaskSet> owned_ = std::make_shared<const tasks::TaskSet>();
   std::vector<Entry> entries_;
   // The priority queue of next fire times, earliest on top (std::push_heap/pop_heap with
   // FiresAfter). Each scheduled task is in it once.

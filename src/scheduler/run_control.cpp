@@ -24,7 +24,7 @@ RunControl::RunControl(store::RunStore& runs, LocalRuns& local, std::mutex& clai
       now_(std::move(now)) {}
 
 Expected<store::RunId, RunNowRefusal> RunControl::run_now(
-    const RunNowRequest& request, const std::shared_ptr<const store::TaskSet>& tasks,
+    const RunNowRequest& request, const std::shared_ptr<const tasks::TaskSet>& tasks,
     const std::shared_ptr<const config::Config>& config) {
   using Reason = RunNowRefusal::Reason;
   const config::Task* found = tasks->find(request.task);

@@ -22,7 +22,7 @@
 #include "scheduler/launch.hpp"
 #include "scheduler/local_runs.hpp"
 #include "store/run_store.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace maintd::scheduler {
 
@@ -69,7 +69,7 @@ class RunControl {
   // Records a manual run of a task of `tasks` and launches it with `config`; returns its id at
   // once. Any thread.
   Expected<store::RunId, RunNowRefusal> run_now(
-      const RunNowRequest& request, const std::shared_ptr<const store::TaskSet>& tasks,
+      const RunNowRequest& request, const std::shared_ptr<const tasks::TaskSet>& tasks,
       const std::shared_ptr<const config::Config>& config);
   // Stops run `id`. Throws store::StoreError when the state database fails. Any thread.
   CancelOutcome cancel_run(store::RunId id);

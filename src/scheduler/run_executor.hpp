@@ -24,7 +24,7 @@
 #include "registry/handler.hpp"
 #include "store/run_journal.hpp"
 #include "store/run_store.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace maintd::scheduler {
 
@@ -37,7 +37,7 @@ struct ExecutorSettings {
   bool log_events = true;
   // The tasks handlers see as their peers (health.report): the daemon's whole set, table tasks
   // included. Empty: the config's schedule-file tasks.
-  std::shared_ptr<const store::TaskSet> peers;
+  std::shared_ptr<const tasks::TaskSet> peers;
 };
 
 struct RunRequest {

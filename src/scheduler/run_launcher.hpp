@@ -22,7 +22,7 @@
 #include "scheduler/run_executor.hpp"
 #include "store/run_journal.hpp"
 #include "store/run_store.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace maintd::scheduler {
 
@@ -42,7 +42,7 @@ class RunLauncher {
     std::size_t workers = 4;
     std::function<Instant()> now;  // the wall clock (alerts, retries)
     // The tasks handlers see as their peers (the daemon's whole set).
-    std::function<std::shared_ptr<const store::TaskSet>()> peers;
+    std::function<std::shared_ptr<const tasks::TaskSet>()> peers;
     // Plans attempt `attempt` of `task`'s slot `slot` at `at`.
     std::function<Retry(const std::string& task, Instant at, int attempt, Instant slot)> retry;
   };

@@ -72,7 +72,7 @@ bool SlotClaimer::holding() const {
   return !held_.empty();
 }
 
-void SlotClaimer::claim(std::vector<Firing> due, const std::shared_ptr<const store::TaskSet>& tasks,
+void SlotClaimer::claim(std::vector<Firing> due, const std::shared_ptr<const tasks::TaskSet>& tasks,
                         const std::shared_ptr<const config::Config>& config, Instant now) {
   // A manual run (run_now) must not slip in between the policy's read and the claim.
   const std::lock_guard claiming(claims_);

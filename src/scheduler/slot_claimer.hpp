@@ -37,7 +37,7 @@
 #include "store/run_journal.hpp"
 #include "store/run_store.hpp"
 #include "store/store_error.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace maintd::scheduler {
 
@@ -56,7 +56,7 @@ class SlotClaimer {
 
   // Claims the firings held back before (coalesced), then `due` (the planner's, in fire-time
   // order), for `tasks` as they are now; `config` goes with the runs started.
-  void claim(std::vector<Firing> due, const std::shared_ptr<const store::TaskSet>& tasks,
+  void claim(std::vector<Firing> due, const std::shared_ptr<const tasks::TaskSet>& tasks,
              const std::shared_ptr<const config::Config>& config, Instant now);
   // Whether firings are held for the state database to come back.
   bool holding() const;

@@ -10,18 +10,19 @@
 
 #include "config/loader.hpp"
 #include "store/store_error.hpp"
-#include "store/task_store.hpp"
+#include "store/task_table.hpp"
+#include "tasks/task_load.hpp"
 
 namespace maintd::scheduler {
 namespace {
 
-// store::load_tasks, logging its diagnostics (invalid table rows are reported and never run;
+// tasks::load_tasks, logging its diagnostics (invalid table rows are reported and never run;
 // the daemon goes on with the rest) when they appear, not again at every poll while they last.
 // `*version` is set to the table's version as of the read (store::task_table_version).
 TaskSource::Loader logging_loader(std::string* version) {
   auto reported = std::make_shared<std::set<std::string>>();
   return [reported, version](store::Database& database, const config::Config& config) {
-    auto set = store::load_tasks(database, config);
+    auto set = tasks::load_tasks(database, config);
     *version = set.table_version;
     std::set<std::string> current;
     for (const auto& diagnostic : set.diagnostics.errors()) current.insert(diagnostic.to_string());
@@ -46,11 +47,11 @@ TaskSource::TaskSource(std::shared_ptr<store::Database> database, Options option
   if (!options_.load_tasks) options_.load_tasks = logging_loader(&table_version_);
 }
 
-store::TaskSet TaskSource::load(const config::Config& config) {
+tasks::TaskSet TaskSource::load(const config::Config& config) {
   return options_.load_tasks(*database_, config);
 }
 
-std::optional<TaskSource::Reloaded> TaskSource::reload(const store::TaskSet& current) {
+std::optional<TaskSource::Reloaded> TaskSource::reload(const tasks::TaskSet& current) {
   config::LoadOptions options;
   options.config_path = options_.config_path;
   options.handlers = options_.handlers;
@@ -64,7 +65,7 @@ std::optional<TaskSource::Reloaded> TaskSource::reload(const store::TaskSet& cur
   }
   for (const auto& warning : result.diagnostics.warnings()) spdlog::warn("{}", warning.to_string());
   auto config = std::make_shared<const config::Config>(std::move(*result.config));
-  store::TaskSet tasks;
+  tasks::TaskSet tasks;
   try {
     tasks = options_.load_tasks(*database_, *config);
   } catch (const std::exception& e) {
@@ -91,7 +92,7 @@ std::optional<TaskSource::Reloaded> TaskSource::reload(const store::TaskSet& cur
   return Reloaded{std::move(config), std::move(tasks)};
 }
 
-std::optional<store::TaskSet> TaskSource::refresh(const config::Config& config) {
+std::optional<tasks::TaskSet> TaskSource::refresh(const config::Config& config) {
   try {
     // Nothing changed since the last read: keep the tasks and their plan. Reading and planning
     // every task again is what a poll would otherwise cost (seconds of CPU for 100,000 tasks).

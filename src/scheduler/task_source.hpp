@@ -19,23 +19,23 @@
 #include "config/config.hpp"
 #include "config/environment.hpp"
 #include "store/database.hpp"
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
 namespace maintd::scheduler {
 
 class TaskSource {
  public:
-  using Loader = std::function<store::TaskSet(store::Database&, const config::Config&)>;
+  using Loader = std::function<tasks::TaskSet(store::Database&, const config::Config&)>;
   struct Options {
     std::filesystem::path config_path;  // re-read by reload()
     const registry::Registry* handlers = nullptr;
     config::Environment env;
-    // Empty: store::load_tasks, its diagnostics logged, the table's version kept for refresh().
+    // Empty: tasks::load_tasks, its diagnostics logged, the table's version kept for refresh().
     Loader load_tasks;
   };
   struct Reloaded {
     std::shared_ptr<const config::Config> config;
-    store::TaskSet tasks;  // may point into `config`
+    tasks::TaskSet tasks;  // may point into `config`
   };
 
   TaskSource(std::shared_ptr<store::Database> database, Options options);
@@ -43,13 +43,13 @@ class TaskSource {
   TaskSource& operator=(const TaskSource&) = delete;
 
   // The tasks `config` gives (start). Throws what the loader throws.
-  store::TaskSet load(const config::Config& config);
+  tasks::TaskSet load(const config::Config& config);
   // The configuration read again and its tasks; empty (logged) when either cannot be read.
   // `current`: the tasks the daemon has, to name those that go.
-  std::optional<Reloaded> reload(const store::TaskSet& current);
+  std::optional<Reloaded> reload(const tasks::TaskSet& current);
   // The tasks read again with the table; empty when the table did not change since the last
   // load, or could not be read (logged). Loop thread only.
-  std::optional<store::TaskSet> refresh(const config::Config& config);
+  std::optional<tasks::TaskSet> refresh(const config::Config& config);
 
  private:
   std::shared_ptr<store::Database> database_;

@@ -5,16 +5,16 @@
 
 #include <future>
 
-#include "store/task_store.hpp"
+#include "tasks/task_row.hpp"
 
 namespace maintd::service {
 
 std::optional<UnloadedTask> Service::unloaded_task(const std::string& name) {
-  auto row = store::read_task_row(daemon_.database(), name);
+  auto row = tasks::read_task_row(daemon_.database(), name);
   if (!row || !row->from_db()) return std::nullopt;
   UnloadedTask out;
   out.origin = row->origin;
-  out.task = store::task_from_row(*row, *config(), out.problems);
+  out.task = tasks::task_from_row(*row, *config(), out.problems);
   return out;
 }
 
@@ -74,14 +74,14 @@ Expected<EditOutcome, EditRefusal> Service::edit(const std::string& name,
                                                  const nlohmann::json& patch,
                                                  std::string_view via) {
   const auto current = config();
-  auto row = store::find_editable_row(daemon_.database(), *current, name);
+  auto row = tasks::find_editable_row(daemon_.database(), *current, name);
   if (!row) return Unexpected(row.error());
-  nlohmann::json entry = store::entry_from_row(row.value());
+  nlohmann::json entry = tasks::entry_from_row(row.value());
   entry.merge_patch(patch);
   entry["name"] = name;
   // `enabled` given (not null) sets the definition and drops an earlier enable|disable.
   const bool sets_enabled = patch.contains("enabled") && !patch["enabled"].is_null();
-  EditOutcome outcome = store::apply_task_edit(daemon_.database(), *current, row.value(), entry,
+  EditOutcome outcome = tasks::apply_task_edit(daemon_.database(), *current, row.value(), entry,
                                                sets_enabled, store::system_clock());
   if (outcome.result == EditOutcome::Result::changed) {
     spdlog::info("task {}: changed through {} ({} field{})", name, via, outcome.changes.size(),

@@ -2,7 +2,7 @@
 // The operations the interfaces offer over a running daemon, each written once: the admin API
 // (src/http/api_*.cpp) and the dashboard (src/http/dashboard.cpp) call these and nothing below
 // them. The CLI, which works on the state database without a daemon, calls the same free
-// functions the service is made of (task_toggle.hpp, json_views.hpp, store/task_edit.hpp).
+// functions the service is made of (task_toggle.hpp, json_views.hpp, tasks/task_edit.hpp).
 //
 // What a Service does not do: speak HTTP, HTML or text. Its answers are outcomes (what
 // happened, and the facts an interface needs to say so in its own words); the interfaces choose
@@ -26,7 +26,7 @@
 #include "scheduler/daemon.hpp"
 #include "service/records.hpp"
 #include "service/task_toggle.hpp"
-#include "store/task_edit.hpp"
+#include "tasks/task_edit.hpp"
 
 namespace maintd::service {
 
@@ -44,9 +44,9 @@ struct UnloadedTask {
   config::Diagnostics problems;      // why it does not (errors), or its warnings
 };
 
-using EditRefusal = store::EditRefusal;
-using EditOutcome = store::EditOutcome;
-using store::FieldChange;
+using EditRefusal = tasks::EditRefusal;
+using EditOutcome = tasks::EditOutcome;
+using tasks::FieldChange;
 
 class Service {
  public:
@@ -59,7 +59,7 @@ class Service {
 
   // ---- What the daemon has loaded and plans. ----
   std::shared_ptr<const config::Config> config() const { return daemon_.current_config(); }
-  std::shared_ptr<const store::TaskSet> tasks() const { return daemon_.current_tasks(); }
+  std::shared_ptr<const tasks::TaskSet> tasks() const { return daemon_.current_tasks(); }
   // The task's next fire time as planned (jitter included); empty when disabled or unknown.
   std::optional<Instant> next_fire(const std::string& task) const {
     return daemon_.next_fire(task);
@@ -87,7 +87,7 @@ class Service {
   // a daemon that is stopping or slow does not hold the caller longer.
   ToggleOutcome set_enabled(const std::string& name, bool enabled, std::string_view via);
   // Applies a JSON merge patch (RFC 7396) over the task's definition as a schedule-file entry,
-  // validated and written as `maintd task edit` does (store/task_edit.hpp). `patch` is an object
+  // validated and written as `maintd task edit` does (tasks/task_edit.hpp). `patch` is an object
   // that does not rename the task (the caller checked). A change is logged and re-read.
   Expected<EditOutcome, EditRefusal> edit(const std::string& name, const nlohmann::json& patch,
                                           std::string_view via);

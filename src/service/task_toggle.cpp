@@ -1,15 +1,16 @@
 // Enabling and disabling a task (task_toggle.hpp).
 #include "service/task_toggle.hpp"
 
-#include "store/task_edit.hpp"
-#include "store/task_store.hpp"
+#include "store/task_table.hpp"
+#include "tasks/task_edit.hpp"
+#include "tasks/task_row.hpp"
 
 namespace maintd::service {
 
 ToggleOutcome set_task_enabled(store::Database& database, const config::Config& config,
                                const std::string& name, bool enabled) {
   ToggleOutcome outcome;
-  const auto row = store::read_task_row(database, name);
+  const auto row = tasks::read_task_row(database, name);
   if (!row) {
     outcome.result = ToggleOutcome::Result::unknown_task;
     return outcome;
@@ -18,7 +19,7 @@ ToggleOutcome set_task_enabled(store::Database& database, const config::Config& 
   // a conflict the user resolves by removing it, not something a switch should paper over.
   if (const config::Task* file_task = config.find_task(name); file_task && !row->from_file()) {
     outcome.result = ToggleOutcome::Result::defined_twice;
-    outcome.defined_at = store::file_and_line(*file_task);
+    outcome.defined_at = tasks::file_and_line(*file_task);
     outcome.row_origin = row->origin;
     return outcome;
   }
@@ -32,7 +33,7 @@ ToggleOutcome set_task_enabled(store::Database& database, const config::Config& 
   outcome.changed = !already;
   if (row->from_db()) {
     config::Diagnostics problems;
-    if (!store::task_from_row(*row, config, problems)) outcome.invalid = std::move(problems);
+    if (!tasks::task_from_row(*row, config, problems)) outcome.invalid = std::move(problems);
   }
   return outcome;
 }

@@ -54,7 +54,8 @@ class RenewingLogger : public soci::logger_impl {
 
 }  // namespace
 
-Database::Database(Dialect dialect, const config::DatabaseUrl& url, const DatabaseOptions& options)
+Database::Database(Dialect dialect, const connection::DatabaseUrl& url,
+                   const DatabaseOptions& options)
     : dialect_(dialect),
       display_(url.display),
       options_(options),
@@ -86,10 +87,10 @@ Database::Lease::Lease(Database& database, std::string_view what)
   }
 }
 
-std::shared_ptr<Database> Database::open(const config::DatabaseUrl& url,
+std::shared_ptr<Database> Database::open(const connection::DatabaseUrl& url,
                                          const DatabaseOptions& options) {
   if (options.pool_size == 0) throw std::invalid_argument("Database::open: pool_size 0");
-  const bool sqlite = url.backend == config::DatabaseUrl::Backend::sqlite3;
+  const bool sqlite = url.backend == connection::DatabaseUrl::Backend::sqlite3;
   if (sqlite) {
     // SQLite creates the file but not its directory; say which directory is missing.
     const std::filesystem::path file(url.connect.substr(3));  // after "db="
@@ -118,7 +119,7 @@ std::shared_ptr<Database> Database::open(const config::DatabaseUrl& url,
       soci::session& session = database->pool_->at(i);
       session.set_logger(soci::logger(new RenewingLogger(database->states_[i].get())));
       // The two-argument form: url.connect is a libpq keyword/value string written for
-      // soci::postgresql's own rewriting of it (config/soci_connect.hpp).
+      // soci::postgresql's own rewriting of it (connection/soci_connect.hpp).
       const soci::backend_factory& backend =
           sqlite ? static_cast<const soci::backend_factory&>(soci::sqlite3) : soci::postgresql;
       session.open(backend, url.connect);
@@ -396,9 +397,9 @@ void Database::fail(soci::session& sql, std::string_view what, const std::except
   throw StoreError(message);
 }
 
-// Messages name the database by its display form, always followed by a space: config::mask_secrets
-// (which StoreError applies to every message) takes a masked "password=***" to run up to the next
-// space or '&', so a ':' right after it would vanish.
+// Messages name the database by its display form, always followed by a space:
+// connection::mask_secrets (which StoreError applies to every message) takes a masked
+// "password=***" to run up to the next space or '&', so a ':' right after it would vanish.
 std::string Database::describe(const std::exception& e) {
   return registry::database_error_text(e);
 }

@@ -14,7 +14,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 #include "store/connection_watchdog.hpp"
 #include "store/store_error.hpp"
 
@@ -29,7 +29,7 @@ struct DatabaseOptions {
   std::chrono::milliseconds busy_timeout{5000};
 };
 
-// Waits on a PostgreSQL state database are bounded (config::DatabaseTimeouts): connecting by
+// Waits on a PostgreSQL state database are bounded (connection::DatabaseTimeouts): connecting by
 // libpq's connect_timeout (in url.connect), each statement by the server's statement_timeout
 // (set after connecting, url.statement_timeout) and, for a server that cannot enforce it any
 // more (stopped, hung, cut off), by maintd itself: a session whose server has not answered for
@@ -50,9 +50,9 @@ class Database {
   // must exist), WAL journal, foreign keys on, `options.busy_timeout`. Throws StoreUnavailable
   // with the reason (and never the password) when it cannot connect (StoreTimeout when the
   // server did not answer within the connect timeout).
-  static std::shared_ptr<Database> open(const config::DatabaseUrl& url,
+  static std::shared_ptr<Database> open(const connection::DatabaseUrl& url,
                                         const DatabaseOptions& options = {});
-  static std::shared_ptr<Database> open(const config::DatabaseUrl& url, std::size_t pool_size) {
+  static std::shared_ptr<Database> open(const connection::DatabaseUrl& url, std::size_t pool_size) {
     return open(url, DatabaseOptions{.pool_size = pool_size});
   }
 
@@ -118,7 +118,7 @@ class Database {
   std::string now_minus_expression(std::chrono::seconds ago) const;
   bool table_exists(soci::session& sql, const std::string& table) const;
 
-  Database(Dialect dialect, const config::DatabaseUrl& url, const DatabaseOptions& options);
+  Database(Dialect dialect, const connection::DatabaseUrl& url, const DatabaseOptions& options);
 
   // What a session's statements renew (via a SOCI logger): the watch of the call in progress.
   struct SessionState {

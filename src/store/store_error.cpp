@@ -1,10 +1,10 @@
 #include "store/store_error.hpp"
 
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 
 namespace maintd::store {
 
 StoreError::StoreError(const std::string& message)
-    : std::runtime_error(config::mask_secrets(message)) {}
+    : std::runtime_error(connection::mask_secrets(message)) {}
 
 }  // namespace maintd::store

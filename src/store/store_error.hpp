@@ -2,7 +2,7 @@
 // Errors from the state database. Split as the rest of maintd splits them: a StoreUnavailable
 // means the database could not be reached or used at all (the CLI exits 3); a StoreError is any
 // other failure of a statement. Messages never carry a password: they pass through
-// config::mask_secrets before they are built into the exception.
+// connection::mask_secrets before they are built into the exception.
 #include <stdexcept>
 #include <string>
 

@@ -8,9 +8,9 @@
 
 namespace maintd::store {
 
-std::unique_ptr<soci::session> open_target_session(const config::DatabaseUrl& url) {
+std::unique_ptr<soci::session> open_target_session(const connection::DatabaseUrl& url) {
   try {
-    if (url.backend == config::DatabaseUrl::Backend::sqlite3) {
+    if (url.backend == connection::DatabaseUrl::Backend::sqlite3) {
       // Application writers hold their own locks: wait for them a little rather than fail.
       auto session = std::make_unique<soci::session>(soci::sqlite3, url.connect + " timeout=10");
       *session << "PRAGMA foreign_keys=ON";
@@ -22,14 +22,14 @@ std::unique_ptr<soci::session> open_target_session(const config::DatabaseUrl& ur
     *session << "SET TIME ZONE 'UTC'";
     return session;
   } catch (const std::exception& e) {
-    throw std::runtime_error(config::mask_secrets(
+    throw std::runtime_error(connection::mask_secrets(
         fmt::format("cannot connect to the database {}: {}", url.display, e.what())));
   }
 }
 
 ConnectionWatchdog::Watch watch_target_session(soci::session& session,
-                                               const config::DatabaseUrl& url) {
-  if (url.backend != config::DatabaseUrl::Backend::postgresql) return {};
+                                               const connection::DatabaseUrl& url) {
+  if (url.backend != connection::DatabaseUrl::Backend::postgresql) return {};
   // A static_cast: libsoci_postgresql does not export the backend's typeinfo, and the URL says
   // which backend this is.
   auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
@@ -40,7 +40,7 @@ ConnectionWatchdog::Watch watch_target_session(soci::session& session,
 }
 
 std::unique_ptr<soci::session> open_named_session(
-    const std::map<std::string, config::DatabaseUrl>& databases, const std::string& name) {
+    const std::map<std::string, connection::DatabaseUrl>& databases, const std::string& name) {
   const auto it = databases.find(name);
   if (it == databases.end()) {
     throw std::runtime_error(

@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // The status of run `id`, once the state database exists and holds it.
-std::optional<maintd::store::RunStatus> run_status(const maintd::config::DatabaseUrl& url,
+std::optional<maintd::store::RunStatus> run_status(const maintd::connection::DatabaseUrl& url,
                                                    maintd::store::RunId id) {
   try {
     maintd::store::RunStore runs(maintd::store::Database::open(url, 1),
@@ -58,7 +58,7 @@ tasks:
   }
 
   const auto url =
-      *maintd::config::parse_database_url("sqlite3://var/state.db", std::nullopt, dir.path());
+      *maintd::connection::parse_database_url("sqlite3://var/state.db", std::nullopt, dir.path());
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (run_status(url, 1) != maintd::store::RunStatus::running &&
          std::chrono::steady_clock::now() < deadline) {

@@ -150,8 +150,8 @@ TEST_CASE("an unknown task exits 2 with the closest name") {
 TEST_CASE("concurrency forbid refuses while a run is running, unless --force") {
   RunFixture f;
   {
-    auto url =
-        maintd::config::parse_database_url("sqlite3://var/state.db", std::nullopt, f.dir.path());
+    auto url = maintd::connection::parse_database_url("sqlite3://var/state.db", std::nullopt,
+                                                      f.dir.path());
     // The state database exists once any command opened it.
     REQUIRE(f.run({"history"}).code == 0);
     maintd::store::RunStore runs(maintd::store::Database::open(*url),

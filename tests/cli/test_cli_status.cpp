@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_driver.hpp"
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 #include "store/instance_store.hpp"
 #include "store/migrations.hpp"
 #include "store/run_store.hpp"
@@ -29,8 +29,8 @@ struct StatusFixture {
               "  - {name: off, type: debug.noop, schedule: '* * * * *', enabled: false}\n");
   }
   std::shared_ptr<store::Database> database() const {
-    auto url = config::parse_database_url("sqlite3://" + (dir.path() / "state.db").string(),
-                                          std::nullopt, "/");
+    auto url = connection::parse_database_url("sqlite3://" + (dir.path() / "state.db").string(),
+                                              std::nullopt, "/");
     auto db = store::Database::open(url.value(), 1);
     store::migrate(*db);
     return db;

@@ -6,15 +6,15 @@
 
 #include <string>
 
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 #include "load_helper.hpp"
 
-using maintd::config::apply_database_timeouts;
-using maintd::config::DatabaseRole;
-using maintd::config::DatabaseTimeouts;
-using maintd::config::DatabaseUrl;
-using maintd::config::parse_database_url;
-using maintd::config::parse_pg_duration;
+using maintd::connection::apply_database_timeouts;
+using maintd::connection::DatabaseRole;
+using maintd::connection::DatabaseTimeouts;
+using maintd::connection::DatabaseUrl;
+using maintd::connection::parse_database_url;
+using maintd::connection::parse_pg_duration;
 using namespace std::chrono_literals;
 
 namespace {

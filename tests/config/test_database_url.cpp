@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 
-using maintd::config::parse_database_url;
+using maintd::connection::parse_database_url;
 
 namespace {
 
@@ -32,7 +32,7 @@ struct FailureRow {
 // What SOCI 4.0's postgresql backend makes of a connect string before libpq sees it
 // (chop_connect_string in its src/backends/postgresql/factory.cpp), modelled on its behaviour:
 // words split at whitespace, each rebuilt as key=value and joined by one space; a value that
-// starts with '"' runs to the next '"', and both quotes are dropped. config/soci_connect.hpp
+// starts with '"' runs to the next '"', and both quotes are dropped. connection/soci_connect.hpp
 // writes strings that this turns into exactly the canonical libpq string. (The live test,
 // tests/store/test_postgres_connect.cpp, checks the same through the real SOCI.)
 std::string soci40_rewrite(const std::string& text) {
@@ -222,7 +222,7 @@ TEST_CASE("config: PostgreSQL locations become one canonical libpq keyword/value
     CAPTURE(input);
     const auto url = parse_database_url(input, row.password, "/etc/maintd");
     REQUIRE_MESSAGE(url.has_value(), url.error());
-    CHECK(url->backend == maintd::config::DatabaseUrl::Backend::postgresql);
+    CHECK(url->backend == maintd::connection::DatabaseUrl::Backend::postgresql);
     CHECK(url->connect == std::string(row.connect != nullptr ? row.connect : row.libpq));
     CHECK(soci40_rewrite(url->connect) == std::string(row.libpq));
     CHECK(url->display == std::string(row.display));
@@ -352,7 +352,7 @@ TEST_CASE("config: bad PostgreSQL locations are refused with the part and the re
        "the URL holds a password and 'password' (or 'password_file') gives one too: give it in "
        "one place",
        nullptr},
-      // What SOCI 4.0 cannot pass on (config/soci_connect.hpp), refused rather than changed.
+      // What SOCI 4.0 cannot pass on (connection/soci_connect.hpp), refused rather than changed.
       {"postgresql://db/app?application_name=say%20%22hi%22",
        {},
        "the value of 'application_name' holds both whitespace and a double quote, which the "

@@ -11,9 +11,9 @@
 #include <regex>
 #include <string>
 
-#include "config/database_url.hpp"
 #include "config/load_helper.hpp"
 #include "config/redact.hpp"
+#include "connection/database_url.hpp"
 #include "cron/time_zone.hpp"
 #include "support/temp_dir.hpp"
 
@@ -48,12 +48,12 @@ TEST_CASE("config: mask_secrets means what its regular expressions meant, on any
     std::string text;
     for (int n = length(random); n > 0; --n) text += kPieces[piece(random)];
     CAPTURE(text);
-    REQUIRE(maintd::config::mask_secrets(text) == regex_mask_secrets(text));
+    REQUIRE(maintd::connection::mask_secrets(text) == regex_mask_secrets(text));
   }
 }
 
 TEST_CASE("config: a 60,000-character value is masked and redacted without overflowing the stack") {
-  using maintd::config::mask_secrets;
+  using maintd::connection::mask_secrets;
   const std::string long_text(60000, 'x');
   CHECK(mask_secrets(long_text) == long_text);
   CHECK(mask_secrets("postgresql://u:" + long_text + "@db/app") == "postgresql://u:***@db/app");
@@ -155,7 +155,7 @@ TEST_CASE("config: a 60,000-byte password_file is read, used and never shown") {
       "keepalives_count=3 tcp_user_timeout=30000";
   CHECK((app.connect == "user=maintd host=db dbname=app password=" + password + timeouts));
   CHECK(app.display == "postgresql://maintd@db/app?password=***");
-  CHECK(maintd::config::mask_secrets(app.connect) ==
+  CHECK(maintd::connection::mask_secrets(app.connect) ==
         "user=maintd host=db dbname=app password=***" + timeouts);
 }
 

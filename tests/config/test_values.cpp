@@ -4,9 +4,9 @@
 #include <map>
 
 #include "common/duration.hpp"
-#include "config/database_url.hpp"
 #include "config/environment.hpp"
 #include "config/redact.hpp"
+#include "connection/database_url.hpp"
 
 using maintd::config::expand_variables;
 
@@ -88,7 +88,7 @@ TEST_CASE("config: durations") {
 }
 
 TEST_CASE("config: passwords are masked in every form of connection string") {
-  using maintd::config::mask_secrets;
+  using maintd::connection::mask_secrets;
   CHECK(mask_secrets("postgresql://maintd:hunter2@db/app") == "postgresql://maintd:***@db/app");
   CHECK(mask_secrets("postgresql://maintd@db/app?password=hunter2&sslmode=require") ==
         "postgresql://maintd@db/app?password=***&sslmode=require");
@@ -106,14 +106,14 @@ TEST_CASE("config: passwords are masked in every form of connection string") {
 }
 
 TEST_CASE("config: SQLite paths resolve against the config directory") {
-  auto relative =
-      maintd::config::parse_database_url("sqlite3://var/maintd.db", std::nullopt, "/etc/maintd");
+  auto relative = maintd::connection::parse_database_url("sqlite3://var/maintd.db", std::nullopt,
+                                                         "/etc/maintd");
   REQUIRE(relative.has_value());
   CHECK(relative->connect == "db=/etc/maintd/var/maintd.db");
-  auto absolute = maintd::config::parse_database_url("sqlite3:///var/lib/maintd/maintd.db",
-                                                     std::nullopt, "/etc/maintd");
+  auto absolute = maintd::connection::parse_database_url("sqlite3:///var/lib/maintd/maintd.db",
+                                                         std::nullopt, "/etc/maintd");
   CHECK(absolute->connect == "db=/var/lib/maintd/maintd.db");
-  CHECK(maintd::config::parse_database_url("sqlite3://x.db", std::string("pw"), "/").error() ==
+  CHECK(maintd::connection::parse_database_url("sqlite3://x.db", std::string("pw"), "/").error() ==
         "a SQLite database takes no password");
 }
 

@@ -58,7 +58,7 @@ struct Workspace {
     config = dir.write("maintd.yaml", config_text(settings));
   }
   std::filesystem::path log(const std::string& name) const { return dir.path() / name; }
-  config::DatabaseUrl url(const std::string& text = "sqlite3://var/state.db") const {
+  connection::DatabaseUrl url(const std::string& text = "sqlite3://var/state.db") const {
     return state_url(text, dir.path());
   }
 };

@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 #include "store/database.hpp"
 #include "store/run_store.hpp"
 #include "support/files.hpp"
@@ -193,7 +193,7 @@ inline Outcome run_maintd(const std::vector<std::string>& args, const std::files
 // while PostgreSQL is down; reads then return nothing.
 class StateReader {
  public:
-  explicit StateReader(config::DatabaseUrl url) : url_(std::move(url)) {}
+  explicit StateReader(connection::DatabaseUrl url) : url_(std::move(url)) {}
 
   // Every run (oldest first); empty when the database cannot be read now.
   std::vector<RunRecord> runs() {
@@ -239,12 +239,13 @@ class StateReader {
     return *store_;
   }
 
-  config::DatabaseUrl url_;
+  connection::DatabaseUrl url_;
   std::unique_ptr<store::RunStore> store_;
 };
 
-inline config::DatabaseUrl state_url(const std::string& text, const std::filesystem::path& base) {
-  auto url = config::parse_database_url(text, std::nullopt, base);
+inline connection::DatabaseUrl state_url(const std::string& text,
+                                         const std::filesystem::path& base) {
+  auto url = connection::parse_database_url(text, std::nullopt, base);
   REQUIRE(url.has_value());
   return *url;
 }

@@ -5,6 +5,6 @@ file(GLOB handlers_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/ha
 # MAINTD_SOURCE_DIR: the repository, for tests that read its files (schedules/examples); not
 # __FILE__, which a compiler cache may make relative.
 maintd_test_suite(handlers_tests BACKENDS SOURCES ${handlers_test_sources}
-                  LINKS maintd_handlers maintd_store maintd_test_postgres
+                  LINKS maintd_handlers maintd_config maintd_store maintd_test_postgres
                   DEFINITIONS MAINTD_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                   PCH fmt json soci sqlite postgres doctest TIMEOUT 180)

@@ -19,9 +19,10 @@
 #include "http_client.hpp"
 #include "scheduler/daemon.hpp"
 #include "store/migrations.hpp"
-#include "store/task_edit.hpp"
-#include "store/task_store.hpp"
 #include "support/temp_dir.hpp"
+#include "tasks/task_edit.hpp"
+#include "tasks/task_load.hpp"
+#include "tasks/task_row.hpp"
 
 namespace maintd::testing {
 
@@ -143,7 +144,7 @@ heartbeat_interval: 1s
     } else {
       options.load_tasks = [this](store::Database& db, const config::Config& configured) {
         load_held.wait();
-        return store::load_tasks(db, configured);
+        return tasks::load_tasks(db, configured);
       };
       // A fixed clock between the tasks' slots: the loop fires nothing of its own.
       const Instant fixed = parse_instant("2026-01-01T12:05:00Z", cctz::utc_time_zone()).value();
@@ -193,9 +194,9 @@ heartbeat_interval: 1s
   void add_db_task(store::Database& database, const std::string& entry_text) {
     const auto entry = nlohmann::json::parse(entry_text);
     config::Diagnostics diagnostics;
-    const auto task = store::validate_task_entry(entry, *config, entry.at("name"), diagnostics);
+    const auto task = tasks::validate_task_entry(entry, *config, entry.at("name"), diagnostics);
     REQUIRE(task);
-    REQUIRE(store::insert_db_task(database, store::db_row_from_task(*task, entry),
+    REQUIRE(tasks::insert_db_task(database, tasks::db_row_from_task(*task, entry),
                                   store::system_clock()));
   }
 
@@ -209,8 +210,8 @@ heartbeat_interval: 1s
     return call("POST", target, body);
   }
 
-  std::optional<store::TaskRow> row(const std::string& name) {
-    return store::read_task_row(daemon->database(), name);
+  std::optional<tasks::TaskRow> row(const std::string& name) {
+    return tasks::read_task_row(daemon->database(), name);
   }
   std::vector<store::RunRecord> all_runs() { return daemon->runs().history({.limit = 100000}); }
 

@@ -59,7 +59,7 @@ struct DaemonFixture {
          }});
     config->registry = registry;
     config->state_database =
-        *maintd::config::parse_database_url("sqlite3://state.db", std::nullopt, dir.path());
+        *maintd::connection::parse_database_url("sqlite3://state.db", std::nullopt, dir.path());
     config->daemon.heartbeat_interval = 1s;
     maintd::store::migrate(*open());
   }
@@ -72,7 +72,7 @@ struct DaemonFixture {
     maintd::scheduler::DaemonOptions options;
     options.now = [this] { return now; };
     options.load_tasks = [this](maintd::store::Database&, const maintd::config::Config&) {
-      return maintd::store::TaskSet(tasks);
+      return maintd::tasks::TaskSet(tasks);
     };
     return std::make_unique<maintd::scheduler::Daemon>(config, open(), options);
   }

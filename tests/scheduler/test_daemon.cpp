@@ -298,7 +298,7 @@ TEST_CASE("a task loader that throws anything keeps the previous tasks on reload
   maintd::scheduler::DaemonOptions options = f.file_options(builtin);
   options.load_tasks = [&](maintd::store::Database&, const maintd::config::Config& config) {
     if (++loads > 1) throw std::runtime_error("a row nobody foresaw");
-    return maintd::store::TaskSet(config.tasks);
+    return maintd::tasks::TaskSet(config.tasks);
   };
   maintd::scheduler::Daemon daemon(f.config, f.open(), options);
   REQUIRE(daemon.reload(f.now));

@@ -51,9 +51,9 @@ TEST_CASE("a failing runs.* statement leaks no bound value into the run, its eve
       std::make_shared<maintd::registry::Registry>(maintd::handlers::builtin_registry());
   config.registry = registry;
   config.state_database =
-      *maintd::config::parse_database_url("sqlite3://state.db", std::nullopt, dir.path());
+      *maintd::connection::parse_database_url("sqlite3://state.db", std::nullopt, dir.path());
   config.databases["app"] =
-      *maintd::config::parse_database_url("sqlite3://app.db", std::nullopt, dir.path());
+      *maintd::connection::parse_database_url("sqlite3://app.db", std::nullopt, dir.path());
   auto database = maintd::store::Database::open(config.state_database);
   maintd::store::migrate(*database);
   maintd::store::RunStore runs(database, maintd::store::system_clock());

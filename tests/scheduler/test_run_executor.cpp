@@ -65,9 +65,9 @@ struct Fixture {
     });
     config.registry = registry;
     config.state_database =
-        *maintd::config::parse_database_url("sqlite3://state.db", std::nullopt, dir.path());
+        *maintd::connection::parse_database_url("sqlite3://state.db", std::nullopt, dir.path());
     config.databases["app"] =
-        *maintd::config::parse_database_url("sqlite3://app.db", std::nullopt, dir.path());
+        *maintd::connection::parse_database_url("sqlite3://app.db", std::nullopt, dir.path());
     database = maintd::store::Database::open(config.state_database);
     maintd::store::migrate(*database);
     runs = std::make_unique<maintd::store::RunStore>(database, maintd::store::system_clock());

@@ -38,7 +38,7 @@ TEST_CASE("task source: a loader of its own is asked at every refresh, and its f
   TaskSource::Options options;
   options.load_tasks = [&](maintd::store::Database&, const maintd::config::Config&) {
     if (++loads == 3) throw std::runtime_error("a row nobody foresaw");
-    return maintd::store::TaskSet(f.tasks);
+    return maintd::tasks::TaskSet(f.tasks);
   };
   TaskSource source(f.database, options);
   source.load(*f.config);

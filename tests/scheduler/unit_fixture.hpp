@@ -41,8 +41,8 @@ struct UnitFixture : DaemonFixture {
   }
 
   // The fixture's tasks as the units take them.
-  std::shared_ptr<const store::TaskSet> task_set() const {
-    return std::make_shared<const store::TaskSet>(tasks);
+  std::shared_ptr<const tasks::TaskSet> task_set() const {
+    return std::make_shared<const tasks::TaskSet>(tasks);
   }
 
   scheduler::Launcher recorder() {

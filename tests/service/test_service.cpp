@@ -5,7 +5,7 @@
 #include "http/api_fixture.hpp"
 #include "service/service.hpp"
 #include "service/task_toggle.hpp"
-#include "store/task_store.hpp"
+#include "tasks/task_row.hpp"
 
 namespace {
 
@@ -25,7 +25,7 @@ TEST_CASE("set_task_enabled: unknown, changed, then unchanged, for a file task")
   CHECK(off.result == Result::done);
   CHECK(off.changed);
   CHECK(off.invalid.errors().empty());
-  const auto row = maintd::store::read_task_row(database, "nightly");
+  const auto row = maintd::tasks::read_task_row(database, "nightly");
   REQUIRE(row);
   CHECK_FALSE(row->enabled);
   CHECK(row->enabled_override == std::optional<bool>(false));
@@ -51,7 +51,7 @@ TEST_CASE("set_task_enabled: a name a schedule file and a db row both define is 
   CHECK(outcome.defined_at == "schedules/more.yaml:7");
   CHECK(outcome.row_origin == "db");
   // Nothing was written.
-  const auto row = maintd::store::read_task_row(database, "db-task");
+  const auto row = maintd::tasks::read_task_row(database, "db-task");
   REQUIRE(row);
   CHECK(row->enabled);
   CHECK_FALSE(row->enabled_override.has_value());
@@ -68,7 +68,7 @@ TEST_CASE("set_task_enabled: a db row that does not validate is switched and say
   CHECK(outcome.result == Result::done);
   REQUIRE_FALSE(outcome.invalid.errors().empty());
   CHECK(outcome.invalid.errors()[0].to_string().find("every tuesday") != std::string::npos);
-  const auto row = maintd::store::read_task_row(database, "db-task");
+  const auto row = maintd::tasks::read_task_row(database, "db-task");
   REQUIRE(row);
   CHECK(row->enabled_override == std::optional<bool>(true));
 }

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <future>
 
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "store/store_error.hpp"
@@ -25,14 +25,15 @@ using Steady = std::chrono::steady_clock;
 
 namespace {
 
-maintd::config::DatabaseUrl frozen_test_url(const PostgresCluster& pg, const std::string& name,
-                                            std::chrono::seconds statement) {
-  auto url = maintd::config::parse_database_url(pg.uri(name), std::nullopt, "/");
+maintd::connection::DatabaseUrl frozen_test_url(const PostgresCluster& pg, const std::string& name,
+                                                std::chrono::seconds statement) {
+  auto url = maintd::connection::parse_database_url(pg.uri(name), std::nullopt, "/");
   REQUIRE(url.has_value());
-  maintd::config::DatabaseTimeouts timeouts;
+  maintd::connection::DatabaseTimeouts timeouts;
   timeouts.connect = 2s;
   timeouts.statement = statement;
-  maintd::config::apply_database_timeouts(*url, timeouts, maintd::config::DatabaseRole::state);
+  maintd::connection::apply_database_timeouts(*url, timeouts,
+                                              maintd::connection::DatabaseRole::state);
   return *url;
 }
 

@@ -140,7 +140,7 @@ TEST_CASE_TEMPLATE(
     "store: migrations: processes migrating at once all succeed, the schema applied once", Backend,
     MAINTD_BACKENDS) {
   Backend backend;
-  const config::DatabaseUrl url = backend.url();
+  const connection::DatabaseUrl url = backend.url();
   constexpr int kProcesses = 4;
   // The children connect first, then wait on the pipe, so that they migrate at the same moment.
   int go[2];

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "config/pg_conninfo.hpp"
-#include "config/pg_uri.hpp"
+#include "connection/pg_conninfo.hpp"
+#include "connection/pg_uri.hpp"
 #include "store/target_session.hpp"
 #include "store_fixture.hpp"
 
@@ -189,7 +189,7 @@ TEST_CASE(
       MESSAGE("skipped '" << row.name << "': this machine has no IPv6 loopback (::1)");
       continue;
     }
-    const config::DatabaseUrl url = parse_url(row.url, row.password);
+    const connection::DatabaseUrl url = parse_url(row.url, row.password);
     CHECK(url.display.find(kPassword) == std::string::npos);
     CHECK(url.display.find(encode(kPassword)) == std::string::npos);
     try {
@@ -248,9 +248,9 @@ TEST_CASE("store: libpq reads maintd's canonical string as it reads the URI") {
   for (const char* uri : uris) {
     const std::string text = uri;
     CAPTURE(text);
-    const auto location = config::parse_pg_uri(text);
+    const auto location = connection::parse_pg_uri(text);
     REQUIRE_MESSAGE(location.has_value(), location.error());
-    const std::string canonical = config::to_conninfo(location->parameters, false);
+    const std::string canonical = connection::to_conninfo(location->parameters, false);
     CHECK(libpq_reads(canonical) == libpq_reads(text));
   }
 }

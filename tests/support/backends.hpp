@@ -25,7 +25,7 @@
 #include <optional>
 #include <string>
 
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "support/postgres_cluster.hpp"
@@ -33,9 +33,9 @@
 
 namespace maintd::testing {
 
-inline config::DatabaseUrl parse_url(const std::string& text,
-                                     const std::optional<std::string>& password = std::nullopt) {
-  auto url = config::parse_database_url(text, password, "/");
+inline connection::DatabaseUrl parse_url(
+    const std::string& text, const std::optional<std::string>& password = std::nullopt) {
+  auto url = connection::parse_database_url(text, password, "/");
   REQUIRE_MESSAGE(url.has_value(), "bad test URL " << text);
   return url.value();
 }
@@ -49,7 +49,7 @@ struct SqliteBackend {
   std::filesystem::path file = dir.path() / "state.db";
 
   std::string url_text() const { return "sqlite3://" + file.string(); }
-  config::DatabaseUrl url() const { return parse_url(url_text()); }
+  connection::DatabaseUrl url() const { return parse_url(url_text()); }
   std::unique_ptr<soci::session> raw() const {
     auto sql = std::make_unique<soci::session>(soci::sqlite3, "db=" + file.string() + " timeout=5");
     *sql << "PRAGMA foreign_keys=ON";
@@ -64,7 +64,7 @@ struct PostgresBackend {
 
   PostgresBackend() { PostgresCluster::shared().create_database(database); }
   std::string url_text() const { return PostgresCluster::shared().uri(database); }
-  config::DatabaseUrl url() const { return parse_url(url_text()); }
+  connection::DatabaseUrl url() const { return parse_url(url_text()); }
   std::unique_ptr<soci::session> raw() const {
     return std::make_unique<soci::session>(soci::postgresql,
                                            PostgresCluster::shared().soci_connect(database));

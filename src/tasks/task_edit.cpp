@@ -1,18 +1,19 @@
 // The shared rules of editing a db task (see task_edit.hpp).
-#include "store/task_edit.hpp"
+#include "tasks/task_edit.hpp"
 
 #include <fmt/format.h>
 
 #include "config/task_entry.hpp"
 #include "config/yaml_source.hpp"
 
-namespace maintd::store {
+namespace maintd::tasks {
 
 std::string file_and_line(const config::Task& task) {
   return fmt::format("{}:{}", task.defined_at.file, task.defined_at.line);
 }
 
-Expected<TaskRow, EditRefusal> find_editable_row(Database& database, const config::Config& config,
+Expected<TaskRow, EditRefusal> find_editable_row(store::Database& database,
+                                                 const config::Config& config,
                                                  const std::string& name) {
   // A file defines it: the file is the truth, and its row only a mirror.
   if (const config::Task* file_task = config.find_task(name)) {
@@ -34,8 +35,9 @@ std::optional<config::Task> validate_task_entry(const nlohmann::json& entry,
   return config::read_task_entry(entry, map, config, diagnostics);
 }
 
-EditOutcome apply_task_edit(Database& database, const config::Config& config, const TaskRow& row,
-                            const nlohmann::json& entry, bool sets_enabled, const Clock& clock) {
+EditOutcome apply_task_edit(store::Database& database, const config::Config& config,
+                            const TaskRow& row, const nlohmann::json& entry, bool sets_enabled,
+                            const store::Clock& clock) {
   EditOutcome outcome;
   outcome.task = validate_task_entry(entry, config, row.name, outcome.diagnostics);
   if (!outcome.task) {
@@ -64,4 +66,4 @@ EditOutcome apply_task_edit(Database& database, const config::Config& config, co
   return outcome;
 }
 
-}  // namespace maintd::store
+}  // namespace maintd::tasks

@@ -1,4 +1,4 @@
-#include "config/pg_uri.hpp"
+#include "connection/pg_uri.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace maintd::config {
+namespace maintd::connection {
 namespace {
 
 constexpr std::string_view kSchemes[] = {"postgresql://", "postgres://"};
@@ -258,4 +258,4 @@ Expected<PgLocation, std::string> parse_pg_uri(std::string_view uri) {
   return UriReader(uri).read();
 }
 
-}  // namespace maintd::config
+}  // namespace maintd::connection

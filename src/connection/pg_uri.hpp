@@ -10,9 +10,9 @@
 #include <string_view>
 
 #include "common/expected.hpp"
-#include "config/pg_conninfo.hpp"
+#include "connection/pg_conninfo.hpp"
 
-namespace maintd::config {
+namespace maintd::connection {
 
 // Whether `text` starts with "postgresql://" or "postgres://".
 bool is_pg_uri(std::string_view text);
@@ -24,4 +24,4 @@ bool is_pg_uri(std::string_view text);
 // '/' would otherwise be read as host, port and database name, and shown.
 Expected<PgLocation, std::string> parse_pg_uri(std::string_view uri);
 
-}  // namespace maintd::config
+}  // namespace maintd::connection

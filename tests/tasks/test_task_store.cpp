@@ -38,7 +38,7 @@ void add_db_task(Env& env, const std::string& name, nlohmann::json entry) {
   for (const auto& e : diagnostics.errors()) MESSAGE(e.to_string());
   REQUIRE(task.has_value());
   REQUIRE(
-      store::insert_db_task(env.db(), store::db_row_from_task(*task, entry), env.clock.clock()));
+      tasks::insert_db_task(env.db(), tasks::db_row_from_task(*task, entry), env.clock.clock()));
 }
 
 }  // namespace
@@ -46,7 +46,7 @@ void add_db_task(Env& env, const std::string& name, nlohmann::json entry) {
 TASKS_TEST("tasks: a sync from empty inserts every file task with its effective definition") {
   TaskEnv<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
-  const store::SyncPlan plan = env.sync();
+  const tasks::SyncPlan plan = env.sync();
   REQUIRE(plan.added.size() == 2);
   CHECK(plan.added[0].name == "every-5");
   CHECK(plan.added[0].origin == "file:schedules/a.yaml");
@@ -86,7 +86,7 @@ TASKS_TEST("tasks: a second sync with nothing changed writes nothing") {
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   env.clock.advance(1h);
-  const store::SyncPlan again = env.sync();
+  const tasks::SyncPlan again = env.sync();
   CHECK(again.writes_nothing());
   CHECK(again.unchanged == 2);
   CHECK(again.conflicts.empty());
@@ -113,7 +113,7 @@ TASKS_TEST(
     retries: 2
     config: {sleep: 2s, message: "dsn=postgresql://u:pw-in-config@h/d"}
 )");
-  const store::SyncPlan plan = env.sync();
+  const tasks::SyncPlan plan = env.sync();
   CHECK(plan.added.empty());
   CHECK(plan.removed.empty());
   CHECK(plan.unchanged == 1);
@@ -167,7 +167,7 @@ TASKS_TEST(
 )");
   env.schedule("c.yaml",
                "tasks:\n  - {name: every-5, type: debug.noop, schedule: '*/5 * * * *'}\n");
-  const store::SyncPlan plan = env.sync();
+  const tasks::SyncPlan plan = env.sync();
   REQUIRE(plan.removed.size() == 1);
   CHECK(plan.removed[0].name == "hourly");
   CHECK(plan.removed[0].origin == "file:schedules/b.yaml");
@@ -188,7 +188,7 @@ TASKS_TEST(
 // column by column: a field missing from that tuple would hide a change. Each definition
 // column is changed alone here and must be the one change reported.
 TEST_CASE("tasks: a change to any one definition column is reported, and only that one") {
-  using Change = std::function<void(store::TaskRow&)>;
+  using Change = std::function<void(tasks::TaskRow&)>;
   const std::map<std::string, Change> change_of = {
       {"display_name", [](auto& r) { r.display_name = "Other"; }},
       {"description", [](auto& r) { r.description = "other"; }},
@@ -211,28 +211,28 @@ TEST_CASE("tasks: a change to any one definition column is reported, and only th
       {"dry_run", [](auto& r) { r.dry_run = true; }},
       {"origin", [](auto& r) { r.origin = "file:schedules/b.yaml"; }},
   };
-  store::TaskRow base;
+  tasks::TaskRow base;
   base.name = "nightly";
   base.task_type = "debug.noop";
   base.schedule_expression = "30 2 * * *";
   base.config = {{"sleep", "1s"}};
   base.timeout_seconds = 60;
   base.origin = "file:schedules/a.yaml";
-  CHECK(store::diff_rows(base, base).empty());
-  for (const auto& column : store::definition_columns()) {
+  CHECK(tasks::diff_rows(base, base).empty());
+  for (const auto& column : tasks::definition_columns()) {
     CAPTURE(column);
     const auto change = change_of.find(column);
     REQUIRE_MESSAGE(change != change_of.end(), "a new definition column needs a row here");
-    store::TaskRow changed = base;
+    tasks::TaskRow changed = base;
     change->second(changed);
-    const auto changes = store::diff_rows(base, changed);
+    const auto changes = tasks::diff_rows(base, changed);
     REQUIRE(changes.size() == 1);
     CHECK(changes[0].column == column);
   }
   // A stored value that could not be read differs from anything, even text that looks alike.
-  store::TaskRow unreadable = base;
+  tasks::TaskRow unreadable = base;
   unreadable.unreadable["retries"] = "0";
-  CHECK(store::diff_rows(unreadable, base).size() == 1);
+  CHECK(tasks::diff_rows(unreadable, base).size() == 1);
 }
 
 TASKS_TEST("tasks: the origin does not depend on the working directory") {
@@ -241,7 +241,7 @@ TASKS_TEST("tasks: the origin does not depend on the working directory") {
   env.sync();
   const auto cwd = std::filesystem::current_path();
   std::filesystem::current_path(env.dir.path() / "schedules");
-  const store::SyncPlan plan = env.sync();
+  const tasks::SyncPlan plan = env.sync();
   std::filesystem::current_path(cwd);
   CHECK(plan.writes_nothing());
   CHECK(env.column("every-5", "origin") == "file:schedules/a.yaml");
@@ -258,7 +258,7 @@ TASKS_TEST(
   env.clock.advance(1min);
   env.schedule("b.yaml", "tasks:\n  - {name: shared, type: debug.noop, schedule: '0 2 * * *'}\n");
 
-  const store::SyncPlan plan = env.sync();
+  const tasks::SyncPlan plan = env.sync();
   CHECK(plan.writes_nothing());
   REQUIRE(plan.conflicts.size() == 1);
   CHECK(plan.conflicts[0].name == "shared");
@@ -268,7 +268,7 @@ TASKS_TEST(
   CHECK(env.column("shared", "schedule_expression") == "0 1 * * *");
   CHECK(env.column("shared", "updated_at") == updated_at);
 
-  const store::TaskSet set = env.tasks();
+  const tasks::TaskSet set = env.tasks();
   const config::Task* shared = set.find("shared");
   REQUIRE(shared != nullptr);
   CHECK(shared->origin() == "file:schedules/b.yaml");
@@ -302,7 +302,7 @@ TASKS_TEST("tasks: enable and disable persist across syncs and file edits") {
   - {name: every-5, type: debug.noop, schedule: "*/10 * * * *", enabled: true}
   - {name: extra, type: debug.noop, schedule: '@daily', enabled: false}
 )");
-  store::TaskSet set = env.tasks();
+  tasks::TaskSet set = env.tasks();
   REQUIRE(set.find("every-5") != nullptr);
   CHECK_FALSE(set.find("every-5")->enabled);
   CHECK(env.column("every-5", "schedule_expression") == "*/10 * * * *");
@@ -337,7 +337,7 @@ TASKS_TEST(
   const config::Config config = env.load();
   REQUIRE(config.tasks.size() == 2);
 
-  store::TaskSet set = store::merge_tasks(store::read_task_rows(env.db()), config);
+  tasks::TaskSet set = tasks::merge_tasks(tasks::read_task_rows(env.db()), config);
   REQUIRE(set.size() == 3);
   // Unchanged file task: the config's own object.
   CHECK(set.find("nightly") == &config.tasks[1]);
@@ -355,7 +355,7 @@ TASKS_TEST(
 
   // A moved set still points at the same tasks (each owned task has its own allocation).
   const config::Task* owned = &set[2];
-  store::TaskSet moved = std::move(set);
+  tasks::TaskSet moved = std::move(set);
   CHECK(&moved[2] == owned);
   CHECK(moved.find("from-table") == owned);
   CHECK(&moved[1] == &config.tasks[1]);
@@ -392,7 +392,7 @@ TASKS_TEST("tasks: db tasks are loaded after the file tasks, validated, with def
 
   // A later change of the defaults reaches the db task that did not set the policy.
   env.write_settings("defaults: {timezone: Europe/Berlin, timeout: 7m}\n");
-  const store::TaskSet set = env.tasks();
+  const tasks::TaskSet set = env.tasks();
   CHECK(all_text(set.diagnostics).empty());
   REQUIRE(set.size() == 4);
   CHECK(set[0].name == "every-5");
@@ -436,7 +436,7 @@ TASKS_TEST("tasks: a row edited by hand into something invalid is reported and n
   env.execute("UPDATE scheduled_tasks SET enabled = 7 WHERE name = 'bad-flag'");
   env.execute("UPDATE scheduled_tasks SET origin = 'manual' WHERE name = 'bad-origin'");
 
-  const store::TaskSet set = env.tasks();
+  const tasks::TaskSet set = env.tasks();
   std::vector<std::string> names;
   for (const auto& task : set) names.push_back(task.name);
   CHECK(names == std::vector<std::string>{"every-5", "nightly", "good"});
@@ -480,7 +480,7 @@ TEST_CASE("tasks: text in an integer column (SQLite lets a hand edit store it) i
   add_db_task(env, "bad-int", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
   env.execute("UPDATE scheduled_tasks SET timeout_seconds = 'ten' WHERE name = 'bad-int'");
   env.execute("UPDATE scheduled_tasks SET timeout_seconds = 'soon' WHERE name = 'nightly'");
-  const store::TaskSet set = env.tasks();
+  const tasks::TaskSet set = env.tasks();
   CHECK(set.size() == 2);
   const auto errors = set.diagnostics.errors();
   REQUIRE(errors.size() == 1);
@@ -501,7 +501,7 @@ TASKS_TEST("tasks: a file task with a 60,000-character config value is synced an
                "{message: " +
                    message + "}}\n");
   REQUIRE(env.sync().added.size() == 1);
-  const store::TaskSet set = env.tasks();
+  const tasks::TaskSet set = env.tasks();
   CHECK(set.diagnostics.errors().empty());
   REQUIRE(set.size() == 1);
   CHECK(set[0].config->at("message") == message);
@@ -538,7 +538,7 @@ TEST_CASE("tasks: a row holding values past the limits is reported by name and n
       "UPDATE scheduled_tasks SET name = 'long-name-' || hex(zeroblob(35000)) "
       "WHERE name = 'long-name'");
 
-  const store::TaskSet set = env.tasks();
+  const tasks::TaskSet set = env.tasks();
   std::vector<std::string> names;
   for (const auto& task : set) names.push_back(task.name);
   CHECK(names == std::vector<std::string>{"every-5", "nightly", "good"});
@@ -577,7 +577,7 @@ TASKS_TEST("tasks: a file task's row edited by hand is put back by the next sync
   env.execute(
       "UPDATE scheduled_tasks SET schedule_expression = '61 * * * *', config = 'x' "
       "WHERE name = 'nightly'");
-  const store::SyncPlan plan = env.sync();
+  const tasks::SyncPlan plan = env.sync();
   REQUIRE(plan.changed.size() == 1);
   REQUIRE(plan.changed[0].fields.size() == 2);
   CHECK(plan.changed[0].fields[0].column == "schedule_expression");
@@ -594,32 +594,32 @@ TASKS_TEST(
   env.sync();
   add_db_task(env, "mine", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
 
-  auto row = store::read_task_row(env.db(), "mine");
+  auto row = tasks::read_task_row(env.db(), "mine");
   REQUIRE(row.has_value());
   CHECK(row->from_db());
-  CHECK_FALSE(store::insert_db_task(env.db(), *row, env.clock.clock()));  // the name is taken
-  auto file_row = store::read_task_row(env.db(), "nightly");
+  CHECK_FALSE(tasks::insert_db_task(env.db(), *row, env.clock.clock()));  // the name is taken
+  auto file_row = tasks::read_task_row(env.db(), "nightly");
   REQUIRE(file_row.has_value());
   CHECK(file_row->from_file());
-  CHECK_FALSE(store::insert_db_task(env.db(), *file_row, env.clock.clock()));
+  CHECK_FALSE(tasks::insert_db_task(env.db(), *file_row, env.clock.clock()));
 
   env.clock.advance(1min);
-  store::TaskRow changed = *row;
+  tasks::TaskRow changed = *row;
   changed.schedule_expression = "0 2 * * *";
-  CHECK(store::update_db_task(env.db(), changed, row->updated_at, env.clock.clock()));
+  CHECK(tasks::update_db_task(env.db(), changed, row->updated_at, env.clock.clock()));
   CHECK(env.column("mine", "schedule_expression") == "0 2 * * *");
   CHECK(env.column("mine", "updated_at") == "2026-03-29T00:01:00.000Z");
   CHECK(env.column("mine", "created_at") == "2026-03-29T00:00:00.000Z");
   // A second writer that read the row before that change loses.
   changed.schedule_expression = "0 3 * * *";
-  CHECK_FALSE(store::update_db_task(env.db(), changed, row->updated_at, env.clock.clock()));
+  CHECK_FALSE(tasks::update_db_task(env.db(), changed, row->updated_at, env.clock.clock()));
   CHECK(env.column("mine", "schedule_expression") == "0 2 * * *");
   // A file task's row is never a db task's to update or remove.
-  CHECK_FALSE(store::update_db_task(env.db(), *file_row, file_row->updated_at, env.clock.clock()));
+  CHECK_FALSE(tasks::update_db_task(env.db(), *file_row, file_row->updated_at, env.clock.clock()));
   CHECK_FALSE(store::remove_db_task(env.db(), "nightly"));
   CHECK(store::remove_db_task(env.db(), "mine"));
   CHECK_FALSE(store::remove_db_task(env.db(), "mine"));
-  CHECK_FALSE(store::read_task_row(env.db(), "mine").has_value());
+  CHECK_FALSE(tasks::read_task_row(env.db(), "mine").has_value());
 }
 
 TASKS_TEST("tasks: a sync is one transaction: when a statement fails, nothing of it remains") {
@@ -670,13 +670,13 @@ TASKS_TEST("tasks: four processes' worth of syncs at once apply the files once")
     databases.push_back(store::Database::open(config.state_database, 1));
   }
   store::migrate(*databases[0]);
-  std::vector<store::SyncPlan> plans(databases.size());
+  std::vector<tasks::SyncPlan> plans(databases.size());
   std::vector<std::string> failures(databases.size());
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < databases.size(); ++i) {
     threads.emplace_back([&, i] {
       try {
-        plans[i] = store::sync_tasks(*databases[i], config, env.clock.clock());
+        plans[i] = tasks::sync_tasks(*databases[i], config, env.clock.clock());
       } catch (const std::exception& e) {
         failures[i] = e.what();
       }
@@ -698,11 +698,11 @@ TASKS_TEST("tasks: the plan against a database without the schema reads as an em
   const config::Config config = env.load();
   auto database = store::Database::open(config.state_database);
   CHECK_FALSE(store::has_task_table(*database));
-  const store::SyncPlan plan = store::plan_sync(*database, config);
+  const tasks::SyncPlan plan = tasks::plan_sync(*database, config);
   CHECK(plan.added.size() == 2);
   CHECK_FALSE(store::has_task_table(*database));
   // load_tasks needs the schema: without it the database is unavailable.
-  CHECK_THROWS_AS(store::load_tasks(*database, config), store::StoreUnavailable);
+  CHECK_THROWS_AS(tasks::load_tasks(*database, config), store::StoreUnavailable);
 }
 
 TASKS_TEST("tasks: the table's version changes with every write and only then") {
@@ -751,7 +751,7 @@ TASKS_TEST("tasks: expect_success_within in rows: effective for file tasks, as g
   CHECK(env.column("db-own", "expect_success_within_seconds") == "86400");
   CHECK(env.column("db-off", "expect_success_within_seconds") == "0");
 
-  const store::TaskSet set = env.tasks();
+  const tasks::TaskSet set = env.tasks();
   CHECK(all_text(set.diagnostics).empty());
   REQUIRE(set.find("db-default") != nullptr);
   CHECK(set.find("db-default")->policies.expect_success_within == std::chrono::hours(2));
@@ -761,7 +761,7 @@ TASKS_TEST("tasks: expect_success_within in rows: effective for file tasks, as g
 
   // A change in the file is one column of the plan; a hand-edited value is validated on load.
   env.write_settings();
-  const store::SyncPlan plan = env.sync();
+  const tasks::SyncPlan plan = env.sync();
   REQUIRE(plan.changed.size() == 1);
   CHECK(plan.changed[0].name == "inherits");
   REQUIRE(plan.changed[0].fields.size() == 1);
@@ -770,7 +770,7 @@ TASKS_TEST("tasks: expect_success_within in rows: effective for file tasks, as g
   CHECK(plan.changed[0].fields[0].after == nullptr);
   env.execute(
       "UPDATE scheduled_tasks SET expect_success_within_seconds = 30 WHERE name = 'db-own'");
-  const store::TaskSet edited = env.tasks();
+  const tasks::TaskSet edited = env.tasks();
   CHECK(edited.find("db-own") == nullptr);
   CHECK(contains(all_text(edited.diagnostics),
                  "scheduled_tasks 'db-own': expect_success_within: 30s is too short: give at "

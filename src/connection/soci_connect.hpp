@@ -19,11 +19,11 @@
 #include <string>
 
 #include "common/expected.hpp"
-#include "config/pg_conninfo.hpp"
+#include "connection/pg_conninfo.hpp"
 
-namespace maintd::config {
+namespace maintd::connection {
 
 // Errors name the keyword and the reason, never the value of a secret.
 Expected<std::string, std::string> soci_postgresql_connect(const PgParameters& parameters);
 
-}  // namespace maintd::config
+}  // namespace maintd::connection

@@ -3,15 +3,15 @@
 //
 // Every PostgreSQL location maintd accepts (a URI or a keyword/value string) is read into these
 // parameters and written back as one canonical keyword/value string, quoted as libpq expects
-// (and, for SOCI, as config/soci_connect.hpp explains), so what a user wrote in any form reaches
-// libpq meaning the same thing.
+// (and, for SOCI, as connection/soci_connect.hpp explains), so what a user wrote in any form
+// reaches libpq meaning the same thing.
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/expected.hpp"
 
-namespace maintd::config {
+namespace maintd::connection {
 
 struct PgParameter {
   std::string keyword;
@@ -65,4 +65,4 @@ std::string conninfo_value(std::string_view value);
 // each value written by conninfo_value. With `mask`, secret values are written as ***.
 std::string to_conninfo(const PgParameters& parameters, bool mask);
 
-}  // namespace maintd::config
+}  // namespace maintd::connection

@@ -1,11 +1,11 @@
-#include "config/pg_conninfo.hpp"
+#include "connection/pg_conninfo.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 
-namespace maintd::config {
+namespace maintd::connection {
 namespace {
 
 bool is_space(char c) {
@@ -157,4 +157,4 @@ std::string to_conninfo(const PgParameters& parameters, bool mask) {
   return out;
 }
 
-}  // namespace maintd::config
+}  // namespace maintd::connection

@@ -1,6 +1,6 @@
 #pragma once
 // The effective task set: the schedule files' tasks and the scheduled_tasks table's own, as
-// store::load_tasks and store::merge_tasks (store/task_store.hpp) merge them. Reads like a
+// tasks::load_tasks and tasks::merge_tasks (tasks/task_load.hpp) merge them. Reads like a
 // const std::vector<config::Task>: size(), operator[], iteration over `const config::Task&`,
 // plus find() by name.
 //
@@ -21,7 +21,7 @@
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
 
-namespace maintd::store {
+namespace maintd::tasks {
 
 class TaskSet {
  public:
@@ -70,4 +70,4 @@ class TaskSet {
   std::shared_ptr<const void> owner_;
 };
 
-}  // namespace maintd::store
+}  // namespace maintd::tasks

@@ -1,15 +1,14 @@
-#include "config/database_url.hpp"
+#include "connection/database_url.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
 
-#include "config/limits.hpp"
-#include "config/pg_conninfo.hpp"
-#include "config/pg_uri.hpp"
-#include "config/soci_connect.hpp"
+#include "connection/pg_conninfo.hpp"
+#include "connection/pg_uri.hpp"
+#include "connection/soci_connect.hpp"
 
-namespace maintd::config {
+namespace maintd::connection {
 namespace {
 
 // Both maskings below scan the text once, forwards (no regular expression: libstdc++ matches
@@ -255,8 +254,10 @@ Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
                                                       const std::filesystem::path& base_dir,
                                                       bool from_file) {
   if (url.size() > kMaxDatabaseUrlBytes) {
-    return Unexpected{over_limit("the URL", url.size(), kMaxDatabaseUrlBytes, "database URLs") +
-                      ": shorten it (give a long password with password_file)"};
+    return Unexpected{
+        fmt::format("the URL is {} bytes, more than the limit of {} (database URLs): "
+                    "shorten it (give a long password with password_file)",
+                    url.size(), kMaxDatabaseUrlBytes)};
   }
   if (is_pg_uri(url) || is_pg_keyword_value(url)) return postgresql_url(url, password);
   const std::size_t scheme_end = url.find("://");
@@ -292,4 +293,4 @@ Expected<DatabaseUrl, std::string> parse_database_url(std::string_view url,
       "unsupported database scheme '{}' (maintd speaks sqlite3:// and postgresql://)", scheme)};
 }
 
-}  // namespace maintd::config
+}  // namespace maintd::connection

@@ -1,15 +1,27 @@
 #pragma once
 // Database locations as written in config, and how they are shown without their secrets.
+//
+// Below both config and store (DESIGN.md: data flows one way): config reads a location out of
+// maintd.yaml with parse_database_url and apply_database_timeouts, the store opens what it
+// describes (store::Database, store::open_target_session) and masks what it prints with
+// mask_secrets, and neither includes the other. The libpq forms it reads are in
+// connection/pg_uri.hpp and connection/pg_conninfo.hpp, the string SOCI is given in
+// connection/soci_connect.hpp.
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/expected.hpp"
-#include "config/pg_conninfo.hpp"
+#include "connection/pg_conninfo.hpp"
 
-namespace maintd::config {
+namespace maintd::connection {
+
+// A database URL or keyword/value string (a long password goes in `password_file`): one of the
+// limits on configuration input (config/limits.hpp lists the others).
+inline constexpr std::size_t kMaxDatabaseUrlBytes = 16 * 1024;
 
 // `database_timeouts:` in maintd.yaml: how long maintd waits for a PostgreSQL server, so that a
 // server that stopped answering (a hung host, a network partition, a stopped process) becomes
@@ -36,7 +48,7 @@ struct DatabaseUrl {
   Backend backend = Backend::sqlite3;
   // What SOCI is given: "db=PATH" for SQLite; for PostgreSQL, whatever form the config used, one
   // canonical libpq keyword/value string ("host=db port=5432 dbname=app user=maintd") written so
-  // that soci::postgresql passes it to libpq unchanged (config/soci_connect.hpp). It may hold a
+  // that soci::postgresql passes it to libpq unchanged (connection/soci_connect.hpp). It may hold a
   // password: never print, log or serialise it; use `display`.
   std::string connect;
   // The URL as written, every password replaced by ***; a password given apart shows as
@@ -59,8 +71,8 @@ struct DatabaseUrl {
 
 // Accepts "sqlite3://PATH" or "sqlite://PATH" (a relative PATH resolves against `base_dir`;
 // "sqlite3:///abs/path" is absolute), and for PostgreSQL either libpq form: a URI,
-// "postgresql://..." or "postgres://..." (config/pg_uri.hpp), or a keyword/value string,
-// "host=... dbname=..." (config/pg_conninfo.hpp; libpq's rule: no "://" and a '='). `password`
+// "postgresql://..." or "postgres://..." (connection/pg_uri.hpp), or a keyword/value string,
+// "host=... dbname=..." (connection/pg_conninfo.hpp; libpq's rule: no "://" and a '='). `password`
 // (from a `password`/`password_file` key) is added to a PostgreSQL location that holds none.
 // `from_file`: the URL was read from a `*_file`, kept out of the config, maybe for its secrets:
 // an error never shows it, even masked (what is not a URL has nothing mask_secrets finds).
@@ -87,4 +99,4 @@ std::optional<std::chrono::milliseconds> parse_pg_duration(std::string_view text
 // ***. Applied to anything that might hold a connection string before it is printed.
 std::string mask_secrets(std::string_view text);
 
-}  // namespace maintd::config
+}  // namespace maintd::connection

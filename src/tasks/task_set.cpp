@@ -1,6 +1,6 @@
-#include "store/task_set.hpp"
+#include "tasks/task_set.hpp"
 
-namespace maintd::store {
+namespace maintd::tasks {
 
 TaskSet::TaskSet(std::vector<config::Task> tasks) {
   reserve(tasks.size());
@@ -39,4 +39,4 @@ std::optional<std::size_t> TaskSet::index_of(std::string_view name) const {
   return it == by_name_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
 }
 
-}  // namespace maintd::store
+}  // namespace maintd::tasks

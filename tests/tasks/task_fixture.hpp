@@ -24,11 +24,11 @@
 #include "handlers/builtin.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
-#include "store/task_store.hpp"
-#include "store/task_sync.hpp"
 #include "store/timestamp.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/temp_dir.hpp"
+#include "tasks/task_load.hpp"
+#include "tasks/task_sync.hpp"
 
 namespace maintd::testing {
 
@@ -114,14 +114,14 @@ struct TaskEnv {
     return *database;
   }
 
-  store::SyncPlan sync() {
+  tasks::SyncPlan sync() {
     const config::Config config = load();
-    return store::sync_tasks(db(), config, clock.clock());
+    return tasks::sync_tasks(db(), config, clock.clock());
   }
-  store::TaskSet tasks() {
+  tasks::TaskSet tasks() {
     // The set points at the config's file tasks: it keeps the config alive.
     auto config = std::make_shared<const config::Config>(load());
-    store::TaskSet set = store::load_tasks(db(), *config, clock.clock());
+    tasks::TaskSet set = tasks::load_tasks(db(), *config, clock.clock());
     set.keep_alive(config);
     return set;
   }

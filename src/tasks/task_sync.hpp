@@ -9,16 +9,18 @@
 //             stay in task_runs)
 //   conflict  a name both in a file and in a row of another origin (db): reported at both places;
 //             the row is left untouched and the file's task is the one that runs
+// The plan is made here, from the configuration; the reads, the lock and the writes are the
+// store's (store/task_table.hpp, sync_task_table).
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
 #include "store/database.hpp"
-#include "store/task_store.hpp"
 #include "store/timestamp.hpp"
+#include "tasks/task_row.hpp"
 
-namespace maintd::store {
+namespace maintd::tasks {
 
 struct SyncPlan {
   struct Added {
@@ -56,17 +58,18 @@ SyncPlan plan_sync(const std::vector<TaskRow>& rows, const config::Config& confi
 
 // The plan against the table, writing nothing (`maintd db seed --dry-run`). A database whose
 // schema was never created reads as an empty table.
-SyncPlan plan_sync(Database& database, const config::Config& config);
+SyncPlan plan_sync(store::Database& database, const config::Config& config);
 
 // Computes and applies the plan in one transaction, serialised with other syncs (SQLite: a write
 // transaction; PostgreSQL: a transaction-scoped advisory lock), and returns what it applied.
 // When the table already matches, nothing is written and no lock is taken. Throws
 // StoreUnavailable / StoreError; a failed sync leaves the table as it was. When it wrote
 // nothing and `rows_read` is given, the rows it compared are moved there (the table as read).
-SyncPlan sync_tasks(Database& database, const config::Config& config,
-                    const Clock& clock = system_clock(), std::vector<TaskRow>* rows_read = nullptr);
+SyncPlan sync_tasks(store::Database& database, const config::Config& config,
+                    const store::Clock& clock = store::system_clock(),
+                    std::vector<TaskRow>* rows_read = nullptr);
 
 // The plan's conflicts as warnings, at the file task and at the row.
 void report_conflicts(const SyncPlan& plan, config::Diagnostics& diagnostics);
 
-}  // namespace maintd::store
+}  // namespace maintd::tasks

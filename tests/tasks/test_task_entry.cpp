@@ -14,7 +14,7 @@ namespace {
 
 struct Case {
   const char* yaml;                           // one task entry, a flow map
-  std::function<void(store::TaskRow&)> edit;  // the same entry as a change of the base row
+  std::function<void(tasks::TaskRow&)> edit;  // the same entry as a change of the base row
 };
 
 std::vector<std::string> messages(const config::Diagnostics& diagnostics, const std::regex& place) {
@@ -34,38 +34,38 @@ TEST_CASE("tasks: a table row is validated exactly like a schedule file entry") 
   const registry::Registry registry = test_registry();
   const std::vector<Case> cases = {
       {"{name: t, type: debug.noop, schedule: '61 * * * *'}",
-       [](store::TaskRow& r) { r.schedule_expression = "61 * * * *"; }},
+       [](tasks::TaskRow& r) { r.schedule_expression = "61 * * * *"; }},
       {"{name: t, type: debug.nop, schedule: '0 1 * * *'}",
-       [](store::TaskRow& r) { r.task_type = "debug.nop"; }},
+       [](tasks::TaskRow& r) { r.task_type = "debug.nop"; }},
       {"{name: t, type: debug.noop, schedule: '0 1 * * *', timezone: Europe/Berln}",
-       [](store::TaskRow& r) { r.timezone = "Europe/Berln"; }},
+       [](tasks::TaskRow& r) { r.timezone = "Europe/Berln"; }},
       {"{name: t, type: debug.noop, schedule: '0 1 * * *', config: {slep: 1s}}",
-       [](store::TaskRow& r) {
+       [](tasks::TaskRow& r) {
          r.config = {{"slep", "1s"}};
        }},
       {"{name: t, type: debug.noop, schedule: '0 1 * * *', config: {sleep: 5}}",
-       [](store::TaskRow& r) {
+       [](tasks::TaskRow& r) {
          r.config = {{"sleep", 5}};
        }},
       {"{name: t, type: test.schema, schedule: '0 1 * * *', config: {table: x, database: ap}}",
-       [](store::TaskRow& r) {
+       [](tasks::TaskRow& r) {
          r.task_type = "test.schema";
          r.config = {{"table", "x"}, {"database", "ap"}};
        }},
       {"{name: t, type: test.schema, schedule: '0 1 * * *'}",
-       [](store::TaskRow& r) { r.task_type = "test.schema"; }},
+       [](tasks::TaskRow& r) { r.task_type = "test.schema"; }},
       {"{name: t, type: debug.noop, schedule: '0 1 * * *', retries: 101}",
-       [](store::TaskRow& r) { r.retries = 101; }},
+       [](tasks::TaskRow& r) { r.retries = 101; }},
       {"{name: t, type: debug.noop, schedule: '0 1 * * *', concurrency: forbidd}",
-       [](store::TaskRow& r) { r.concurrency = "forbidd"; }},
+       [](tasks::TaskRow& r) { r.concurrency = "forbidd"; }},
       {"{name: t, type: debug.noop, schedule: '0 1 * * *', timeout: 0s}",
-       [](store::TaskRow& r) { r.timeout_seconds = 0; }},
+       [](tasks::TaskRow& r) { r.timeout_seconds = 0; }},
       {"{name: t, type: debug.noop, schedule: '0 1 * * *', jitter: -5s}",
-       [](store::TaskRow& r) { r.jitter_seconds = -5; }},
+       [](tasks::TaskRow& r) { r.jitter_seconds = -5; }},
       {"{name: 'bad name!', type: debug.noop, schedule: '0 1 * * *'}",
-       [](store::TaskRow& r) { r.name = "bad name!"; }},
+       [](tasks::TaskRow& r) { r.name = "bad name!"; }},
       {"{name: t, type: debug.noop, schedule: '', timezone: Mars/Base}",
-       [](store::TaskRow& r) {
+       [](tasks::TaskRow& r) {
          r.schedule_expression = "";
          r.timezone = "Mars/Base";
        }},
@@ -88,7 +88,7 @@ TEST_CASE("tasks: a table row is validated exactly like a schedule file entry") 
     dir.write("s.yaml", "tasks: []\n");
     const auto settings = config::load_config(options);
     REQUIRE(settings.config.has_value());
-    store::TaskRow row;
+    tasks::TaskRow row;
     row.name = "t";
     row.display_name = "t";
     row.task_type = "debug.noop";
@@ -96,7 +96,7 @@ TEST_CASE("tasks: a table row is validated exactly like a schedule file entry") 
     row.origin = "db";
     c.edit(row);
     config::Diagnostics diagnostics;
-    CHECK_FALSE(store::task_from_row(row, *settings.config, diagnostics).has_value());
+    CHECK_FALSE(tasks::task_from_row(row, *settings.config, diagnostics).has_value());
     const auto row_messages = messages(diagnostics, std::regex("^scheduled_tasks '[^']*': "));
     CHECK(row_messages == file_messages);
     for (const auto& error : diagnostics.errors()) {
@@ -123,7 +123,7 @@ TEST_CASE("tasks: a valid row round-trips: db_row_from_task, entry_from_row, tas
   config::Diagnostics diagnostics;
   auto task = config::read_task_entry(entry, config::SourceMap("x"), config, diagnostics);
   REQUIRE(task.has_value());
-  const store::TaskRow row = store::db_row_from_task(*task, entry);
+  const tasks::TaskRow row = tasks::db_row_from_task(*task, entry);
   CHECK(row.timezone == "Asia/Tokyo");
   CHECK(row.timeout_seconds == 90);
   CHECK(row.concurrency == "allow");
@@ -131,7 +131,7 @@ TEST_CASE("tasks: a valid row round-trips: db_row_from_task, entry_from_row, tas
   CHECK_FALSE(row.retries.has_value());
   CHECK_FALSE(row.catchup_seconds.has_value());
   CHECK(row.config == nlohmann::json{{"fail", true}, {"message", "m"}});
-  auto back = store::task_from_row(row, config, diagnostics);
+  auto back = tasks::task_from_row(row, config, diagnostics);
   REQUIRE(back.has_value());
   CHECK(all_text(diagnostics).empty());
   CHECK(back->name == "round");

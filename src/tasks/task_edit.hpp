@@ -18,10 +18,10 @@
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
 #include "store/database.hpp"
-#include "store/task_store.hpp"
 #include "store/timestamp.hpp"
+#include "tasks/task_row.hpp"
 
-namespace maintd::store {
+namespace maintd::tasks {
 
 // Why a task cannot be edited.
 struct EditRefusal {
@@ -39,7 +39,8 @@ struct EditRefusal {
 std::string file_and_line(const config::Task& task);
 
 // The row of task `name` if it may be edited. Throws StoreUnavailable / StoreError.
-Expected<TaskRow, EditRefusal> find_editable_row(Database& database, const config::Config& config,
+Expected<TaskRow, EditRefusal> find_editable_row(store::Database& database,
+                                                 const config::Config& config,
                                                  const std::string& name);
 
 // `entry` validated like a schedule file entry against `config`, with every problem at
@@ -66,7 +67,8 @@ struct EditOutcome {
 // `sets_enabled`: the edit gives `enabled`, which sets the definition and drops an earlier
 // `task enable|disable` override; otherwise that override stays. Throws StoreUnavailable /
 // StoreError.
-EditOutcome apply_task_edit(Database& database, const config::Config& config, const TaskRow& row,
-                            const nlohmann::json& entry, bool sets_enabled, const Clock& clock);
+EditOutcome apply_task_edit(store::Database& database, const config::Config& config,
+                            const TaskRow& row, const nlohmann::json& entry, bool sets_enabled,
+                            const store::Clock& clock);
 
-}  // namespace maintd::store
+}  // namespace maintd::tasks

@@ -1,4 +1,4 @@
-#include "config/soci_connect.hpp"
+#include "connection/soci_connect.hpp"
 
 #include <fmt/format.h>
 #include <soci/version.h>
@@ -13,7 +13,7 @@ static_assert(SOCI_VERSION / 100 == 4000,
               "soci_postgresql_connect() encodes for SOCI 4.0's postgresql backend; review it for "
               "this SOCI version (and tests/store/test_postgres_connect.cpp)");
 
-namespace maintd::config {
+namespace maintd::connection {
 
 Expected<std::string, std::string> soci_postgresql_connect(const PgParameters& parameters) {
   std::string out;
@@ -38,4 +38,4 @@ Expected<std::string, std::string> soci_postgresql_connect(const PgParameters& p
   return out;
 }
 
-}  // namespace maintd::config
+}  // namespace maintd::connection
