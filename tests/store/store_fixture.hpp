@@ -14,6 +14,7 @@
 #include "store/timestamp.hpp"
 #include "support/backends.hpp"
 #include "support/test_clock.hpp"
+#include "support/text.hpp"
 
 namespace maintd::testing {
 
@@ -27,10 +28,6 @@ std::string thrown_message(F&& body) {
   }
   FAIL("nothing was thrown");
   return {};
-}
-
-inline bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace maintd::testing

@@ -4,8 +4,8 @@
 #include <functional>
 #include <regex>
 
+#include "support/config_state.hpp"
 #include "support/test_registry.hpp"
-#include "task_fixture.hpp"
 
 using namespace maintd;
 using namespace maintd::testing;
@@ -106,7 +106,7 @@ TEST_CASE("tasks: a table row is validated exactly like a schedule file entry") 
 }
 
 TEST_CASE("tasks: a valid row round-trips: db_row_from_task, entry_from_row, task_from_row") {
-  TaskEnv<SqliteTasks> env;
+  ConfigState<SqliteBackend> env;
   env.write_settings("defaults: {timezone: Asia/Tokyo, retries: 1}\n");
   env.schedule("a.yaml", "tasks: []\n");
   const config::Config config = env.load();

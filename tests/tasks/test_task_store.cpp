@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "store/store_error.hpp"
-#include "task_fixture.hpp"
+#include "support/config_state.hpp"
 
 using namespace maintd;
 using namespace maintd::testing;
@@ -43,8 +43,9 @@ void add_db_task(Env& env, const std::string& name, nlohmann::json entry) {
 
 }  // namespace
 
-TASKS_TEST("tasks: a sync from empty inserts every file task with its effective definition") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE("tasks: a sync from empty inserts every file task with its effective definition",
+                   Backend, MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   const tasks::SyncPlan plan = env.sync();
   REQUIRE(plan.added.size() == 2);
@@ -81,8 +82,9 @@ TASKS_TEST("tasks: a sync from empty inserts every file task with its effective 
   CHECK(env.column("nightly", "updated_at") == "2026-03-29T00:00:00.000Z");
 }
 
-TASKS_TEST("tasks: a second sync with nothing changed writes nothing") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE("tasks: a second sync with nothing changed writes nothing", Backend,
+                   MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   env.clock.advance(1h);
@@ -94,10 +96,11 @@ TASKS_TEST("tasks: a second sync with nothing changed writes nothing") {
   CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:00:00.000Z");
 }
 
-TASKS_TEST(
+TEST_CASE_TEMPLATE(
     "tasks: a changed file task is updated column by column, and created_at and the override "
-    "stay") {
-  TaskEnv<Backend> env;
+    "stay",
+    Backend, MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   REQUIRE(store::set_enabled_override(env.db(), "nightly", false, env.clock.clock()));
@@ -141,10 +144,11 @@ TASKS_TEST(
   CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:00:00.000Z");
 }
 
-TASKS_TEST(
+TEST_CASE_TEMPLATE(
     "tasks: a task gone from the files loses its row (its runs stay), and a moved one keeps "
-    "it") {
-  TaskEnv<Backend> env;
+    "it",
+    Backend, MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.schedule("b.yaml", "tasks:\n  - {name: hourly, type: debug.noop, schedule: '@hourly'}\n");
   env.sync();
@@ -235,8 +239,9 @@ TEST_CASE("tasks: a change to any one definition column is reported, and only th
   CHECK(tasks::diff_rows(unreadable, base).size() == 1);
 }
 
-TASKS_TEST("tasks: the origin does not depend on the working directory") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE("tasks: the origin does not depend on the working directory", Backend,
+                   MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   const auto cwd = std::filesystem::current_path();
@@ -247,10 +252,11 @@ TASKS_TEST("tasks: the origin does not depend on the working directory") {
   CHECK(env.column("every-5", "origin") == "file:schedules/a.yaml");
 }
 
-TASKS_TEST(
+TEST_CASE_TEMPLATE(
     "tasks: a name in a file and in a db row is a conflict: reported at both places, the "
-    "row untouched, the file's task used") {
-  TaskEnv<Backend> env;
+    "row untouched, the file's task used",
+    Backend, MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   add_db_task(env, "shared", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
@@ -287,8 +293,9 @@ TASKS_TEST(
                               "as it is ('maintd task rm shared' removes the row)\n"));
 }
 
-TASKS_TEST("tasks: enable and disable persist across syncs and file edits") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE("tasks: enable and disable persist across syncs and file edits", Backend,
+                   MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
@@ -327,9 +334,10 @@ TASKS_TEST("tasks: enable and disable persist across syncs and file edits") {
 
 // The daemon holds 100,000 tasks: a file task is pointed at in its Config, not copied (a copy
 // was ~700 bytes per task). Only what differs from the files is owned by the set.
-TASKS_TEST(
-    "tasks: the merged set points at the files' tasks and owns only overridden and table ones") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE(
+    "tasks: the merged set points at the files' tasks and owns only overridden and table ones",
+    Backend, MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   add_db_task(env, "from-table", {{"type", "debug.noop"}, {"schedule", "@daily"}});
@@ -361,8 +369,9 @@ TASKS_TEST(
   CHECK(&moved[1] == &config.tasks[1]);
 }
 
-TASKS_TEST("tasks: updated_at moves on enable/disable only when the row changes") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE("tasks: updated_at moves on enable/disable only when the row changes", Backend,
+                   MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   env.clock.advance(1min);
@@ -373,8 +382,10 @@ TASKS_TEST("tasks: updated_at moves on enable/disable only when the row changes"
   CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:01:00.000Z");
 }
 
-TASKS_TEST("tasks: db tasks are loaded after the file tasks, validated, with defaults applied") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE(
+    "tasks: db tasks are loaded after the file tasks, validated, with defaults applied", Backend,
+    MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.write_settings("defaults: {timezone: Europe/Berlin, timeout: 5m}\n");
   env.schedule("a.yaml", kTwoTasks);
   add_db_task(env, "zeta", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}, {"retries", 3}});
@@ -417,8 +428,10 @@ TASKS_TEST("tasks: db tasks are loaded after the file tasks, validated, with def
   CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks WHERE origin = 'db'") == 2);
 }
 
-TASKS_TEST("tasks: a row edited by hand into something invalid is reported and never loaded") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE(
+    "tasks: a row edited by hand into something invalid is reported and never loaded", Backend,
+    MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   for (const char* name : {"bad-cron", "bad-type", "bad-zone", "bad-config", "bad-json", "bad-flag",
                            "bad-origin", "good"}) {
@@ -475,7 +488,7 @@ TASKS_TEST("tasks: a row edited by hand into something invalid is reported and n
 }
 
 TEST_CASE("tasks: text in an integer column (SQLite lets a hand edit store it) is reported") {
-  TaskEnv<SqliteTasks> env;
+  ConfigState<SqliteBackend> env;
   env.schedule("a.yaml", kTwoTasks);
   add_db_task(env, "bad-int", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
   env.execute("UPDATE scheduled_tasks SET timeout_seconds = 'ten' WHERE name = 'bad-int'");
@@ -491,10 +504,12 @@ TEST_CASE("tasks: text in an integer column (SQLite lets a hand edit store it) i
   CHECK(env.column("nightly", "timeout_seconds") == "600");
 }
 
-TASKS_TEST("tasks: a file task with a 60,000-character config value is synced and read back") {
+TEST_CASE_TEMPLATE(
+    "tasks: a file task with a 60,000-character config value is synced and read back", Backend,
+    MAINTD_BACKENDS) {
   // What `maintd serve` does at start with a schedule file `maintd validate` accepts (issue 24.1:
   // it segfaulted here, masking the value with a recursive std::regex).
-  TaskEnv<Backend> env;
+  ConfigState<Backend> env;
   const std::string message(60000, 'm');
   env.schedule("a.yaml",
                "tasks:\n  - {name: long, type: debug.noop, schedule: '@daily', config: "
@@ -511,7 +526,7 @@ TASKS_TEST("tasks: a file task with a 60,000-character config value is synced an
 TEST_CASE("tasks: a row holding values past the limits is reported by name and never loaded") {
   // What `maintd serve` reads from scheduled_tasks is input too: the limits of schedule files
   // (docs/configuration.md, "Limits") apply to rows, reported by row and column.
-  TaskEnv<SqliteTasks> env;
+  ConfigState<SqliteBackend> env;
   env.schedule("a.yaml", kTwoTasks);
   for (const char* name : {"long-description", "long-schedule", "long-config-value", "deep-config",
                            "huge-config", "long-name", "good"}) {
@@ -570,8 +585,9 @@ TEST_CASE("tasks: a row holding values past the limits is reported by name and n
   CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks") == 9);
 }
 
-TASKS_TEST("tasks: a file task's row edited by hand is put back by the next sync") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE("tasks: a file task's row edited by hand is put back by the next sync", Backend,
+                   MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   env.execute(
@@ -586,10 +602,11 @@ TASKS_TEST("tasks: a file task's row edited by hand is put back by the next sync
   CHECK(env.column("nightly", "schedule_expression") == "30 2 * * *");
 }
 
-TASKS_TEST(
+TEST_CASE_TEMPLATE(
     "tasks: writes of db rows: insert once, update only the db row last read, remove only "
-    "db rows") {
-  TaskEnv<Backend> env;
+    "db rows",
+    Backend, MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   add_db_task(env, "mine", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
@@ -622,8 +639,10 @@ TASKS_TEST(
   CHECK_FALSE(tasks::read_task_row(env.db(), "mine").has_value());
 }
 
-TASKS_TEST("tasks: a sync is one transaction: when a statement fails, nothing of it remains") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE(
+    "tasks: a sync is one transaction: when a statement fails, nothing of it remains", Backend,
+    MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   // A trigger makes the insert of 'boom' fail, after the insert of 'added' and before the
@@ -661,8 +680,9 @@ TASKS_TEST("tasks: a sync is one transaction: when a statement fails, nothing of
   CHECK(env.column("every-5", "origin") == "file:schedules/a.yaml");
 }
 
-TASKS_TEST("tasks: four processes' worth of syncs at once apply the files once") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE("tasks: four processes' worth of syncs at once apply the files once", Backend,
+                   MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   const config::Config config = env.load();
   std::vector<std::shared_ptr<store::Database>> databases;
@@ -692,8 +712,9 @@ TASKS_TEST("tasks: four processes' worth of syncs at once apply the files once")
   CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks") == 2);
 }
 
-TASKS_TEST("tasks: the plan against a database without the schema reads as an empty table") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE("tasks: the plan against a database without the schema reads as an empty table",
+                   Backend, MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   const config::Config config = env.load();
   auto database = store::Database::open(config.state_database);
@@ -705,8 +726,9 @@ TASKS_TEST("tasks: the plan against a database without the schema reads as an em
   CHECK_THROWS_AS(tasks::load_tasks(*database, config), store::StoreUnavailable);
 }
 
-TASKS_TEST("tasks: the table's version changes with every write and only then") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE("tasks: the table's version changes with every write and only then", Backend,
+                   MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   const std::string synced = store::task_table_version(env.db());
@@ -731,8 +753,10 @@ TASKS_TEST("tasks: the table's version changes with every write and only then") 
   CHECK(store::task_table_version(env.db()) != behind);
 }
 
-TASKS_TEST("tasks: expect_success_within in rows: effective for file tasks, as given for db rows") {
-  TaskEnv<Backend> env;
+TEST_CASE_TEMPLATE(
+    "tasks: expect_success_within in rows: effective for file tasks, as given for db rows", Backend,
+    MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
   env.write_settings("defaults: {expect_success_within: 2h}\n");
   env.schedule("a.yaml", R"(tasks:
   - {name: inherits, type: debug.noop, schedule: "@hourly"}

@@ -1,89 +1,48 @@
 #pragma once
-// What the scheduled_tasks tests stand on: a configuration directory (maintd.yaml plus schedule
-// files, written per test) whose state database is SQLite (a file in that directory) or a real
-// PostgreSQL (one database per test case in the process's throwaway cluster,
-// support/postgres_cluster.hpp).
+// A configuration and its state: a directory with maintd.yaml and schedule files (written per
+// test), whose state database is on either backend (support/backends.hpp: a SQLite file, or a
+// database of the process's throwaway PostgreSQL cluster), and the hand-moved clock
+// (support/test_clock.hpp) for what the test syncs and edits.
 //
-//   TASKS_TEST("tasks: ...") { TaskEnv<Backend> env; env.schedule("a.yaml", "..."); ... }
-//
-// defines two doctest cases, "tasks: ... (sqlite)" and "tasks: ... (postgresql)"; the CMake file
-// labels the second kind `postgres`.
+//   TEST_CASE_TEMPLATE("tasks: ...", Backend, MAINTD_BACKENDS) {
+//     ConfigState<Backend> env;
+//     env.schedule("a.yaml", "tasks: ...");
+//     auto set = env.tasks();
+//   }
 #include <doctest/doctest.h>
-#include <soci/postgresql/soci-postgresql.h>
-#include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
-#include <unistd.h>
 
-#include <atomic>
+#include <filesystem>
 #include <memory>
 #include <string>
 
-#include "common/instant.hpp"
 #include "config/loader.hpp"
 #include "config/task_entry.hpp"
 #include "handlers/builtin.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
-#include "store/timestamp.hpp"
-#include "support/postgres_cluster.hpp"
+#include "support/backends.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_clock.hpp"
+#include "support/text.hpp"
 #include "tasks/task_load.hpp"
 #include "tasks/task_sync.hpp"
 
 namespace maintd::testing {
 
-struct SqliteTasks {
-  static constexpr bool kSqlite = true;
-  std::string state_url(const TempDir&) const { return "sqlite3://state.db"; }
-  std::unique_ptr<soci::session> raw(const TempDir& dir) const {
-    return std::make_unique<soci::session>(
-        soci::sqlite3, "db=" + (dir.path() / "state.db").string() + " timeout=5");
-  }
-};
-
-struct PostgresTasks {
-  static constexpr bool kSqlite = false;
-  std::string database = next_name();
-
-  PostgresTasks() { PostgresCluster::shared().create_database(database); }
-  std::string state_url(const TempDir&) const { return PostgresCluster::shared().uri(database); }
-  std::unique_ptr<soci::session> raw(const TempDir&) const {
-    return std::make_unique<soci::session>(soci::postgresql,
-                                           PostgresCluster::shared().soci_connect(database));
-  }
-
- private:
-  static std::string next_name() {
-    static std::atomic<int> counter{0};
-    return "tasks_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-  }
-};
-
-// A clock the test moves by hand.
-struct TestClock {
-  std::shared_ptr<store::Timestamp> now =
-      std::make_shared<store::Timestamp>(*store::parse_timestamp("2026-03-29T00:00:00.000Z"));
-  store::Clock clock() const {
-    return [now = now] { return *now; };
-  }
-  std::string text() const { return store::format_timestamp(*now); }
-  void advance(std::chrono::milliseconds by) { *now += by; }
-};
-
 template <class Backend>
-struct TaskEnv {
+struct ConfigState {
   Backend backend;
   TempDir dir;
   TestClock clock;
   std::string settings;  // more of maintd.yaml, after state_database and schedules
   std::shared_ptr<store::Database> database;
 
-  TaskEnv() { write_settings(); }
+  ConfigState() { write_settings(); }
 
   void write_settings(const std::string& more = {}) {
     settings = more;
     dir.write("maintd.yaml",
-              "state_database: \"" + backend.state_url(dir) +
+              "state_database: \"" + backend.url_text() +
                   "\"\nschedules: [schedules/]\ndatabases:\n  app: sqlite3://app.db\n" + settings);
   }
   void schedule(const std::string& file, const std::string& yaml) const {
@@ -126,7 +85,7 @@ struct TaskEnv {
     return set;
   }
 
-  std::unique_ptr<soci::session> raw() const { return backend.raw(dir); }
+  std::unique_ptr<soci::session> raw() const { return backend.raw(); }
   std::string scalar(const std::string& query) const {
     auto sql = raw();
     std::string value;
@@ -151,10 +110,6 @@ struct TaskEnv {
   }
 };
 
-inline bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // Every diagnostic as text, one per line: errors then warnings.
 inline std::string all_text(const config::Diagnostics& diagnostics) {
   std::string out;
@@ -164,17 +119,3 @@ inline std::string all_text(const config::Diagnostics& diagnostics) {
 }
 
 }  // namespace maintd::testing
-
-// One body, two test cases: "NAME (sqlite)" and "NAME (postgresql)".
-#define MAINTD_TASKS_TEST_IMPL(body, name)    \
-  template <class Backend>                    \
-  static void body();                         \
-  TEST_CASE(name " (sqlite)") {               \
-    body<::maintd::testing::SqliteTasks>();   \
-  }                                           \
-  TEST_CASE(name " (postgresql)") {           \
-    body<::maintd::testing::PostgresTasks>(); \
-  }                                           \
-  template <class Backend>                    \
-  static void body()
-#define TASKS_TEST(name) MAINTD_TASKS_TEST_IMPL(DOCTEST_CAT(maintd_tasks_test_, __LINE__), name)
