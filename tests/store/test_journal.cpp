@@ -243,7 +243,7 @@ TEST_CASE_TEMPLATE("store: journal: max_batch cuts a long queue into several tra
   CHECK(lost.seen.empty());
 }
 
-TEST_CASE("store: journal: SQLite locked beyond the busy timeout reaches the caller (sqlite)") {
+TEST_CASE("store: journal: SQLite locked beyond the busy timeout reaches the caller<sqlite>") {
   SqliteBackend backend;
   auto db = open_migrated(backend, {.busy_timeout = std::chrono::milliseconds(200)});
   store::RunStore runs(db, TestClock().clock());

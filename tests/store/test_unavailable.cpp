@@ -23,7 +23,7 @@ TEST_CASE(
   CHECK_FALSE(std::filesystem::exists(dir.path() / "no"));
 }
 
-TEST_CASE("store: unavailable: an unreadable SQLite file is reported, not crashed on (sqlite)") {
+TEST_CASE("store: unavailable: an unreadable SQLite file is reported, not crashed on<sqlite>") {
   TempDir dir;
   const auto file = dir.write("state.db", "this is not a SQLite database, just text\n");
   const auto url = parse_url("sqlite3://" + file.string());
@@ -35,7 +35,7 @@ TEST_CASE("store: unavailable: an unreadable SQLite file is reported, not crashe
   CHECK_MESSAGE(contains(message, "not a database"), message);
 }
 
-TEST_CASE("store: unavailable: SQLite locked by another writer beyond the busy timeout (sqlite)") {
+TEST_CASE("store: unavailable: SQLite locked by another writer beyond the busy timeout<sqlite>") {
   SqliteBackend backend;
   auto db = open_migrated(backend, {.busy_timeout = std::chrono::milliseconds(200)});
   store::RunStore runs(db, TestClock().clock());

@@ -12,7 +12,8 @@
 // cluster, support/postgres_cluster.hpp). maintd_test_suite(... BACKENDS) in
 // cmake/MaintdTestSuite.cmake labels the second kind `postgres`, so `ctest -LE postgres` runs
 // the rest without a server. A case that only means something on PostgreSQL (a frozen server,
-// libpq's URI forms) is a plain TEST_CASE whose name ends in "<postgresql>" too.
+// libpq's URI forms) is a plain TEST_CASE whose name ends in "<postgresql>" too, and one for
+// SQLite only (its busy timeout, its file) in "<sqlite>".
 #include <doctest/doctest.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
