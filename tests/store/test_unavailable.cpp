@@ -11,8 +11,8 @@ using namespace maintd;
 using namespace maintd::testing;
 
 TEST_CASE(
-    "store: unavailable: the SQLite file's directory is missing, and the message names it "
-    "(sqlite)") {
+    "store: unavailable: the SQLite file's directory is missing, and the message names it"
+    "<sqlite>") {
   TempDir dir;
   const auto missing = dir.path() / "no" / "such" / "dir";
   const auto url = parse_url("sqlite3://" + (missing / "state.db").string());
