@@ -54,7 +54,8 @@ SyncPlan plan_sync(store::Database& database, const config::Config& config) {
 }
 
 SyncPlan sync_tasks(store::Database& database, const config::Config& config,
-                    const store::Clock& clock, std::vector<TaskRow>* rows_read) {
+                    const store::Clock& clock, std::vector<TaskRow>* rows_read,
+                    const std::function<void()>& before_lock) {
   SyncPlan plan;
   store::TaskTableSync sync;
   sync.needs_writes = [&](std::vector<store::TaskRecord> records) {
@@ -64,13 +65,20 @@ SyncPlan sync_tasks(store::Database& database, const config::Config& config,
       if (rows_read != nullptr) *rows_read = std::move(current);
       return false;
     }
+    if (before_lock) before_lock();
     return true;
   };
   sync.write = [&](std::vector<store::TaskRecord> records, store::TaskTableWriter& writer) {
     // The rows again, read under the lock.
-    const std::vector<TaskRow> rows = rows_from_records(std::move(records));
+    std::vector<TaskRow> rows = rows_from_records(std::move(records));
     plan = plan_sync(rows, config);
-    if (plan.writes_nothing()) return;
+    if (plan.writes_nothing()) {
+      // Another process synced in between: these rows are the table. (Before, the caller was
+      // left with no rows at all, and a daemon starting beside another one lost the table's
+      // own tasks and every enable/disable until its next poll.)
+      if (rows_read != nullptr) *rows_read = std::move(rows);
+      return;
+    }
     std::map<std::string, const TaskRow*> by_name;
     for (const auto& row : rows) by_name.emplace(row.name, &row);
     const std::string now = store::format_timestamp(clock());

@@ -11,6 +11,7 @@
 //             the row is left untouched and the file's task is the one that runs
 // The plan is made here, from the configuration; the reads, the lock and the writes are the
 // store's (store/task_table.hpp, sync_task_table).
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -64,10 +65,13 @@ SyncPlan plan_sync(store::Database& database, const config::Config& config);
 // transaction; PostgreSQL: a transaction-scoped advisory lock), and returns what it applied.
 // When the table already matches, nothing is written and no lock is taken. Throws
 // StoreUnavailable / StoreError; a failed sync leaves the table as it was. When it wrote
-// nothing and `rows_read` is given, the rows it compared are moved there (the table as read).
+// nothing and `rows_read` is given, the rows it compared are moved there (the table as read),
+// also when another process had synced by the time the lock was taken.
+// `before_lock` (tests) runs between the first read and the lock, where another process may sync.
 SyncPlan sync_tasks(store::Database& database, const config::Config& config,
                     const store::Clock& clock = store::system_clock(),
-                    std::vector<TaskRow>* rows_read = nullptr);
+                    std::vector<TaskRow>* rows_read = nullptr,
+                    const std::function<void()>& before_lock = {});
 
 // The plan's conflicts as warnings, at the file task and at the row.
 void report_conflicts(const SyncPlan& plan, config::Diagnostics& diagnostics);

@@ -800,3 +800,42 @@ TEST_CASE_TEMPLATE(
                  "scheduled_tasks 'db-own': expect_success_within: 30s is too short: give at "
                  "least 1m (overdue tasks are looked for every 30s), or 0s to not watch the task"));
 }
+
+// Regression (found in issue 21's restructuring): when another process synced between this
+// sync's first read and its lock, the sync handed back no rows at all, and a daemon starting
+// beside another one loaded no table tasks and no enable/disable until its next poll.
+TEST_CASE_TEMPLATE("tasks: a sync that another process beat to the lock still returns the table",
+                   Backend, MAINTD_BACKENDS) {
+  ConfigState<Backend> env;
+  env.schedule("a.yaml", kTwoTasks);
+  env.sync();
+  add_db_task(env, "extra", {{"type", "debug.noop"}, {"schedule", "@hourly"}});
+  REQUIRE(store::set_enabled_override(env.db(), "nightly", false, env.clock.clock()));
+  // The files change: a sync has something to write.
+  env.schedule("a.yaml",
+               std::string(kTwoTasks) + R"(  - {name: added, type: debug.noop, schedule: "@daily"}
+)");
+  const config::Config config = env.load();
+
+  std::vector<tasks::TaskRow> rows;
+  bool other_synced = false;
+  const tasks::SyncPlan plan = tasks::sync_tasks(env.db(), config, env.clock.clock(), &rows, [&] {
+    // Another process, on its own connection, syncs the same files first.
+    auto other = open(env.backend);
+    CHECK(tasks::sync_tasks(*other, config, env.clock.clock()).added.size() == 1);
+    other_synced = true;
+  });
+  REQUIRE(other_synced);
+  CHECK(plan.writes_nothing());
+  std::vector<std::string> names;
+  for (const auto& row : rows) names.push_back(row.name);
+  CHECK(names == std::vector<std::string>{"added", "every-5", "extra", "nightly"});
+  for (const auto& row : rows) {
+    if (row.name == "nightly") CHECK_FALSE(row.enabled);
+  }
+  // And the set merged from them has the table's own task and the override.
+  const tasks::TaskSet set = tasks::merge_tasks(rows, config);
+  REQUIRE(set.find("extra") != nullptr);
+  REQUIRE(set.find("nightly") != nullptr);
+  CHECK_FALSE(set.find("nightly")->enabled);
+}
