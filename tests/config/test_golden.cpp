@@ -8,18 +8,12 @@
 #include <sstream>
 
 #include "config/loader.hpp"
+#include "support/files.hpp"
 #include "support/test_registry.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Runs in the case's directory so that paths print as a user standing there would see them.
 struct WorkingDirectory {
@@ -50,7 +44,7 @@ TEST_CASE("config: golden diagnostics, one case per error class") {
     for (const auto& d : result.diagnostics.warnings()) printed += d.to_string() + "\n";
     for (const auto& d : result.diagnostics.errors()) printed += d.to_string() + "\n";
     CAPTURE(name);
-    CHECK(printed == read_file("expected.txt"));
+    CHECK(printed == maintd::testing::read_text("expected.txt"));
     if (result.diagnostics.has_errors()) {
       CHECK_MESSAGE(!result.config.has_value(), "a config with errors must not load at all");
     }

@@ -10,9 +10,10 @@
 
 namespace maintd::testing {
 
-// The whole file; "" when it does not exist (yet).
+// The whole file, byte for byte; "" when it does not exist (yet). The one file reader of the
+// tests (the golden texts, /proc, the PostgreSQL harness's pid files and logs).
 inline std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();

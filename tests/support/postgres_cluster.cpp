@@ -26,6 +26,8 @@
 #include <string_view>
 #include <thread>
 
+#include "support/files.hpp"
+
 namespace maintd::testing {
 
 namespace fs = std::filesystem;
@@ -48,13 +50,6 @@ constexpr std::size_t kTailLines = 40;
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error("PostgresCluster: " + what);
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 std::string tail(const std::string& text, std::size_t lines) {
@@ -118,7 +113,7 @@ std::optional<pid_t> read_pid_file(const fs::path& path) {
 // containers whose PID 1 does not reap, an exited postmaster stays a zombie forever.
 bool process_alive(pid_t pid) {
   if (::kill(pid, 0) != 0 && errno != EPERM) return false;
-  const std::string stat = read_file(fs::path("/proc") / std::to_string(pid) / "stat");
+  const std::string stat = read_text(fs::path("/proc") / std::to_string(pid) / "stat");
   // Format: "pid (comm) state ...", and comm may itself contain ") ".
   const auto close = stat.rfind(") ");
   return close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] != 'Z';
@@ -126,7 +121,7 @@ bool process_alive(pid_t pid) {
 
 // Guards against signalling an unrelated process that reused a stale postmaster pid.
 bool is_postgres(pid_t pid) {
-  std::string comm = read_file(fs::path("/proc") / std::to_string(pid) / "comm");
+  std::string comm = read_text(fs::path("/proc") / std::to_string(pid) / "comm");
   while (!comm.empty() && comm.back() == '\n') comm.pop_back();
   return comm == "postgres" || comm == "postmaster";
 }
@@ -436,11 +431,11 @@ void PostgresCluster::create() {
       if (attempt + 1 == kStartAttempts) {
         fail("the server could not listen on every TCP address after " +
              std::to_string(kStartAttempts) + " ports\n--- server log ---\n" +
-             tail(read_file(log_file()), kTailLines));
+             tail(read_text(log_file()), kTailLines));
       }
       continue;
     }
-    const std::string log = read_file(log_file());
+    const std::string log = read_text(log_file());
     const bool clash = log.find("already in use") != std::string::npos ||
                        log.find("already exists") != std::string::npos;
     if (!clash || attempt + 1 == kStartAttempts) fail(failure_message(result));
@@ -483,7 +478,7 @@ void PostgresCluster::require_passwords() const {
     lines += "host all " + role + " 127.0.0.1/32 scram-sha-256\n";
     lines += "host all " + role + " ::1/128 scram-sha-256\n";
   }
-  const std::string rest = read_file(path);
+  const std::string rest = read_text(path);
   {
     std::ofstream hba(path, std::ios::trunc);  // the same file: its owner and mode stay
     hba << lines << rest;
@@ -494,7 +489,7 @@ void PostgresCluster::require_passwords() const {
 
 bool PostgresCluster::missed_an_address(std::uintmax_t log_offset) const {
   if (!options_.tcp_loopback) return false;
-  const std::string log = read_file(log_file());
+  const std::string log = read_text(log_file());
   return log.find("could not create listen socket",
                   std::min<std::size_t>(log.size(), static_cast<std::size_t>(log_offset))) !=
          std::string::npos;
@@ -572,7 +567,7 @@ std::string PostgresCluster::failure_message(const CommandResult& result) const 
                         tail(result.output, kTailLines);
   if (fs::exists(log_file())) {
     message += "--- server log " + log_file().string() + " ---\n" +
-               tail(read_file(log_file()), kTailLines);
+               tail(read_text(log_file()), kTailLines);
   }
   return message;
 }
@@ -646,7 +641,7 @@ PostgresCluster::CommandResult PostgresCluster::run(const std::vector<std::strin
   }
   result.status = describe_status(status);
   result.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  result.output = read_file(output_path);
+  result.output = read_text(output_path);
   return result;
 }
 

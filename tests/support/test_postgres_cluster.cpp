@@ -19,21 +19,16 @@
 #include <string>
 #include <thread>
 
+#include "support/files.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using maintd::testing::PostgresCluster;
+using maintd::testing::read_text;
 using maintd::testing::TempDir;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Gone means no such process, or a zombie: a postmaster is reparented to PID 1 when pg_ctl exits,
 // and where PID 1 does not reap (many containers) its corpse stays visible to kill(pid, 0).
