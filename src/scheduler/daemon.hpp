@@ -134,7 +134,9 @@ class Daemon {
   // became overdue (and logs each that recovered). Runs every kOverdueCheck on the loop.
   void check_overdue(Instant now);
 
-  // ---- For the admin API (src/http): safe to call from any thread. ----
+  // ---- For the service layer (src/service), which the admin API and the dashboard call: safe
+  // to call from any thread. runs() and database() are the service's way to the state
+  // database; src/http never calls them (tests/layers keeps it from including the store). ----
   std::shared_ptr<const config::Config> current_config() const;
   std::shared_ptr<const tasks::TaskSet> current_tasks() const;
   // The task's next fire time as the planner has it (jitter included); empty when disabled.
