@@ -14,7 +14,7 @@ scale     N tasks (default 100,000) of debug.noop with yearly schedules that do 
           task at each point, and CPU (utime + stime from /proc/PID/stat) over --idle seconds.
 
 accuracy  N tasks (default 10,000) of debug.noop all due in the same second, SQLite state
-          database: lateness of each run's start, started_at - scheduled_for from task_runs
+          database: lateness of each run's start, started_at - scheduled_for from maintd_runs
           (ms precision), p50/p99/max. Then, in the same invocation and never at the same time
           (2 cores), APScheduler's BackgroundScheduler with a CronTrigger per job on the same N
           jobs: a noop function records time.time() - the scheduled instant.
@@ -241,7 +241,7 @@ def cmd_scale(args):
             rows = sqlite3.connect(os.path.join(big, "state.db")).execute(
                 "SELECT COUNT(*) FROM scheduled_tasks").fetchone()[0]
             runs = sqlite3.connect(os.path.join(big, "state.db")).execute(
-                "SELECT COUNT(*) FROM task_runs").fetchone()[0]
+                "SELECT COUNT(*) FROM maintd_runs").fetchone()[0]
             results.append({
                 "tasks": len(tasks), "first": first, "second": second,
                 "baseline_first": write_once, "baseline": base,
@@ -311,7 +311,7 @@ def run_maintd_accuracy(args, directory):
         while time.monotonic() < deadline:
             time.sleep(0.5)
             con = sqlite3.connect(db, timeout=30)
-            finished = con.execute("SELECT COUNT(*) FROM task_runs WHERE finished_at IS NOT "
+            finished = con.execute("SELECT COUNT(*) FROM maintd_runs WHERE finished_at IS NOT "
                                    "NULL").fetchone()[0]
             con.close()
             if finished >= args.tasks:
@@ -321,7 +321,7 @@ def run_maintd_accuracy(args, directory):
         code = stop_daemon(proc, notify, errlog)
     con = sqlite3.connect(db)
     rows = con.execute("SELECT task_name, scheduled_for, created_at, started_at, status "
-                       "FROM task_runs WHERE scheduled_for IS NOT NULL").fetchall()
+                       "FROM maintd_runs WHERE scheduled_for IS NOT NULL").fetchall()
     con.close()
     lateness, claimed, statuses, slots = [], [], {}, set()
     for name, scheduled, created, started, status in rows:

@@ -151,24 +151,24 @@ void record_runs_with_plain_soci(benchmark::State& state, bool postgres) {
   for (auto _ : state) {
     const std::string slot_text = fmt::format("{}", 1'800'000'000LL + 60 * n++);
     long long id = 0;
-    sql << "INSERT INTO task_runs (task_name, task_type, trigger_type, scheduled_for, status, "
+    sql << "INSERT INTO maintd_runs (task_name, task_type, trigger_type, scheduled_for, status, "
            "attempt, dry_run, config, created_at) VALUES (:task, :type, :trig, :slot, :status, "
            ":attempt, :dry, :config, :now) ON CONFLICT (task_name, scheduled_for) DO NOTHING "
            "RETURNING id",
         soci::use(task), soci::use(task), soci::use(trigger), soci::use(slot_text),
         soci::use(status), soci::use(attempt), soci::use(dry_run), soci::use(config),
         soci::use(now), soci::into(id);
-    sql << "UPDATE task_runs SET status = 'running', started_at = :now, heartbeat_at = " + now_sql +
+    sql << "UPDATE maintd_runs SET status = 'running', started_at = :now, heartbeat_at = " + now_sql +
                ", instance_id = :instance, host = :host, pid = :pid "
                "WHERE id = :id AND status = 'pending'",
         soci::use(now), soci::use(instance), soci::use(host), soci::use(pid), soci::use(id);
     for (const auto& message : messages) {
-      sql << "INSERT INTO run_events (run_id, at, level, event, message) "
+      sql << "INSERT INTO maintd_run_events (run_id, at, level, event, message) "
              "VALUES (:run, :at, :level, :event, :message)",
           soci::use(id), soci::use(now), soci::use(info), soci::use(message[0]),
           soci::use(message[1]);
     }
-    sql << "UPDATE task_runs SET status = :status, finished_at = :now, result = :result "
+    sql << "UPDATE maintd_runs SET status = :status, finished_at = :now, result = :result "
            "WHERE id = :id AND status = 'running'",
         soci::use(completed), soci::use(now), soci::use(result), soci::use(id);
   }

@@ -38,6 +38,7 @@ set_property(TARGET soci::core APPEND PROPERTY INTERFACE_COMPILE_OPTIONS
 find_package(Boost 1.74 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(Threads REQUIRED)
+find_package(SQLite3 REQUIRED)
 # libsystemd (sd_notify for Type=notify and the watchdog) ships a pkg-config file, no CMake config.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)

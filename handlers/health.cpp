@@ -93,7 +93,7 @@ json recent_failures(soci::session& session, const std::string& since, const std
   json report = {{"failed", 0}, {"timed_out", 0}, {"abandoned", 0}};
   json by_task = json::object();
   for (const auto& row :
-       sql.rows(fmt::format("SELECT status, task_name, COUNT(*) FROM task_runs WHERE {} GROUP BY "
+       sql.rows(fmt::format("SELECT status, task_name, COUNT(*) FROM maintd_runs WHERE {} GROUP BY "
                             "status, task_name ORDER BY task_name, status",
                             where),
                 params)) {
@@ -105,7 +105,7 @@ json recent_failures(soci::session& session, const std::string& since, const std
 
   json recent = json::array();
   for (const auto& row :
-       sql.rows(fmt::format("SELECT id, task_name, status, {} AS at, error FROM task_runs WHERE {} "
+       sql.rows(fmt::format("SELECT id, task_name, status, {} AS at, error FROM maintd_runs WHERE {} "
                             "ORDER BY at DESC, id DESC LIMIT 10",
                             at, where),
                 params)) {

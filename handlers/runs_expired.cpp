@@ -1,6 +1,6 @@
 // runs.cleanup_expired: delete finished runs older than the retention, with their child rows,
 // in batches. On a configured table (the application's runs), or, with no table, on maintd's own
-// history (task_runs and run_events in the state database), so that it stays bounded.
+// history (maintd_runs and maintd_run_events in the state database), so that it stays bounded.
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -82,11 +82,11 @@ json run_cleanup_expired(registry::HandlerContext& context) {
     if (!child_tables(config).empty()) {
       context.warning("ignored",
                       "child_tables applies to a configured table; maintd's own "
-                      "history deletes run_events with its runs");
+                      "history deletes maintd_run_events with its runs");
     }
     session = context.state_database();
-    plan.describe = "maintd's own history (task_runs, run_events)";
-    plan.table_q = quote_identifier("task_runs");
+    plan.describe = "maintd's own history (maintd_runs, maintd_run_events)";
+    plan.table_q = quote_identifier("maintd_runs");
     plan.id_q = quote_identifier("id");
     plan.status_q = quote_identifier("status");
     // maintd's own timestamps: fixed-width ISO-8601 text in UTC with milliseconds
@@ -96,7 +96,7 @@ json run_cleanup_expired(registry::HandlerContext& context) {
     plan.cutoff = utc_text(cutoff_at);
     plan.statuses = maintd_terminal_statuses();
     plan.children.push_back(
-        {"run_events", quote_identifier("run_events"), quote_identifier("run_id")});
+        {"maintd_run_events", quote_identifier("maintd_run_events"), quote_identifier("run_id")});
   } else {
     const std::string database = config.value("database", "app");
     session = context.database(database);
@@ -244,7 +244,7 @@ registry::HandlerInfo cleanup_expired_handler() {
   std::vector<registry::KeySpec> keys = {
       key("database", ValueType::database, "the target database, when table is set", "app"),
       optional_key("table", ValueType::identifier,
-                   "the runs table; unset: maintd's own history (task_runs and run_events in the "
+                   "the runs table; unset: maintd's own history (maintd_runs and maintd_run_events in the "
                    "state database)"),
       key("id_column", ValueType::identifier, "the runs' id column", "id"),
       key("status_column", ValueType::identifier, "the runs' status column", "status"),

@@ -17,6 +17,7 @@
 #include "store/migrations.hpp"
 #include "store/store_error.hpp"
 #include "tasks/task_sync.hpp"
+#include "tasks/task_table_open.hpp"
 
 namespace maintd::cli {
 namespace {
@@ -34,9 +35,10 @@ int migrate_command(Context& context, const Options& options) {
   store::MigrationReport report;
   std::string display = config->state_database.display;
   try {
-    auto database = store::Database::open(config->state_database);
+    auto database =
+        store::Database::open(config->state_database, tasks::state_database_options(*config));
     display = database->display();
-    report = store::migrate(*database);
+    report = store::migrate(*database, tasks::migration_options(*config));
   } catch (const store::StoreError& e) {
     context.err << "maintd: " << e.what() << '\n';
     return kStateUnavailable;
@@ -71,7 +73,7 @@ std::shared_ptr<store::Database> open_without_writing(const config::Config& conf
       !unreadable) {
     return nullptr;
   }
-  return store::Database::open(url);
+  return store::Database::open(url, tasks::state_database_options(config));
 }
 
 json change_json(const tasks::FieldChange& change) {
@@ -159,12 +161,14 @@ int seed_command(Context& context, const Options& options) {
   try {
     if (options.dry_run) {
       auto database = open_without_writing(*config);
-      plan = database ? tasks::plan_sync(*database, *config)
+      plan = database ? tasks::plan_sync(*tasks::open_task_table(database, *config), *config)
                       : tasks::plan_sync(std::vector<tasks::TaskRow>{}, *config);
     } else {
       auto database = open_state_database(context, *config);
       if (!database) return kStateUnavailable;
-      plan = tasks::sync_tasks(*database, *config, store::system_clock());
+      auto table = open_tasks(context, *config, database);
+      if (!table) return kStateUnavailable;
+      plan = tasks::sync_tasks(*table, *config, store::system_clock());
     }
   } catch (const store::StoreUnavailable& e) {
     context.err << "maintd: " << e.what() << '\n';

@@ -10,6 +10,7 @@
 #include "store/store_error.hpp"
 #include "store/task_table.hpp"
 #include "tasks/task_load.hpp"
+#include "tasks/task_table_open.hpp"
 
 namespace maintd::cli {
 
@@ -36,12 +37,23 @@ std::optional<config::Config> load_configuration(Context& context, ConfigWarning
 std::shared_ptr<store::Database> open_state_database(Context& context, const config::Config& config,
                                                      std::size_t pool_size) {
   try {
-    auto database = store::Database::open(config.state_database, pool_size);
-    store::migrate(*database);
+    auto database = store::Database::open(config.state_database,
+                                          tasks::state_database_options(config, pool_size));
+    store::migrate(*database, tasks::migration_options(config));
     return database;
   } catch (const store::StoreError& e) {
     // StoreError messages are already masked and name the database.
     context.err << "maintd: " << e.what() << '\n';
+    return nullptr;
+  }
+}
+
+std::shared_ptr<store::TaskTable> open_tasks(Context& context, const config::Config& config,
+                                             std::shared_ptr<store::Database> state) {
+  try {
+    return tasks::open_task_table(std::move(state), config);
+  } catch (const store::StoreError& e) {
+    context.err << "maintd: the task table: " << e.what() << '\n';
     return nullptr;
   }
 }
@@ -57,9 +69,10 @@ tasks::TaskSet tasks_to_show(Context& context, const config::Config& config) {
     return tasks::TaskSet::files_of(config);
   }
   try {
-    auto database = store::Database::open(url, 1);
-    if (!store::has_task_table(*database)) return tasks::TaskSet::files_of(config);
-    auto set = tasks::merge_tasks(tasks::read_task_rows(*database), config);
+    auto database = store::Database::open(url, tasks::state_database_options(config, 1));
+    auto table = tasks::open_task_table(database, config);
+    if (!store::has_task_table(*table)) return tasks::TaskSet::files_of(config);
+    auto set = tasks::merge_tasks(tasks::read_task_rows(*table), config);
     for (const auto& error : set.diagnostics.errors()) {
       context.err << error.to_string() << " (this task is not run)\n";
     }

@@ -9,6 +9,7 @@
 #include "cli/app.hpp"
 #include "config/config.hpp"
 #include "store/database.hpp"
+#include "store/task_table.hpp"
 #include "tasks/task_set.hpp"
 
 namespace maintd::cli {
@@ -39,6 +40,11 @@ std::shared_ptr<store::Database> open_state_database(
 // and the table's own tasks, read without creating, migrating or syncing anything. When the
 // state database does not exist yet or cannot be read, the files' tasks, with a warning.
 // The set points at the tasks of `config`, which must outlive it.
+// The task table of the configuration over `state` (tasks/task_table_open.hpp); nullptr after
+// printing why when it cannot be opened.
+std::shared_ptr<store::TaskTable> open_tasks(Context& context, const config::Config& config,
+                                             std::shared_ptr<store::Database> state);
+
 tasks::TaskSet tasks_to_show(Context& context, const config::Config& config);
 
 }  // namespace maintd::cli

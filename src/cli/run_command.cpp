@@ -20,6 +20,7 @@
 #include "config/overrides.hpp"
 #include "config/redact.hpp"
 #include "scheduler/run_executor.hpp"
+#include "scheduler/run_write_back.hpp"
 #include "scheduler/worker_identity.hpp"
 #include "store/store_error.hpp"
 #include "tasks/task_load.hpp"
@@ -77,10 +78,10 @@ std::optional<Target> find_target(Context& context, const config::Config& config
 }
 
 // Schedule-file tasks and table tasks; invalid table rows are reported and left out.
-std::optional<tasks::TaskSet> load_tasks(Context& context, store::Database& database,
+std::optional<tasks::TaskSet> load_tasks(Context& context, store::TaskTable& table,
                                          const config::Config& config) {
   try {
-    auto set = tasks::load_tasks(database, config);
+    auto set = tasks::load_tasks(table, config);
     for (const auto& error : set.diagnostics.errors()) {
       context.err << error.to_string() << " (this task is not run)\n";
     }
@@ -107,9 +108,17 @@ int run_task(Context& context, const Options& options) {
   if (!config) return kUsageError;
   auto database = open_state_database(context, *config);
   if (!database) return kStateUnavailable;
-  const auto tasks = load_tasks(context, *database, *config);
+  auto table = open_tasks(context, *config, database);
+  if (!table) return kStateUnavailable;
+  const auto tasks = load_tasks(context, *table, *config);
   if (!tasks) return kStateUnavailable;
-  auto target = find_target(context, *config, *tasks, options.task);
+  std::string task_name = options.task;
+  try {
+    task_name = tasks::resolve_task_name(*table, *config, options.task);  // an id: its name
+  } catch (const store::StoreError&) {
+    // Resolved by name only; an unknown name is reported below.
+  }
+  auto target = find_target(context, *config, *tasks, task_name);
   if (!target) return kUsageError;
 
   auto overrides = parse_overrides(options.sets, target->schema);
@@ -189,6 +198,12 @@ int run_task(Context& context, const Options& options) {
                                   *effective, dry_run,      target->policies.timeout};
     const auto outcome = executor.execute(request, cancel.get_token(), observer);
     bar.clear();
+    if (const config::Task* task = tasks->find(target->name)) {
+      // The application's admin page reads the task's row: a manual run shows there too.
+      scheduler::write_back_outcome(*table, *task, outcome,
+                                    std::chrono::time_point_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now()));
+    }
 
     const auto record = runs.get(id);
     if (options.json) {

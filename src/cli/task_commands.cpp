@@ -55,6 +55,7 @@ struct Options {
 struct Loaded {
   config::Config config;
   std::shared_ptr<store::Database> database;
+  std::shared_ptr<store::TaskTable> table;
 };
 
 int with_tasks(Context& context, const std::function<int(Loaded&)>& body) {
@@ -62,10 +63,12 @@ int with_tasks(Context& context, const std::function<int(Loaded&)>& body) {
   if (!config) return kUsageError;
   auto database = open_state_database(context, *config);
   if (!database) return kStateUnavailable;
-  Loaded loaded{std::move(*config), std::move(database)};
+  auto table = open_tasks(context, *config, database);
+  if (!table) return kStateUnavailable;
+  Loaded loaded{std::move(*config), std::move(database), std::move(table)};
   try {
     const tasks::SyncPlan plan =
-        tasks::sync_tasks(*loaded.database, loaded.config, store::system_clock());
+        tasks::sync_tasks(*loaded.table, loaded.config, store::system_clock());
     config::Diagnostics conflicts;
     tasks::report_conflicts(plan, conflicts);
     for (const auto& warning : conflicts.warnings()) context.err << warning.to_string() << '\n';
@@ -90,7 +93,7 @@ int refuse_file_task(Context& context, const config::Task& task) {
 int unknown_task(Context& context, const Loaded& loaded, const std::string& name) {
   std::vector<std::string> names;
   for (const auto& task : loaded.config.tasks) names.push_back(task.name);
-  for (const auto& row : tasks::read_task_rows(*loaded.database)) names.push_back(row.name);
+  for (const auto& row : tasks::read_task_rows(*loaded.table)) names.push_back(row.name);
   context.err << fmt::format("maintd: no task named '{}'{}\n", name, did_you_mean(name, names));
   return kUsageError;
 }
@@ -193,7 +196,7 @@ int add_command(Context& context, const Options& options) {
                                  options.name, file_and_line(*file_task));
       return kUsageError;
     }
-    if (auto row = tasks::read_task_row(*loaded.database, options.name)) {
+    if (auto row = tasks::read_task_row(*loaded.table, options.name)) {
       context.err << fmt::format(
           "maintd: task '{}' already exists in scheduled_tasks (origin {}); change it with "
           "'maintd task edit {}'\n",
@@ -209,7 +212,7 @@ int add_command(Context& context, const Options& options) {
       context.err << fmt::format("maintd: task '{}' was not added\n", options.name);
       return kUsageError;
     }
-    if (!tasks::insert_db_task(*loaded.database, tasks::db_row_from_task(*task, *entry),
+    if (!tasks::insert_db_task(*loaded.table, tasks::db_row_from_task(*task, *entry),
                                store::system_clock())) {
       context.err << fmt::format(
           "maintd: task '{}' already exists in scheduled_tasks (added meanwhile)\n", options.name);
@@ -221,15 +224,23 @@ int add_command(Context& context, const Options& options) {
   });
 }
 
-int edit_command(Context& context, const Options& options) {
-  if (!options.changes_anything()) {
+// The options with the task named by its name, whichever of its name or id was given.
+Options with_task_name(Loaded& loaded, const Options& given) {
+  Options options = given;
+  options.name = tasks::resolve_task_name(*loaded.table, loaded.config, given.name);
+  return options;
+}
+
+int edit_command(Context& context, const Options& given) {
+  if (!given.changes_anything()) {
     context.err << "maintd: task edit: nothing to change (give --schedule, --set key=value, ...; "
                    "see 'maintd task edit --help')\n";
     return kUsageError;
   }
   return with_tasks(context, [&](Loaded& loaded) -> int {
+    const Options options = with_task_name(loaded, given);
     // The checks, validation and write are tasks/task_edit.hpp's, shared with the admin API.
-    auto row = tasks::find_editable_row(*loaded.database, loaded.config, options.name);
+    auto row = tasks::find_editable_row(*loaded.table, loaded.config, options.name);
     if (!row) {
       switch (row.error().reason) {
         case tasks::EditRefusal::Reason::file_task:
@@ -248,7 +259,7 @@ int edit_command(Context& context, const Options& options) {
     if (!entry) return kUsageError;
     // --enabled/--disabled set the definition and drop an earlier `task enable|disable`.
     const tasks::EditOutcome outcome =
-        tasks::apply_task_edit(*loaded.database, loaded.config, row.value(), *entry,
+        tasks::apply_task_edit(*loaded.table, loaded.config, row.value(), *entry,
                                options.enabled.has_value(), store::system_clock());
     for (const auto& warning : outcome.diagnostics.warnings()) {
       context.err << "maintd: " << warning.to_string() << '\n';
@@ -280,10 +291,11 @@ int edit_command(Context& context, const Options& options) {
   });
 }
 
-int rm_command(Context& context, const Options& options) {
+int rm_command(Context& context, const Options& given) {
   return with_tasks(context, [&](Loaded& loaded) -> int {
+    const Options options = with_task_name(loaded, given);
     const config::Task* file_task = loaded.config.find_task(options.name);
-    auto row = tasks::read_task_row(*loaded.database, options.name);
+    auto row = tasks::read_task_row(*loaded.table, options.name);
     if (!row || !row->from_db()) {
       if (file_task != nullptr) return refuse_file_task(context, *file_task);
       if (!row) return unknown_task(context, loaded, options.name);
@@ -293,7 +305,7 @@ int rm_command(Context& context, const Options& options) {
       return kUsageError;
     }
     // A db row whose name a file also defines (a conflict) is removed too: that resolves it.
-    if (!store::remove_db_task(*loaded.database, options.name)) {
+    if (!store::remove_db_task(*loaded.table, options.name)) {
       context.err << fmt::format("maintd: task '{}' was removed meanwhile\n", options.name);
       return kFailed;
     }
@@ -310,11 +322,12 @@ int rm_command(Context& context, const Options& options) {
   });
 }
 
-int set_enabled_command(Context& context, const Options& options, bool enabled) {
+int set_enabled_command(Context& context, const Options& given, bool enabled) {
   return with_tasks(context, [&](Loaded& loaded) -> int {
+    const Options options = with_task_name(loaded, given);
     // The checks and the write are the service's, shared with the admin API and the dashboard.
     const service::ToggleOutcome outcome =
-        service::set_task_enabled(*loaded.database, loaded.config, options.name, enabled);
+        service::set_task_enabled(*loaded.table, loaded.config, options.name, enabled);
     using Result = service::ToggleOutcome::Result;
     switch (outcome.result) {
       case Result::unknown_task:

@@ -13,6 +13,7 @@
 #include "config/diagnostics.hpp"
 #include "config/shared_json.hpp"
 #include "connection/database_url.hpp"
+#include "connection/task_table_spec.hpp"
 #include "cron/schedule.hpp"
 #include "registry/registry.hpp"
 
@@ -128,9 +129,23 @@ struct DaemonSettings {
   seconds shutdown_grace{30};
 };
 
+// `task_table:`: the table the tasks are in, when it is not the state database's own
+// scheduled_tasks (an application's table, of the guide's shape or mapped to it).
+struct TaskTableSettings {
+  std::string database;  // a name of `databases:`; empty: the state database
+  connection::TaskTableSpec spec;
+
+  bool in_state_database() const { return database.empty(); }
+  // The state database's own scheduled_tasks, which `maintd db migrate` creates when absent.
+  bool is_default() const { return in_state_database() && spec.is_default(); }
+};
+
 struct Config {
   std::filesystem::path path;  // the maintd.yaml that was read
   connection::DatabaseUrl state_database;
+  // PostgreSQL: the schema of maintd's own tables (`state_schema:`); empty: the default path.
+  std::string state_schema;
+  TaskTableSettings task_table;
   std::map<std::string, connection::DatabaseUrl> databases;
   // Applied to state_database and every one of `databases` when they were read.
   connection::DatabaseTimeouts database_timeouts;

@@ -1,10 +1,12 @@
 // maintd.yaml: databases, defaults, daemon settings, logging, HTTP, aliases and types.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <set>
 
 #include "common/duration.hpp"
 #include "common/json_text.hpp"
@@ -500,6 +502,89 @@ void read_policies(Fields& fields, Policies& policies) {
   }
 }
 
+namespace {
+
+// `state_schema:` (PostgreSQL): a plain identifier, for a state database that is not SQLite.
+void read_state_schema(Fields& top, Config& config, Diagnostics& diagnostics) {
+  auto schema = top.string("state_schema");
+  if (!schema) return;
+  if (!connection::valid_identifier(*schema, false)) {
+    top.error("state_schema",
+              fmt::format("'{}' is not a schema name (letters, digits and '_', not starting with "
+                          "a digit, at most 63 bytes)",
+                          *schema));
+    return;
+  }
+  if (config.state_database.backend == connection::DatabaseUrl::Backend::sqlite3) {
+    diagnostics.error(top.at("state_schema"),
+                      "state_schema applies to a PostgreSQL state database; an SQLite file "
+                      "has no schemas (remove the key, or point state_database at PostgreSQL)");
+    return;
+  }
+  config.state_schema = *schema;
+}
+
+// `task_table: {database, table, columns}` (connection/task_table_spec.hpp).
+void read_task_table(const json& value, const SourceMap& map,
+                     const std::set<std::string>& database_names, Config& config,
+                     Diagnostics& diagnostics) {
+  Fields fields(value, "/task_table", map, diagnostics, "task_table.");
+  if (!value.is_object()) {
+    diagnostics.error(map.value("/task_table"),
+                      fmt::format("task_table: expected a map (database, table, columns), got {}",
+                                  describe_value(value)));
+    return;
+  }
+  fields.allow_only({"database", "table", "columns"});
+  if (auto database = fields.string("database")) {
+    if (database_names.count(*database) == 0) {
+      fields.error("database", fmt::format("'{}' is not one of databases: ({})", *database,
+                                           database_names.empty()
+                                               ? std::string("none declared")
+                                               : fmt::format("{}", fmt::join(database_names, ", "))));
+    } else {
+      config.task_table.database = *database;
+    }
+  }
+  if (auto table = fields.string("table")) {
+    if (!connection::valid_identifier(*table, true)) {
+      fields.error("table", fmt::format("'{}' is not a table name (letters, digits and '_', "
+                                        "optionally schema.table)",
+                                        *table));
+    } else {
+      config.task_table.spec.table = *table;
+    }
+  }
+  const json* columns = fields.raw("columns");
+  if (columns == nullptr) return;
+  if (!columns->is_object()) {
+    fields.error("columns", fmt::format("expected a map of the guide's column names to the "
+                                        "table's, got {}",
+                                        describe_value(*columns)));
+    return;
+  }
+  Fields mapping(*columns, "/task_table/columns", map, diagnostics, "task_table.columns.");
+  std::vector<std::string_view> known(connection::guide_task_columns().begin(),
+                                      connection::guide_task_columns().end());
+  for (const auto& [guide, column] : columns->items()) {
+    if (std::find(known.begin(), known.end(), guide) == known.end()) {
+      mapping.error(guide, fmt::format("'{}' is not one of the guide's columns ({})", guide,
+                                       fmt::join(connection::guide_task_columns(), ", ")));
+      continue;
+    }
+    auto name = mapping.string(guide);
+    if (!name) continue;
+    if (!connection::valid_identifier(*name, false)) {
+      mapping.error(guide, fmt::format("'{}' is not a column name (letters, digits and '_')",
+                                       *name));
+      continue;
+    }
+    config.task_table.spec.columns[guide] = *name;
+  }
+}
+
+}  // namespace
+
 void read_settings(const json& root, const SourceMap& map, const std::filesystem::path& base_dir,
                    Config& config, registry::Registry& registry,
                    std::vector<ScheduleEntry>& schedules, Diagnostics& diagnostics) {
@@ -510,7 +595,8 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
     return;
   }
   Fields top(root, "", map, diagnostics);
-  top.allow_only({"state_database", "databases", "database_timeouts", "schedules", "defaults",
+  top.allow_only({"state_database", "state_schema", "task_table", "databases",
+                  "database_timeouts", "schedules", "defaults",
                   "workers", "heartbeat_interval", "lease", "poll_interval", "shutdown_grace",
                   "log", "http", "notify", "aliases", "types"});
 
@@ -554,6 +640,10 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
         }
       }
     }
+  }
+  read_state_schema(top, config, diagnostics);
+  if (const json* table = top.raw("task_table")) {
+    read_task_table(*table, map, database_names, config, diagnostics);
   }
   if (top.has("schedules")) {
     if (auto entries = top.string_list("schedules")) {

@@ -58,11 +58,11 @@ struct HandlerContext {
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   using StateSessionFactory = std::function<std::unique_ptr<soci::session>()>;
   using PeerLister = std::function<std::vector<PeerTask>()>;
-  EventSink on_event;        // the run's own log: run_events and the process log
+  EventSink on_event;        // the run's own log: maintd_run_events and the process log
   ProgressSink on_progress;  // the terminal's progress bar, the daemon's status
   SessionFactory sessions;   // a new session to a target database named under `databases:`
   Clock clock;
-  // maintd's own state database (task_runs, run_events), for the handlers that keep maintd's
+  // maintd's own state database (maintd_runs, maintd_run_events), for the handlers that keep maintd's
   // history bounded or report on it. A new session per call, like `sessions`.
   StateSessionFactory state_sessions;
   // The tasks of the configuration the run started from (its schedule files: tasks defined only

@@ -13,6 +13,8 @@
 
 #include "common/duration.hpp"
 #include "scheduler/loop_guard.hpp"
+#include "scheduler/run_write_back.hpp"
+#include "tasks/task_table_open.hpp"
 #include "scheduler/worker_identity.hpp"
 #include "store/slot_history.hpp"
 #include "store/store_error.hpp"
@@ -29,7 +31,7 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
       runs_(database_, store::system_clock()),
       journal_(database_, store::system_clock(), journal_settings()),
       worker_(this_process_worker()),
-      source_(database_, TaskSource::Options{.config_path = options_.config_path,
+      source_(tasks::open_task_table(database_, *config_), TaskSource::Options{.config_path = options_.config_path,
                                              .handlers = options_.handlers,
                                              .env = options_.env,
                                              .load_tasks = options_.load_tasks}),
@@ -42,7 +44,11 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
                     .now = options_.now,
                     .peers = [this] { return current_tasks(); },
                     .retry = [this](const std::string& task, Instant at, int attempt,
-                                    Instant slot) { return plan_retry(task, at, attempt, slot); }}),
+                                    Instant slot) { return plan_retry(task, at, attempt, slot); },
+                    .after_run =
+                        [this](const config::Task& task, const RunOutcome& outcome) {
+                          write_back_outcome(*source_.table(), task, outcome, options_.now());
+                        }}),
       claimer_(runs_, journal_, local_, metrics_, claim_mutex_,
                [this](Launch launch) { launcher_.launch(std::move(launch)); }),
       control_(

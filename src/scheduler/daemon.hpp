@@ -70,7 +70,7 @@ struct DaemonOptions {
   // How the daemon loads its tasks (schedule files synced into the table, plus table tasks).
   // Defaults to tasks::load_tasks; tests may replace it.
   // The set may point at the Config's tasks: the daemon keeps that Config alive with it.
-  std::function<tasks::TaskSet(store::Database&, const config::Config&)> load_tasks;
+  std::function<tasks::TaskSet(store::TaskTable&, const config::Config&)> load_tasks;
 };
 
 // Where a daemon is in its life. The admin API holds its answers while it is starting (503 with
@@ -143,6 +143,8 @@ class Daemon {
   std::optional<Instant> next_fire(const std::string& task) const;
   store::RunStore& runs() { return runs_; }
   store::Database& database() { return *database_; }
+  // The task table the daemon reads its tasks from (replaced by a reload that changes it).
+  std::shared_ptr<store::TaskTable> task_table() const { return source_.table(); }
   const Metrics& metrics() const { return metrics_; }
   // The gauges of a scrape (reads the last successes from the state database).
   Scrape scrape();

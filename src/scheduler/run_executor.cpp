@@ -157,6 +157,7 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
     outcome.error = run ? run->error : "the run does not exist";
     return outcome;
   }
+  outcome.started_at = store::system_clock()();
 
   std::stop_source stop;
   std::atomic<StopReason> reason{StopReason::none};

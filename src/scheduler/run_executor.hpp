@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stop_token>
 #include <string>
 
@@ -55,6 +56,9 @@ struct RunOutcome {
   nlohmann::json result;  // what the handler returned; null if it threw
   std::string error;
   std::chrono::milliseconds duration{0};
+  // When the handler was called here; empty when the run did not start here (another instance
+  // started or cancelled it first).
+  std::optional<store::Timestamp> started_at;
 };
 
 // Optional watchers of a run in progress (the CLI prints events and draws a progress bar).

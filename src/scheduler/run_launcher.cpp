@@ -79,6 +79,7 @@ void RunLauncher::execute(const Launch& launch, const std::stop_source& stop) {
     // logged, and the run's bookkeeping below still happens.
     try {
       report_outcome(*task, outcome, retry);
+      if (options_.after_run) options_.after_run(*task, outcome);
     } catch (const std::exception& e) {
       spdlog::error("task {} run {}: reporting its outcome: {}; maintd goes on", task->name, id,
                     e.what());

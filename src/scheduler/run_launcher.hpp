@@ -45,6 +45,8 @@ class RunLauncher {
     std::function<std::shared_ptr<const tasks::TaskSet>()> peers;
     // Plans attempt `attempt` of `task`'s slot `slot` at `at`.
     std::function<Retry(const std::string& task, Instant at, int attempt, Instant slot)> retry;
+    // After the outcome is recorded (scheduler/run_write_back.hpp); may be empty.
+    std::function<void(const config::Task& task, const RunOutcome& outcome)> after_run;
   };
 
   RunLauncher(store::RunStore& runs, store::RunJournal& journal, LocalRuns& local, Metrics& metrics,

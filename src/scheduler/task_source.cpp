@@ -12,6 +12,7 @@
 #include "store/store_error.hpp"
 #include "store/task_table.hpp"
 #include "tasks/task_load.hpp"
+#include "tasks/task_table_open.hpp"
 
 namespace maintd::scheduler {
 namespace {
@@ -21,8 +22,8 @@ namespace {
 // `*version` is set to the table's version as of the read (store::task_table_version).
 TaskSource::Loader logging_loader(std::string* version) {
   auto reported = std::make_shared<std::set<std::string>>();
-  return [reported, version](store::Database& database, const config::Config& config) {
-    auto set = tasks::load_tasks(database, config);
+  return [reported, version](store::TaskTable& table, const config::Config& config) {
+    auto set = tasks::load_tasks(table, config);
     *version = set.table_version;
     std::set<std::string> current;
     for (const auto& diagnostic : set.diagnostics.errors()) current.insert(diagnostic.to_string());
@@ -42,13 +43,19 @@ TaskSource::Loader logging_loader(std::string* version) {
 
 }  // namespace
 
-TaskSource::TaskSource(std::shared_ptr<store::Database> database, Options options)
-    : database_(std::move(database)), options_(std::move(options)) {
+TaskSource::TaskSource(std::shared_ptr<store::TaskTable> table, Options options)
+    : table_(std::move(table)), options_(std::move(options)) {
   if (!options_.load_tasks) options_.load_tasks = logging_loader(&table_version_);
 }
 
 tasks::TaskSet TaskSource::load(const config::Config& config) {
-  return options_.load_tasks(*database_, config);
+  current_task_table_ = config.task_table;
+  return options_.load_tasks(*table(), config);
+}
+
+std::shared_ptr<store::TaskTable> TaskSource::table() const {
+  const std::lock_guard lock(table_mutex_);
+  return table_;
 }
 
 std::optional<TaskSource::Reloaded> TaskSource::reload(const tasks::TaskSet& current) {
@@ -66,8 +73,15 @@ std::optional<TaskSource::Reloaded> TaskSource::reload(const tasks::TaskSet& cur
   for (const auto& warning : result.diagnostics.warnings()) spdlog::warn("{}", warning.to_string());
   auto config = std::make_shared<const config::Config>(std::move(*result.config));
   tasks::TaskSet tasks;
+  std::shared_ptr<store::TaskTable> table = this->table();
   try {
-    tasks = options_.load_tasks(*database_, *config);
+    if (config->task_table.database != current_task_table_.database ||
+        config->task_table.spec.table != current_task_table_.spec.table ||
+        config->task_table.spec.columns != current_task_table_.spec.columns) {
+      table = tasks::open_task_table(table->state_pointer(), *config);
+      spdlog::info("reload: tasks are now read from {}", table->where());
+    }
+    tasks = options_.load_tasks(*table, *config);
   } catch (const std::exception& e) {
     // A StoreError (the state database), or anything a row nobody foresaw made the loader throw.
     spdlog::error("reload: {}; the previous tasks keep running", e.what());
@@ -89,6 +103,11 @@ std::optional<TaskSource::Reloaded> TaskSource::reload(const tasks::TaskSet& cur
     spdlog::warn("reload: {} task{} gone from the configuration and no longer scheduled: {}",
                  gone.size(), gone.size() == 1 ? " is" : "s are", names);
   }
+  {
+    const std::lock_guard lock(table_mutex_);
+    table_ = std::move(table);
+  }
+  current_task_table_ = config->task_table;
   return Reloaded{std::move(config), std::move(tasks)};
 }
 
@@ -96,7 +115,7 @@ std::optional<tasks::TaskSet> TaskSource::refresh(const config::Config& config) 
   try {
     // Nothing changed since the last read: keep the tasks and their plan. Reading and planning
     // every task again is what a poll would otherwise cost (seconds of CPU for 100,000 tasks).
-    if (!table_version_.empty() && store::task_table_version(*database_) == table_version_) {
+    if (!table_version_.empty() && store::task_table_version(*table()) == table_version_) {
       return std::nullopt;
     }
   } catch (const store::StoreError& e) {
@@ -104,7 +123,7 @@ std::optional<tasks::TaskSet> TaskSource::refresh(const config::Config& config) 
   }
   try {
     table_version_.clear();  // unknown until a load succeeds
-    return options_.load_tasks(*database_, config);
+    return options_.load_tasks(*table(), config);
   } catch (const std::exception& e) {
     spdlog::error("re-reading scheduled_tasks: {}; the previous tasks keep running", e.what());
     return std::nullopt;

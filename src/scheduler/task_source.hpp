@@ -18,14 +18,16 @@
 
 #include "config/config.hpp"
 #include "config/environment.hpp"
-#include "store/database.hpp"
+#include <mutex>
+
+#include "store/task_table.hpp"
 #include "tasks/task_set.hpp"
 
 namespace maintd::scheduler {
 
 class TaskSource {
  public:
-  using Loader = std::function<tasks::TaskSet(store::Database&, const config::Config&)>;
+  using Loader = std::function<tasks::TaskSet(store::TaskTable&, const config::Config&)>;
   struct Options {
     std::filesystem::path config_path;  // re-read by reload()
     const registry::Registry* handlers = nullptr;
@@ -38,7 +40,9 @@ class TaskSource {
     tasks::TaskSet tasks;  // may point into `config`
   };
 
-  TaskSource(std::shared_ptr<store::Database> database, Options options);
+  // `table`: the task table of the configuration it starts with. A reload whose `task_table:` or
+  // `state_schema:` differs opens the new table (on the same state database).
+  TaskSource(std::shared_ptr<store::TaskTable> table, Options options);
   TaskSource(const TaskSource&) = delete;
   TaskSource& operator=(const TaskSource&) = delete;
 
@@ -50,14 +54,18 @@ class TaskSource {
   // The tasks read again with the table; empty when the table did not change since the last
   // load, or could not be read (logged). Loop thread only.
   std::optional<tasks::TaskSet> refresh(const config::Config& config);
+  // The task table tasks are read from now (workers write runs back to it).
+  std::shared_ptr<store::TaskTable> table() const;
 
  private:
-  std::shared_ptr<store::Database> database_;
+  std::shared_ptr<store::TaskTable> table_;
   Options options_;
   // scheduled_tasks' version as of the last load, set by the default loader: a refresh that
   // finds the same version reads nothing more. Empty (a loader from the options, or a failed
   // load): every refresh reads the table.
   std::string table_version_;
+  mutable std::mutex table_mutex_;
+  config::TaskTableSettings current_task_table_;  // what table_ was opened for  // table_ is replaced by a reload, read by workers
 };
 
 }  // namespace maintd::scheduler

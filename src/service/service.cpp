@@ -10,7 +10,7 @@
 namespace maintd::service {
 
 std::optional<UnloadedTask> Service::unloaded_task(const std::string& name) {
-  auto row = tasks::read_task_row(daemon_.database(), name);
+  auto row = tasks::read_task_row(*daemon_.task_table(), name);
   if (!row || !row->from_db()) return std::nullopt;
   UnloadedTask out;
   out.origin = row->origin;
@@ -56,7 +56,7 @@ scheduler::CancelOutcome Service::cancel(RunId id) {
 }
 
 ToggleOutcome Service::set_enabled(const std::string& name, bool enabled, std::string_view via) {
-  ToggleOutcome outcome = set_task_enabled(daemon_.database(), *config(), name, enabled);
+  ToggleOutcome outcome = set_task_enabled(*daemon_.task_table(), *config(), name, enabled);
   if (outcome.result != ToggleOutcome::Result::done) return outcome;
   if (outcome.changed) {
     spdlog::info("task {}: {} through {}", name, enabled ? "enabled" : "disabled", via);
@@ -74,14 +74,14 @@ Expected<EditOutcome, EditRefusal> Service::edit(const std::string& name,
                                                  const nlohmann::json& patch,
                                                  std::string_view via) {
   const auto current = config();
-  auto row = tasks::find_editable_row(daemon_.database(), *current, name);
+  auto row = tasks::find_editable_row(*daemon_.task_table(), *current, name);
   if (!row) return Unexpected(row.error());
   nlohmann::json entry = tasks::entry_from_row(row.value());
   entry.merge_patch(patch);
   entry["name"] = name;
   // `enabled` given (not null) sets the definition and drops an earlier enable|disable.
   const bool sets_enabled = patch.contains("enabled") && !patch["enabled"].is_null();
-  EditOutcome outcome = tasks::apply_task_edit(daemon_.database(), *current, row.value(), entry,
+  EditOutcome outcome = tasks::apply_task_edit(*daemon_.task_table(), *current, row.value(), entry,
                                                sets_enabled, store::system_clock());
   if (outcome.result == EditOutcome::Result::changed) {
     spdlog::info("task {}: changed through {} ({} field{})", name, via, outcome.changes.size(),

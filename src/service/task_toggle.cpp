@@ -7,10 +7,10 @@
 
 namespace maintd::service {
 
-ToggleOutcome set_task_enabled(store::Database& database, const config::Config& config,
+ToggleOutcome set_task_enabled(store::TaskTable& table, const config::Config& config,
                                const std::string& name, bool enabled) {
   ToggleOutcome outcome;
-  const auto row = tasks::read_task_row(database, name);
+  const auto row = tasks::read_task_row(table, name);
   if (!row) {
     outcome.result = ToggleOutcome::Result::unknown_task;
     return outcome;
@@ -26,7 +26,7 @@ ToggleOutcome set_task_enabled(store::Database& database, const config::Config& 
   // An unreadable row is rewritten even when its flags already agree: the switch repairs it.
   const bool already =
       row->enabled == enabled && row->enabled_override == enabled && row->unreadable.empty();
-  if (!store::set_enabled_override(database, name, enabled, store::system_clock())) {
+  if (!store::set_enabled_override(table, name, enabled, store::system_clock())) {
     outcome.result = ToggleOutcome::Result::removed_meanwhile;
     return outcome;
   }

@@ -10,7 +10,7 @@
 
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
-#include "store/database.hpp"
+#include "store/task_table.hpp"
 
 namespace maintd::service {
 
@@ -34,7 +34,7 @@ struct ToggleOutcome {
 // Sets the override of task `name` to `enabled`. `config` is the configuration the row is judged
 // against (the file tasks, the handlers' schemas). Throws store::StoreError when the state
 // database fails. The caller tells the daemon, if there is one (Service::set_enabled does).
-ToggleOutcome set_task_enabled(store::Database& database, const config::Config& config,
+ToggleOutcome set_task_enabled(store::TaskTable& table, const config::Config& config,
                                const std::string& name, bool enabled);
 
 }  // namespace maintd::service

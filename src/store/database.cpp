@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "registry/database_error_text.hpp"
+#include "store/sqlite_functions.hpp"
 
 namespace maintd::store {
 namespace {
@@ -140,32 +141,39 @@ std::shared_ptr<Database> Database::open(const connection::DatabaseUrl& url,
   return database;
 }
 
+void Database::set_wal_mode(soci::session& sql) {
+  // Not every lock on this path goes through the busy handler: while another process creates
+  // the file and switches it to WAL (several maintd processes migrating one new database at
+  // once), this pragma can fail with "database is locked" at once. Retry it, within the same
+  // busy timeout, as the handler would have waited.
+  const auto deadline = std::chrono::steady_clock::now() + options_.busy_timeout;
+  for (;;) {
+    try {
+      sql << "PRAGMA journal_mode = WAL";
+      break;
+    } catch (const soci::sqlite3_soci_error& e) {
+      const int code = e.result() & 0xff;
+      if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
+          std::chrono::steady_clock::now() >= deadline) {
+        throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+}
+
 void Database::configure(soci::session& sql) {
   if (dialect_ == Dialect::sqlite) {
     // The busy timeout first: switching to WAL takes a lock another process may hold.
     sql << "PRAGMA busy_timeout = " << options_.busy_timeout.count();
-    // Not every lock on this path goes through the busy handler: while another process creates
-    // the file and switches it to WAL (several maintd processes migrating one new database at
-    // once), this pragma can fail with "database is locked" at once. Retry it, within the same
-    // busy timeout, as the handler would have waited.
-    const auto deadline = std::chrono::steady_clock::now() + options_.busy_timeout;
-    for (;;) {
-      try {
-        sql << "PRAGMA journal_mode = WAL";
-        break;
-      } catch (const soci::sqlite3_soci_error& e) {
-        const int code = e.result() & 0xff;
-        if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
-            std::chrono::steady_clock::now() >= deadline) {
-          throw;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
+    if (!options_.application) set_wal_mode(sql);
     sql << "PRAGMA foreign_keys = ON";
-    // In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a power cut may lose
-    // the last runs recorded, never corrupt the file.
-    sql << "PRAGMA synchronous = NORMAL";
+    register_sqlite_functions(sql);
+    if (!options_.application) {
+      // In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a power cut may
+      // lose the last runs recorded, never corrupt the file.
+      sql << "PRAGMA synchronous = NORMAL";
+    }
   } else {
     // Connected means the server answered just now; these few statements are bounded too (a
     // server that stops right after the connection would hold them for ever).
@@ -177,6 +185,12 @@ void Database::configure(soci::session& sql) {
       // so. A statement_timeout in the URL (options) is libpq's to set, not ours.
       if (statement_timeout_.count() > 0 && !statement_timeout_in_url_) {
         sql << "SET statement_timeout = " << statement_timeout_.count();
+      }
+      if (!options_.schema.empty()) {
+        // The schema first, then whatever the path was (the application's tables).
+        std::string path;
+        sql << "SHOW search_path", soci::into(path);
+        sql << "SET search_path TO \"" << options_.schema << "\", " << path;
       }
     } catch (const std::exception&) {
       if (watch.fired()) unanswered(sql, "connecting", watch);
@@ -444,6 +458,15 @@ bool Database::table_exists(soci::session& sql, const std::string& table) const 
            "WHERE table_schema = current_schema() AND table_name = :name",
         soci::use(name), soci::into(found);
   }
+  return found > 0;
+}
+
+bool Database::relation_visible(soci::session& sql, const std::string& table) const {
+  if (dialect_ == Dialect::sqlite) return table_exists(sql, table);
+  long long found = 0;
+  std::string name = table;
+  sql << "SELECT COUNT(*) FROM pg_class WHERE oid = to_regclass(:name)", soci::use(name),
+      soci::into(found);
   return found > 0;
 }
 

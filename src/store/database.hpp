@@ -27,6 +27,14 @@ struct DatabaseOptions {
   // SQLite only: how long a writer waits for another writer's lock before its statement fails
   // with StoreUnavailable ("database is locked").
   std::chrono::milliseconds busy_timeout{5000};
+  // An application's database (the task table's, `task_table.database`), not maintd's own:
+  // SQLite's journal mode and sync setting, which last beyond the connection, are left as the
+  // application set them.
+  bool application = false;
+  // PostgreSQL: the schema maintd's own tables are in (`state_schema:`): each session's
+  // search_path is this schema, then the database's default path, so that the application's
+  // tables of the same database (its scheduled_tasks) are still found. Empty: the default path.
+  std::string schema{};
 };
 
 // Waits on a PostgreSQL state database are bounded (connection::DatabaseTimeouts): connecting by
@@ -57,6 +65,8 @@ class Database {
   }
 
   Dialect dialect() const { return dialect_; }
+  // PostgreSQL: the schema of maintd's tables (DatabaseOptions::schema); empty: the default.
+  const std::string& schema() const { return options_.schema; }
   const std::string& display() const { return display_; }  // the URL without its password
   soci::connection_pool& pool() { return *pool_; }
 
@@ -116,7 +126,10 @@ class Database {
   std::string now_expression() const;  // the database's own clock, as a Timestamp string
   // The database's clock `ago` in the past, as a Timestamp string (for leases). `ago` >= 0.
   std::string now_minus_expression(std::chrono::seconds ago) const;
-  bool table_exists(soci::session& sql, const std::string& table) const;
+  bool table_exists(soci::session& sql, const std::string& table) const;  // in the current schema
+  // Whether a query naming `table` finds it: on PostgreSQL, in any schema of the search_path
+  // (an application's table beside maintd's own schema).
+  bool relation_visible(soci::session& sql, const std::string& table) const;
 
   Database(Dialect dialect, const connection::DatabaseUrl& url, const DatabaseOptions& options);
 
@@ -191,6 +204,8 @@ class Database {
 
   // Per-connection settings, applied on open and again after a reconnect.
   void configure(soci::session& sql);
+  // SQLite: the WAL journal, retried while another process switches the same file.
+  void set_wal_mode(soci::session& sql);
   void ensure_connected(soci::session& sql, std::string_view what);
   // PostgreSQL: whether the session had lost its connection and is connected again now.
   bool reconnect_lost(soci::session& sql);

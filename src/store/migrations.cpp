@@ -3,25 +3,64 @@
 #include <fmt/format.h>
 
 #include "store/store_error.hpp"
+#include "store/task_table_layout.hpp"
+#include "store/task_writes.hpp"
 #include "store/timestamp.hpp"
 
 namespace maintd::store {
 namespace {
 
+// What a migration works on: the database (its dialect), a session in the migration's
+// transaction, and the options.
+struct Step {
+  const Database& db;
+  soci::session& sql;
+  const MigrationOptions& options;
+
+  void run(const std::vector<std::string>& statements) const {
+    for (const auto& statement : statements) sql << statement;
+  }
+  bool has_column(const std::string& table, const std::string& column) const;
+};
+
 struct Migration {
   int version;
   const char* name;
-  std::vector<std::string> (*statements)(const Database& db);
+  void (*apply)(const Step& step);
 };
+
+bool Step::has_column(const std::string& table, const std::string& column) const {
+  long long found = 0;
+  std::string t = table, c = column;
+  if (db.dialect() == Dialect::sqlite) {
+    sql << "SELECT COUNT(*) FROM pragma_table_info(:t) WHERE name = :c", soci::use(t),
+        soci::use(c), soci::into(found);
+  } else {
+    sql << "SELECT COUNT(*) FROM pg_attribute WHERE attrelid = to_regclass(:t) AND attname = :c "
+           "AND NOT attisdropped",
+        soci::use(t), soci::use(c), soci::into(found);
+  }
+  return found > 0;
+}
+
+// Whether scheduled_tasks is maintd's own table of schema versions 1 to 3 (the guide's columns
+// and maintd's in one table): it has `origin`, which no application's table has.
+bool is_legacy_task_table(const Step& step) {
+  return step.db.relation_visible(step.sql, "scheduled_tasks") &&
+         step.has_column("scheduled_tasks", "origin");
+}
 
 // Version 1: tasks, runs and their events. Timestamps are ISO-8601 text (store/timestamp.hpp);
 // booleans are 0/1 integers and JSON is text, so one set of statements and bindings serves
-// both databases.
-std::vector<std::string> initial_schema(const Database& db) {
+// both databases. The task table of versions 1 to 3 (maintd's columns beside the guide's) is
+// created only where there is none: an application's own scheduled_tasks is never touched
+// (version 4 gives maintd's the guide's shape).
+void initial_schema(const Step& step) {
+  const Database& db = step.db;
   const std::string id = db.auto_id_column();
   const std::string ts = db.timestamp_type();
-  return {
-      fmt::format(R"(CREATE TABLE scheduled_tasks (
+  if (step.options.create_task_table && !db.relation_visible(step.sql, "scheduled_tasks")) {
+    step.sql << fmt::format(R"(CREATE TABLE scheduled_tasks (
   id {id},
   name TEXT NOT NULL UNIQUE,
   display_name TEXT NOT NULL,
@@ -43,7 +82,9 @@ std::vector<std::string> initial_schema(const Database& db) {
   origin TEXT NOT NULL,
   created_at {ts} NOT NULL,
   updated_at {ts} NOT NULL))",
-                  fmt::arg("id", id), fmt::arg("ts", ts)),
+                            fmt::arg("id", id), fmt::arg("ts", ts));
+  }
+  step.run({
       fmt::format(R"(CREATE TABLE task_runs (
   id {id},
   task_name TEXT NOT NULL,
@@ -77,14 +118,14 @@ std::vector<std::string> initial_schema(const Database& db) {
   message TEXT NOT NULL))",
                   fmt::arg("id", id), fmt::arg("ref", db.id_reference_type()), fmt::arg("ts", ts)),
       "CREATE INDEX run_events_by_run ON run_events (run_id, id)",
-  };
+  });
 }
 
 // Version 2: running daemons announce themselves (store/instance_store.hpp), so `maintd reload`
 // and `maintd status` can find them without a pid file.
-std::vector<std::string> daemon_instances(const Database& db) {
-  const std::string ts = db.timestamp_type();
-  return {
+void daemon_instances(const Step& step) {
+  const std::string ts = step.db.timestamp_type();
+  step.run({
       fmt::format(R"(CREATE TABLE maintd_instances (
   instance_id TEXT PRIMARY KEY,
   host TEXT NOT NULL,
@@ -93,20 +134,147 @@ std::vector<std::string> daemon_instances(const Database& db) {
   heartbeat_at {ts} NOT NULL,
   status TEXT NOT NULL DEFAULT ''))",
                   fmt::arg("ts", ts)),
-  };
+  });
 }
 
 // Version 3: the expect_success_within policy (config/config.hpp), NULL like the other policy
 // columns: the defaults apply (a db row), or the task is not watched (a file task's row). 0 in a
 // db row: not watched, whatever the defaults say.
-std::vector<std::string> expect_success_within(const Database&) {
-  return {"ALTER TABLE scheduled_tasks ADD COLUMN expect_success_within_seconds INTEGER"};
+void expect_success_within(const Step& step) {
+  if (!is_legacy_task_table(step)) return;  // an application's table: never altered
+  step.sql << "ALTER TABLE scheduled_tasks ADD COLUMN expect_success_within_seconds INTEGER";
+}
+
+// The guide's scheduled_tasks (store/task_table_layout.hpp), as maintd creates it: config as
+// text on both databases (a hand-edited config that is not JSON is kept and reported, not
+// refused by a JSONB column), enabled a boolean on PostgreSQL as in the guide, timestamps as
+// maintd's (store/timestamp.hpp).
+std::string guide_task_table_statement(const Database& db) {
+  const bool sqlite = db.dialect() == Dialect::sqlite;
+  return fmt::format(R"(CREATE TABLE scheduled_tasks (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  task_type TEXT NOT NULL,
+  scope_type TEXT NOT NULL DEFAULT 'global',
+  schedule_expression TEXT NOT NULL,
+  enabled {enabled},
+  config TEXT NOT NULL DEFAULT '{{}}',
+  last_run_id TEXT,
+  last_run_at {ts},
+  last_run_status TEXT,
+  next_run_at {ts},
+  created_at {ts} NOT NULL,
+  updated_at {ts} NOT NULL))",
+                     fmt::arg("enabled", sqlite ? "INTEGER NOT NULL DEFAULT 1"
+                                                : "BOOLEAN NOT NULL DEFAULT TRUE"),
+                     fmt::arg("ts", db.timestamp_type()));
+}
+
+// A random UUID (version 4 on SQLite; of md5's randomness on PostgreSQL, which has no
+// gen_random_uuid before 13), as text, evaluated per row.
+std::string uuid_expression(const Database& db) {
+  if (db.dialect() == Dialect::postgresql) {
+    return "CAST(CAST(md5(random()::text || clock_timestamp()::text) AS uuid) AS TEXT)";
+  }
+  return "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "
+         "substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+         "substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+}
+
+// Every row of the legacy table into the new scheduled_tasks and maintd_tasks under a new id;
+// then the legacy table goes.
+void move_legacy_tasks(const Step& step) {
+  const bool sqlite = step.db.dialect() == Dialect::sqlite;
+  step.run({
+      "ALTER TABLE maintd_legacy_scheduled_tasks ADD COLUMN new_id TEXT",
+      "UPDATE maintd_legacy_scheduled_tasks SET new_id = " + uuid_expression(step.db),
+      fmt::format("INSERT INTO scheduled_tasks (id, name, display_name, description, task_type, "
+                  "scope_type, schedule_expression, enabled, config, created_at, updated_at) "
+                  "SELECT new_id, name, display_name, description, task_type, scope_type, "
+                  "schedule_expression, {}, config, created_at, updated_at "
+                  "FROM maintd_legacy_scheduled_tasks",
+                  sqlite ? "enabled" : "enabled <> 0"),
+      "INSERT INTO maintd_tasks (task_id, origin, timezone, enabled_override, timeout_seconds, "
+      "concurrency, catchup_seconds, retries, retry_backoff_seconds, jitter_seconds, "
+      "expect_success_within_seconds, dry_run, updated_at) "
+      "SELECT new_id, origin, timezone, enabled_override, timeout_seconds, concurrency, "
+      "catchup_seconds, retries, retry_backoff_seconds, jitter_seconds, "
+      "expect_success_within_seconds, dry_run, updated_at FROM maintd_legacy_scheduled_tasks",
+      "DROP TABLE maintd_legacy_scheduled_tasks",
+  });
+}
+
+// An application's scheduled_tasks in the state database: usable as it is, or refused (a
+// StoreError naming what it lacks) before anything is changed.
+void check_application_task_table(const Database& db, soci::session& sql) {
+  if (!db.relation_visible(sql, "scheduled_tasks")) return;
+  const MigrationOptions options;
+  const Step step{db, sql, options};
+  if (is_legacy_task_table(step)) return;
+  (void)read_task_table_layout(sql, db.dialect(), TaskTableSpec{});
+}
+
+// Version 4 (see store/task_table_layout.hpp): scheduled_tasks takes exactly the guide's
+// columns and every other table maintd owns the maintd_ prefix, so that the state database can
+// be the application's own.
+//   maintd_runs, maintd_run_events   task_runs and run_events renamed, every row kept
+//   maintd_tasks                     what maintd keeps of a task beyond the guide's columns,
+//                                    keyed by the task's id
+//   scheduled_tasks                  maintd's own of versions 1 to 3 is rebuilt in the guide's
+//                                    shape: each row gets a UUID id, its maintd columns move to
+//                                    maintd_tasks. An application's is left as it is.
+void maintd_tables(const Step& step) {
+  const Database& db = step.db;
+  const bool sqlite = db.dialect() == Dialect::sqlite;
+  const std::string ts = db.timestamp_type();
+  step.run({"ALTER TABLE task_runs RENAME TO maintd_runs",
+            "ALTER TABLE run_events RENAME TO maintd_run_events"});
+  const std::vector<std::pair<std::string, std::string>> indexes = {
+      {"task_runs_by_task", "maintd_runs_by_task ON maintd_runs (task_name, created_at)"},
+      {"task_runs_by_status", "maintd_runs_by_status ON maintd_runs (status, heartbeat_at)"},
+      {"task_runs_by_created", "maintd_runs_by_created ON maintd_runs (created_at)"},
+      {"run_events_by_run", "maintd_run_events_by_run ON maintd_run_events (run_id, id)"}};
+  for (const auto& [old_name, definition] : indexes) {
+    if (sqlite) {  // SQLite cannot rename an index
+      step.sql << "DROP INDEX " << old_name;
+      step.sql << "CREATE INDEX " << definition;
+    } else {
+      step.sql << "ALTER INDEX " << old_name << " RENAME TO "
+               << definition.substr(0, definition.find(' '));
+    }
+  }
+  step.sql << fmt::format(R"(CREATE TABLE maintd_tasks (
+  task_id TEXT PRIMARY KEY,
+  origin TEXT NOT NULL,
+  timezone TEXT,
+  enabled_override INTEGER,
+  timeout_seconds INTEGER,
+  concurrency TEXT,
+  catchup_seconds INTEGER,
+  retries INTEGER,
+  retry_backoff_seconds INTEGER,
+  jitter_seconds INTEGER,
+  expect_success_within_seconds INTEGER,
+  dry_run INTEGER NOT NULL DEFAULT 0,
+  updated_at {ts} NOT NULL))",
+                          fmt::arg("ts", ts));
+  const bool legacy = is_legacy_task_table(step);
+  if (!legacy && (db.relation_visible(step.sql, "scheduled_tasks") || !step.options.create_task_table)) {
+    return;  // an application's table, or the task table is elsewhere
+  }
+  if (legacy) step.sql << "ALTER TABLE scheduled_tasks RENAME TO maintd_legacy_scheduled_tasks";
+  step.sql << guide_task_table_statement(db);
+  if (legacy) move_legacy_tasks(step);
 }
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {{1, "initial schema", initial_schema},
                                              {2, "daemon instances", daemon_instances},
-                                             {3, "expect_success_within", expect_success_within}};
+                                             {3, "expect_success_within", expect_success_within},
+                                             {4, "maintd_ tables, the guide's scheduled_tasks",
+                                              maintd_tables}};
   return all;
 }
 
@@ -138,7 +306,7 @@ int current_schema_version(Database& database) {
   });
 }
 
-MigrationReport migrate(Database& database) {
+MigrationReport migrate(Database& database, const MigrationOptions& options) {
   const bool sqlite = database.dialect() == Dialect::sqlite;
   return database.with_session("migrating", [&](soci::session& sql) {
     MigrationReport report;
@@ -156,8 +324,16 @@ MigrationReport migrate(Database& database) {
         sql << "SELECT pg_advisory_lock(" << kMigrationLockKey << ")";
         locked = true;
       }
+      if (!sqlite && !database.schema().empty()) {
+        sql << "CREATE SCHEMA IF NOT EXISTS \"" << database.schema() << "\"";
+      }
       sql << kCreateVersionTable;
       report.from_version = read_version(sql);
+      // An application's task table is checked before anything changes: one of another shape
+      // is refused, with what it lacks, and the database is left as it was.
+      if (options.create_task_table && report.from_version < latest_schema_version()) {
+        check_application_task_table(database, sql);
+      }
       if (report.from_version > latest_schema_version()) {
         throw StoreUnavailable(fmt::format(
             "the state database {} has schema version {}, newer than this maintd knows ({}): "
@@ -171,7 +347,7 @@ MigrationReport migrate(Database& database) {
           sql << "BEGIN";
           in_transaction = true;
         }
-        for (const auto& statement : migration.statements(database)) sql << statement;
+        migration.apply(Step{database, sql, options});
         const std::string now = format_timestamp(system_clock()());
         std::string name = migration.name;
         sql << "INSERT INTO maintd_schema_migrations (version, name, applied_at) "

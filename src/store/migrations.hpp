@@ -15,10 +15,16 @@ struct MigrationReport {
   std::vector<std::string> applied;  // "1 initial schema", ...
 };
 
+struct MigrationOptions {
+  // The task table is the state database's scheduled_tasks (no `task_table:` elsewhere or of
+  // another name): created when absent; an application's existing one is checked first.
+  bool create_task_table = true;
+};
+
 // Brings the schema to the latest version; a no-op when it is there already. Throws StoreError
 // (naming the migration) if one fails; a failed migration leaves no trace (it ran in a
 // transaction). Refuses a database whose schema is newer than this maintd knows.
-MigrationReport migrate(Database& database);
+MigrationReport migrate(Database& database, const MigrationOptions& options = {});
 
 int latest_schema_version();
 int current_schema_version(Database& database);

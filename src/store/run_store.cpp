@@ -17,7 +17,7 @@ constexpr const char* kRunColumns =
     "id, task_name, task_type, trigger_type, scheduled_for, status, attempt, dry_run, config, "
     "instance_id, host, pid, heartbeat_at, created_at, started_at, finished_at, result, error";
 
-// One row of task_runs as SOCI delivers it: plain values and null indicators. Binding into fixed
+// One row of maintd_runs as SOCI delivers it: plain values and null indicators. Binding into fixed
 // C++ types lets each backend convert (SQLite and PostgreSQL report integer widths differently).
 struct RunRow {
   long long id = 0;
@@ -98,7 +98,7 @@ std::vector<RunRecord> select_runs(soci::session& sql, const std::string& where_
   soci::statement st(sql);
   row.bind(st);
   (st.exchange(std::forward<Uses>(uses)), ...);
-  prepare_once(st, fmt::format("SELECT {} FROM task_runs {}", kRunColumns, where_and_order));
+  prepare_once(st, fmt::format("SELECT {} FROM maintd_runs {}", kRunColumns, where_and_order));
   std::vector<RunRecord> out;
   if (st.execute(true)) {
     do {
@@ -165,7 +165,7 @@ bool RunStore::finish(RunId id, RunStatus outcome, const nlohmann::json& result,
 bool RunStore::heartbeat(RunId id) {
   return database_->with_session("renewing a heartbeat", [&](soci::session& sql) {
     return execute_update(sql,
-                          "UPDATE task_runs SET heartbeat_at = " + database_->now_expression() +
+                          "UPDATE maintd_runs SET heartbeat_at = " + database_->now_expression() +
                               " WHERE id = :id AND status IN ('pending', 'running')",
                           soci::use(id)) == 1;
   });
@@ -195,7 +195,7 @@ bool RunStore::transition(RunId id, RunStatus from, RunStatus to, const std::str
     if (to == RunStatus::running || is_terminal(to)) st.exchange(soci::use(now));
     st.exchange(soci::use(id));
     st.exchange(soci::use(from_text));
-    prepare_once(st, "UPDATE task_runs SET " + sets + " WHERE id = :id AND status = :from");
+    prepare_once(st, "UPDATE maintd_runs SET " + sets + " WHERE id = :id AND status = :from");
     st.execute(true);
     return st.get_affected_rows() == 1;
   });
@@ -219,7 +219,7 @@ std::vector<RunId> RunStore::abandon_expired(std::chrono::seconds lease) {
     // One conditional UPDATE: a heartbeat that lands first keeps its run, and two instances
     // sweeping at once abandon each run once.
     prepare_once(st,
-                 "UPDATE task_runs SET status = 'abandoned', error = :error "
+                 "UPDATE maintd_runs SET status = 'abandoned', error = :error "
                  "WHERE status IN ('pending', 'running') AND "
                  "COALESCE(heartbeat_at, started_at, created_at) < " +
                      database_->now_minus_expression(lease) + " RETURNING id");
@@ -263,7 +263,7 @@ std::vector<RunEvent> RunStore::events(RunId id) {
     st.exchange(soci::into(event.message));
     st.exchange(soci::use(id));
     prepare_once(st,
-                 "SELECT id, at, level, event, message FROM run_events WHERE run_id = :run "
+                 "SELECT id, at, level, event, message FROM maintd_run_events WHERE run_id = :run "
                  "ORDER BY id");
     if (st.execute(true)) {
       do {
@@ -306,7 +306,7 @@ std::vector<RunRecord> RunStore::history(const HistoryFilter& filter) {
       st.exchange(soci::use(before));
     }
     st.exchange(soci::use(limit));
-    prepare_once(st, fmt::format("SELECT {} FROM task_runs WHERE {} ORDER BY id DESC LIMIT :limit",
+    prepare_once(st, fmt::format("SELECT {} FROM maintd_runs WHERE {} ORDER BY id DESC LIMIT :limit",
                                  kRunColumns, where));
     std::vector<RunRecord> out;
     if (st.execute(true)) {
@@ -322,7 +322,7 @@ std::map<std::string, RunRecord> RunStore::latest_runs() {
   return database_->with_session("reading the latest runs", [&](soci::session& sql) {
     std::map<std::string, RunRecord> out;
     for (auto& run : select_runs(sql,
-                                 "WHERE id IN (SELECT MAX(id) FROM task_runs WHERE status <> "
+                                 "WHERE id IN (SELECT MAX(id) FROM maintd_runs WHERE status <> "
                                  "'skipped' GROUP BY task_name)")) {
       std::string name = run.task_name;
       out.emplace(std::move(name), std::move(run));
@@ -339,7 +339,7 @@ std::map<std::string, Timestamp> RunStore::last_successes() {
     st.exchange(soci::into(task));
     st.exchange(soci::into(finished));
     prepare_once(st,
-                 "SELECT task_name, MAX(finished_at) FROM task_runs WHERE status = 'completed' "
+                 "SELECT task_name, MAX(finished_at) FROM maintd_runs WHERE status = 'completed' "
                  "AND finished_at IS NOT NULL GROUP BY task_name");
     if (st.execute(true)) {
       do {

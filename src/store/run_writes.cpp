@@ -49,7 +49,7 @@ class Reused {
 // and returns no row. NULL slots (manual runs) are distinct from each other, so they never
 // conflict.
 constexpr const char* kClaimInsert =
-    "INSERT INTO task_runs (task_name, task_type, trigger_type, scheduled_for, status, attempt, "
+    "INSERT INTO maintd_runs (task_name, task_type, trigger_type, scheduled_for, status, attempt, "
     "dry_run, config, created_at, error, finished_at) VALUES (:task, :type, :trig, :slot, "
     ":status, :attempt, :dry, :config, :now, :error, :finished) ON CONFLICT (task_name, "
     "scheduled_for) DO NOTHING RETURNING id";
@@ -134,7 +134,7 @@ struct EventValues {
 };
 
 constexpr const char* kFinish =
-    "UPDATE task_runs SET status = :status, finished_at = :now, result = :result, "
+    "UPDATE maintd_runs SET status = :status, finished_at = :now, result = :result, "
     "error = :error WHERE id = :id AND ";
 
 }  // namespace
@@ -155,7 +155,7 @@ struct RunWriter::Statements {
 RunWriter::RunWriter(soci::session& sql, const Database& database, bool reuse)
     : statements_(std::make_unique<Statements>(sql, reuse)) {
   statements_->start_query =
-      "UPDATE task_runs SET status = 'running', started_at = :now, heartbeat_at = " +
+      "UPDATE maintd_runs SET status = 'running', started_at = :now, heartbeat_at = " +
       database.now_expression() +
       ", instance_id = :instance, host = :host, pid = :pid WHERE id = :id AND status = 'pending'";
 }
@@ -234,7 +234,7 @@ void RunWriter::add_event(RunId id, const std::string& level, const std::string&
   values.event = event;
   values.message = valid_utf8(message);
   s.event.execute(s.sql,
-                  "INSERT INTO run_events (run_id, at, level, event, message) "
+                  "INSERT INTO maintd_run_events (run_id, at, level, event, message) "
                   "VALUES (:run, :at, :level, :event, :message)",
                   s.reuse);
 }

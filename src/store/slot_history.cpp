@@ -8,7 +8,7 @@ std::map<std::string, Instant> last_scheduled_slots(Database& database) {
   return database.with_session("reading the last slots of each task", [](soci::session& sql) {
     std::map<std::string, Instant> out;
     const soci::rowset<soci::row> rows =
-        (sql.prepare << "SELECT task_name, MAX(scheduled_for) FROM task_runs "
+        (sql.prepare << "SELECT task_name, MAX(scheduled_for) FROM maintd_runs "
                         "WHERE scheduled_for IS NOT NULL AND trigger_type IN "
                         "('schedule', 'catchup') GROUP BY task_name");
     for (const auto& row : rows) {

@@ -12,14 +12,14 @@ std::string file_and_line(const config::Task& task) {
   return fmt::format("{}:{}", task.defined_at.file, task.defined_at.line);
 }
 
-Expected<TaskRow, EditRefusal> find_editable_row(store::Database& database,
+Expected<TaskRow, EditRefusal> find_editable_row(store::TaskTable& table,
                                                  const config::Config& config,
                                                  const std::string& name) {
   // A file defines it: the file is the truth, and its row only a mirror.
   if (const config::Task* file_task = config.find_task(name)) {
     return Unexpected{EditRefusal{EditRefusal::Reason::file_task, file_task->defined_at, {}}};
   }
-  auto row = read_task_row(database, name);
+  auto row = read_task_row(table, name);
   if (!row) return Unexpected{EditRefusal{EditRefusal::Reason::unknown, {}, {}}};
   if (!row->from_db()) {
     return Unexpected{EditRefusal{EditRefusal::Reason::not_db, {}, row->origin}};
@@ -35,7 +35,7 @@ std::optional<config::Task> validate_task_entry(const nlohmann::json& entry,
   return config::read_task_entry(entry, map, config, diagnostics);
 }
 
-EditOutcome apply_task_edit(store::Database& database, const config::Config& config,
+EditOutcome apply_task_edit(store::TaskTable& table, const config::Config& config,
                             const TaskRow& row, const nlohmann::json& entry, bool sets_enabled,
                             const store::Clock& clock) {
   EditOutcome outcome;
@@ -60,7 +60,7 @@ EditOutcome apply_task_edit(store::Database& database, const config::Config& con
     outcome.result = EditOutcome::Result::unchanged;
     return outcome;
   }
-  outcome.result = update_db_task(database, updated, row.updated_at, clock)
+  outcome.result = update_db_task(table, updated, row.updated_at, clock)
                        ? EditOutcome::Result::changed
                        : EditOutcome::Result::conflict;
   return outcome;

@@ -17,7 +17,7 @@
 #include "common/expected.hpp"
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
-#include "store/database.hpp"
+#include "store/task_table.hpp"
 #include "store/timestamp.hpp"
 #include "tasks/task_row.hpp"
 
@@ -39,7 +39,7 @@ struct EditRefusal {
 std::string file_and_line(const config::Task& task);
 
 // The row of task `name` if it may be edited. Throws StoreUnavailable / StoreError.
-Expected<TaskRow, EditRefusal> find_editable_row(store::Database& database,
+Expected<TaskRow, EditRefusal> find_editable_row(store::TaskTable& table,
                                                  const config::Config& config,
                                                  const std::string& name);
 
@@ -67,7 +67,7 @@ struct EditOutcome {
 // `sets_enabled`: the edit gives `enabled`, which sets the definition and drops an earlier
 // `task enable|disable` override; otherwise that override stays. Throws StoreUnavailable /
 // StoreError.
-EditOutcome apply_task_edit(store::Database& database, const config::Config& config,
+EditOutcome apply_task_edit(store::TaskTable& table, const config::Config& config,
                             const TaskRow& row, const nlohmann::json& entry, bool sets_enabled,
                             const store::Clock& clock);
 

@@ -12,22 +12,22 @@
 
 namespace maintd::tasks {
 
-TaskSet load_tasks(store::Database& database, const config::Config& config) {
-  return load_tasks(database, config, store::system_clock());
+TaskSet load_tasks(store::TaskTable& table, const config::Config& config) {
+  return load_tasks(table, config, store::system_clock());
 }
 
-TaskSet load_tasks(store::Database& database, const config::Config& config,
+TaskSet load_tasks(store::TaskTable& table, const config::Config& config,
                    const store::Clock& clock) {
   // The version is read before the rows: a change made after this point makes the next version
   // differ, so a poller reads it then.
-  std::string version = store::task_table_version(database);
+  std::string version = store::task_table_version(table);
   std::vector<TaskRow> rows;
-  const SyncPlan plan = sync_tasks(database, config, clock, &rows);
+  const SyncPlan plan = sync_tasks(table, config, clock, &rows);
   if (!plan.writes_nothing()) {
     // The sync's own writes moved the version: both again, after them. (When it wrote nothing,
     // the rows it compared are the table's: reading 100,000 rows twice was 8 % of a start.)
-    version = store::task_table_version(database);
-    rows = read_task_rows(database);
+    version = store::task_table_version(table);
+    rows = read_task_rows(table);
   }
   TaskSet set = merge_tasks(rows, config);
   set.table_version = std::move(version);

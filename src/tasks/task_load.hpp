@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "store/database.hpp"
+#include "store/task_table.hpp"
 #include "store/timestamp.hpp"
 #include "tasks/task_row.hpp"
 #include "tasks/task_set.hpp"
@@ -20,8 +20,8 @@ namespace maintd::tasks {
 
 // Syncs the schedule files into the table first (tasks/task_sync.hpp), then reads it. Throws
 // StoreUnavailable when the database cannot be used, StoreError when a statement fails.
-TaskSet load_tasks(store::Database& database, const config::Config& config);  // syncs files first
-TaskSet load_tasks(store::Database& database, const config::Config& config,
+TaskSet load_tasks(store::TaskTable& table, const config::Config& config);  // syncs files first
+TaskSet load_tasks(store::TaskTable& table, const config::Config& config,
                    const store::Clock& clock);
 
 // The same task set from rows already read, without syncing or writing anything (what `maintd

@@ -102,6 +102,7 @@ const std::vector<std::string>& definition_columns() {
 json column_value(const TaskRow& row, const std::string& column) {
   if (auto it = row.unreadable.find(column); it != row.unreadable.end()) return it->second;
   auto optional = [](const auto& value) { return value ? json(*value) : json(nullptr); };
+  if (column == "id") return row.id;
   if (column == "name") return row.name;
   if (column == "display_name") return row.display_name;
   if (column == "description") return row.description;
@@ -223,7 +224,8 @@ json entry_from_row(const TaskRow& row) {
   entry["type"] = row.task_type;
   entry["scope_type"] = row.scope_type;
   entry["schedule"] = row.schedule_expression;
-  entry["timezone"] = row.timezone;
+  // A row the application inserted has no zone of maintd's: the configuration's default.
+  if (!row.timezone.empty()) entry["timezone"] = row.timezone;
   if (readable("enabled") && readable("enabled_override")) {
     entry["enabled"] = row.enabled_override.value_or(row.enabled);
   }
@@ -271,23 +273,31 @@ std::optional<config::Task> task_from_row(const TaskRow& row, const config::Conf
   return task;
 }
 
-std::vector<TaskRow> read_task_rows(store::Database& database) {
-  return rows_from_records(store::read_task_records(database));
+std::vector<TaskRow> read_task_rows(store::TaskTable& table) {
+  return rows_from_records(store::read_task_records(table));
 }
 
-std::optional<TaskRow> read_task_row(store::Database& database, const std::string& name) {
-  auto record = store::read_task_record(database, name);
+std::optional<TaskRow> read_task_row(store::TaskTable& table, const std::string& name) {
+  auto record = store::read_task_record(table, name);
   if (!record) return std::nullopt;
   return row_from_record(std::move(*record));
 }
 
-bool insert_db_task(store::Database& database, const TaskRow& row, const store::Clock& clock) {
-  return store::insert_db_record(database, record_from_row(row), clock);
+std::string resolve_task_name(store::TaskTable& table, const config::Config& config,
+                              const std::string& name_or_id) {
+  if (config.find_task(name_or_id) != nullptr) return name_or_id;
+  if (!store::has_task_table(table)) return name_or_id;
+  auto record = store::read_task_record(table, name_or_id);  // a name wins over an id
+  return record ? record->name : name_or_id;
 }
 
-bool update_db_task(store::Database& database, const TaskRow& row,
+bool insert_db_task(store::TaskTable& table, const TaskRow& row, const store::Clock& clock) {
+  return store::insert_db_record(table, record_from_row(row), clock);
+}
+
+bool update_db_task(store::TaskTable& table, const TaskRow& row,
                     const std::string& expected_updated_at, const store::Clock& clock) {
-  return store::update_db_record(database, record_from_row(row), expected_updated_at, clock);
+  return store::update_db_record(table, record_from_row(row), expected_updated_at, clock);
 }
 
 }  // namespace maintd::tasks

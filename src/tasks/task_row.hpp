@@ -103,10 +103,15 @@ std::string shown_value(const std::string& text);
 // Reading and writing rows through the store (store/task_table.hpp: what each does, and the
 // rest of its functions, which need no row). Throw StoreUnavailable when the database cannot be
 // used, StoreError otherwise.
-std::vector<TaskRow> read_task_rows(store::Database& database);  // ordered by name
-std::optional<TaskRow> read_task_row(store::Database& database, const std::string& name);
-bool insert_db_task(store::Database& database, const TaskRow& row, const store::Clock& clock);
-bool update_db_task(store::Database& database, const TaskRow& row,
+std::vector<TaskRow> read_task_rows(store::TaskTable& table);  // ordered by name
+std::optional<TaskRow> read_task_row(store::TaskTable& table, const std::string& name);
+// The name of the task `name_or_id` names: itself when a schedule file or a row has that name,
+// else the name of the row whose id it is (`maintd run 2f1c...`, /api/v1/scheduled-tasks/{id}),
+// else itself (the caller reports an unknown task).
+std::string resolve_task_name(store::TaskTable& table, const config::Config& config,
+                              const std::string& name_or_id);
+bool insert_db_task(store::TaskTable& table, const TaskRow& row, const store::Clock& clock);
+bool update_db_task(store::TaskTable& table, const TaskRow& row,
                     const std::string& expected_updated_at, const store::Clock& clock);
 
 }  // namespace maintd::tasks

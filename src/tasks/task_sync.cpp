@@ -48,12 +48,12 @@ SyncPlan plan_sync(const std::vector<TaskRow>& rows, const config::Config& confi
   return plan;
 }
 
-SyncPlan plan_sync(store::Database& database, const config::Config& config) {
-  if (!store::has_task_table(database)) return plan_sync(std::vector<TaskRow>{}, config);
-  return plan_sync(read_task_rows(database), config);
+SyncPlan plan_sync(store::TaskTable& table, const config::Config& config) {
+  if (!store::has_task_table(table)) return plan_sync(std::vector<TaskRow>{}, config);
+  return plan_sync(read_task_rows(table), config);
 }
 
-SyncPlan sync_tasks(store::Database& database, const config::Config& config,
+SyncPlan sync_tasks(store::TaskTable& table, const config::Config& config,
                     const store::Clock& clock, std::vector<TaskRow>* rows_read,
                     const std::function<void()>& before_lock) {
   SyncPlan plan;
@@ -101,7 +101,7 @@ SyncPlan sync_tasks(store::Database& database, const config::Config& config,
     }
     for (const auto& removed : plan.removed) writer.remove(removed.name, removed.origin);
   };
-  store::sync_task_table(database, sync);
+  store::sync_task_table(table, sync);
   return plan;
 }
 

@@ -6,7 +6,7 @@
 //   changed   a file task whose row differs: updated column by column (created_at and
 //             enabled_override are kept; updated_at moves only when something changed)
 //   removed   a row of origin file:... that no schedule file defines any more: deleted (its runs
-//             stay in task_runs)
+//             stay in maintd_runs)
 //   conflict  a name both in a file and in a row of another origin (db): reported at both places;
 //             the row is left untouched and the file's task is the one that runs
 // The plan is made here, from the configuration; the reads, the lock and the writes are the
@@ -17,7 +17,7 @@
 
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
-#include "store/database.hpp"
+#include "store/task_table.hpp"
 #include "store/timestamp.hpp"
 #include "tasks/task_row.hpp"
 
@@ -59,7 +59,7 @@ SyncPlan plan_sync(const std::vector<TaskRow>& rows, const config::Config& confi
 
 // The plan against the table, writing nothing (`maintd db seed --dry-run`). A database whose
 // schema was never created reads as an empty table.
-SyncPlan plan_sync(store::Database& database, const config::Config& config);
+SyncPlan plan_sync(store::TaskTable& table, const config::Config& config);
 
 // Computes and applies the plan in one transaction, serialised with other syncs (SQLite: a write
 // transaction; PostgreSQL: a transaction-scoped advisory lock), and returns what it applied.
@@ -68,7 +68,7 @@ SyncPlan plan_sync(store::Database& database, const config::Config& config);
 // nothing and `rows_read` is given, the rows it compared are moved there (the table as read),
 // also when another process had synced by the time the lock was taken.
 // `before_lock` (tests) runs between the first read and the lock, where another process may sync.
-SyncPlan sync_tasks(store::Database& database, const config::Config& config,
+SyncPlan sync_tasks(store::TaskTable& table, const config::Config& config,
                     const store::Clock& clock = store::system_clock(),
                     std::vector<TaskRow>* rows_read = nullptr,
                     const std::function<void()>& before_lock = {});

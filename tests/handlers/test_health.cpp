@@ -19,7 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-// A run in maintd's own task_runs, its last sign of life `ago` before the target's now.
+// A run in maintd's own maintd_runs, its last sign of life `ago` before the target's now.
 // Abandoned runs never finish: their heartbeat is what dates them.
 template <class T>
 void add_run(T& target, const std::string& task, const std::string& status,
@@ -30,7 +30,7 @@ void add_run(T& target, const std::string& task, const std::string& status,
       std::chrono::time_point_cast<std::chrono::milliseconds>(target.now - ago - 1min));
   const bool finished = status != "abandoned";
   target.exec(fmt::format(
-      "INSERT INTO task_runs (task_name, task_type, trigger_type, status, created_at, "
+      "INSERT INTO maintd_runs (task_name, task_type, trigger_type, status, created_at, "
       "started_at, heartbeat_at, finished_at, error) VALUES ('{}', 'debug.noop', 'schedule', "
       "'{}', '{}', '{}', '{}', {}, {})",
       task, status, start, start, at, finished ? "'" + at + "'" : "NULL",

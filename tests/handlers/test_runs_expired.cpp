@@ -26,7 +26,7 @@ struct ExpiringRuns {
 
   ExpiringRuns() {
     target.exec(
-        "CREATE TABLE run_events (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL "
+        "CREATE TABLE maintd_run_events (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL "
         "REFERENCES runs (id), message TEXT)");
     target.exec(
         "CREATE TABLE run_artifacts (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL "
@@ -41,7 +41,7 @@ struct ExpiringRuns {
         "'{}', {}, {})",
         id, status, target.ago(age.value_or(0s) + 1h), age ? target.ago(*age) : "NULL"));
     for (int i = 0; i < events; ++i) {
-      target.exec(fmt::format("INSERT INTO run_events (id, run_id, message) VALUES ({}, {}, 'x')",
+      target.exec(fmt::format("INSERT INTO maintd_run_events (id, run_id, message) VALUES ({}, {}, 'x')",
                               id * 100 + i, id));
     }
     target.exec(fmt::format("INSERT INTO run_artifacts (id, run_id) VALUES ({}, {})", id, id));
@@ -49,7 +49,7 @@ struct ExpiringRuns {
 
   json config(const json& extra = json::object()) const {
     json config = {
-        {"database", "app"}, {"table", "runs"}, {"child_tables", {"run_events", "run_artifacts"}}};
+        {"database", "app"}, {"table", "runs"}, {"child_tables", {"maintd_run_events", "run_artifacts"}}};
     config.update(extra);
     return config;
   }
@@ -88,13 +88,13 @@ TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: deletes old finished runs an
   std::vector<std::string> ids = ids_of(result["ids"]);
   std::sort(ids.begin(), ids.end());
   CHECK(ids == std::vector<std::string>{"1", "2", "3", "4"});
-  CHECK(result["children_deleted"]["run_events"] == 8);
+  CHECK(result["children_deleted"]["maintd_run_events"] == 8);
   CHECK(result["children_deleted"]["run_artifacts"] == 4);
   CHECK(result["batches"] == 3);  // 2 + 2 + an empty one that ends it
 
   CHECK(runs.remaining() == std::vector<std::string>{"5", "6", "7", "8", "9"});
-  CHECK(runs.target.count("SELECT COUNT(*) FROM run_events") == 10);
-  CHECK(runs.target.count("SELECT COUNT(*) FROM run_events WHERE run_id < 5") == 0);
+  CHECK(runs.target.count("SELECT COUNT(*) FROM maintd_run_events") == 10);
+  CHECK(runs.target.count("SELECT COUNT(*) FROM maintd_run_events WHERE run_id < 5") == 0);
   CHECK(runs.target.count("SELECT COUNT(*) FROM run_artifacts") == 5);
 
   // The scraper's own terminal status, named: now run 8 goes too.
@@ -117,9 +117,9 @@ TEST_CASE_TEMPLATE(
   CHECK(result["would_change"] == 4);  // what health.report counts
   CHECK(result["deleted"] == 0);
   CHECK(ids_of(result["ids"]) == std::vector<std::string>{"1", "2", "3", "4"});
-  CHECK(result["children_deleted"]["run_events"] == 8);
+  CHECK(result["children_deleted"]["maintd_run_events"] == 8);
   CHECK(runs.target.count("SELECT COUNT(*) FROM runs") == 9);
-  CHECK(runs.target.count("SELECT COUNT(*) FROM run_events") == 18);
+  CHECK(runs.target.count("SELECT COUNT(*) FROM maintd_run_events") == 18);
 }
 
 TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: two concurrent runs delete each row once",
@@ -146,11 +146,11 @@ TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: two concurrent runs delete e
   REQUIRE(error_a.empty());
   REQUIRE(error_b.empty());
   CHECK(result_a["deleted"].template get<int>() + result_b["deleted"].template get<int>() == 60);
-  CHECK(result_a["children_deleted"]["run_events"].template get<int>() +
-            result_b["children_deleted"]["run_events"].template get<int>() ==
+  CHECK(result_a["children_deleted"]["maintd_run_events"].template get<int>() +
+            result_b["children_deleted"]["maintd_run_events"].template get<int>() ==
         60);
   CHECK(runs.remaining() == std::vector<std::string>{"61"});
-  CHECK(runs.target.count("SELECT COUNT(*) FROM run_events") == 1);
+  CHECK(runs.target.count("SELECT COUNT(*) FROM maintd_run_events") == 1);
 }
 
 TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: stops cleanly between batches when cancelled",
@@ -167,7 +167,7 @@ TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: stops cleanly between batche
   CHECK(result["stopped_early"] == true);
   CHECK(result["deleted"] == 5);
   CHECK(runs.target.count("SELECT COUNT(*) FROM runs") == 7);
-  CHECK(runs.target.count("SELECT COUNT(*) FROM run_events") == 7);
+  CHECK(runs.target.count("SELECT COUNT(*) FROM maintd_run_events") == 7);
 }
 
 TEST_CASE_TEMPLATE(
@@ -188,12 +188,12 @@ TEST_CASE_TEMPLATE(
                        std::chrono::hours created) {
     const int id = ++next_id;
     *sql << fmt::format(
-        "INSERT INTO task_runs (id, task_name, task_type, trigger_type, status, created_at, "
+        "INSERT INTO maintd_runs (id, task_name, task_type, trigger_type, status, created_at, "
         "finished_at) VALUES ({}, 'gc', 'runs.cleanup_expired', 'schedule', '{}', '{}', {})",
         id, status, at(created), finished ? "'" + at(*finished) + "'" : "NULL");
     for (int i = 0; i < 3; ++i) {
       *sql << fmt::format(
-          "INSERT INTO run_events (run_id, at, level, event, message) VALUES ({}, '{}', 'info', "
+          "INSERT INTO maintd_run_events (run_id, at, level, event, message) VALUES ({}, '{}', 'info', "
           "'x', 'y')",
           id, at(created));
     }
@@ -213,17 +213,17 @@ TEST_CASE_TEMPLATE(
   auto run = target.context(kType, json::object());
   run->context.state_sessions = [url] { return store::open_target_session(url); };
   const json result = handler(kType).run(run->context);
-  CHECK(result["target"] == "maintd's own history (task_runs, run_events)");
+  CHECK(result["target"] == "maintd's own history (maintd_runs, maintd_run_events)");
   CHECK(result["deleted"] == 5);
   std::vector<std::string> ids = ids_of(result["ids"]);
   std::sort(ids.begin(), ids.end());
   CHECK(ids == std::vector<std::string>{"1", "2", "3", "4", "5"});
-  CHECK(result["children_deleted"]["run_events"] == 15);
+  CHECK(result["children_deleted"]["maintd_run_events"] == 15);
 
-  CHECK(count(*sql, "SELECT COUNT(*) FROM task_runs") == 5);
-  CHECK(count(*sql, "SELECT COUNT(*) FROM task_runs WHERE id IN (6, 7, 8, 9, 10)") == 5);
-  CHECK(count(*sql, "SELECT COUNT(*) FROM run_events") == 15);
-  CHECK(count(*sql, "SELECT COUNT(*) FROM run_events WHERE run_id <= 5") == 0);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_runs") == 5);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_runs WHERE id IN (6, 7, 8, 9, 10)") == 5);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_run_events") == 15);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_run_events WHERE run_id <= 5") == 0);
 }
 
 TEST_CASE("handlers: runs.cleanup_expired: maintd's terminal statuses are the store's") {
@@ -243,10 +243,10 @@ TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: config and live schema check
   ExpiringRuns<Backend> runs;
   const auto& info = handler(kType);
   auto issues =
-      info.schema.check(runs.config({{"child_tables", {"run_events; DELETE FROM runs"}}}), {"app"});
+      info.schema.check(runs.config({{"child_tables", {"maintd_run_events; DELETE FROM runs"}}}), {"app"});
   REQUIRE(issues.size() == 1);
   CHECK(issues[0].key == "child_tables");
-  CHECK(issues[0].message == "'run_events; DELETE FROM runs' is not an SQL identifier");
+  CHECK(issues[0].message == "'maintd_run_events; DELETE FROM runs' is not an SQL identifier");
 
   const auto sessions = runs.target.sessions();
   CHECK(info.check_database(info.schema.with_defaults(runs.config()), sessions).empty());
@@ -254,7 +254,7 @@ TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: config and live schema check
   CHECK(info.check_database(info.schema.with_defaults(json::object()), sessions).empty());
 
   issues = info.check_database(
-      info.schema.with_defaults(runs.config({{"child_tables", {"run_events", "run_logs"}},
+      info.schema.with_defaults(runs.config({{"child_tables", {"maintd_run_events", "run_logs"}},
                                              {"child_foreign_key", "run_id"},
                                              {"age_column", "finished_at"}})),
       sessions);
@@ -269,7 +269,7 @@ TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: config and live schema check
   REQUIRE(issues.size() == 2);
   CHECK(issues[0].key == "child_foreign_key");
   CHECK(issues[0].message ==
-        "column 'runid' does not exist in table 'run_events' (did you mean 'run_id'?)");
+        "column 'runid' does not exist in table 'maintd_run_events' (did you mean 'run_id'?)");
 }
 
 TEST_CASE_TEMPLATE(
@@ -278,7 +278,7 @@ TEST_CASE_TEMPLATE(
   ExpiringRuns<Backend> runs;
   add_expiring(runs);
   // Unset child_tables deletes no child rows; these reference their runs, so they go first.
-  runs.target.exec("DELETE FROM run_events");
+  runs.target.exec("DELETE FROM maintd_run_events");
   runs.target.exec("DELETE FROM run_artifacts");
   auto run = runs.target.context(kType, runs.config({{"child_tables", nullptr}, {"where", ""}}));
   const json result = handler(kType).run(run->context);
@@ -294,7 +294,7 @@ TEST_CASE_TEMPLATE(
     auto own = runs.target.context(kType, {{"table", unset}, {"child_tables", ""}});
     own->context.state_sessions = [url] { return store::open_target_session(url); };
     CHECK(handler(kType).run(own->context)["target"] ==
-          "maintd's own history (task_runs, run_events)");
+          "maintd's own history (maintd_runs, maintd_run_events)");
     CHECK(handler(kType)
               .check_database(handler(kType).schema.with_defaults({{"table", unset}}),
                               runs.target.sessions())

@@ -174,7 +174,7 @@ TEST_CASE_TEMPLATE("handlers: thresholds: maintd's own history is kept to the mi
     const auto at =
         store::format_timestamp(std::chrono::floor<std::chrono::milliseconds>(target.now - age));
     *sql << fmt::format(
-        "INSERT INTO task_runs (id, task_name, task_type, trigger_type, status, created_at, "
+        "INSERT INTO maintd_runs (id, task_name, task_type, trigger_type, status, created_at, "
         "finished_at) VALUES ({}, 'gc', 'runs.cleanup_expired', 'schedule', 'completed', '{}', "
         "'{}')",
         ++id, at, at);
@@ -183,5 +183,5 @@ TEST_CASE_TEMPLATE("handlers: thresholds: maintd's own history is kept to the mi
   run->context.state_sessions = [url] { return store::open_target_session(url); };
   const json result = handler("runs.cleanup_expired").run(run->context);
   CHECK(sorted(ids_of(result["ids"])) == std::vector<std::string>{"1"});
-  CHECK(count(*sql, "SELECT COUNT(*) FROM task_runs") == 2);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_runs") == 2);
 }

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "support/task_tables.hpp"
 #include "config/loader.hpp"
 #include "handlers/builtin.hpp"
 #include "http/server.hpp"
@@ -142,7 +143,7 @@ heartbeat_interval: 1s
       server = std::make_unique<http::Server>(*daemon, http, server_options);
       server->start();
     } else {
-      options.load_tasks = [this](store::Database& db, const config::Config& configured) {
+      options.load_tasks = [this](store::TaskTable& db, const config::Config& configured) {
         load_held.wait();
         return tasks::load_tasks(db, configured);
       };
@@ -196,7 +197,7 @@ heartbeat_interval: 1s
     config::Diagnostics diagnostics;
     const auto task = tasks::validate_task_entry(entry, *config, entry.at("name"), diagnostics);
     REQUIRE(task);
-    REQUIRE(tasks::insert_db_task(database, tasks::db_row_from_task(*task, entry),
+    REQUIRE(tasks::insert_db_task(*maintd::testing::table_of(database), tasks::db_row_from_task(*task, entry),
                                   store::system_clock()));
   }
 
@@ -211,7 +212,7 @@ heartbeat_interval: 1s
   }
 
   std::optional<tasks::TaskRow> row(const std::string& name) {
-    return tasks::read_task_row(daemon->database(), name);
+    return tasks::read_task_row(*maintd::testing::table_of(daemon->database()), name);
   }
   std::vector<store::RunRecord> all_runs() { return daemon->runs().history({.limit = 100000}); }
 

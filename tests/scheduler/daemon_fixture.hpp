@@ -71,7 +71,7 @@ struct DaemonFixture {
   std::unique_ptr<maintd::scheduler::Daemon> daemon() {
     maintd::scheduler::DaemonOptions options;
     options.now = [this] { return now; };
-    options.load_tasks = [this](maintd::store::Database&, const maintd::config::Config&) {
+    options.load_tasks = [this](maintd::store::TaskTable&, const maintd::config::Config&) {
       return maintd::tasks::TaskSet(tasks);
     };
     return std::make_unique<maintd::scheduler::Daemon>(config, open(), options);

@@ -296,7 +296,7 @@ TEST_CASE("a task loader that throws anything keeps the previous tasks on reload
   const auto builtin = maintd::handlers::builtin_registry();
   int loads = 0;
   maintd::scheduler::DaemonOptions options = f.file_options(builtin);
-  options.load_tasks = [&](maintd::store::Database&, const maintd::config::Config& config) {
+  options.load_tasks = [&](maintd::store::TaskTable&, const maintd::config::Config& config) {
     if (++loads > 1) throw std::runtime_error("a row nobody foresaw");
     return maintd::tasks::TaskSet(config.tasks);
   };
@@ -328,7 +328,7 @@ TEST_CASE("a restart marks expired runs abandoned before it plans the catch-up o
     crashed = store.claim_slot(run).value();
     REQUIRE(store.start(crashed, {"dead", "host", 1}));
     soci::session sql(soci::sqlite3, "db=" + (f.dir.path() / "state.db").string());
-    sql << "UPDATE task_runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', "
+    sql << "UPDATE maintd_runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', "
            "'-3600 seconds') WHERE id = "
         << crashed;
   }

@@ -107,10 +107,10 @@ TEST_CASE("overdue watch: when the last successes cannot be read, the previous a
 
   // The runs table is out of reach (a statement fails): unknown is not "recovered".
   soci::session sql(soci::sqlite3, "db=" + (f.dir.path() / "state.db").string());
-  sql << "ALTER TABLE task_runs RENAME TO task_runs_away";
+  sql << "ALTER TABLE maintd_runs RENAME TO task_runs_away";
   CapturedLog log;
   watch.check(*tasks, at("2026-01-01T02:01:00Z"));
   CHECK(overdue_names(watch) == std::vector<std::string>{"watched"});
   CHECK(log.all().find("error checking expect_success_within: ") != std::string::npos);
-  sql << "ALTER TABLE task_runs_away RENAME TO task_runs";
+  sql << "ALTER TABLE task_runs_away RENAME TO maintd_runs";
 }

@@ -159,7 +159,7 @@ TEST_CASE(
         if (f.launched.size() % SlotClaimer::kClaimBatch == 0) {
           soci::session sql(soci::sqlite3, "db=" + (f.dir.path() / "state.db").string());
           recorded_at_launch.push_back(
-              maintd::testing::count(sql, "SELECT COUNT(*) FROM task_runs"));
+              maintd::testing::count(sql, "SELECT COUNT(*) FROM maintd_runs"));
         }
         f.launched.push_back(std::move(launch));
       });

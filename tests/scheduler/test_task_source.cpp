@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "support/task_tables.hpp"
 #include "scheduler/task_source.hpp"
 #include "scheduler/unit_fixture.hpp"
 #include "support/captured_log.hpp"
@@ -18,7 +19,7 @@ TEST_CASE("task source: a refresh reads the table only when its version moved") 
   UnitFixture f;
   auto config = std::make_shared<maintd::config::Config>(*f.config);
   config->tasks = {make_task({.name = "a", .schedule = "@hourly"})};
-  TaskSource source(f.database, {});
+  TaskSource source(maintd::testing::table_of(*f.database), {});
   CHECK(source.load(*config).size() == 1);
   CHECK_FALSE(source.refresh(*config).has_value());  // nothing changed
   CHECK_FALSE(source.refresh(*config).has_value());
@@ -26,7 +27,7 @@ TEST_CASE("task source: a refresh reads the table only when its version moved") 
   // Another instance syncs a schedule file with one more task: the table moved.
   auto other_config = std::make_shared<maintd::config::Config>(*config);
   other_config->tasks.push_back(make_task({.name = "b", .schedule = "@daily"}));
-  TaskSource other(f.database, {});
+  TaskSource other(maintd::testing::table_of(*f.database), {});
   other.load(*other_config);
   CHECK(source.refresh(*config).has_value());
   CHECK_FALSE(source.refresh(*config).has_value());
@@ -36,11 +37,11 @@ TEST_CASE("task source: a loader of its own is asked at every refresh, and its f
   UnitFixture f;
   int loads = 0;
   TaskSource::Options options;
-  options.load_tasks = [&](maintd::store::Database&, const maintd::config::Config&) {
+  options.load_tasks = [&](maintd::store::TaskTable&, const maintd::config::Config&) {
     if (++loads == 3) throw std::runtime_error("a row nobody foresaw");
     return maintd::tasks::TaskSet(f.tasks);
   };
-  TaskSource source(f.database, options);
+  TaskSource source(maintd::testing::table_of(*f.database), options);
   source.load(*f.config);
   CHECK(source.refresh(*f.config).has_value());
   CapturedLog log;

@@ -63,7 +63,7 @@ struct UnitFixture : DaemonFixture {
   // Sets a run's heartbeat `seconds_ago` by the database's clock (the one leases compare with).
   void heartbeat_ago(store::RunId id, int seconds_ago) {
     soci::session sql(soci::sqlite3, "db=" + (dir.path() / "state.db").string());
-    sql << "UPDATE task_runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-"
+    sql << "UPDATE maintd_runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-"
         << seconds_ago << " seconds') WHERE id = " << id;
   }
 

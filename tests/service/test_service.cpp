@@ -2,6 +2,7 @@
 // wait for the daemon's re-read that lets the dashboard show a change at once (service.hpp).
 #include <doctest/doctest.h>
 
+#include "support/task_tables.hpp"
 #include "http/api_fixture.hpp"
 #include "service/service.hpp"
 #include "service/task_toggle.hpp"
@@ -18,7 +19,7 @@ using Result = ToggleOutcome::Result;
 
 TEST_CASE("set_task_enabled: unknown, changed, then unchanged, for a file task") {
   maintd::testing::ApiFixture f;
-  auto& database = f.daemon->database();
+  auto& database = *f.daemon->task_table();
   CHECK(set_task_enabled(database, *f.config, "nope", false).result == Result::unknown_task);
 
   const ToggleOutcome off = set_task_enabled(database, *f.config, "nightly", false);
@@ -38,7 +39,7 @@ TEST_CASE("set_task_enabled: unknown, changed, then unchanged, for a file task")
 
 TEST_CASE("set_task_enabled: a name a schedule file and a db row both define is refused") {
   maintd::testing::ApiFixture f;
-  auto& database = f.daemon->database();
+  auto& database = *f.daemon->task_table();
   // The configuration now also defines db-task in a file: the row (origin db) conflicts.
   maintd::config::Config both = *f.config;
   maintd::config::Task file_task = *f.config->find_task("nightly");
@@ -59,8 +60,8 @@ TEST_CASE("set_task_enabled: a name a schedule file and a db row both define is 
 
 TEST_CASE("set_task_enabled: a db row that does not validate is switched and says why it is off") {
   maintd::testing::ApiFixture f;
-  auto& database = f.daemon->database();
-  database.with_session("breaking a row", [](soci::session& sql) {
+  auto& database = *f.daemon->task_table();
+  database.state().with_session("breaking a row", [](soci::session& sql) {
     sql << "UPDATE scheduled_tasks SET schedule_expression = 'every tuesday' "
            "WHERE name = 'db-task'";
   });

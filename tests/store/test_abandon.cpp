@@ -27,7 +27,7 @@ void beat_ago(soci::session& sql, bool sqlite, store::RunId id, int seconds) {
                    "to_char((now() - interval '{} seconds') AT TIME ZONE 'UTC', "
                    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
                    seconds);
-  sql << fmt::format("UPDATE task_runs SET heartbeat_at = {} WHERE id = {}", then, id);
+  sql << fmt::format("UPDATE maintd_runs SET heartbeat_at = {} WHERE id = {}", then, id);
 }
 
 }  // namespace
@@ -120,10 +120,10 @@ TEST_CASE_TEMPLATE("store: lease: a running run without a heartbeat is judged by
   const store::RunId recent = new_run(runs);
   auto sql = backend.raw();
   *sql << fmt::format(
-      "UPDATE task_runs SET status = 'running', started_at = '2000-01-01T00:00:00.000Z' "
+      "UPDATE maintd_runs SET status = 'running', started_at = '2000-01-01T00:00:00.000Z' "
       "WHERE id = {}",
       old);
-  *sql << fmt::format("UPDATE task_runs SET status = 'running', started_at = '{}' WHERE id = {}",
+  *sql << fmt::format("UPDATE maintd_runs SET status = 'running', started_at = '{}' WHERE id = {}",
                       store::format_timestamp(store::system_clock()()), recent);
   CHECK(runs.abandon_expired(std::chrono::minutes(5)) == std::vector<store::RunId>{old});
 }

@@ -60,8 +60,8 @@ TEST_CASE_TEMPLATE("store: slot claim: 8 threads racing for one slot, exactly on
     CHECK(winners == 1);
   }
   auto sql = backend.raw();
-  CHECK(count(*sql, "SELECT COUNT(*) FROM task_runs") == kRounds);
-  CHECK(count(*sql, "SELECT COUNT(DISTINCT scheduled_for) FROM task_runs") == kRounds);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_runs") == kRounds);
+  CHECK(count(*sql, "SELECT COUNT(DISTINCT scheduled_for) FROM maintd_runs") == kRounds);
 }
 
 TEST_CASE_TEMPLATE("store: slot claim: the same slot of another task, and another slot, are free",
@@ -107,7 +107,7 @@ TEST_CASE_TEMPLATE("store: manual runs have no slot and never conflict", Backend
     CHECK(run->trigger == store::Trigger::manual);
   }
   auto sql = backend.raw();
-  CHECK(count(*sql, "SELECT COUNT(*) FROM task_runs WHERE scheduled_for IS NULL") == 4);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_runs WHERE scheduled_for IS NULL") == 4);
 }
 
 TEST_CASE_TEMPLATE("store: runs: a claimed run reads back with every field", Backend,
@@ -189,14 +189,14 @@ TEST_CASE_TEMPLATE("store: timestamps read as ISO-8601 UTC text with millisecond
   runs.add_event(*id, "info", "batch", "3 rows");
 
   auto sql = backend.raw();
-  CHECK(scalar(*sql, "SELECT scheduled_for FROM task_runs") == "2026-03-29T01:00:00.000Z");
-  CHECK(scalar(*sql, "SELECT created_at FROM task_runs") == "2026-03-29T00:59:58.250Z");
-  CHECK(scalar(*sql, "SELECT finished_at FROM task_runs") == "2026-03-29T00:59:59.750Z");
-  CHECK(scalar(*sql, "SELECT at FROM run_events") == "2026-03-29T00:59:59.750Z");
-  CHECK(scalar(*sql, "SELECT started_at FROM task_runs") == "2026-03-29T00:59:58.250Z");
+  CHECK(scalar(*sql, "SELECT scheduled_for FROM maintd_runs") == "2026-03-29T01:00:00.000Z");
+  CHECK(scalar(*sql, "SELECT created_at FROM maintd_runs") == "2026-03-29T00:59:58.250Z");
+  CHECK(scalar(*sql, "SELECT finished_at FROM maintd_runs") == "2026-03-29T00:59:59.750Z");
+  CHECK(scalar(*sql, "SELECT at FROM maintd_run_events") == "2026-03-29T00:59:59.750Z");
+  CHECK(scalar(*sql, "SELECT started_at FROM maintd_runs") == "2026-03-29T00:59:58.250Z");
   // heartbeat_at comes from the database's clock (see RunStore::abandon_expired): the same
   // format, and real time rather than the fake clock's.
-  const std::string heartbeat = scalar(*sql, "SELECT heartbeat_at FROM task_runs");
+  const std::string heartbeat = scalar(*sql, "SELECT heartbeat_at FROM maintd_runs");
   CAPTURE(heartbeat);
   CHECK(heartbeat.size() == 24);
   CHECK(heartbeat[10] == 'T');
@@ -205,11 +205,11 @@ TEST_CASE_TEMPLATE("store: timestamps read as ISO-8601 UTC text with millisecond
   const auto beat = store::parse_timestamp(heartbeat);
   REQUIRE(beat);
   CHECK(std::chrono::abs(*beat - store::system_clock()()) < std::chrono::minutes(1));
-  CHECK(scalar(*sql, "SELECT result FROM task_runs") == R"({"rows":3})");
-  CHECK(scalar(*sql, "SELECT status FROM task_runs") == "completed");
-  CHECK(scalar(*sql, "SELECT trigger_type FROM task_runs") == "schedule");
+  CHECK(scalar(*sql, "SELECT result FROM maintd_runs") == R"({"rows":3})");
+  CHECK(scalar(*sql, "SELECT status FROM maintd_runs") == "completed");
+  CHECK(scalar(*sql, "SELECT trigger_type FROM maintd_runs") == "schedule");
   // Text that sorts as time: the range query a person would write works.
   CHECK(count(*sql,
-              "SELECT COUNT(*) FROM task_runs WHERE scheduled_for >= '2026-03-29T00:00:00.000Z' "
+              "SELECT COUNT(*) FROM maintd_runs WHERE scheduled_for >= '2026-03-29T00:00:00.000Z' "
               "AND scheduled_for < '2026-03-30T00:00:00.000Z'") == 1);
 }

@@ -61,12 +61,12 @@ TEST_CASE_TEMPLATE("store: events: read back in the order written, per run, dele
   // Deleting a run (retention) takes its events along; the other run's stay.
   {
     soci::session sql(db->pool());
-    sql << "DELETE FROM task_runs WHERE id = :id", soci::use(a);
+    sql << "DELETE FROM maintd_runs WHERE id = :id", soci::use(a);
   }
   CHECK(runs.events(a).empty());
   CHECK(runs.events(b).size() == 5);
   auto sql = backend.raw();
-  CHECK(count(*sql, "SELECT COUNT(*) FROM run_events") == 5);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_run_events") == 5);
 }
 
 TEST_CASE_TEMPLATE("store: events: an event for a run that does not exist is refused", Backend,

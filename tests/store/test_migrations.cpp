@@ -41,18 +41,19 @@ TEST_CASE_TEMPLATE(
   const store::MigrationReport first = store::migrate(*db);
   CHECK(first.from_version == 0);
   CHECK(first.to_version == store::latest_schema_version());
-  REQUIRE(first.applied.size() == 3);
+  REQUIRE(first.applied.size() == 4);
   CHECK(first.applied[0] == "1 initial schema");
   CHECK(first.applied[1] == "2 daemon instances");
   CHECK(first.applied[2] == "3 expect_success_within");
+  CHECK(first.applied[3] == "4 maintd_ tables, the guide's scheduled_tasks");
   CHECK(store::current_schema_version(*db) == store::latest_schema_version());
 
   auto sql = backend.raw();
-  for (const char* table : {"maintd_schema_migrations", "scheduled_tasks", "task_runs",
-                            "run_events", "maintd_instances"}) {
+  for (const char* table : {"maintd_schema_migrations", "scheduled_tasks", "maintd_runs",
+                            "maintd_run_events", "maintd_instances", "maintd_tasks"}) {
     CHECK_MESSAGE(table_exists(*sql, is_sqlite<Backend>(), table), table);
   }
-  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 3);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 4);
   CHECK(scalar(*sql, "SELECT name FROM maintd_schema_migrations WHERE version = 1") ==
         "initial schema");
   const std::string applied_at =
@@ -64,7 +65,7 @@ TEST_CASE_TEMPLATE(
   CHECK(second.from_version == store::latest_schema_version());
   CHECK(second.to_version == store::latest_schema_version());
   CHECK(second.applied.empty());
-  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 3);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 4);
   CHECK(scalar(*sql, "SELECT applied_at FROM maintd_schema_migrations WHERE version = 1") ==
         applied_at);
 
@@ -133,7 +134,7 @@ TEST_CASE_TEMPLATE("store: migrations: a failed migration names itself and leave
   CHECK(store::current_schema_version(*db) == 0);
   // Once the obstacle is gone, the same Database migrates (no lock or transaction left over).
   *sql << "DROP TABLE task_runs";
-  CHECK(store::migrate(*db).applied.size() == 3);
+  CHECK(store::migrate(*db).applied.size() == 4);
 }
 
 TEST_CASE_TEMPLATE(
@@ -194,5 +195,5 @@ TEST_CASE_TEMPLATE(
         store::latest_schema_version());
   CHECK(count(*sql, "SELECT COUNT(DISTINCT version) FROM maintd_schema_migrations") ==
         store::latest_schema_version());
-  CHECK(table_exists(*sql, is_sqlite<Backend>(), "task_runs"));
+  CHECK(table_exists(*sql, is_sqlite<Backend>(), "maintd_runs"));
 }

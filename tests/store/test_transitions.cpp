@@ -278,7 +278,7 @@ TEST_CASE_TEMPLATE("store: heartbeat: only a pending or running run is renewed",
 
   const store::RunId running = running_run(runs);
   auto sql = backend.raw();
-  *sql << "UPDATE task_runs SET heartbeat_at = '2000-01-01T00:00:00.000Z' WHERE id = " +
+  *sql << "UPDATE maintd_runs SET heartbeat_at = '2000-01-01T00:00:00.000Z' WHERE id = " +
               std::to_string(running);
   CHECK(runs.heartbeat(running));
   const auto beat = runs.get(running)->heartbeat_at;

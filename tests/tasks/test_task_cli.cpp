@@ -1,5 +1,6 @@
 // `maintd db migrate|seed` and `maintd task add|edit|rm|enable|disable` in-process, on a SQLite
 // state database in a per-test directory with a maintd.yaml and schedule files.
+#include <set>
 #include <doctest/doctest.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -84,6 +85,18 @@ struct Setup {
     return n;
   }
   std::string column(const std::string& name, const std::string& column) const {
+    static const std::set<std::string> maintd_columns = {
+        "origin",  "timezone", "enabled_override", "timeout_seconds", "concurrency",
+        "catchup_seconds", "retries", "retry_backoff_seconds", "jitter_seconds",
+        "expect_success_within_seconds", "dry_run"};
+    if (column == "enabled") {  // a boolean on PostgreSQL, as in the guide
+      return value("SELECT CAST(CAST(enabled AS INTEGER) AS TEXT) FROM scheduled_tasks WHERE name = '" +
+                name + "'");
+    }
+    if (maintd_columns.count(column) > 0) {  // maintd's own, in maintd_tasks by the task's id
+      return value("SELECT CAST(" + column + " AS TEXT) FROM maintd_tasks WHERE task_id = (SELECT id "
+                "FROM scheduled_tasks WHERE name = '" + name + "')");
+    }
     return value("SELECT CAST(" + column + " AS TEXT) FROM scheduled_tasks WHERE name = '" + name +
                  "'");
   }
@@ -142,7 +155,7 @@ TEST_CASE("db seed: syncs the files into the table, and a second seed has nothin
         "added         every-5  file:schedules/a.yaml\n"
         "added         nightly  file:schedules/a.yaml\n"
         "2 added, 0 changed, 0 removed, 0 conflicts, 0 unchanged\n");
-  CHECK(s.count("SELECT COUNT(*) FROM scheduled_tasks WHERE origin = 'file:schedules/a.yaml'") ==
+  CHECK(s.count("SELECT COUNT(*) FROM maintd_tasks WHERE origin = 'file:schedules/a.yaml'") ==
         2);
   r = s.maintd({"db", "seed"});
   CHECK(r.code == 0);
@@ -165,8 +178,8 @@ TEST_CASE("db seed --dry-run prints added, changed column by column, removed, wr
   Setup s;
   REQUIRE(s.maintd({"db", "seed"}).code == 0);
   const std::string before = s.value(
-      "SELECT name || schedule_expression || timeout_seconds || updated_at FROM "
-      "scheduled_tasks WHERE name = 'nightly'");
+      "SELECT t.name || t.schedule_expression || m.timeout_seconds || t.updated_at FROM "
+      "scheduled_tasks t JOIN maintd_tasks m ON m.task_id = t.id WHERE t.name = 'nightly'");
   s.dir.write("schedules/a.yaml", R"(tasks:
   - name: nightly
     type: debug.noop
@@ -186,8 +199,9 @@ TEST_CASE("db seed --dry-run prints added, changed column by column, removed, wr
         "would remove  every-5  file:schedules/a.yaml\n"
         "dry run: 1 to add, 1 to change, 1 to remove, 0 conflicts, 0 unchanged; nothing was "
         "written\n");
-  CHECK(s.value("SELECT name || schedule_expression || timeout_seconds || updated_at FROM "
-                "scheduled_tasks WHERE name = 'nightly'") == before);
+  CHECK(s.value("SELECT t.name || t.schedule_expression || m.timeout_seconds || t.updated_at "
+                "FROM scheduled_tasks t JOIN maintd_tasks m ON m.task_id = t.id "
+                "WHERE t.name = 'nightly'") == before);
   CHECK(s.count("SELECT COUNT(*) FROM scheduled_tasks") == 2);
   CHECK(s.count("SELECT COUNT(*) FROM scheduled_tasks WHERE name = 'fresh'") == 0);
 
@@ -351,7 +365,7 @@ TEST_CASE("task add: invalid options get the schedule file's messages, exit 2, n
   r = s.maintd({"task", "add", "j", "--type", "debug.noop"});
   CHECK(r.code == 2);
   CHECK(contains(r.err, "--schedule is required"));
-  CHECK(s.count("SELECT COUNT(*) FROM scheduled_tasks WHERE origin = 'db'") == 0);
+  CHECK(s.count("SELECT COUNT(*) FROM maintd_tasks WHERE origin = 'db'") == 0);
 }
 
 TEST_CASE("task add: a name that exists, in a file or in the table, is refused") {
@@ -483,14 +497,14 @@ TEST_CASE("task rm: removes a table task and keeps its run history") {
           0);
   {
     soci::session sql = s.sql();
-    sql << "INSERT INTO task_runs (task_name, task_type, trigger_type, status, created_at) VALUES "
+    sql << "INSERT INTO maintd_runs (task_name, task_type, trigger_type, status, created_at) VALUES "
            "('mine', 'debug.noop', 'manual', 'completed', '2026-03-28T00:00:00.000Z')";
   }
   const auto r = s.maintd({"task", "rm", "mine"});
   CHECK(r.code == 0);
   CHECK(r.out == "removed task 'mine' from scheduled_tasks; its 1 run stays in the history\n");
   CHECK(s.count("SELECT COUNT(*) FROM scheduled_tasks WHERE name = 'mine'") == 0);
-  CHECK(s.count("SELECT COUNT(*) FROM task_runs WHERE task_name = 'mine'") == 1);
+  CHECK(s.count("SELECT COUNT(*) FROM maintd_runs WHERE task_name = 'mine'") == 1);
 }
 
 TEST_CASE(

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/task_tables.hpp"
 #include "store/store_error.hpp"
 #include "support/config_state.hpp"
 
@@ -38,7 +39,7 @@ void add_db_task(Env& env, const std::string& name, nlohmann::json entry) {
   for (const auto& e : diagnostics.errors()) MESSAGE(e.to_string());
   REQUIRE(task.has_value());
   REQUIRE(
-      tasks::insert_db_task(env.db(), tasks::db_row_from_task(*task, entry), env.clock.clock()));
+      tasks::insert_db_task(*maintd::testing::table_of(env.db()), tasks::db_row_from_task(*task, entry), env.clock.clock()));
 }
 
 }  // namespace
@@ -103,7 +104,7 @@ TEST_CASE_TEMPLATE(
   ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
-  REQUIRE(store::set_enabled_override(env.db(), "nightly", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nightly", false, env.clock.clock()));
   env.clock.advance(1h);
   env.schedule("a.yaml", R"(tasks:
   - {name: every-5, type: debug.noop, schedule: "*/5 * * * *"}
@@ -153,7 +154,7 @@ TEST_CASE_TEMPLATE(
   env.schedule("b.yaml", "tasks:\n  - {name: hourly, type: debug.noop, schedule: '@hourly'}\n");
   env.sync();
   env.execute(
-      "INSERT INTO task_runs (task_name, task_type, trigger_type, status, created_at) VALUES "
+      "INSERT INTO maintd_runs (task_name, task_type, trigger_type, status, created_at) VALUES "
       "('hourly', 'debug.noop', 'manual', 'completed', '2026-03-29T00:00:00.000Z')");
 
   env.clock.advance(1min);
@@ -185,7 +186,7 @@ TEST_CASE_TEMPLATE(
   CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks WHERE name = 'hourly'") == 0);
   CHECK(env.column("every-5", "origin") == "file:schedules/c.yaml");
   CHECK(env.column("every-5", "created_at") == "2026-03-29T00:00:00.000Z");
-  CHECK(env.count("SELECT COUNT(*) FROM task_runs WHERE task_name = 'hourly'") == 1);
+  CHECK(env.count("SELECT COUNT(*) FROM maintd_runs WHERE task_name = 'hourly'") == 1);
 }
 
 // diff_rows() compares a matching row in one step (a tuple of its fields) before it looks
@@ -298,7 +299,7 @@ TEST_CASE_TEMPLATE("tasks: enable and disable persist across syncs and file edit
   ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
-  REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false, env.clock.clock()));
   CHECK(env.column("every-5", "enabled") == "0");
   CHECK(env.column("every-5", "enabled_override") == "0");
 
@@ -316,20 +317,20 @@ TEST_CASE_TEMPLATE("tasks: enable and disable persist across syncs and file edit
   CHECK(env.column("every-5", "enabled") == "0");
 
   // enable on a task its file disables: enabled from now on.
-  REQUIRE(store::set_enabled_override(env.db(), "extra", true, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "extra", true, env.clock.clock()));
   set = env.tasks();
   CHECK(set.find("extra")->enabled);
   CHECK(env.column("extra", "enabled") == "1");
 
   // Clearing the override by hand hands the decision back to the file on the next sync.
-  env.execute("UPDATE scheduled_tasks SET enabled_override = NULL");
+  env.execute("UPDATE maintd_tasks SET enabled_override = NULL");
   set = env.tasks();
   CHECK(set.find("every-5")->enabled);
   CHECK_FALSE(set.find("extra")->enabled);
   CHECK(env.column("every-5", "enabled") == "1");
   CHECK(env.column("extra", "enabled") == "0");
 
-  CHECK_FALSE(store::set_enabled_override(env.db(), "nope", false, env.clock.clock()));
+  CHECK_FALSE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nope", false, env.clock.clock()));
 }
 
 // The daemon holds 100,000 tasks: a file task is pointed at in its Config, not copied (a copy
@@ -341,11 +342,11 @@ TEST_CASE_TEMPLATE(
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   add_db_task(env, "from-table", {{"type", "debug.noop"}, {"schedule", "@daily"}});
-  REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false, env.clock.clock()));
   const config::Config config = env.load();
   REQUIRE(config.tasks.size() == 2);
 
-  tasks::TaskSet set = tasks::merge_tasks(tasks::read_task_rows(env.db()), config);
+  tasks::TaskSet set = tasks::merge_tasks(tasks::read_task_rows(*maintd::testing::table_of(env.db())), config);
   REQUIRE(set.size() == 3);
   // Unchanged file task: the config's own object.
   CHECK(set.find("nightly") == &config.tasks[1]);
@@ -375,10 +376,10 @@ TEST_CASE_TEMPLATE("tasks: updated_at moves on enable/disable only when the row 
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   env.clock.advance(1min);
-  REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false, env.clock.clock()));
   CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:01:00.000Z");
   env.clock.advance(1min);
-  REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false, env.clock.clock()));
   CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:01:00.000Z");
 }
 
@@ -425,7 +426,7 @@ TEST_CASE_TEMPLATE(
   CHECK(alpha.config->at("sleep") == "5s");
   // A db task survives syncs: it is not a file's.
   CHECK(env.sync().writes_nothing());
-  CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks WHERE origin = 'db'") == 2);
+  CHECK(env.count("SELECT COUNT(*) FROM maintd_tasks WHERE origin = 'db'") == 2);
 }
 
 TEST_CASE_TEMPLATE(
@@ -441,13 +442,16 @@ TEST_CASE_TEMPLATE(
       "UPDATE scheduled_tasks SET schedule_expression = '61 * * * *' "
       "WHERE name = 'bad-cron'");
   env.execute("UPDATE scheduled_tasks SET task_type = 'debug.nop' WHERE name = 'bad-type'");
-  env.execute("UPDATE scheduled_tasks SET timezone = 'Europe/Berln' WHERE name = 'bad-zone'");
+  env.execute("UPDATE maintd_tasks SET timezone = 'Europe/Berln' WHERE task_id = (SELECT id FROM scheduled_tasks WHERE name = 'bad-zone')");
   env.execute(
       "UPDATE scheduled_tasks SET config = '{\"slep\": \"1s\"}' "
       "WHERE name = 'bad-config'");
   env.execute("UPDATE scheduled_tasks SET config = '{not json' WHERE name = 'bad-json'");
-  env.execute("UPDATE scheduled_tasks SET enabled = 7 WHERE name = 'bad-flag'");
-  env.execute("UPDATE scheduled_tasks SET origin = 'manual' WHERE name = 'bad-origin'");
+  // maintd's flag: the guide's `enabled` is a boolean on PostgreSQL, which refuses a 7 itself.
+  env.execute(
+      "UPDATE maintd_tasks SET dry_run = 7 WHERE task_id = (SELECT id FROM scheduled_tasks WHERE "
+      "name = 'bad-flag')");
+  env.execute("UPDATE maintd_tasks SET origin = 'manual' WHERE task_id = (SELECT id FROM scheduled_tasks WHERE name = 'bad-origin')");
 
   const tasks::TaskSet set = env.tasks();
   std::vector<std::string> names;
@@ -460,7 +464,7 @@ TEST_CASE_TEMPLATE(
       "debug.noop)",
       "scheduled_tasks 'bad-cron': schedule: invalid cron expression '61 * * * *': minute: value "
       "61 is out of range 0-59",
-      "scheduled_tasks 'bad-flag': enabled: the stored value '7' is not 0 or 1",
+      "scheduled_tasks 'bad-flag': dry_run: the stored value '7' is not 0 or 1",
       "scheduled_tasks 'bad-json': config: the stored value '{not json' is not JSON text",
       "scheduled_tasks 'bad-origin': origin: 'manual' is neither 'db' nor 'file:<path>'; the row "
       "is not a task maintd runs",
@@ -491,8 +495,8 @@ TEST_CASE("tasks: text in an integer column (SQLite lets a hand edit store it) i
   ConfigState<SqliteBackend> env;
   env.schedule("a.yaml", kTwoTasks);
   add_db_task(env, "bad-int", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
-  env.execute("UPDATE scheduled_tasks SET timeout_seconds = 'ten' WHERE name = 'bad-int'");
-  env.execute("UPDATE scheduled_tasks SET timeout_seconds = 'soon' WHERE name = 'nightly'");
+  env.execute("UPDATE maintd_tasks SET timeout_seconds = 'ten' WHERE task_id = (SELECT id FROM scheduled_tasks WHERE name = 'bad-int')");
+  env.execute("UPDATE maintd_tasks SET timeout_seconds = 'soon' WHERE task_id = (SELECT id FROM scheduled_tasks WHERE name = 'nightly')");
   const tasks::TaskSet set = env.tasks();
   CHECK(set.size() == 2);
   const auto errors = set.diagnostics.errors();
@@ -611,32 +615,32 @@ TEST_CASE_TEMPLATE(
   env.sync();
   add_db_task(env, "mine", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
 
-  auto row = tasks::read_task_row(env.db(), "mine");
+  auto row = tasks::read_task_row(*maintd::testing::table_of(env.db()), "mine");
   REQUIRE(row.has_value());
   CHECK(row->from_db());
-  CHECK_FALSE(tasks::insert_db_task(env.db(), *row, env.clock.clock()));  // the name is taken
-  auto file_row = tasks::read_task_row(env.db(), "nightly");
+  CHECK_FALSE(tasks::insert_db_task(*maintd::testing::table_of(env.db()), *row, env.clock.clock()));  // the name is taken
+  auto file_row = tasks::read_task_row(*maintd::testing::table_of(env.db()), "nightly");
   REQUIRE(file_row.has_value());
   CHECK(file_row->from_file());
-  CHECK_FALSE(tasks::insert_db_task(env.db(), *file_row, env.clock.clock()));
+  CHECK_FALSE(tasks::insert_db_task(*maintd::testing::table_of(env.db()), *file_row, env.clock.clock()));
 
   env.clock.advance(1min);
   tasks::TaskRow changed = *row;
   changed.schedule_expression = "0 2 * * *";
-  CHECK(tasks::update_db_task(env.db(), changed, row->updated_at, env.clock.clock()));
+  CHECK(tasks::update_db_task(*maintd::testing::table_of(env.db()), changed, row->updated_at, env.clock.clock()));
   CHECK(env.column("mine", "schedule_expression") == "0 2 * * *");
   CHECK(env.column("mine", "updated_at") == "2026-03-29T00:01:00.000Z");
   CHECK(env.column("mine", "created_at") == "2026-03-29T00:00:00.000Z");
   // A second writer that read the row before that change loses.
   changed.schedule_expression = "0 3 * * *";
-  CHECK_FALSE(tasks::update_db_task(env.db(), changed, row->updated_at, env.clock.clock()));
+  CHECK_FALSE(tasks::update_db_task(*maintd::testing::table_of(env.db()), changed, row->updated_at, env.clock.clock()));
   CHECK(env.column("mine", "schedule_expression") == "0 2 * * *");
   // A file task's row is never a db task's to update or remove.
-  CHECK_FALSE(tasks::update_db_task(env.db(), *file_row, file_row->updated_at, env.clock.clock()));
-  CHECK_FALSE(store::remove_db_task(env.db(), "nightly"));
-  CHECK(store::remove_db_task(env.db(), "mine"));
-  CHECK_FALSE(store::remove_db_task(env.db(), "mine"));
-  CHECK_FALSE(tasks::read_task_row(env.db(), "mine").has_value());
+  CHECK_FALSE(tasks::update_db_task(*maintd::testing::table_of(env.db()), *file_row, file_row->updated_at, env.clock.clock()));
+  CHECK_FALSE(store::remove_db_task(*maintd::testing::table_of(env.db()), "nightly"));
+  CHECK(store::remove_db_task(*maintd::testing::table_of(env.db()), "mine"));
+  CHECK_FALSE(store::remove_db_task(*maintd::testing::table_of(env.db()), "mine"));
+  CHECK_FALSE(tasks::read_task_row(*maintd::testing::table_of(env.db()), "mine").has_value());
 }
 
 TEST_CASE_TEMPLATE(
@@ -696,7 +700,7 @@ TEST_CASE_TEMPLATE("tasks: four processes' worth of syncs at once apply the file
   for (std::size_t i = 0; i < databases.size(); ++i) {
     threads.emplace_back([&, i] {
       try {
-        plans[i] = tasks::sync_tasks(*databases[i], config, env.clock.clock());
+        plans[i] = tasks::sync_tasks(*maintd::testing::table_of(*databases[i]), config, env.clock.clock());
       } catch (const std::exception& e) {
         failures[i] = e.what();
       }
@@ -718,12 +722,12 @@ TEST_CASE_TEMPLATE("tasks: the plan against a database without the schema reads 
   env.schedule("a.yaml", kTwoTasks);
   const config::Config config = env.load();
   auto database = store::Database::open(config.state_database);
-  CHECK_FALSE(store::has_task_table(*database));
-  const tasks::SyncPlan plan = tasks::plan_sync(*database, config);
+  CHECK_FALSE(store::has_task_table(*maintd::testing::table_of(*database)));
+  const tasks::SyncPlan plan = tasks::plan_sync(*maintd::testing::table_of(*database), config);
   CHECK(plan.added.size() == 2);
-  CHECK_FALSE(store::has_task_table(*database));
+  CHECK_FALSE(store::has_task_table(*maintd::testing::table_of(*database)));
   // load_tasks needs the schema: without it the database is unavailable.
-  CHECK_THROWS_AS(tasks::load_tasks(*database, config), store::StoreUnavailable);
+  CHECK_THROWS_AS(tasks::load_tasks(*maintd::testing::table_of(*database), config), store::StoreUnavailable);
 }
 
 TEST_CASE_TEMPLATE("tasks: the table's version changes with every write and only then", Backend,
@@ -731,26 +735,26 @@ TEST_CASE_TEMPLATE("tasks: the table's version changes with every write and only
   ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
-  const std::string synced = store::task_table_version(env.db());
+  const std::string synced = store::task_table_version(*maintd::testing::table_of(env.db()));
   CHECK(env.tasks().table_version == synced);  // load_tasks reports the version it read
   env.clock.advance(1s);
   env.sync();  // nothing to write
-  CHECK(store::task_table_version(env.db()) == synced);
+  CHECK(store::task_table_version(*maintd::testing::table_of(env.db())) == synced);
 
-  REQUIRE(store::set_enabled_override(env.db(), "nightly", false, env.clock.clock()));
-  const std::string disabled = store::task_table_version(env.db());
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nightly", false, env.clock.clock()));
+  const std::string disabled = store::task_table_version(*maintd::testing::table_of(env.db()));
   CHECK(disabled != synced);
   env.clock.advance(1s);
   add_db_task(env, "from-cli", {{"type", "debug.noop"}, {"schedule", "0 4 * * *"}});
-  const std::string added = store::task_table_version(env.db());
+  const std::string added = store::task_table_version(*maintd::testing::table_of(env.db()));
   CHECK(added != disabled);
   // A row whose updated_at moves back in time (another host's clock) is a change too.
   env.clock.advance(-1h);
-  REQUIRE(store::set_enabled_override(env.db(), "every-5", false, env.clock.clock()));
-  const std::string behind = store::task_table_version(env.db());
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false, env.clock.clock()));
+  const std::string behind = store::task_table_version(*maintd::testing::table_of(env.db()));
   CHECK(behind != added);
-  REQUIRE(store::remove_db_task(env.db(), "from-cli"));
-  CHECK(store::task_table_version(env.db()) != behind);
+  REQUIRE(store::remove_db_task(*maintd::testing::table_of(env.db()), "from-cli"));
+  CHECK(store::task_table_version(*maintd::testing::table_of(env.db())) != behind);
 }
 
 TEST_CASE_TEMPLATE(
@@ -793,7 +797,7 @@ TEST_CASE_TEMPLATE(
   CHECK(plan.changed[0].fields[0].before == 7200);
   CHECK(plan.changed[0].fields[0].after == nullptr);
   env.execute(
-      "UPDATE scheduled_tasks SET expect_success_within_seconds = 30 WHERE name = 'db-own'");
+      "UPDATE maintd_tasks SET expect_success_within_seconds = 30 WHERE task_id = (SELECT id FROM scheduled_tasks WHERE name = 'db-own')");
   const tasks::TaskSet edited = env.tasks();
   CHECK(edited.find("db-own") == nullptr);
   CHECK(contains(all_text(edited.diagnostics),
@@ -810,7 +814,7 @@ TEST_CASE_TEMPLATE("tasks: a sync that another process beat to the lock still re
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   add_db_task(env, "extra", {{"type", "debug.noop"}, {"schedule", "@hourly"}});
-  REQUIRE(store::set_enabled_override(env.db(), "nightly", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nightly", false, env.clock.clock()));
   // The files change: a sync has something to write.
   env.schedule("a.yaml",
                std::string(kTwoTasks) + R"(  - {name: added, type: debug.noop, schedule: "@daily"}
@@ -819,10 +823,10 @@ TEST_CASE_TEMPLATE("tasks: a sync that another process beat to the lock still re
 
   std::vector<tasks::TaskRow> rows;
   bool other_synced = false;
-  const tasks::SyncPlan plan = tasks::sync_tasks(env.db(), config, env.clock.clock(), &rows, [&] {
+  const tasks::SyncPlan plan = tasks::sync_tasks(*maintd::testing::table_of(env.db()), config, env.clock.clock(), &rows, [&] {
     // Another process, on its own connection, syncs the same files first.
     auto other = open(env.backend);
-    CHECK(tasks::sync_tasks(*other, config, env.clock.clock()).added.size() == 1);
+    CHECK(tasks::sync_tasks(*maintd::testing::table_of(*other), config, env.clock.clock()).added.size() == 1);
     other_synced = true;
   });
   REQUIRE(other_synced);

@@ -1,0 +1,264 @@
+// Reading tasks: the task table's rows and their maintd rows, joined (see task_rows.hpp).
+#include "store/task_rows.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_map>
+
+#include "store/store_error.hpp"
+
+namespace maintd::store {
+
+const std::string& key_of(const TaskRecord& record, const TaskTableLayout& layout) {
+  return layout.has("id") ? record.id : record.name;
+}
+
+namespace {
+
+std::optional<std::int64_t> parse_integer(const std::string& text) {
+  std::int64_t value = 0;
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(first, last, value);
+  if (ec != std::errc{} || end != last || text.empty()) return std::nullopt;
+  return value;
+}
+
+// 0/1 as maintd and SQLite store flags; t/f and true/false as PostgreSQL prints a boolean.
+std::optional<bool> parse_flag(const std::string& text) {
+  if (text == "0" || text == "f" || text == "false") return false;
+  if (text == "1" || text == "t" || text == "true") return true;
+  return std::nullopt;
+}
+
+// Values read as text with their indicators, by position.
+struct TextRow {
+  explicit TextRow(std::size_t size) : text(size), ind(size, soci::i_null) {}
+  std::vector<std::string> text;
+  std::vector<soci::indicator> ind;
+
+  void bind(soci::statement& st) {
+    for (std::size_t i = 0; i < text.size(); ++i) st.exchange(soci::into(text[i], ind[i]));
+  }
+  bool null(std::size_t i) const { return ind[i] != soci::i_ok; }
+  std::optional<std::string> value(std::size_t i) const {
+    return null(i) ? std::nullopt : std::optional<std::string>(text[i]);
+  }
+};
+
+// The guide columns of the task table a select reads, in order: those the table has.
+std::vector<std::string> selected_columns(const TaskTableLayout& layout) {
+  std::vector<std::string> columns;
+  for (const auto& guide : guide_task_columns()) {
+    if (layout.has(guide)) columns.push_back(guide);
+  }
+  return columns;
+}
+
+std::string select_task_rows(const TaskTableLayout& layout,
+                             const std::vector<std::string>& columns) {
+  std::vector<std::string> casts;
+  for (const auto& guide : columns) {
+    casts.push_back(fmt::format("CAST({} AS TEXT)", layout.name_of(guide)));
+  }
+  return fmt::format("SELECT {} FROM {}", fmt::join(casts, ", "), layout.table);
+}
+
+// One task table row, as read.
+TaskRecord record_from_table_row(const TextRow& raw, const std::vector<std::string>& columns) {
+  TaskRecord r;
+  r.origin = "db";
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const std::string& c = columns[i];
+    if (c == "config") {
+      r.config = raw.value(i);
+      continue;
+    }
+    if (c == "enabled") {
+      if (raw.null(i)) continue;  // NULL reads as true
+      if (auto flag = parse_flag(raw.text[i])) {
+        r.enabled = *flag;
+      } else {
+        r.unreadable["enabled"] = raw.text[i];
+      }
+      continue;
+    }
+    if (c == "last_run_id") r.last_run_id = raw.value(i);
+    if (c == "last_run_at") r.last_run_at = raw.value(i);
+    if (c == "last_run_status") r.last_run_status = raw.value(i);
+    if (c == "next_run_at") r.next_run_at = raw.value(i);
+    if (raw.null(i)) continue;
+    const std::string& text = raw.text[i];
+    if (c == "id") r.id = text;
+    if (c == "name") r.name = text;
+    if (c == "display_name") r.display_name = text;
+    if (c == "description") r.description = text;
+    if (c == "task_type") r.task_type = text;
+    if (c == "scope_type") r.scope_type = text;
+    if (c == "schedule_expression") r.schedule_expression = text;
+    if (c == "created_at") r.created_at = text;
+    if (c == "updated_at") r.updated_at = text;
+  }
+  return r;
+}
+
+// maintd_tasks, read as text (a hand edit may store anything).
+constexpr const char* kSelectMaintdRows =
+    "SELECT CAST(task_id AS TEXT), CAST(origin AS TEXT), CAST(timezone AS TEXT), "
+    "CAST(enabled_override AS TEXT), CAST(timeout_seconds AS TEXT), CAST(concurrency AS TEXT), "
+    "CAST(catchup_seconds AS TEXT), CAST(retries AS TEXT), CAST(retry_backoff_seconds AS TEXT), "
+    "CAST(jitter_seconds AS TEXT), CAST(expect_success_within_seconds AS TEXT), "
+    "CAST(dry_run AS TEXT) FROM maintd_tasks";
+enum MaintdColumn : std::size_t {
+  kKey,
+  kOrigin,
+  kTimezone,
+  kEnabledOverride,
+  kTimeout,
+  kConcurrency,
+  kCatchup,
+  kRetries,
+  kRetryBackoff,
+  kJitter,
+  kExpectSuccessWithin,
+  kDryRun,
+  kMaintdColumnCount
+};
+
+// The maintd row's columns, into the record.
+void join_maintd_row(TaskRecord& r, const TextRow& raw) {
+  if (!raw.null(kOrigin)) r.origin = raw.text[kOrigin];
+  if (!raw.null(kTimezone)) r.timezone = raw.text[kTimezone];
+  if (!raw.null(kConcurrency)) r.concurrency = raw.text[kConcurrency];
+  if (!raw.null(kEnabledOverride)) {
+    if (auto value = parse_flag(raw.text[kEnabledOverride])) {
+      r.enabled_override = *value;
+    } else {
+      r.unreadable["enabled_override"] = raw.text[kEnabledOverride];
+    }
+  }
+  if (!raw.null(kDryRun)) {
+    if (auto value = parse_flag(raw.text[kDryRun])) {
+      r.dry_run = *value;
+    } else {
+      r.unreadable["dry_run"] = raw.text[kDryRun];
+    }
+  }
+  auto integer = [&](MaintdColumn c, const char* column) -> std::optional<std::int64_t> {
+    if (raw.null(c)) return std::nullopt;
+    if (auto value = parse_integer(raw.text[c])) return value;
+    r.unreadable[column] = raw.text[c];
+    return std::nullopt;
+  };
+  r.timeout_seconds = integer(kTimeout, "timeout_seconds");
+  r.catchup_seconds = integer(kCatchup, "catchup_seconds");
+  r.retries = integer(kRetries, "retries");
+  r.retry_backoff_seconds = integer(kRetryBackoff, "retry_backoff_seconds");
+  r.jitter_seconds = integer(kJitter, "jitter_seconds");
+  r.expect_success_within_seconds = integer(kExpectSuccessWithin, "expect_success_within_seconds");
+}
+
+// The task table's rows (all, or those whose name or id is `wanted`).
+std::vector<TaskRecord> select_table_rows(soci::session& sql, const TaskTableLayout& layout,
+                                          TaskMatch match, const std::string* wanted) {
+  const auto columns = selected_columns(layout);
+  TextRow raw(columns.size());
+  soci::statement st(sql);
+  raw.bind(st);
+  std::string query = select_task_rows(layout, columns);
+  std::string name = wanted != nullptr ? *wanted : std::string(), id = name;
+  if (wanted != nullptr) {
+    query += fmt::format(" WHERE {} = :name", layout.name_of("name"));
+    st.exchange(soci::use(name));
+    if (match == TaskMatch::name_or_id && layout.has("id")) {
+      // As text: an id column of type uuid would refuse a name as its value.
+      query += fmt::format(" OR CAST({} AS TEXT) = :id", layout.name_of("id"));
+      st.exchange(soci::use(id));
+    }
+  }
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  st.execute();
+  std::vector<TaskRecord> rows;
+  while (st.fetch()) rows.push_back(record_from_table_row(raw, columns));
+  return rows;
+}
+
+// maintd_tasks' rows by key (those of `keys` only when given).
+std::unordered_map<std::string, TextRow> select_maintd_rows(soci::session& sql,
+                                                            const std::vector<std::string>* keys) {
+  std::unordered_map<std::string, TextRow> rows;
+  const auto read = [&](const std::string* key) {
+    TextRow raw(kMaintdColumnCount);
+    std::string wanted = key != nullptr ? *key : std::string();
+    soci::statement st(sql);
+    raw.bind(st);
+    std::string query = kSelectMaintdRows;
+    if (key != nullptr) {
+      query += " WHERE task_id = :key";
+      st.exchange(soci::use(wanted));
+    }
+    st.alloc();
+    st.prepare(query);
+    st.define_and_bind();
+    st.execute();
+    while (st.fetch()) rows.insert_or_assign(raw.text[kKey], raw);
+  };
+  if (keys == nullptr) {
+    read(nullptr);
+  } else {
+    for (const auto& key : *keys) read(&key);
+  }
+  return rows;
+}
+
+// The task table's rows joined with their maintd rows, sorted by name.
+std::vector<TaskRecord> join(std::vector<TaskRecord> rows,
+                             const std::unordered_map<std::string, TextRow>& maintd,
+                             const TaskTableLayout& layout) {
+  for (auto& row : rows) {
+    auto it = maintd.find(key_of(row, layout));
+    if (it != maintd.end()) join_maintd_row(row, it->second);
+  }
+  // Sorted here, not by ORDER BY: PostgreSQL's collation would make the order locale-dependent.
+  std::sort(rows.begin(), rows.end(),
+            [](const TaskRecord& a, const TaskRecord& b) { return a.name < b.name; });
+  return rows;
+}
+
+}  // namespace
+
+std::vector<TaskRecord> read_tasks(TaskSessions& sessions, const TaskTableLayout& layout,
+                                   TaskMatch match, const std::string& wanted) {
+  const bool all = match == TaskMatch::all;
+  auto rows = select_table_rows(sessions.home, layout, match, all ? nullptr : &wanted);
+  std::vector<std::string> keys;
+  if (!all) {
+    for (const auto& row : rows) keys.push_back(key_of(row, layout));
+  }
+  return join(std::move(rows), select_maintd_rows(sessions.state, all ? nullptr : &keys),
+              layout);
+}
+
+// The layout, or the error that there is no task table to read.
+TaskTableLayout require_layout(TaskTable& table, soci::session& home_sql) {
+  auto layout = table.layout(home_sql);
+  if (!layout) {
+    if (table.separate()) {
+      throw StoreError(fmt::format("the task table {} does not exist (maintd creates no table "
+                                   "in an application's database)",
+                                   table.where()));
+    }
+    throw StoreUnavailable(fmt::format("the state database {} has no task table {}: run "
+                                       "'maintd db migrate'",
+                                       table.state().display(), table.spec().table));
+  }
+  return *layout;
+}
+
+
+}  // namespace maintd::store

@@ -1,0 +1,283 @@
+// The statements that write tasks (see task_writes.hpp). The task table's statements are built
+// from its layout: only the columns it has, under its own names. Every value is bound as text
+// (or NULL): SQLite stores it by the column's affinity, PostgreSQL takes the parameter's type
+// from the column (a boolean reads '1' as true, a uuid or jsonb column parses the text), so
+// one set of statements serves maintd's own table and an application's.
+#include "store/task_writes.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
+#include "store/store_error.hpp"
+
+namespace maintd::store {
+
+std::string new_task_id() {
+  thread_local boost::uuids::random_generator generate;
+  return boost::uuids::to_string(generate());
+}
+
+WriteTransaction::WriteTransaction(soci::session& sql, Dialect dialect, bool lock) : sql_(sql) {
+  if (dialect == Dialect::sqlite) {
+    sql_ << (lock ? "BEGIN IMMEDIATE" : "BEGIN");
+    return;
+  }
+  sql_ << "BEGIN";
+  if (!lock) return;
+  try {
+    // "maintd tasks": one key for every writer of tasks that must not interleave.
+    sql_ << "SELECT pg_advisory_xact_lock(" << 0x6d7464746b73LL << ")";
+  } catch (...) {
+    sql_ << "ROLLBACK";
+    throw;
+  }
+}
+
+WriteTransaction::~WriteTransaction() {
+  if (!open_) return;
+  try {
+    sql_ << "ROLLBACK";
+  } catch (const std::exception&) {
+    // The connection may be gone; the transaction went with it.
+  }
+}
+
+void WriteTransaction::commit() {
+  sql_ << "COMMIT";
+  open_ = false;
+}
+
+namespace {
+
+// Values bound by position to the :p0, :p1, ... of a statement, held while it runs.
+class Bindings {
+ public:
+  // The next placeholder, bound to `value` (NULL when empty).
+  std::string add(std::optional<std::string> value) {
+    values_.push_back(value.value_or(""));
+    inds_.push_back(value ? soci::i_ok : soci::i_null);
+    return fmt::format(":p{}", values_.size() - 1);
+  }
+  long long execute(soci::session& sql, const std::string& query) {
+    soci::statement st(sql);
+    for (std::size_t i = 0; i < values_.size(); ++i) st.exchange(soci::use(values_[i], inds_[i]));
+    st.alloc();
+    st.prepare(query);
+    st.define_and_bind();
+    st.execute(true);
+    return st.get_affected_rows();
+  }
+
+ private:
+  std::vector<std::string> values_;
+  std::vector<soci::indicator> inds_;
+};
+
+std::string flag(bool value) { return value ? "1" : "0"; }
+std::optional<std::string> number(const std::optional<std::int64_t>& value) {
+  return value ? std::optional<std::string>(std::to_string(*value)) : std::nullopt;
+}
+
+// The task table's definition columns of a record, as written: guide column -> value.
+std::vector<std::pair<std::string, std::optional<std::string>>> definition_values(
+    const TaskRecord& r) {
+  return {{"display_name", r.display_name},
+          {"description", r.description},
+          {"task_type", r.task_type},
+          {"scope_type", r.scope_type},
+          {"schedule_expression", r.schedule_expression},
+          {"enabled", flag(r.enabled)},
+          {"config", r.config}};
+}
+
+}  // namespace
+
+std::optional<TaskRecord> TaskWrites::find(const std::string& name) {
+  auto rows = read_tasks(sessions_, layout_, TaskMatch::name, name);
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+bool TaskWrites::insert(const TaskRecord& record) {
+  if (find(record.name)) return false;
+  TaskRecord row = record;
+  Bindings bind;
+  std::vector<std::string> columns, values;
+  const auto add = [&](const std::string& guide, std::optional<std::string> value) {
+    if (!layout_.has(guide)) return;
+    columns.push_back(layout_.name_of(guide));
+    values.push_back(bind.add(std::move(value)));
+  };
+  if (layout_.has("id") && !layout_.database_assigns_id()) {
+    row.id = new_task_id();
+    add("id", row.id);
+  }
+  add("name", row.name);
+  for (auto& [guide, value] : definition_values(row)) add(guide, value);
+  add("created_at", row.created_at);
+  add("updated_at", row.updated_at);
+  bind.execute(sessions_.home, fmt::format("INSERT INTO {} ({}) VALUES ({})", layout_.table,
+                                           fmt::join(columns, ", "), fmt::join(values, ", ")));
+  if (layout_.database_assigns_id()) {
+    auto inserted = find(row.name);
+    if (!inserted) return false;
+    row.id = inserted->id;
+  }
+  upsert_maintd_row(row, key_of(row, layout_), true);
+  return true;
+}
+
+bool TaskWrites::update(const TaskRecord& record, const std::string* expected_updated_at,
+                        bool set_override) {
+  Bindings bind;
+  std::vector<std::string> sets;
+  const auto set = [&](const std::string& guide, std::optional<std::string> value) {
+    if (!layout_.has(guide)) return;
+    sets.push_back(fmt::format("{} = {}", layout_.name_of(guide), bind.add(std::move(value))));
+  };
+  for (auto& [guide, value] : definition_values(record)) set(guide, value);
+  set("updated_at", record.updated_at);
+  std::string where = fmt::format("{} = {}", layout_.name_of("name"), bind.add(record.name));
+  if (expected_updated_at != nullptr && layout_.has("updated_at")) {
+    where += fmt::format(" AND CAST({} AS TEXT) = {}", layout_.name_of("updated_at"),
+                         bind.add(*expected_updated_at));
+  }
+  const long long changed = bind.execute(
+      sessions_.home,
+      fmt::format("UPDATE {} SET {} WHERE {}", layout_.table, fmt::join(sets, ", "), where));
+  if (changed == 0) return false;
+  upsert_maintd_row(record, key_of(record, layout_), set_override);
+  return true;
+}
+
+void TaskWrites::remove(const TaskRecord& current) {
+  Bindings bind;
+  bind.execute(sessions_.home, fmt::format("DELETE FROM {} WHERE {} = {}", layout_.table,
+                                           layout_.name_of("name"), bind.add(current.name)));
+  Bindings key;
+  key.execute(sessions_.state, fmt::format("DELETE FROM maintd_tasks WHERE task_id = {}",
+                                           key.add(key_of(current, layout_))));
+}
+
+void TaskWrites::set_enabled(const TaskRecord& current, bool enabled, const std::string& now) {
+  const bool changes = current.enabled_override != enabled || current.enabled != enabled;
+  if (!changes) return;
+  TaskRecord row = current;
+  row.enabled = enabled;
+  row.enabled_override = enabled;
+  row.updated_at = now;
+  Bindings bind;
+  std::vector<std::string> sets = {
+      fmt::format("{} = {}", layout_.name_of("enabled"), bind.add(flag(enabled)))};
+  if (layout_.has("updated_at")) {
+    sets.push_back(fmt::format("{} = {}", layout_.name_of("updated_at"), bind.add(now)));
+  }
+  const std::string where = fmt::format("{} = {}", layout_.name_of("name"), bind.add(row.name));
+  bind.execute(sessions_.home,
+               fmt::format("UPDATE {} SET {} WHERE {}", layout_.table, fmt::join(sets, ", "), where));
+  upsert_maintd_row(row, key_of(row, layout_), true);
+}
+
+void TaskWrites::upsert_maintd_row(const TaskRecord& r, const std::string& key, bool set_override) {
+  Bindings bind;
+  const std::vector<std::pair<std::string, std::optional<std::string>>> values = {
+      {"task_id", key},
+      {"origin", r.origin},
+      {"timezone", r.timezone.empty() ? std::nullopt : std::optional<std::string>(r.timezone)},
+      {"enabled_override",
+       r.enabled_override ? std::optional<std::string>(flag(*r.enabled_override)) : std::nullopt},
+      {"timeout_seconds", number(r.timeout_seconds)},
+      {"concurrency", r.concurrency},
+      {"catchup_seconds", number(r.catchup_seconds)},
+      {"retries", number(r.retries)},
+      {"retry_backoff_seconds", number(r.retry_backoff_seconds)},
+      {"jitter_seconds", number(r.jitter_seconds)},
+      {"expect_success_within_seconds", number(r.expect_success_within_seconds)},
+      {"dry_run", flag(r.dry_run)},
+      {"updated_at", r.updated_at}};
+  std::vector<std::string> columns, placeholders, updates;
+  for (const auto& [column, value] : values) {
+    columns.push_back(column);
+    placeholders.push_back(bind.add(value));
+    if (column == "task_id" || (column == "enabled_override" && !set_override)) continue;
+    updates.push_back(fmt::format("{0} = excluded.{0}", column));
+  }
+  bind.execute(sessions_.state,
+               fmt::format("INSERT INTO maintd_tasks ({}) VALUES ({}) ON CONFLICT (task_id) DO "
+                           "UPDATE SET {}",
+                           fmt::join(columns, ", "), fmt::join(placeholders, ", "),
+                           fmt::join(updates, ", ")));
+}
+
+namespace {
+
+// The database's 32-bit hash of a text: PostgreSQL's hashtext, and on SQLite the function of
+// the same job maintd registers on each connection (store/sqlite_functions.hpp). Summed over
+// the rows, a change to any one of them changes the sum, whatever the order.
+std::string hash_sum(Dialect dialect, const std::vector<std::string>& expressions) {
+  std::vector<std::string> parts;
+  for (const auto& e : expressions) parts.push_back(fmt::format("COALESCE(CAST({} AS TEXT), '')", e));
+  const std::string joined = fmt::format("{}", fmt::join(parts, " || '|' || "));
+  return fmt::format("SUM({}({}))", dialect == Dialect::sqlite ? "maintd_hash" : "hashtext",
+                     joined);
+}
+
+std::string count_and_hash(soci::session& sql, const std::string& query) {
+  std::string count, sum;
+  soci::indicator sum_ind = soci::i_ok;
+  sql << query, soci::into(count), soci::into(sum, sum_ind);
+  return fmt::format("{}:{}", count, sum_ind == soci::i_ok ? sum : "-");
+}
+
+}  // namespace
+
+std::string table_fingerprint(soci::session& sql, Dialect dialect, const TaskTableLayout& layout) {
+  std::vector<std::string> columns;
+  for (const char* guide : {"id", "name", "display_name", "description", "task_type",
+                            "scope_type", "schedule_expression", "enabled", "config",
+                            "updated_at"}) {
+    if (layout.has(guide)) columns.push_back(layout.name_of(guide));
+  }
+  return count_and_hash(sql, fmt::format("SELECT CAST(COUNT(*) AS TEXT), CAST({} AS TEXT) FROM {}",
+                                         hash_sum(dialect, columns), layout.table));
+}
+
+std::string maintd_rows_fingerprint(soci::session& sql, Dialect dialect) {
+  const std::vector<std::string> columns = {
+      "task_id",         "origin",  "timezone",
+      "enabled_override", "timeout_seconds", "concurrency",
+      "catchup_seconds", "retries", "retry_backoff_seconds",
+      "jitter_seconds",  "expect_success_within_seconds", "dry_run",
+      "updated_at"};
+  return count_and_hash(sql,
+                        fmt::format("SELECT CAST(COUNT(*) AS TEXT), CAST({} AS TEXT) FROM "
+                                    "maintd_tasks",
+                                    hash_sum(dialect, columns)));
+}
+
+bool write_back(soci::session& sql, const TaskTableLayout& layout, const RunWriteBack& run) {
+  Bindings bind;
+  std::vector<std::string> sets;
+  const auto set = [&](const char* guide, std::optional<std::string> value) {
+    if (!layout.has(guide)) return;
+    sets.push_back(fmt::format("{} = {}", layout.name_of(guide), bind.add(std::move(value))));
+  };
+  if (layout.writes_run_id()) set("last_run_id", std::to_string(run.run_id));
+  set("last_run_at", run.started_at);
+  set("last_run_status", run.status);
+  set("next_run_at", run.next_run_at);
+  if (sets.empty()) return false;
+  std::string where = fmt::format("{} = {}", layout.name_of("name"), bind.add(run.task_name));
+  if (layout.has("last_run_at")) {
+    // Never over a later run's values: that run started later and wrote back first.
+    const std::string& column = layout.name_of("last_run_at");
+    where += fmt::format(" AND ({0} IS NULL OR {0} <= {1})", column, bind.add(run.started_at));
+  }
+  return bind.execute(sql, fmt::format("UPDATE {} SET {} WHERE {}", layout.table,
+                                       fmt::join(sets, ", "), where)) > 0;
+}
+
+}  // namespace maintd::store
