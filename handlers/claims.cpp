@@ -141,7 +141,8 @@ std::vector<registry::SchemaIssue> check_claims_table(
 
 // The expired-tasks diagnostic: how many, and the oldest ones with their ages.
 json expired_report(registry::HandlerContext& context, TargetSql& sql, const ClaimsTable& t,
-                    const Condition& expired, long long timeout_minutes, Millis now) {
+                    const Condition& expired, long long timeout_minutes, Millis now,
+                    const RunCap& cap) {
   const long long count = sql.count(
       fmt::format("SELECT COUNT(*) FROM {} WHERE {}", t.table, expired.sql), expired.params());
   SqlParams params = expired.params();
@@ -161,12 +162,14 @@ json expired_report(registry::HandlerContext& context, TargetSql& sql, const Cla
                            : fmt::format("{} tasks have been claimed for more than {} minutes",
                                          count, timeout_minutes);
   context.info("expired", message);
-  return {{"dry_run", true},
-          {"expired", count},
-          {"would_change", count},  // what health.report counts as stale
-          {"timeout_minutes", timeout_minutes},
-          {"message", message},
-          {"sample", std::move(sample)}};
+  json result = {{"dry_run", true},
+                 {"expired", count},
+                 {"would_change", cap.of(count)},  // what health.report counts as stale
+                 {"timeout_minutes", timeout_minutes},
+                 {"message", message},
+                 {"sample", std::move(sample)}};
+  result.update(cap.result(context, count - cap.of(count)));
+  return result;
 }
 
 json run_unclaim(registry::HandlerContext& context) {
@@ -233,6 +236,7 @@ json release_expired_claims(registry::HandlerContext& context,
   const ClaimsTable t(context.config);
   const long long timeout_minutes = context.config.value("timeout_minutes", 15LL);
   const long long batch_size = context.config.value("batch_size", 1000LL);
+  RunCap cap(context.config);
   const bool all = timeout_minutes == 0;
   const auto now = run_now(context);
   const auto cutoff = handlers::cutoff(now, std::chrono::minutes(timeout_minutes));
@@ -249,7 +253,7 @@ json release_expired_claims(registry::HandlerContext& context,
                                 "its age",
                                 t.table_name));
   }
-  if (context.dry_run) return expired_report(context, sql, t, expired, timeout_minutes, now);
+  if (context.dry_run) return expired_report(context, sql, t, expired, timeout_minutes, now, cap);
 
   // No count first: it would scan the table once more (a third of the work on a large table).
   // The progress bar shows rows and batches without a total. Each batch is one UPDATE, run on its
@@ -264,6 +268,7 @@ json release_expired_claims(registry::HandlerContext& context,
                                     key_condition, expired.sql);
     const long long changed = sql.execute_keeping_ids(update, params, t.id, ids, kMaxIdsInResult);
     released += changed;
+    cap.add(changed);
     return changed;
   };
 
@@ -273,12 +278,13 @@ json release_expired_claims(registry::HandlerContext& context,
   BatchTotals totals;
   if (auto spans = KeySpans::open(sql, t.table, t.id, batch_size)) {
     // An integer key: spans of it, each sized from the ones before it to change about batch_size
-    // rows, read first only where expired claims are sparse (see KeySpans).
+    // rows, read first only where expired claims are sparse (see KeySpans), or where a span could
+    // hold more than the cap leaves.
     totals = run_statement_batches(
-        context, std::nullopt,
+        context, std::nullopt, cap,
         [&]() -> BatchStep {
           const auto started = std::chrono::steady_clock::now();
-          spans->next(sql, expired.sql, expired.params());
+          spans->next(sql, expired.sql, expired.params(), cap.left());
           if (between) between();
           SqlParams params = expired.params();
           spans->bind(params);
@@ -292,9 +298,9 @@ json release_expired_claims(registry::HandlerContext& context,
     // ends, then releases that key range.
     KeyRange pages(t.table, t.id);
     totals = run_statement_batches(
-        context, std::nullopt,
+        context, std::nullopt, cap,
         [&]() -> BatchStep {
-          const bool full = pages.next(sql, expired.sql, expired.params(), batch_size);
+          const bool full = pages.next(sql, expired.sql, expired.params(), cap.batch(batch_size));
           if (between) between();
           SqlParams params = expired.params();
           pages.bind(params);
@@ -316,6 +322,10 @@ json release_expired_claims(registry::HandlerContext& context,
                  {"ids_truncated", released > static_cast<long long>(kMaxIdsInResult)},
                  {"dry_run", false}};
   result.update(totals.to_json());
+  result.update(cap.result(context, cap.remaining([&] {
+    return sql.count(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", t.table, expired.sql),
+                     expired.params());
+  })));
   return result;
 }
 
@@ -326,6 +336,7 @@ void register_claims_handlers(registry::Registry& registry) {
                              "(the emergency release-all)",
                              15, 0, 525600));
   release_keys.push_back(batch_size_key(1000));
+  release_keys.push_back(max_per_run_key("claims"));
   registry.add_handler({
       "claims.release_expired",
       "Release claims held longer than timeout_minutes whose work is not complete",

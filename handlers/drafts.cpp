@@ -208,6 +208,7 @@ json mark_stale_drafts(registry::HandlerContext& context,
   const DraftsTable t(context.config);
   const double max_age_hours = context.config.value("max_age_hours", 1.0);
   const long long batch_size = context.config.value("batch_size", 500LL);
+  RunCap cap(context.config);
   const auto now = run_now(context);
   const auto cutoff =
       handlers::cutoff(now, std::chrono::duration<double, std::ratio<3600>>(max_age_hours));
@@ -243,13 +244,15 @@ json mark_stale_drafts(registry::HandlerContext& context,
       if (!t.amount.empty()) entry["amount"] = draft.amount;
       sample.push_back(std::move(entry));
     }
-    return {{"dry_run", true},
-            {"stale", found},
-            {"would_change", found},  // what health.report counts as stale
-            {"max_age_hours", max_age_hours},
-            {"refund", !t.refund_sql.empty()},
-            {"message", summary},
-            {"sample", std::move(sample)}};
+    json result = {{"dry_run", true},
+                   {"stale", found},
+                   {"would_change", cap.of(found)},  // what health.report counts as stale
+                   {"max_age_hours", max_age_hours},
+                   {"refund", !t.refund_sql.empty()},
+                   {"message", summary},
+                   {"sample", std::move(sample)}};
+    result.update(cap.result(context, found - cap.of(found)));
+    return result;
   }
 
   const auto writer_session = context.database(t.database);
@@ -271,10 +274,10 @@ json mark_stale_drafts(registry::HandlerContext& context,
   long long not_refunded = 0;
   std::map<std::string, long long> by_status;
   json ids = json::array();
-  const auto totals =
-      run_in_batches(context, writer, batch_size, found, [&](TargetSql& sql) -> long long {
+  const auto totals = run_in_batches(
+      context, writer, batch_size, found, cap, [&](TargetSql& sql, long long limit) -> long long {
         SqlParams page = read;
-        page.integer("limit", batch_size);
+        page.integer("limit", limit);
         if (after) page.text("after", *after);
         const auto rows = reader.rows(
             fmt::format("SELECT {} FROM {} WHERE {}{} ORDER BY {} LIMIT :limit", t.selected(reader),
@@ -299,6 +302,7 @@ json mark_stale_drafts(registry::HandlerContext& context,
           params.text("cutoff", sql.timestamp_value(cutoff));
           if (sql.execute(update, params) != 1) continue;  // changed meanwhile: not ours
           ++marked;
+          cap.add(1);
           ++by_status[draft.status];
           if (ids.size() < kMaxIdsInResult) ids.push_back(draft.id);
           if (t.refund_sql.empty()) continue;
@@ -343,6 +347,9 @@ json mark_stale_drafts(registry::HandlerContext& context,
     result["not_refunded"] = not_refunded;
   }
   result.update(totals.to_json());
+  result.update(cap.result(context, cap.remaining([&] {
+    return reader.count(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", t.table, stale), condition);
+  })));
   return result;
 }
 
@@ -381,6 +388,7 @@ void register_drafts_handlers(registry::Registry& registry) {
                        "spent"),
           where_key(),
           batch_size_key(500, 100000, "creations"),
+          max_per_run_key("creations"),
       }),
       [](registry::HandlerContext& context) { return mark_stale_drafts(context); },
       check_drafts_table,

@@ -95,6 +95,7 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
   const JobsTable t(context.config);
   const long long grace_minutes = context.config.value("grace_minutes", 10LL);
   const long long batch_size = context.config.value("batch_size", 1000LL);
+  RunCap cap(context.config);
   const auto now = run_now(context);
   const auto cutoff = handlers::cutoff(now, std::chrono::minutes(grace_minutes));
 
@@ -125,12 +126,14 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
       sample.push_back(
           {{"id", row[0]}, {"running_minutes", rounded_to_tenth(std::stod(row[1]) / 60.0)}});
     }
-    return {{"dry_run", true},
-            {"orphaned", found},
-            {"would_change", found},  // what health.report counts as stale
-            {"grace_minutes", grace_minutes},
-            {"message", summary},
-            {"sample", std::move(sample)}};
+    json result = {{"dry_run", true},
+                   {"orphaned", found},
+                   {"would_change", cap.of(found)},  // what health.report counts as stale
+                   {"grace_minutes", grace_minutes},
+                   {"message", summary},
+                   {"sample", std::move(sample)}};
+    result.update(cap.result(context, found - cap.of(found)));
+    return result;
   }
 
   const auto writer_session = context.database(t.database);
@@ -138,9 +141,9 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
   KeyRange pages(t.table, t.id);
   long long failed = 0;
   std::vector<std::string> ids;
-  const auto totals =
-      run_in_batches(context, writer, batch_size, found, [&](TargetSql& sql) -> long long {
-        const bool full = pages.next(reader, orphaned, condition, batch_size);
+  const auto totals = run_in_batches(
+      context, writer, batch_size, found, cap, [&](TargetSql& sql, long long limit) -> long long {
+        const bool full = pages.next(reader, orphaned, condition, limit);
         if (between) between();
         SqlParams params = condition;
         pages.bind(params);
@@ -155,9 +158,10 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
         const long long changed =
             sql.execute_keeping_ids(update, params, t.id, ids, kMaxIdsInResult);
         failed += changed;
+        cap.add(changed);
         // A full page counts as a full batch whatever changed meanwhile, so the batches go on;
         // the last page (fewer rows than a batch) ends them.
-        return full ? batch_size : std::min(changed, batch_size - 1);
+        return full ? limit : std::min(changed, limit - 1);
       });
 
   context.info("failed", failed == 0
@@ -171,6 +175,10 @@ json fail_orphaned_jobs(registry::HandlerContext& context,
                  {"ids_truncated", failed > static_cast<long long>(kMaxIdsInResult)},
                  {"dry_run", false}};
   result.update(totals.to_json());
+  result.update(cap.result(context, cap.remaining([&] {
+    return reader.count(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", t.table, orphaned),
+                        condition);
+  })));
   return result;
 }
 
@@ -200,6 +208,7 @@ void register_jobs_handlers(registry::Registry& registry) {
               10, 1, 525600),
           where_key(),
           batch_size_key(1000),
+          max_per_run_key(),
       }),
       [](registry::HandlerContext& context) { return fail_orphaned_jobs(context); },
       check_jobs_table,

@@ -41,6 +41,7 @@ using handlers::key;
 using handlers::optional_key;
 std::vector<registry::KeySpec> stale_keys();
 using handlers::batch_size_key;
+using handlers::max_per_run_key;
 using handlers::where_key;
 
 // Appends `ids` to `list` up to kMaxIdsInResult.

@@ -65,6 +65,7 @@ json run_cleanup_expired(registry::HandlerContext& context) {
   const std::string table = optional_text(config, "table");
   const auto retention_days = config.value("retention_days", 30LL);
   const long long batch_size = config.value("batch_size", 1000LL);
+  RunCap cap(config);
   const auto cutoff_at = cutoff(run_now(context), std::chrono::hours(24 * retention_days));
 
   Plan plan;
@@ -136,31 +137,40 @@ json run_cleanup_expired(registry::HandlerContext& context) {
                  {"expired", total}};
 
   if (context.dry_run) {
-    SqlParams params;
-    plan.bind(params);
+    // The runs a run would delete: the first `would_change` by id, as its batches take them.
+    const long long would_change = cap.of(total);
+    const auto first = [&](long long count) {
+      SqlParams params;
+      plan.bind(params);
+      params.integer("limit", count);
+      return params;
+    };
+    const auto deleted_ids = fmt::format("{} ORDER BY {} LIMIT :limit", expired_ids, plan.id_q);
     for (const auto& child : plan.children) {
       children[child.name] = sql.count(fmt::format("SELECT COUNT(*) FROM {} WHERE {} IN ({})",
-                                                   child.table_q, child.foreign_key_q, expired_ids),
-                                       params);
+                                                   child.table_q, child.foreign_key_q, deleted_ids),
+                                       first(would_change));
     }
-    append_ids(ids, sql.column(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {}",
-                                           sql.as_text(plan.id_q) + " AS maintd_id", plan.table_q,
-                                           expired, plan.id_q, kMaxIdsInResult),
-                               params));
+    append_ids(
+        ids, sql.column(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT :limit",
+                                    sql.as_text(plan.id_q) + " AS maintd_id", plan.table_q, expired,
+                                    plan.id_q),
+                        first(std::min(would_change, static_cast<long long>(kMaxIdsInResult)))));
     context.info("dry_run",
-                 fmt::format("would delete {} expired runs from {}", total, plan.describe));
+                 fmt::format("would delete {} expired runs from {}", would_change, plan.describe));
     result.update({{"deleted", 0},
-                   {"would_change", total},  // what health.report counts as stale
+                   {"would_change", would_change},  // what health.report counts as stale
                    {"children_deleted", children},
                    {"ids", ids}});
+    result.update(cap.result(context, total - would_change));
     return result;
   }
 
   long long deleted = 0;
-  const auto batch = [&](TargetSql& tx) -> long long {
+  const auto batch = [&](TargetSql& tx, long long limit) -> long long {
     SqlParams params;
     plan.bind(params);
-    params.integer("limit", batch_size);
+    params.integer("limit", limit);
     std::vector<std::string> deleted_ids;
     if (tx.dialect() == Dialect::postgresql) {
       // Lock this batch's runs first, skipping those another cleanup holds: two concurrent
@@ -193,6 +203,7 @@ json run_cleanup_expired(registry::HandlerContext& context) {
                                 plan.id_q, list, expired, tx.as_text(plan.id_q)),
                     by_id);
       deleted += static_cast<long long>(deleted_ids.size());
+      cap.add(static_cast<long long>(deleted_ids.size()));
       append_ids(ids, deleted_ids);
       return static_cast<long long>(locked.size());
     }
@@ -209,13 +220,18 @@ json run_cleanup_expired(registry::HandlerContext& context) {
                                         plan.table_q, plan.id_q, batch_ids, tx.as_text(plan.id_q)),
                             params);
     deleted += static_cast<long long>(deleted_ids.size());
+    cap.add(static_cast<long long>(deleted_ids.size()));
     append_ids(ids, deleted_ids);
     return static_cast<long long>(deleted_ids.size());
   };
-  const auto totals = run_in_batches(context, sql, batch_size, total, batch);
+  const auto totals = run_in_batches(context, sql, batch_size, total, cap, batch);
   context.info("deleted", fmt::format("deleted {} expired runs from {}", deleted, plan.describe));
   result.update({{"deleted", deleted}, {"children_deleted", children}, {"ids", ids}});
   result.update(totals.to_json());
+  result.update(cap.result(context, cap.remaining([&] {
+    return sql.count(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", plan.table_q, expired),
+                     count_params);
+  })));
   return result;
 }
 
@@ -263,6 +279,7 @@ registry::HandlerInfo cleanup_expired_handler() {
           "the column of each child table holding its run's id", "run_id"),
       where_key(),
       batch_size_key(1000, 10000),
+      max_per_run_key("runs"),
   };
   return {
       "runs.cleanup_expired",

@@ -67,6 +67,7 @@ json run_cleanup_stale(registry::HandlerContext& context) {
       retry_column_name.empty() ? std::string() : quote_identifier(retry_column_name);
   const std::string retry_status = context.config.value("retry_status", "pending");
   const long long batch_size = context.config.value("batch_size", 500LL);
+  RunCap cap(context.config);
   const auto now = run_now(context);
 
   // Candidates are read on one session and changed on another: see runs_common.hpp.
@@ -114,11 +115,12 @@ json run_cleanup_stale(registry::HandlerContext& context) {
 
   Tally tally;
   std::optional<std::string> after;  // keyset: each run is looked at once per execution
-  const auto batch = [&](TargetSql& sql) -> long long {
+  // A page is never longer than the cap has room for: every run of it may be one to change.
+  const auto batch = [&](TargetSql& sql, long long limit) -> long long {
     SqlParams params;
     config.bind_times(reader, params, now);
     params.text("now", reader.timestamp_value(now));
-    params.integer("limit", batch_size);
+    params.integer("limit", limit);
     if (after) params.text("after", *after);
     const auto rows = reader.rows(after ? next_page : first_page, params);
     if (rows.empty()) return 0;
@@ -189,6 +191,7 @@ json run_cleanup_stale(registry::HandlerContext& context) {
       }
     }
 
+    cap.add(static_cast<long long>(retried_ids.size() + failed_ids.size()));
     const char* verb = context.dry_run ? "would " : "";
     if (!resumable_ids.empty()) {
       context.info("resumable",
@@ -211,7 +214,7 @@ json run_cleanup_stale(registry::HandlerContext& context) {
     return static_cast<long long>(rows.size());
   };
 
-  const auto totals = run_in_batches(context, writer, batch_size, total, batch);
+  const auto totals = run_in_batches(context, writer, batch_size, total, cap, batch);
   json result = {{"dry_run", context.dry_run},
                  {"stale", tally.stale},
                  {"resumable", tally.resumable_count},
@@ -221,6 +224,14 @@ json run_cleanup_stale(registry::HandlerContext& context) {
                  {"ids", tally.ids},
                  {"max_retries", max_retries}};
   result.update(totals.to_json());
+  // The stale runs after the last one looked at: some may be resumable, and be left alone then.
+  result.update(cap.result(context, cap.remaining([&] {
+    SqlParams params;
+    config.bind_times(reader, params, now);
+    params.text("after", after.value_or(""));
+    return reader.count(fmt::format("SELECT COUNT(*) {} AND {} > :after", stale_from, config.id_q),
+                        params);
+  })));
   // What health.report counts as stale: the runs this run would retry or fail. `stale` also
   // counts the resumable runs, which are left alone: no work, and no alert.
   if (context.dry_run) result["would_change"] = tally.retried_count + tally.failed_count;
@@ -249,6 +260,7 @@ registry::HandlerInfo cleanup_stale_handler() {
   keys.push_back(
       key("retry_status", ValueType::string, "the status a retried run goes back to", "pending"));
   keys.push_back(batch_size_key(500, 10000));
+  keys.push_back(max_per_run_key("runs"));
   return {
       "runs.cleanup_stale",
       "Retry or fail runs stuck in submitted/pending/running past their threshold; resumable "

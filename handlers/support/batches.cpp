@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
+
+#include "handlers/support/config_keys.hpp"
 
 namespace maintd::handlers {
 
@@ -10,6 +13,42 @@ nlohmann::json BatchTotals::to_json() const {
   return {{"batches", batches},
           {"longest_batch_ms", longest_batch.count()},
           {"stopped_early", stopped_early}};
+}
+
+RunCap::RunCap(const nlohmann::json& config) : max_(optional_integer(config, "max_per_run")) {}
+
+std::optional<long long> RunCap::left() const {
+  if (!max_) return std::nullopt;
+  return std::max(*max_ - changed_, 0LL);
+}
+
+long long RunCap::batch(long long batch_size) const {
+  const auto room = left();
+  return room ? std::min(batch_size, *room) : batch_size;
+}
+
+bool RunCap::reached() const {
+  return max_ && changed_ >= *max_;
+}
+
+long long RunCap::of(long long due) const {
+  return max_ ? std::min(due, *max_) : due;
+}
+
+long long RunCap::remaining(const std::function<long long()>& count_due) const {
+  return reached() ? count_due() : 0;
+}
+
+nlohmann::json RunCap::result(const registry::HandlerContext& context, long long remaining) const {
+  const bool capped = max_ && remaining > 0;
+  if (capped) {
+    context.info("capped", fmt::format("max_per_run ({}) reached: {} more row{} due, left for the "
+                                       "next run",
+                                       *max_, remaining, remaining == 1 ? "" : "s"));
+  }
+  return {{"max_per_run", max_ ? nlohmann::json(*max_) : nlohmann::json(nullptr)},
+          {"capped", capped},
+          {"remaining", capped ? remaining : 0}};
 }
 
 RelaxedBatchCommits::RelaxedBatchCommits(TargetSql& sql) : sql_(sql) {
@@ -53,7 +92,7 @@ void RelaxedBatchCommits::between_batches() {
 }
 
 BatchTotals run_statement_batches(const registry::HandlerContext& context,
-                                  std::optional<long long> total,
+                                  std::optional<long long> total, const RunCap& cap,
                                   const std::function<BatchStep()>& batch,
                                   const std::function<void()>& between) {
   BatchTotals totals;
@@ -74,16 +113,17 @@ BatchTotals run_statement_batches(const registry::HandlerContext& context,
     context.log(registry::EventLevel::debug, "batch",
                 fmt::format("batch {}: {} rows in {} ms", totals.batches, step.rows, took.count()));
     context.progress({totals.rows, total, "rows", totals.batches});
-    if (!step.more) break;
+    if (!step.more || cap.reached()) break;
     if (between) between();
   }
   return totals;
 }
 
 BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& sql,
-                           long long batch_size, std::optional<long long> total,
-                           const std::function<long long(TargetSql&)>& batch) {
-  return run_statement_batches(context, total, [&]() -> BatchStep {
+                           long long batch_size, std::optional<long long> total, RunCap& cap,
+                           const std::function<long long(TargetSql&, long long limit)>& batch) {
+  return run_statement_batches(context, total, cap, [&]() -> BatchStep {
+    const long long limit = cap.batch(batch_size);
     // A plain BEGIN: every batch's first statement writes (the handlers read their candidates
     // on another connection, outside the transaction), so SQLite takes the write lock with its
     // busy timeout, and the moment between the read and the write stays open to the
@@ -91,7 +131,7 @@ BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& s
     sql.session().begin();
     long long handled = 0;
     try {
-      handled = batch(sql);
+      handled = batch(sql, limit);
       sql.session().commit();
     } catch (...) {
       try {
@@ -101,7 +141,7 @@ BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& s
       }
       throw;
     }
-    return {handled, handled >= batch_size};
+    return {handled, handled >= limit};
   });
 }
 

@@ -25,13 +25,48 @@ struct BatchTotals {
   nlohmann::json to_json() const;
 };
 
-// Calls `batch` inside a transaction of its own, committed before the next call, until it
-// reports fewer than `batch_size` rows handled or the run is cancelled (checked before each
-// batch). A batch that throws rolls its own transaction back; earlier batches stay committed and
-// the exception fails the run. `total`, when known, feeds the progress bar.
+// `max_per_run`: the rows one execution handles at most, whatever its batches. `batch_size`
+// bounds a transaction (how long locks are held); this bounds a run (how much one run changes,
+// and how long it takes), and leaves the rest to the next run. Rows count when the run changes
+// them (a dry run: when it would), not when it reads them: a run that reads rows it leaves alone
+// (resumable runs, rows changed meanwhile) must still get through to the ones after them.
+class RunCap {
+ public:
+  // From a schema-checked config (max_per_run_key()): unset (absent, null or "") is no cap.
+  explicit RunCap(const nlohmann::json& config);
+
+  // The rows the run may still change; nothing when there is no cap.
+  std::optional<long long> left() const;
+  // The rows the next batch may handle: `batch_size`, or fewer when the cap is nearer.
+  long long batch(long long batch_size) const;
+  // Counts rows changed (or that a dry run would change).
+  void add(long long rows) { changed_ += rows; }
+  // Nothing is left under the cap: no further batch.
+  bool reached() const;
+  // Of `due` rows, those one run changes: all of them, or the cap's worth (a dry run's count).
+  long long of(long long due) const;
+
+  // The rows still due after a run whose batches are done: counted with `count_due` only when
+  // the cap stopped it, and 0 otherwise (the run went through every row it found).
+  long long remaining(const std::function<long long()>& count_due) const;
+  // The result's fields, merged into it by every batching handler: {"max_per_run": the cap or
+  // null, "capped": whether rows were left for the next run, "remaining": how many}. A capped
+  // run says so in its log too.
+  nlohmann::json result(const registry::HandlerContext& context, long long remaining) const;
+
+ private:
+  std::optional<long long> max_;
+  long long changed_ = 0;
+};
+
+// Calls `batch` inside a transaction of its own, committed before the next call, with the rows
+// it may handle (`cap.batch(batch_size)`), until it reports fewer rows handled than that, the cap
+// is reached (the batch counts what it changed with cap.add()), or the run is cancelled (checked
+// before each batch). A batch that throws rolls its own transaction back; earlier batches stay
+// committed and the exception fails the run. `total`, when known, feeds the progress bar.
 BatchTotals run_in_batches(const registry::HandlerContext& context, TargetSql& sql,
-                           long long batch_size, std::optional<long long> total,
-                           const std::function<long long(TargetSql&)>& batch);
+                           long long batch_size, std::optional<long long> total, RunCap& cap,
+                           const std::function<long long(TargetSql&, long long limit)>& batch);
 
 // What one batch of run_statement_batches did.
 struct BatchStep {
@@ -41,10 +76,11 @@ struct BatchStep {
 
 // Batches that are each one statement, run on its own (autocommit): the statement is the batch's
 // transaction, with no BEGIN or COMMIT around it. Calls `batch` until it says no more follow or
-// the run is cancelled (checked before each batch), timing each one and reporting progress after
-// it, as run_in_batches does; `between`, when given, runs after each batch that more follow,
-// outside the batch and its timing. A batch that throws fails the run; its statement changed
-// nothing (a statement is atomic) and earlier batches stay committed.
+// the run is cancelled (checked before each batch) or `cap` is reached (the batch counts what it
+// changed with cap.add()), timing each one and reporting progress after it, as run_in_batches
+// does; `between`, when given, runs after each batch that more follow, outside the batch and its
+// timing. A batch that throws fails the run; its statement changed nothing (a statement is
+// atomic) and earlier batches stay committed.
 //
 // Beside saving two round trips per batch, this matters on SQLite: inside an explicit transaction
 // a statement that may fail halfway (one calling a function, such as julianday()) keeps a
@@ -52,7 +88,7 @@ struct BatchStep {
 // it needs none. That journal made a batched release of 200,000 claims a third slower
 // (docs/benchmarks.md).
 BatchTotals run_statement_batches(const registry::HandlerContext& context,
-                                  std::optional<long long> total,
+                                  std::optional<long long> total, const RunCap& cap,
                                   const std::function<BatchStep()>& batch,
                                   const std::function<void()>& between = {});
 

@@ -47,6 +47,16 @@ registry::KeySpec batch_size_key(long long default_size, long long maximum, cons
              default_size, 1, static_cast<double>(maximum));
 }
 
+registry::KeySpec max_per_run_key(const char* unit) {
+  // The maximum only keeps the value a long long (a JSON integer may be larger): a cap larger
+  // than the table is no cap, and a lower maximum would only get in the way.
+  return optional_key("max_per_run", registry::ValueType::integer,
+                      std::string(unit) +
+                          " changed per run at most, over all its batches; the rest are left for "
+                          "the next run (unset: no limit)",
+                      nullptr, 1, 1e12);
+}
+
 std::string optional_text(const nlohmann::json& config, const char* key,
                           const std::string& absent) {
   const auto it = config.find(key);

@@ -34,6 +34,10 @@ registry::KeySpec where_key();
 registry::KeySpec batch_size_key(long long default_size, long long maximum = 100000,
                                  const char* unit = "rows");
 
+// `max_per_run`: rows changed per execution at most (unset: no cap), beside batch_size_key();
+// read with RunCap (batches.hpp).
+registry::KeySpec max_per_run_key(const char* unit = "rows");
+
 // The string at `key`: "" when it is unset (null or ""); `absent` when the key is not there at
 // all (a config not filled with the schema's defaults: pass the default).
 std::string optional_text(const nlohmann::json& config, const char* key,

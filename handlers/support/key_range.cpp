@@ -62,7 +62,8 @@ KeySpans::KeySpans(std::string quoted_table, std::string quoted_key, long long m
       target_(target_rows),
       span_(target_rows) {}
 
-bool KeySpans::next(TargetSql& sql, const std::string& condition, const SqlParams& params) {
+bool KeySpans::next(TargetSql& sql, const std::string& condition, const SqlParams& params,
+                    std::optional<long long> at_most) {
   if (last_) return false;
   const long long first = begun_ ? *start_ : min_;
   from_ = begun_ ? std::optional<long long>(first) : std::nullopt;
@@ -79,29 +80,36 @@ bool KeySpans::next(TargetSql& sql, const std::string& condition, const SqlParam
   }
   if (span_ / kUnreadSpanFactor > target_) {
     // A long span: it ends where its first target_ matching rows end, if it holds that many.
-    SqlParams bound = params;
-    bind(bound);
-    bound.integer("span_offset", target_ - 1);
-    const auto keys = sql.column(
-        fmt::format(
-            "SELECT {} FROM {} WHERE {} AND ({}) ORDER BY {}.{} LIMIT 1 OFFSET :span_offset",
-            sql.as_text(key_), table_, this->condition(), condition, table_, key_),
-        bound);
-    // A key that is not an integer (a real, in a SQLite column of no strict type): the span
-    // stays as it was.
-    const auto end = keys.empty() ? std::nullopt : parse_integer(keys.front());
-    if (end && *end < std::numeric_limits<long long>::max()) {
-      to_ = *end;
-      last_ = false;
-      // Below `first` only in the first span, open below, if a row was added there since.
-      const auto span_keys = *end < first ? 1ULL
-                                          : static_cast<unsigned long long>(*end) -
-                                                static_cast<unsigned long long>(first) + 1;
-      used_ = static_cast<long long>(std::min(span_keys, kMaxSpan));
-    }
+    end_at_row(sql, condition, params, first, at_most ? std::min(target_, *at_most) : target_);
+  } else if (at_most && (!from_ || !to_ || span_ > *at_most)) {
+    // A span that could hold more matching rows than the cap leaves: one key holds one row, but
+    // an open end holds the rows added beyond it since open().
+    end_at_row(sql, condition, params, first, *at_most);
   }
   if (!last_) start_ = *to_ + 1;
   return true;
+}
+
+void KeySpans::end_at_row(TargetSql& sql, const std::string& condition, const SqlParams& params,
+                          long long first, long long rows) {
+  SqlParams bound = params;
+  bind(bound);
+  bound.integer("span_offset", rows - 1);
+  const auto keys = sql.column(
+      fmt::format("SELECT {} FROM {} WHERE {} AND ({}) ORDER BY {}.{} LIMIT 1 OFFSET :span_offset",
+                  sql.as_text(key_), table_, this->condition(), condition, table_, key_),
+      bound);
+  // A key that is not an integer (a real, in a SQLite column of no strict type): the span
+  // stays as it was.
+  const auto end = keys.empty() ? std::nullopt : parse_integer(keys.front());
+  if (!end || *end == std::numeric_limits<long long>::max()) return;
+  to_ = *end;
+  last_ = false;
+  // Below `first` only in the first span, open below, if a row was added there since.
+  const auto span_keys = *end < first ? 1ULL
+                                      : static_cast<unsigned long long>(*end) -
+                                            static_cast<unsigned long long>(first) + 1;
+  used_ = static_cast<long long>(std::min(span_keys, kMaxSpan));
 }
 
 std::string KeySpans::condition() const {

@@ -50,7 +50,10 @@ class KeySpans {
   // since) are included too. A long span is first read (see above): it then ends at the key of
   // the target_rows-th row matching `condition` (whose values `params` binds), if it holds that
   // many. Reading takes no lock: the change that follows must test `condition` again.
-  bool next(TargetSql& sql, const std::string& condition, const SqlParams& params);
+  // `at_most`, when given, bounds the span's matching rows too (a run's cap, RunCap): a span that
+  // could hold more (more keys, or open at an end) is read first and ends at its at_most-th.
+  bool next(TargetSql& sql, const std::string& condition, const SqlParams& params,
+            std::optional<long long> at_most = std::nullopt);
   // The current span as a condition on the key ("k >= :span_from AND k <= :span_to", either bound
   // absent at the ends; "1 = 1" when one span covers everything), and the values it binds.
   std::string condition() const;
@@ -66,6 +69,11 @@ class KeySpans {
   long long span() const { return span_; }
 
  private:
+  // Shortens the current span to end at the `rows`-th row matching `condition`, if it holds
+  // that many.
+  void end_at_row(TargetSql& sql, const std::string& condition, const SqlParams& params,
+                  long long first, long long rows);
+
   KeySpans(std::string quoted_table, std::string quoted_key, long long min, long long max,
            long long target_rows);
 

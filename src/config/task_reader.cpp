@@ -93,6 +93,27 @@ bool within_limits(const json& entry, const SourceMap& map, Diagnostics& diagnos
   return ok;
 }
 
+// The task's dry-run mode: `dry_run:` on the task, or `dry_run` inside its config, where
+// Curatore's configs write it ({"retention_days": 30, "dry_run": false}). The config's key is
+// taken out of `written_config`: it is the task's setting, not a handler's, so every handler type
+// accepts it and none sees it. Given twice with two values, neither can be assumed meant.
+bool read_dry_run(Fields& fields, json& written_config, const SourceMap& map,
+                  Diagnostics& diagnostics) {
+  const std::optional<bool> task_level = fields.boolean("dry_run");
+  if (!written_config.contains("dry_run")) return task_level.value_or(false);
+  Fields config(written_config, fields.pointer_of("config"), map, diagnostics, "config.");
+  const std::optional<bool> in_config =
+      config.failed("dry_run") ? std::nullopt : config.boolean("dry_run");
+  if (in_config && task_level && *in_config != *task_level) {
+    diagnostics.error(config.key_at("dry_run"),
+                      fmt::format("config.dry_run is {} but the task's dry_run is {}: both are the "
+                                  "task's dry-run mode; give one of them, or the same value",
+                                  *in_config, *task_level));
+  }
+  written_config.erase("dry_run");
+  return in_config.value_or(task_level.value_or(false));
+}
+
 }  // namespace
 
 TaskReader::TaskReader(const registry::Registry& registry, const Config& settings,
@@ -211,7 +232,6 @@ std::optional<Task> TaskReader::read_task(const json& entry, const std::string& 
   Policies policies = settings_.default_policies;
   read_policies(fields, policies);
   const bool enabled = fields.boolean("enabled").value_or(true);
-  const bool dry_run = fields.boolean("dry_run").value_or(false);
   const std::string description = fields.string("description").value_or("");
   const std::string display_name = fields.string("display_name").value_or(name.value_or(""));
   const std::string scope_type = fields.string("scope_type").value_or("global");
@@ -225,6 +245,7 @@ std::optional<Task> TaskReader::read_task(const json& entry, const std::string& 
       written_config = *config;
     }
   }
+  const bool dry_run = read_dry_run(fields, written_config, map, diagnostics_);
   json effective;
   if (resolved) {
     json merged = resolved->preset;

@@ -124,10 +124,14 @@ TEST_CASE_TEMPLATE(
   const std::string batch_sql =
       "UPDATE items SET done = 1 WHERE id IN (SELECT id FROM items WHERE done = 0 ORDER BY id "
       "LIMIT 10)";
+  handlers::RunCap no_cap(nlohmann::json::object());
 
   SUBCASE("all of it, in three batches, the last one short") {
-    const auto totals = handlers::run_in_batches(
-        run->context, sql, 10, 25, [&](TargetSql& s) { return s.execute(batch_sql); });
+    const auto totals = handlers::run_in_batches(run->context, sql, 10, 25, no_cap,
+                                                 [&](TargetSql& s, long long limit) {
+                                                   CHECK(limit == 10);
+                                                   return s.execute(batch_sql);
+                                                 });
     CHECK(totals.rows == 25);
     CHECK(totals.batches == 3);
     CHECK_FALSE(totals.stopped_early);
@@ -136,11 +140,12 @@ TEST_CASE_TEMPLATE(
     CHECK(run->progress->back().done == 25);
   }
   SUBCASE("cancelled after the first batch: that batch stays, nothing more is done") {
-    const auto totals = handlers::run_in_batches(run->context, sql, 10, 25, [&](TargetSql& s) {
-      const auto changed = s.execute(batch_sql);
-      run->stop.request_stop();
-      return changed;
-    });
+    const auto totals =
+        handlers::run_in_batches(run->context, sql, 10, 25, no_cap, [&](TargetSql& s, long long) {
+          const auto changed = s.execute(batch_sql);
+          run->stop.request_stop();
+          return changed;
+        });
     CHECK(totals.batches == 1);
     CHECK(totals.stopped_early);
     CHECK(run->logged("stopped"));
@@ -148,13 +153,106 @@ TEST_CASE_TEMPLATE(
   }
   SUBCASE("a batch that throws is rolled back; the ones before it stay") {
     int calls = 0;
-    CHECK_THROWS_AS(handlers::run_in_batches(run->context, sql, 10, 25,
-                                             [&](TargetSql& s) {
+    CHECK_THROWS_AS(handlers::run_in_batches(run->context, sql, 10, 25, no_cap,
+                                             [&](TargetSql& s, long long) {
                                                const auto changed = s.execute(batch_sql);
                                                if (++calls == 2) throw std::runtime_error("boom");
                                                return changed;
                                              }),
                     std::runtime_error);
     CHECK(target.count("SELECT COUNT(*) FROM items WHERE done = 1") == 10);
+  }
+}
+
+TEST_CASE_TEMPLATE("handlers: support: max_per_run shortens the last batch and ends the run",
+                   Backend, MAINTD_BACKENDS) {
+  Target<Backend> target;
+  target.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, done INTEGER NOT NULL)");
+  for (int i = 1; i <= 25; ++i) target.exec(fmt::format("INSERT INTO items VALUES ({}, 0)", i));
+  auto run = target.context("debug.noop", nlohmann::json::object());
+  TargetSql sql(*target.sql);
+  // Each batch changes what it is allowed to, and counts it.
+  const auto batches = [&](handlers::RunCap& cap, std::vector<long long>& limits) {
+    return handlers::run_in_batches(run->context, sql, 10, 25, cap,
+                                    [&](TargetSql& s, long long limit) {
+                                      limits.push_back(limit);
+                                      SqlParams params;
+                                      params.integer("limit", limit);
+                                      const long long changed = s.execute(
+                                          "UPDATE items SET done = 1 WHERE id IN (SELECT id FROM "
+                                          "items WHERE done = 0 ORDER BY id LIMIT :limit)",
+                                          params);
+                                      cap.add(changed);
+                                      return changed;
+                                    });
+  };
+  const auto remaining = [&](const handlers::RunCap& cap) {
+    return cap.remaining([&] { return target.count("SELECT COUNT(*) FROM items WHERE done = 0"); });
+  };
+
+  SUBCASE("a cap between batch sizes: the last batch asks for what is left") {
+    handlers::RunCap cap(nlohmann::json{{"max_per_run", 15}});
+    std::vector<long long> limits;
+    const auto totals = batches(cap, limits);
+    CHECK(limits == std::vector<long long>{10, 5});
+    CHECK(totals.rows == 15);
+    CHECK(cap.reached());
+    CHECK(target.count("SELECT COUNT(*) FROM items WHERE done = 1") == 15);
+    CHECK(remaining(cap) == 10);
+    CHECK(cap.result(run->context, remaining(cap)) ==
+          nlohmann::json{{"max_per_run", 15}, {"capped", true}, {"remaining", 10}});
+    CHECK(run->logged("capped"));
+  }
+  SUBCASE("a cap of whole batches: no empty batch after the last one") {
+    handlers::RunCap cap(nlohmann::json{{"max_per_run", 20}});
+    std::vector<long long> limits;
+    batches(cap, limits);
+    CHECK(limits == std::vector<long long>{10, 10});
+    CHECK(remaining(cap) == 5);
+  }
+  SUBCASE("a cap above what is due: every row, and nothing said about the cap") {
+    handlers::RunCap cap(nlohmann::json{{"max_per_run", 100}});
+    std::vector<long long> limits;
+    batches(cap, limits);
+    CHECK(limits == std::vector<long long>{10, 10, 10});
+    CHECK_FALSE(cap.reached());
+    CHECK(remaining(cap) == 0);
+    CHECK(cap.result(run->context, 0) ==
+          nlohmann::json{{"max_per_run", 100}, {"capped", false}, {"remaining", 0}});
+    CHECK_FALSE(run->logged("capped"));
+  }
+  SUBCASE("no cap, or an unset one: null in the result") {
+    for (const auto& config : {nlohmann::json::object(), nlohmann::json{{"max_per_run", nullptr}},
+                               nlohmann::json{{"max_per_run", ""}}}) {
+      handlers::RunCap cap(config);
+      CHECK_FALSE(cap.left().has_value());
+      CHECK(cap.batch(10) == 10);
+      CHECK(cap.of(1000000) == 1000000);
+      CHECK(cap.result(run->context, 0) ==
+            nlohmann::json{{"max_per_run", nullptr}, {"capped", false}, {"remaining", 0}});
+    }
+  }
+}
+
+TEST_CASE("handlers: support: max_per_run is refused unless a positive integer") {
+  // Each batching handler declares the same key (config_keys.hpp).
+  for (const char* type : {"claims.release_expired", "runs.cleanup_stale", "runs.cleanup_expired",
+                           "jobs.fail_orphaned", "drafts.mark_stale"}) {
+    CAPTURE(type);
+    const auto& schema = handler(type).schema;
+    REQUIRE(schema.find("max_per_run") != nullptr);
+    REQUIRE(schema.find("batch_size") != nullptr);
+    const auto issue = [&](const nlohmann::json& value) {
+      const auto issues = schema.check({{"max_per_run", value}}, {"app"}, false);
+      REQUIRE(issues.size() == 1);
+      CHECK(issues[0].key == "max_per_run");
+      return issues[0].message;
+    };
+    CHECK(issue(0) == "0 is below the minimum 1");
+    CHECK(issue(-5) == "-5 is below the minimum 1");
+    CHECK(issue("100") == "expected an integer, got a string ('100')");
+    CHECK(issue(2.5) == "expected an integer, got a number ('2.5')");
+    CHECK(schema.check({{"max_per_run", 1}}, {"app"}, false).empty());
+    CHECK_FALSE(schema.with_defaults(nlohmann::json::object()).contains("max_per_run"));
   }
 }
