@@ -1,6 +1,7 @@
 #pragma once
 // What the health.report suites share: maintd's own runs written into the state database (the
-// target of the test doubles as it), a health run wired to it, a database that is down.
+// target of the test doubles as it), a health run wired to it, a database that is down, and the
+// report of a run whether it passed or failed.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -60,6 +61,18 @@ inline std::string event_message(const HandlerRun& run, const std::string& event
   for (const auto& e : *run.events)
     if (e.event == event) return e.message;
   return {};
+}
+
+// The report of a health run: its result, or, when it failed, the report it logged (a failed run
+// keeps no result).
+inline nlohmann::json report_of(HandlerRun& run) {
+  try {
+    return handler("health.report").run(run.context);
+  } catch (const std::runtime_error&) {
+    const auto logged = event_message(run, "report");
+    REQUIRE_MESSAGE(!logged.empty(), "the failed run logged no report");
+    return nlohmann::json::parse(logged);
+  }
 }
 
 }  // namespace maintd::testing

@@ -32,7 +32,10 @@ TEST_CASE_TEMPLATE("handlers: health: databases, and failed and abandoned runs i
   const json report = handler("health.report").run(run->context);
 
   CHECK(report["healthy"] == true);
+  CHECK(report["status"] == "ok");
   CHECK(report["alerts"] == json::array());
+  CHECK(report["warnings"] == json::array());
+  CHECK(report["probes"] == json::array());
   CHECK(report["window"] == "1d");
   CHECK(report["since"] == "2026-11-24T12:00:00.000Z");
   CHECK(report["state_database"]["reachable"] == true);
@@ -91,7 +94,11 @@ TEST_CASE_TEMPLATE("handlers: health: an unreachable database is reported and fa
   lenient->context.sessions = with_down(target);
   const json report = handler("health.report").run(lenient->context);
   CHECK(report["healthy"] == true);
+  CHECK(report["status"] == "warn");
+  REQUIRE(report["warnings"].size() == 1);
+  CHECK(report["warnings"][0].get<std::string>().starts_with("database 'down' unreachable: "));
   CHECK(report["databases"][1]["reachable"] == false);
+  CHECK(lenient->logged("unreachable"));
 
   // No state database at all: reported, and the runs are unknown.
   auto stateless = target.context("health.report", {{"fail_on_unreachable", false}});
@@ -166,6 +173,10 @@ TEST_CASE_TEMPLATE("handlers: health: stale counts come from dry runs of the ena
   run->context.peers = peers;
   const json report = handler("health.report").run(run->context);
   CHECK(report["healthy"] == true);
+  // A peer whose dry run failed is a warning: the report is not all well, the run stays green.
+  CHECK(report["status"] == "warn");
+  CHECK(report["warnings"] ==
+        json{"dry run of 'broken-cleanup' failed: table 'claims' does not exist"});
   CHECK(report["stale"]["total"] == 10);
   const auto& listed = report["stale"]["peers"];
   REQUIRE(listed.size() == 4);

@@ -1,4 +1,4 @@
-// health.report's tcp check against services the tests run on 127.0.0.1 (fake_server.hpp): a
+// health.report's tcp probes against services the tests run on 127.0.0.1 (fake_server.hpp): a
 // listener, a closed port, a fake Redis with and without a password, one that never answers and
 // one that hangs up. Deadlines are short but never decide a result on a slow machine: the checks
 // are on the kind of error, not on how long anything took.
@@ -11,13 +11,14 @@
 
 #include "fake_server.hpp"
 #include "handlers/health_tcp.hpp"
-#include "support/text.hpp"
+#include "health_fixture.hpp"
 
 using namespace maintd;
 using namespace maintd::testing;
 using namespace std::chrono_literals;
 using handlers::TcpCheck;
 using handlers::TcpError;
+using nlohmann::json;
 
 namespace {
 
@@ -133,4 +134,61 @@ TEST_CASE("handlers: health: tcp: stopping the run ends a probe at once") {
   // Stopped before it started: nothing is tried.
   const auto before = check(check_of(silent.port(), true, {}, 600s), stop.get_token());
   CHECK(before.error == TcpError::cancelled);
+}
+
+TEST_CASE("handlers: health: tcp probes in the report: statuses and errors<sqlite>") {
+  Target<SqliteBackend> target;
+  open_migrated(target.backend);
+  FakeServer redis(fake_redis("s3cret"));
+  FakeServer silent(hold_silently());
+  FakeServer slow(fake_redis({}, 50ms));
+  const auto refused_port = closed_port();
+  const json probes = {
+      {{"name", "redis"},
+       {"kind", "tcp"},
+       {"host", "127.0.0.1"},
+       {"port", redis.port()},
+       {"redis_ping", true},
+       {"redis_password", "s3cret"}},
+      {{"name", "gone"}, {"kind", "tcp"}, {"host", "127.0.0.1"}, {"port", refused_port}},
+      {{"name", "stuck"},
+       {"kind", "tcp"},
+       {"host", "127.0.0.1"},
+       {"port", silent.port()},
+       {"redis_ping", true},
+       {"timeout", "1s"}},
+      // Its answer comes 50 ms late at the earliest: always above 10 ms.
+      {{"name", "slow"},
+       {"kind", "tcp"},
+       {"host", "127.0.0.1"},
+       {"port", slow.port()},
+       {"redis_ping", true},
+       {"warn_above", 10}},
+  };
+  auto run = health_run(
+      target, {{"databases", json::array()}, {"peer_dry_runs", false}, {"probes", probes}});
+  const auto message =
+      thrown_message<std::runtime_error>([&] { handler("health.report").run(run->context); });
+  CHECK(message.starts_with("health.report: 2 alerts: probe 'gone': connection refused by "));
+  CHECK(contains(message, "; probe 'stuck': "));
+  CHECK(contains(message, " took longer than the timeout (1s)"));
+  const auto report = json::parse(event_message(*run, "report"));
+  CHECK(report["status"] == "fail");
+  const auto& entries = report["probes"];
+  REQUIRE(entries.size() == 4);
+
+  CHECK(entries[0]["status"] == "ok");
+  CHECK(entries[0]["latency_ms"].is_number());
+  CHECK(entries[0]["port"] == redis.port());
+
+  CHECK(entries[1]["error"] == "refused");
+  CHECK(entries[1]["latency_ms"].is_null());
+  CHECK(entries[2]["error"] == "timeout");
+  CHECK(entries[3]["status"] == "warn");
+  CHECK(contains(entries[3]["reason"].get<std::string>(), " is above warn_above 10 ("));
+  CHECK(report["warnings"].size() == 1);
+
+  // The password is in nothing the run said.
+  CHECK_FALSE(contains(message, "s3cret"));
+  for (const auto& event : *run->events) CHECK_FALSE(contains(event.message, "s3cret"));
 }
