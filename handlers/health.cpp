@@ -18,6 +18,7 @@
 
 #include "common/duration.hpp"
 #include "common/json_text.hpp"
+#include "handlers/health_metrics.hpp"
 #include "handlers/health_probe_rules.hpp"
 #include "handlers/health_probes.hpp"
 #include "handlers/support/config_keys.hpp"
@@ -58,8 +59,9 @@ struct Probe {
   std::unique_ptr<soci::session> session;  // kept for the queries that follow, when reachable
 };
 
-// Connects, then one round trip: both timed.
-Probe probe(const std::string& name, const std::function<std::unique_ptr<soci::session>()>& open) {
+// Connects, then one round trip: both timed; with `include_metrics`, the database's facts.
+Probe probe(const std::string& name, const std::function<std::unique_ptr<soci::session>()>& open,
+            bool include_metrics) {
   Probe probe;
   probe.report = {{"name", name}};
   try {
@@ -72,6 +74,7 @@ Probe probe(const std::string& name, const std::function<std::unique_ptr<soci::s
     probe.report["latency_ms"] = milliseconds_since(query);
     probe.report["backend"] = sql.dialect() == Dialect::postgresql ? "postgresql" : "sqlite";
     probe.report["reachable"] = true;
+    if (include_metrics) probe.report["metrics"] = database_metrics(*probe.session);
   } catch (const std::exception& e) {
     probe.session.reset();
     probe.report["reachable"] = false;
@@ -211,13 +214,15 @@ json run_health(registry::HandlerContext& context) {
   const auto& config = context.config;
   const auto window = parse_duration(config.value("window", std::string("24h"))).value();
   const bool fail_on_unreachable = config.value("fail_on_unreachable", true);
+  const bool include_metrics = config.value("include_metrics", false);
   const auto max_latency = optional_integer(config, "max_latency_ms");
   // Alerts fail the run; warnings leave it green and the report's status "warn".
   std::vector<std::string> alerts;
   std::vector<std::string> warnings;
 
   // Databases: the state database first, then the listed targets.
-  auto state = probe("state", [&] { return context.state_database(); });
+  auto state = probe(
+      "state", [&] { return context.state_database(); }, include_metrics);
   json databases = json::array();
   long long reachable = 0, checked = 0;
   const auto check = [&](const json& report, const std::string& label) {
@@ -242,7 +247,8 @@ json run_health(registry::HandlerContext& context) {
   check(state.report, "the state database");
   for (const auto& name : config.value("databases", std::vector<std::string>{"app"})) {
     if (context.stop_requested()) break;
-    auto target = probe(name, [&] { return context.database(name); });
+    auto target = probe(
+        name, [&] { return context.database(name); }, include_metrics);
     check(target.report, fmt::format("database '{}'", name));
     databases.push_back(std::move(target.report));
   }
@@ -250,7 +256,7 @@ json run_health(registry::HandlerContext& context) {
   // The probes: services beyond the databases, and numbers such as a queue's depth.
   const auto& probe_list =
       config.contains("probes") && config["probes"].is_array() ? config["probes"] : json::array();
-  auto probes = run_probes(context, probe_list);
+  auto probes = run_probes(context, probe_list, include_metrics);
   alerts.insert(alerts.end(), probes.alerts.begin(), probes.alerts.end());
   for (const auto& warning : probes.warnings) context.warning("probe", warning);
   warnings.insert(warnings.end(), probes.warnings.begin(), probes.warnings.end());
@@ -270,6 +276,9 @@ json run_health(registry::HandlerContext& context) {
       auto runs = recent_failures(*state.session, utc_text(since_at), context.task_name);
       failed = runs["failed"].get<long long>() + runs["timed_out"].get<long long>();
       abandoned = runs["abandoned"].get<long long>();
+      if (include_metrics) {
+        runs["metrics"] = run_metrics(*state.session, utc_text(since_at), context.task_name);
+      }
       report["runs"] = std::move(runs);
     } catch (const std::exception& e) {
       report["runs"] = {{"error", database_error_text(e)}};
@@ -394,6 +403,16 @@ void register_health_handlers(registry::Registry& registry) {
                   "the task types dry-run for stale counts ('domain.*' matches a whole domain)",
                   false,
                   kDefaultStaleTypes,
+                  {},
+                  {},
+                  {}},
+          KeySpec{"include_metrics",
+                  ValueType::boolean,
+                  "add each database's server version, size and connections, each probe's "
+                  "timings, and every run status's count and completed runs' durations in the "
+                  "window",
+                  false,
+                  false,
                   {},
                   {},
                   {}},

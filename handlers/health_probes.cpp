@@ -26,12 +26,15 @@ std::string value_text(const json& value) {
   return value.is_number_float() ? fmt::format("{}", value.get<double>()) : value.dump();
 }
 
-Outcome run_sql(const registry::HandlerContext& context, const json& probe) {
+Outcome run_sql(const registry::HandlerContext& context, const json& probe, bool include_metrics) {
   const auto database = probe.at("database").get<std::string>();
   Outcome outcome;
   outcome.entry["database"] = database;
   const auto reading =
       read_scalar([&] { return context.database(database); }, probe.at("query").get<std::string>());
+  if (include_metrics) {
+    outcome.entry["metrics"] = {{"connect_ms", reading.connect_ms}, {"query_ms", reading.query_ms}};
+  }
   outcome.entry["value"] = reading.value;
   if (!reading.ok()) {
     outcome.entry["error"] = reading.error;
@@ -49,7 +52,7 @@ Outcome run_sql(const registry::HandlerContext& context, const json& probe) {
   return outcome;
 }
 
-Outcome run_tcp(const registry::HandlerContext& context, const json& probe) {
+Outcome run_tcp(const registry::HandlerContext& context, const json& probe, bool include_metrics) {
   TcpCheck check;
   check.host = probe.at("host").get<std::string>();
   check.port = static_cast<std::uint16_t>(probe.at("port").get<int>());
@@ -61,6 +64,13 @@ Outcome run_tcp(const registry::HandlerContext& context, const json& probe) {
   Outcome outcome;
   outcome.entry["host"] = check.host;
   outcome.entry["port"] = check.port;
+  if (include_metrics) {
+    json metrics = {{"connect_ms", result.connect_ms}};
+    if (!result.address.empty()) metrics["address"] = result.address;
+    if (!check.redis_password.empty()) metrics["auth_ms"] = result.auth_ms;
+    if (check.redis_ping) metrics["ping_ms"] = result.ping_ms;
+    outcome.entry["metrics"] = std::move(metrics);
+  }
   if (!result.ok()) {
     outcome.entry["latency_ms"] = nullptr;
     outcome.entry["error"] = std::string(to_string(result.error));
@@ -80,13 +90,15 @@ Outcome run_tcp(const registry::HandlerContext& context, const json& probe) {
 
 }  // namespace
 
-ProbeReport run_probes(const registry::HandlerContext& context, const json& probes) {
+ProbeReport run_probes(const registry::HandlerContext& context, const json& probes,
+                       bool include_metrics) {
   ProbeReport report;
   for (const auto& probe : probes) {
     if (context.stop_requested()) break;
     const auto name = probe.at("name").get<std::string>();
     const auto kind = probe.at("kind").get<std::string>();
-    auto outcome = kind == "sql" ? run_sql(context, probe) : run_tcp(context, probe);
+    auto outcome = kind == "sql" ? run_sql(context, probe, include_metrics)
+                                 : run_tcp(context, probe, include_metrics);
     json entry = {{"name", name}, {"kind", kind}};
     entry.update(outcome.entry);
     entry["status"] = to_string(outcome.status);

@@ -21,7 +21,9 @@ struct ProbeReport {
   int ok = 0;
 };
 
-// Runs each probe of a checked `probes` list in order, until the run is stopped.
-ProbeReport run_probes(const registry::HandlerContext& context, const nlohmann::json& probes);
+// Runs each probe of a checked `probes` list in order, until the run is stopped. With
+// `include_metrics`, each entry gets its timings (and a tcp probe the address it reached).
+ProbeReport run_probes(const registry::HandlerContext& context, const nlohmann::json& probes,
+                       bool include_metrics);
 
 }  // namespace maintd::handlers

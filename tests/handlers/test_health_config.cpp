@@ -179,6 +179,7 @@ TEST_CASE("handlers: health: probes: a configuration file reports a probe at its
     type: health.report
     schedule: "*/15 * * * *"
     config:
+      include_metrics: true
       probes:
         - name: api
           kind: http
@@ -199,7 +200,7 @@ TEST_CASE("handlers: health: probes: a configuration file reports a probe at its
   for (const auto& diagnostic : loaded.diagnostics.errors()) {
     printed.push_back(diagnostic.to_string());
   }
-  const auto at = (dir.path() / "s.yaml").string() + ":7:9: config.probes: ";
+  const auto at = (dir.path() / "s.yaml").string() + ":8:9: config.probes: ";
   CHECK(printed ==
         std::vector<std::string>{
             at + "probe 1 ('api'): kind: 'http' is not available yet: maintd has no outbound "

@@ -1,5 +1,6 @@
-// health.report's sql probes, on SQLite and PostgreSQL: a queue's depth held to thresholds, every
-// way a query can fail to be one number, and the read-only session.
+// health.report's sql probes and include_metrics, on SQLite and PostgreSQL: a queue's depth held
+// to thresholds, every way a query can fail to be one number, the read-only session, and what
+// include_metrics adds (and that nothing is added without it).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -162,4 +163,60 @@ TEST_CASE_TEMPLATE("handlers: health: an sql probe cannot write", Backend, MAINT
     CHECK_MESSAGE((contains(reason, "read-only") || contains(reason, "readonly")), reason);
   }
   CHECK(target.count("SELECT count(*) FROM jobs WHERE status = 'queued'") == 3);
+}
+
+TEST_CASE_TEMPLATE("handlers: health: include_metrics adds facts, and only when asked", Backend,
+                   MAINTD_BACKENDS) {
+  Target<Backend> target;
+  open_migrated(target.backend);
+  create_jobs(target);
+  add_run(target, "nightly", "completed", 1h);  // each took a minute
+  add_run(target, "nightly", "completed", 2h);
+  add_run(target, "release-claims", "failed", 3h, "boom");
+  add_run(target, "release-claims", "completed", 30h);  // outside the window
+
+  const json config = {{"databases", {"app"}},
+                       {"peer_dry_runs", false},
+                       {"probes", json::array({sql_probe(kQueueDepth)})}};
+
+  auto plain = health_run(target, config);
+  const json without = handler("health.report").run(plain->context);
+  CHECK_FALSE(without["state_database"].contains("metrics"));
+  CHECK_FALSE(without["databases"][0].contains("metrics"));
+  CHECK_FALSE(without["runs"].contains("metrics"));
+  CHECK_FALSE(without["probes"][0].contains("metrics"));
+
+  json asked = config;
+  asked["include_metrics"] = true;
+  auto run = health_run(target, asked);
+  const json with = handler("health.report").run(run->context);
+  for (const auto* where : {"state_database", "databases"}) {
+    CAPTURE(where);
+    const json& database = std::string(where) == "databases" ? with[where][0] : with[where];
+    const json& metrics = database["metrics"];
+    CHECK_FALSE(metrics.contains("error"));
+    CHECK_FALSE(metrics["server_version"].get<std::string>().empty());
+    CHECK(metrics["size_bytes"].get<long long>() > 0);
+    if (target.postgres) {
+      CHECK(metrics["connections"].get<long long>() >= 1);
+    } else {
+      CHECK_FALSE(metrics.contains("connections"));
+    }
+  }
+  CHECK(with["runs"]["metrics"] ==
+        json{{"by_status", {{"completed", 2}, {"failed", 1}}},
+             {"completed", {{"count", 2}, {"avg_ms", 60000.0}, {"max_ms", 60000.0}}}});
+  const json& probe = with["probes"][0]["metrics"];
+  CHECK(probe["connect_ms"].get<double>() >= 0.0);
+  CHECK(probe["query_ms"].get<double>() >= 0.0);
+  // What the report says without metrics is there with them, unchanged.
+  CHECK(with["probes"][0]["value"] == without["probes"][0]["value"]);
+  CHECK(with["runs"]["failed"] == without["runs"]["failed"]);
+
+  // No completed run in the window: no durations to give.
+  auto short_window = health_run(target, {{"window", "1m"}, {"include_metrics", true}});
+  const json quiet = handler("health.report").run(short_window->context);
+  CHECK(quiet["runs"]["metrics"] ==
+        json{{"by_status", json::object()},
+             {"completed", {{"count", 0}, {"avg_ms", nullptr}, {"max_ms", nullptr}}}});
 }

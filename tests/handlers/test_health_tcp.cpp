@@ -136,7 +136,7 @@ TEST_CASE("handlers: health: tcp: stopping the run ends a probe at once") {
   CHECK(before.error == TcpError::cancelled);
 }
 
-TEST_CASE("handlers: health: tcp probes in the report: statuses and errors<sqlite>") {
+TEST_CASE("handlers: health: tcp probes in the report: statuses, errors, metrics<sqlite>") {
   Target<SqliteBackend> target;
   open_migrated(target.backend);
   FakeServer redis(fake_redis("s3cret"));
@@ -165,8 +165,10 @@ TEST_CASE("handlers: health: tcp probes in the report: statuses and errors<sqlit
        {"redis_ping", true},
        {"warn_above", 10}},
   };
-  auto run = health_run(
-      target, {{"databases", json::array()}, {"peer_dry_runs", false}, {"probes", probes}});
+  auto run = health_run(target, {{"databases", json::array()},
+                                 {"peer_dry_runs", false},
+                                 {"include_metrics", true},
+                                 {"probes", probes}});
   const auto message =
       thrown_message<std::runtime_error>([&] { handler("health.report").run(run->context); });
   CHECK(message.starts_with("health.report: 2 alerts: probe 'gone': connection refused by "));
@@ -180,9 +182,13 @@ TEST_CASE("handlers: health: tcp probes in the report: statuses and errors<sqlit
   CHECK(entries[0]["status"] == "ok");
   CHECK(entries[0]["latency_ms"].is_number());
   CHECK(entries[0]["port"] == redis.port());
+  const auto& metrics = entries[0]["metrics"];
+  CHECK(metrics["address"] == fmt::format("127.0.0.1:{}", redis.port()));
+  for (const auto* key : {"connect_ms", "auth_ms", "ping_ms"}) CHECK(metrics.contains(key));
 
   CHECK(entries[1]["error"] == "refused");
   CHECK(entries[1]["latency_ms"].is_null());
+  CHECK_FALSE(entries[1]["metrics"].contains("address"));
   CHECK(entries[2]["error"] == "timeout");
   CHECK(entries[3]["status"] == "warn");
   CHECK(contains(entries[3]["reason"].get<std::string>(), " is above warn_above 10 ("));
