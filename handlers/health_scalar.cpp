@@ -130,17 +130,21 @@ ScalarReading read_scalar(const std::function<std::unique_ptr<soci::session>()>&
     }
     make_read_only(*session, dialect);
     const auto started = Steady::now();
-    soci::rowset<soci::row> rows = (session->prepare << text);
+    // At most two rows are read: the second says there are too many. A failure returns at once;
+    // the session, closed with the reading, takes its transaction with it.
     std::size_t seen = 0;
-    for (const auto& row : rows) {
-      if (++seen > 1) break;
-      if (row.size() != 1) {
-        return fail("columns", fmt::format("the query returned {} columns; a probe's query "
-                                           "returns one number",
-                                           row.size()));
+    {
+      soci::rowset<soci::row> rows = (session->prepare << text);
+      for (const auto& row : rows) {
+        if (++seen > 1) break;
+        if (row.size() != 1) {
+          return fail("columns", fmt::format("the query returned {} columns; a probe's query "
+                                             "returns one number",
+                                             row.size()));
+        }
+        if (!read_number(row, reading)) return reading;
       }
-      if (!read_number(row, reading)) return reading;
-    }
+    }  // the statement ends before its transaction
     reading.query_ms = milliseconds_since(started);
     if (seen == 0) {
       return fail("no_row",
