@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/loader.hpp"
+#include "config/redact.hpp"
 #include "handler_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "support/text.hpp"
@@ -208,4 +209,32 @@ TEST_CASE("handlers: health: probes: a configuration file reports a probe at its
                  "answers",
             at + "probe 2 ('redis'): warn_above: expected a number, got a string ('lots')"});
   for (const auto& line : printed) CHECK_FALSE(contains(line, "hunter22"));
+}
+
+TEST_CASE("handlers: health: probes: redis_password from a file, and hidden where a config shows") {
+  TempDir dir;
+  const auto maintd_yaml =
+      dir.write("maintd.yaml", fmt::format("state_database: sqlite3://{0}/state.db\n"
+                                           "schedules: [s.yaml]\n",
+                                           dir.path().string()));
+  dir.write("redis_password", "hunter22-secret\n");
+  dir.write("s.yaml", R"(tasks:
+  - name: health
+    type: health.report
+    schedule: "*/15 * * * *"
+    config:
+      databases: []
+      probes:
+        - {name: redis, kind: tcp, host: redis, port: 6379, redis_ping: true,
+           redis_password_file: redis_password}
+)");
+  const auto registry = handlers::builtin_registry();
+  const auto loaded = config::load_config({maintd_yaml, &registry, config::process_environment()});
+  for (const auto& diagnostic : loaded.diagnostics.errors()) FAIL_CHECK(diagnostic.to_string());
+  REQUIRE(loaded.config.has_value());
+  const json& task_config = loaded.config->tasks.at(0).config.get();
+  CHECK(task_config["probes"][0]["redis_password"] == "hunter22-secret");
+  const auto shown = config::redact(task_config);
+  CHECK(shown["probes"][0]["redis_password"] == "***");
+  CHECK_FALSE(contains(shown.dump(), "hunter22"));
 }
