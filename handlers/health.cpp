@@ -18,6 +18,9 @@
 
 #include "common/duration.hpp"
 #include "common/json_text.hpp"
+#include "handlers/health_metrics.hpp"
+#include "handlers/health_probe_rules.hpp"
+#include "handlers/health_probes.hpp"
 #include "handlers/support/config_keys.hpp"
 #include "handlers/support/target_sql.hpp"
 #include "handlers/support/timestamps.hpp"
@@ -56,8 +59,9 @@ struct Probe {
   std::unique_ptr<soci::session> session;  // kept for the queries that follow, when reachable
 };
 
-// Connects, then one round trip: both timed.
-Probe probe(const std::string& name, const std::function<std::unique_ptr<soci::session>()>& open) {
+// Connects, then one round trip: both timed; with `include_metrics`, the database's facts.
+Probe probe(const std::string& name, const std::function<std::unique_ptr<soci::session>()>& open,
+            bool include_metrics) {
   Probe probe;
   probe.report = {{"name", name}};
   try {
@@ -70,6 +74,7 @@ Probe probe(const std::string& name, const std::function<std::unique_ptr<soci::s
     probe.report["latency_ms"] = milliseconds_since(query);
     probe.report["backend"] = sql.dialect() == Dialect::postgresql ? "postgresql" : "sqlite";
     probe.report["reachable"] = true;
+    if (include_metrics) probe.report["metrics"] = database_metrics(*probe.session);
   } catch (const std::exception& e) {
     probe.session.reset();
     probe.report["reachable"] = false;
@@ -159,7 +164,7 @@ struct StaleTotals {
 // stale now; what it would leave alone (resumable) is counted apart. A peer that fails is
 // reported, not fatal: its own runs fail and show up above.
 json peer_dry_runs(registry::HandlerContext& context, const std::vector<std::string>& types,
-                   StaleTotals& totals) {
+                   StaleTotals& totals, std::vector<std::string>& warnings) {
   json peers = json::array();
   for (const auto& peer : context.peer_tasks()) {
     if (!peer.enabled || peer.handler == nullptr || peer.name == context.task_name) continue;
@@ -196,8 +201,9 @@ json peer_dry_runs(registry::HandlerContext& context, const std::vector<std::str
       if (result.is_object() && result.contains("message")) entry["message"] = result["message"];
     } catch (const std::exception& e) {
       entry["error"] = database_error_text(e);
-      context.warning("peer",
-                      fmt::format("dry run of '{}' failed: {}", peer.name, database_error_text(e)));
+      warnings.push_back(
+          fmt::format("dry run of '{}' failed: {}", peer.name, database_error_text(e)));
+      context.warning("peer", warnings.back());
     }
     peers.push_back(std::move(entry));
   }
@@ -208,19 +214,27 @@ json run_health(registry::HandlerContext& context) {
   const auto& config = context.config;
   const auto window = parse_duration(config.value("window", std::string("24h"))).value();
   const bool fail_on_unreachable = config.value("fail_on_unreachable", true);
+  const bool include_metrics = config.value("include_metrics", false);
   const auto max_latency = optional_integer(config, "max_latency_ms");
+  // Alerts fail the run; warnings leave it green and the report's status "warn".
   std::vector<std::string> alerts;
+  std::vector<std::string> warnings;
 
   // Databases: the state database first, then the listed targets.
-  auto state = probe("state", [&] { return context.state_database(); });
+  auto state = probe(
+      "state", [&] { return context.state_database(); }, include_metrics);
   json databases = json::array();
   long long reachable = 0, checked = 0;
   const auto check = [&](const json& report, const std::string& label) {
     ++checked;
     if (!report["reachable"].get<bool>()) {
+      const auto line =
+          fmt::format("{} unreachable: {}", label, report["error"].get<std::string>());
       if (fail_on_unreachable) {
-        alerts.push_back(
-            fmt::format("{} unreachable: {}", label, report["error"].get<std::string>()));
+        alerts.push_back(line);
+      } else {
+        warnings.push_back(line);
+        context.warning("unreachable", line);
       }
       return;
     }
@@ -233,10 +247,19 @@ json run_health(registry::HandlerContext& context) {
   check(state.report, "the state database");
   for (const auto& name : config.value("databases", std::vector<std::string>{"app"})) {
     if (context.stop_requested()) break;
-    auto target = probe(name, [&] { return context.database(name); });
+    auto target = probe(
+        name, [&] { return context.database(name); }, include_metrics);
     check(target.report, fmt::format("database '{}'", name));
     databases.push_back(std::move(target.report));
   }
+
+  // The probes: services beyond the databases, and numbers such as a queue's depth.
+  const auto& probe_list =
+      config.contains("probes") && config["probes"].is_array() ? config["probes"] : json::array();
+  auto probes = run_probes(context, probe_list, include_metrics);
+  alerts.insert(alerts.end(), probes.alerts.begin(), probes.alerts.end());
+  for (const auto& warning : probes.warnings) context.warning("probe", warning);
+  warnings.insert(warnings.end(), probes.warnings.begin(), probes.warnings.end());
 
   // Runs that went wrong lately.
   // maintd's state database writes fixed-width UTC text that sorts as text (utc_text), so a
@@ -245,13 +268,17 @@ json run_health(registry::HandlerContext& context) {
   json report = {{"window", format_duration(window)},
                  {"since", utc_text(since_at)},
                  {"state_database", state.report},
-                 {"databases", std::move(databases)}};
+                 {"databases", std::move(databases)},
+                 {"probes", std::move(probes.entries)}};
   std::optional<long long> failed, abandoned;
   if (state.session) {
     try {
       auto runs = recent_failures(*state.session, utc_text(since_at), context.task_name);
       failed = runs["failed"].get<long long>() + runs["timed_out"].get<long long>();
       abandoned = runs["abandoned"].get<long long>();
+      if (include_metrics) {
+        runs["metrics"] = run_metrics(*state.session, utc_text(since_at), context.task_name);
+      }
       report["runs"] = std::move(runs);
     } catch (const std::exception& e) {
       report["runs"] = {{"error", database_error_text(e)}};
@@ -266,7 +293,7 @@ json run_health(registry::HandlerContext& context) {
   StaleTotals totals;
   if (config.value("peer_dry_runs", true) && !context.stop_requested()) {
     const auto types = config.value("stale_types", kDefaultStaleTypes);
-    auto peers = peer_dry_runs(context, types, totals);
+    auto peers = peer_dry_runs(context, types, totals, warnings);
     report["stale"] = {{"total", totals.would_change},
                        {"resumable", totals.resumable},
                        {"peers", std::move(peers)}};
@@ -295,17 +322,28 @@ json run_health(registry::HandlerContext& context) {
 
   report["problems"] = problems;
   report["alerts"] = alerts;
+  report["warnings"] = warnings;
   report["healthy"] = alerts.empty();
+  report["status"] = !alerts.empty() ? "fail" : !warnings.empty() ? "warn" : "ok";
   if (context.stop_requested()) report["stopped_early"] = true;
 
+  const auto probed = report["probes"].size();
   const auto summary = fmt::format(
-      "{} of {} databases reachable; {} failed and {} abandoned runs {}; {} stale{}", reachable,
-      checked, failed ? std::to_string(*failed) : "?", abandoned ? std::to_string(*abandoned) : "?",
+      "{} of {} databases reachable; {}{} failed and {} abandoned runs {}; {} stale{}{}", reachable,
+      checked, probed == 0 ? std::string() : fmt::format("{} of {} probes ok; ", probes.ok, probed),
+      failed ? std::to_string(*failed) : "?", abandoned ? std::to_string(*abandoned) : "?",
       in_window, stale,
       totals.resumable == 0 ? std::string()
-                            : fmt::format(" ({} resumable, left alone)", totals.resumable));
+                            : fmt::format(" ({} resumable, left alone)", totals.resumable),
+      warnings.empty()
+          ? std::string()
+          : fmt::format("; {} warning{}", warnings.size(), warnings.size() == 1 ? "" : "s"));
   if (alerts.empty()) {
-    context.info("healthy", summary);
+    if (warnings.empty()) {
+      context.info("healthy", summary);
+    } else {
+      context.warning("warn", summary);
+    }
     return report;
   }
   // The run fails to show red, and a failed run keeps no result: the report goes to the events.
@@ -313,6 +351,18 @@ json run_health(registry::HandlerContext& context) {
   context.info("report", json_text(report));
   throw std::runtime_error(fmt::format("health.report: {} alert{}: {}", alerts.size(),
                                        alerts.size() == 1 ? "" : "s", fmt::join(alerts, "; ")));
+}
+
+// `probes`: a list of maps whose rules are health_probe_rules.hpp's.
+KeySpec probes_key() {
+  auto spec = optional_key(
+      "probes", ValueType::map_list,
+      "checks beyond the databases, each with a name and a kind: sql (one number from a "
+      "database, with warn_/fail_above and _below thresholds) or tcp (a port that answers; "
+      "redis_ping: PING) (unset: none)",
+      json::array());
+  spec.check_items = check_probes;
+  return spec;
 }
 
 }  // namespace
@@ -356,6 +406,17 @@ void register_health_handlers(registry::Registry& registry) {
                   {},
                   {},
                   {}},
+          KeySpec{"include_metrics",
+                  ValueType::boolean,
+                  "add each database's server version, size and connections, each probe's "
+                  "timings, and every run status's count and completed runs' durations in the "
+                  "window",
+                  false,
+                  false,
+                  {},
+                  {},
+                  {}},
+          probes_key(),
           KeySpec{"fail_on_unreachable",
                   ValueType::boolean,
                   "an unreachable database fails the run",

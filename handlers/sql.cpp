@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "handlers/support/statement_text.hpp"
 #include "handlers/support/target_sql.hpp"
 
 namespace maintd::handlers {
@@ -21,96 +22,6 @@ namespace {
 using nlohmann::json;
 using registry::KeySpec;
 using registry::ValueType;
-
-bool name_start(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
-bool name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
-
-// The statement without its comments. SOCI's PostgreSQL backend reads every ':' outside a
-// string literal as a parameter, comments included, and SQLite refuses to bind a name that only
-// a comment mentions; without comments both backends agree with what we bind.
-std::string without_comments(std::string_view sql) {
-  std::string out;
-  out.reserve(sql.size());
-  for (std::size_t i = 0; i < sql.size();) {
-    const char c = sql[i];
-    if (c == '\'') {
-      const auto end = sql.find('\'', i + 1);
-      const auto stop = end == std::string_view::npos ? sql.size() : end + 1;
-      out.append(sql.substr(i, stop - i));
-      i = stop;
-    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-      const auto end = sql.find('\n', i);
-      i = end == std::string_view::npos ? sql.size() : end;
-      out += ' ';
-    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      const auto end = sql.find("*/", i + 2);
-      i = end == std::string_view::npos ? sql.size() : end + 2;
-      out += ' ';
-    } else {
-      out += c;
-      ++i;
-    }
-  }
-  return out;
-}
-
-struct ParameterScan {
-  std::vector<std::string> names;  // in order of first use
-  bool bare_colon = false;         // a ':' that starts no name, outside string literals
-};
-
-// The `:name` parameters of a (comment-free) statement, read as SOCI reads them: outside string
-// literals, skipping PostgreSQL's `::` casts and PL/pgSQL's `:=`.
-ParameterScan scan_parameters(std::string_view sql) {
-  ParameterScan scan;
-  for (std::size_t i = 0; i < sql.size();) {
-    const char c = sql[i];
-    if (c == '\'') {
-      const auto end = sql.find('\'', i + 1);
-      i = end == std::string_view::npos ? sql.size() : end + 1;
-      continue;
-    }
-    if (c != ':') {
-      ++i;
-      continue;
-    }
-    if (i + 1 < sql.size() && (sql[i + 1] == ':' || sql[i + 1] == '=')) {
-      i += 2;
-      continue;
-    }
-    if (i + 1 < sql.size() && name_start(sql[i + 1])) {
-      std::size_t end = i + 1;
-      while (end < sql.size() && name_char(sql[end])) ++end;
-      std::string name(sql.substr(i + 1, end - i - 1));
-      if (std::find(scan.names.begin(), scan.names.end(), name) == scan.names.end()) {
-        scan.names.push_back(std::move(name));
-      }
-      i = end;
-      continue;
-    }
-    scan.bare_colon = true;
-    ++i;
-  }
-  return scan;
-}
-
-// A statement as people recognise it in a message: its start, on one line.
-std::string summary(std::string_view sql) {
-  std::string out;
-  for (const char c : sql) {
-    const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
-    if (space && (out.empty() || out.back() == ' ')) continue;
-    out += space ? ' ' : c;
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  constexpr std::size_t kMax = 60;
-  if (out.size() > kMax) out = out.substr(0, kMax) + "...";
-  return out;
-}
 
 struct Statement {
   std::string text;  // as executed: without comments
@@ -149,8 +60,8 @@ Plan plan_of(const registry::HandlerContext& context) {
 
   if (const auto it = config.find("params"); it != config.end()) {
     for (const auto& [name, value] : it->items()) {
-      if (name.empty() || !name_start(name[0]) ||
-          !std::all_of(name.begin(), name.end(), name_char)) {
+      if (name.empty() || !parameter_name_start(name[0]) ||
+          !std::all_of(name.begin(), name.end(), parameter_name_char)) {
         throw std::invalid_argument(fmt::format(
             "sql.exec: params.{}: a parameter name is letters, digits and '_', not starting "
             "with a digit",
@@ -169,9 +80,9 @@ Plan plan_of(const registry::HandlerContext& context) {
   std::set<std::string> used;
   for (std::size_t i = 0; i < texts.size(); ++i) {
     Statement statement;
-    statement.shown = summary(texts[i]);
+    statement.shown = statement_summary(texts[i]);
     statement.text = without_comments(texts[i]);
-    if (summary(statement.text).empty()) {
+    if (statement_summary(statement.text).empty()) {
       throw std::invalid_argument(fmt::format("sql.exec: statement {} is empty", i + 1));
     }
     auto scan = scan_parameters(statement.text);

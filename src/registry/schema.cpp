@@ -141,6 +141,14 @@ std::optional<std::string> check_value(const KeySpec& spec, const json& value,
     case ValueType::object:
       if (!value.is_object()) return expected("a map");
       return std::nullopt;
+    case ValueType::map_list:
+      if (!value.is_array()) return expected("a list of maps");
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (!value[i].is_object()) {
+          return fmt::format("item {}: expected a map, got {}", i + 1, describe(value[i]));
+        }
+      }
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -169,6 +177,8 @@ std::string_view to_string(ValueType type) {
       return "list of identifiers";
     case ValueType::object:
       return "map";
+    case ValueType::map_list:
+      return "list of maps";
   }
   return "?";
 }
@@ -210,6 +220,10 @@ std::vector<SchemaIssue> ConfigSchema::check(const json& config,
     }
     if (auto problem = check_value(*spec, value, declared_databases)) {
       issues.push_back({name, std::move(*problem)});
+    } else if (spec->check_items && value.is_array()) {
+      for (auto& message : spec->check_items(value, declared_databases)) {
+        issues.push_back({name, std::move(message)});
+      }
     }
   }
   if (require_all) {

@@ -2,6 +2,7 @@
 // A handler's declared configuration: which keys it takes, their types, defaults and limits.
 // Validation (config loading, `maintd run --set`) and `maintd handlers` both read it, so what a
 // handler accepts is written down once.
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -21,7 +22,8 @@ enum class ValueType {
   database,     // the name of a database declared under `databases:`
   string_list,  // a list of strings
   identifier_list,
-  object,  // a free-form map (e.g. environment variables)
+  object,    // a free-form map (e.g. environment variables)
+  map_list,  // a list of maps, each item held to the key's check_items (health.report's probes)
 };
 std::string_view to_string(ValueType type);
 
@@ -38,6 +40,12 @@ struct KeySpec {
   // whatever its type and default, so that a task can unset what a default or a `types:` preset
   // set (`error_column: ~`, `--set error_column=`). The handler reads either as "not used".
   bool may_be_unset = false;
+  // For a map_list: the rules of its items (their own keys, types, and how their values fit
+  // together), which a flat list of keys cannot declare. Returns one message per problem, each
+  // naming the item and its key; reported under this key. Unset: any maps are accepted.
+  std::function<std::vector<std::string>(const nlohmann::json& items,
+                                         const std::set<std::string>& declared_databases)>
+      check_items = {};
 };
 
 struct SchemaIssue {

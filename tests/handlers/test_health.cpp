@@ -8,64 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "handler_fixture.hpp"
+#include "health_fixture.hpp"
 #include "runs_fixture.hpp"
-#include "store/timestamp.hpp"
 
 using namespace maintd;
 using namespace maintd::testing;
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-namespace {
-
-// A run in maintd's own maintd_runs, its last sign of life `ago` before the target's now.
-// Abandoned runs never finish: their heartbeat is what dates them.
-template <class T>
-void add_run(T& target, const std::string& task, const std::string& status,
-             std::chrono::seconds ago, const std::string& error = "") {
-  const auto at = store::format_timestamp(
-      std::chrono::time_point_cast<std::chrono::milliseconds>(target.now - ago));
-  const auto start = store::format_timestamp(
-      std::chrono::time_point_cast<std::chrono::milliseconds>(target.now - ago - 1min));
-  const bool finished = status != "abandoned";
-  target.exec(fmt::format(
-      "INSERT INTO maintd_runs (task_name, task_type, trigger_type, status, created_at, "
-      "started_at, heartbeat_at, finished_at, error) VALUES ('{}', 'debug.noop', 'schedule', "
-      "'{}', '{}', '{}', '{}', {}, {})",
-      task, status, start, start, at, finished ? "'" + at + "'" : "NULL",
-      error.empty() ? "NULL" : "'" + error + "'"));
-}
-
-template <class T>
-std::unique_ptr<HandlerRun> health_run(T& target, const json& config) {
-  auto run = target.context("health.report", config);
-  run->context.state_sessions = [url = target.backend.url()] {
-    return store::open_target_session(url);
-  };
-  return run;
-}
-
-// Sessions: `app` is the target; `down` a database that refuses connections; anything else is
-// not declared.
-template <class T>
-registry::HandlerContext::SessionFactory with_down(T& target) {
-  const auto app = target.sessions();
-  const std::string down = target.postgres ? "postgresql://maintd@127.0.0.1:1/nothing"
-                                           : "sqlite3:///nonexistent/maintd/down.db";
-  return [app, down](const std::string& name) -> std::unique_ptr<soci::session> {
-    if (name == "down") return store::open_target_session(parse_url(down));
-    return app(name);
-  };
-}
-
-std::string event_message(const HandlerRun& run, const std::string& event) {
-  for (const auto& e : *run.events)
-    if (e.event == event) return e.message;
-  return {};
-}
-
-}  // namespace
 
 TEST_CASE_TEMPLATE("handlers: health: databases, and failed and abandoned runs in the window",
                    Backend, MAINTD_BACKENDS) {
@@ -83,7 +32,10 @@ TEST_CASE_TEMPLATE("handlers: health: databases, and failed and abandoned runs i
   const json report = handler("health.report").run(run->context);
 
   CHECK(report["healthy"] == true);
+  CHECK(report["status"] == "ok");
   CHECK(report["alerts"] == json::array());
+  CHECK(report["warnings"] == json::array());
+  CHECK(report["probes"] == json::array());
   CHECK(report["window"] == "1d");
   CHECK(report["since"] == "2026-11-24T12:00:00.000Z");
   CHECK(report["state_database"]["reachable"] == true);
@@ -142,7 +94,11 @@ TEST_CASE_TEMPLATE("handlers: health: an unreachable database is reported and fa
   lenient->context.sessions = with_down(target);
   const json report = handler("health.report").run(lenient->context);
   CHECK(report["healthy"] == true);
+  CHECK(report["status"] == "warn");
+  REQUIRE(report["warnings"].size() == 1);
+  CHECK(report["warnings"][0].get<std::string>().starts_with("database 'down' unreachable: "));
   CHECK(report["databases"][1]["reachable"] == false);
+  CHECK(lenient->logged("unreachable"));
 
   // No state database at all: reported, and the runs are unknown.
   auto stateless = target.context("health.report", {{"fail_on_unreachable", false}});
@@ -217,6 +173,10 @@ TEST_CASE_TEMPLATE("handlers: health: stale counts come from dry runs of the ena
   run->context.peers = peers;
   const json report = handler("health.report").run(run->context);
   CHECK(report["healthy"] == true);
+  // A peer whose dry run failed is a warning: the report is not all well, the run stays green.
+  CHECK(report["status"] == "warn");
+  CHECK(report["warnings"] ==
+        json{"dry run of 'broken-cleanup' failed: table 'claims' does not exist"});
   CHECK(report["stale"]["total"] == 10);
   const auto& listed = report["stale"]["peers"];
   REQUIRE(listed.size() == 4);

@@ -201,19 +201,19 @@ TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: max_per_run deletes exactly 
                    Backend, MAINTD_BACKENDS) {
   ScraperRuns<Backend> runs;
   auto& target = runs.target;
-  target.exec("CREATE TABLE run_events (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL)");
+  target.exec("CREATE TABLE maintd_run_events (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL)");
   for (int id = 1; id <= 25; ++id) {
     target.exec(fmt::format(
         "INSERT INTO runs (id, portal_name, status, started_at, completed_at) VALUES ({}, 'p', "
         "'completed', {}, {})",
         id, target.ago(std::chrono::days(41)), target.ago(std::chrono::days(40))));
     for (int e = 0; e < 2; ++e) {
-      target.exec(fmt::format("INSERT INTO run_events VALUES ({}, {})", id * 10 + e, id));
+      target.exec(fmt::format("INSERT INTO maintd_run_events VALUES ({}, {})", id * 10 + e, id));
     }
   }
   const json config = {{"database", "app"},
                        {"table", "runs"},
-                       {"child_tables", {"run_events"}},
+                       {"child_tables", {"maintd_run_events"}},
                        {"batch_size", 10},
                        {"max_per_run", 15}};
   const auto left = [&] { return target.count("SELECT COUNT(*) FROM runs"); };
@@ -221,22 +221,22 @@ TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: max_per_run deletes exactly 
   const json dry = run_once(target, "runs.cleanup_expired", config, /*dry_run=*/true);
   CHECK(dry["expired"] == 25);
   CHECK(dry["would_change"] == 15);
-  CHECK(dry["children_deleted"]["run_events"] == 30);  // the 15 runs' events only
+  CHECK(dry["children_deleted"]["maintd_run_events"] == 30);  // the 15 runs' events only
   CHECK(dry["ids"].size() == 15);
   CHECK(cap_fields(dry) == capped(15, 10));
   CHECK(left() == 25);
 
   const json first = run_once(target, "runs.cleanup_expired", config);
   CHECK(first["deleted"] == 15);
-  CHECK(first["children_deleted"]["run_events"] == 30);
+  CHECK(first["children_deleted"]["maintd_run_events"] == 30);
   CHECK(cap_fields(first) == capped(15, 10));
   CHECK(left() == 10);
-  CHECK(target.count("SELECT COUNT(*) FROM run_events") == 20);
+  CHECK(target.count("SELECT COUNT(*) FROM maintd_run_events") == 20);
   const json second = run_once(target, "runs.cleanup_expired", config);
   CHECK(second["deleted"] == 10);
   CHECK(cap_fields(second) == capped(15, 0));
   CHECK(left() == 0);
-  CHECK(target.count("SELECT COUNT(*) FROM run_events") == 0);
+  CHECK(target.count("SELECT COUNT(*) FROM maintd_run_events") == 0);
 }
 
 TEST_CASE_TEMPLATE(
