@@ -158,7 +158,8 @@ void record_runs_with_plain_soci(benchmark::State& state, bool postgres) {
         soci::use(task), soci::use(task), soci::use(trigger), soci::use(slot_text),
         soci::use(status), soci::use(attempt), soci::use(dry_run), soci::use(config),
         soci::use(now), soci::into(id);
-    sql << "UPDATE maintd_runs SET status = 'running', started_at = :now, heartbeat_at = " + now_sql +
+    sql << "UPDATE maintd_runs SET status = 'running', started_at = :now, heartbeat_at = " +
+               now_sql +
                ", instance_id = :instance, host = :host, pid = :pid "
                "WHERE id = :id AND status = 'pending'",
         soci::use(now), soci::use(instance), soci::use(host), soci::use(pid), soci::use(id);

@@ -109,11 +109,11 @@ json recent_failures(soci::session& session, const std::string& since, const std
   report["by_task"] = std::move(by_task);
 
   json recent = json::array();
-  for (const auto& row :
-       sql.rows(fmt::format("SELECT id, task_name, status, {} AS at, error FROM maintd_runs WHERE {} "
-                            "ORDER BY at DESC, id DESC LIMIT 10",
-                            at, where),
-                params)) {
+  for (const auto& row : sql.rows(
+           fmt::format("SELECT id, task_name, status, {} AS at, error FROM maintd_runs WHERE {} "
+                       "ORDER BY at DESC, id DESC LIMIT 10",
+                       at, where),
+           params)) {
     recent.push_back({{"run", std::stoll(row[0])},
                       {"task", row[1]},
                       {"status", row[2]},

@@ -58,12 +58,13 @@ json run_metrics(soci::session& state, const std::string& since, const std::stri
           ? "(julianday(finished_at) - julianday(started_at)) * 86400000.0"
           : "EXTRACT(EPOCH FROM (CAST(finished_at AS timestamptz) - CAST(started_at AS "
             "timestamptz))) * 1000.0";
-  const auto row = sql.rows(fmt::format("SELECT COUNT(*), AVG({0}), MAX({0}) FROM maintd_runs WHERE "
-                                        "status = 'completed' AND started_at IS NOT NULL AND "
-                                        "finished_at >= :since AND task_name <> :self",
-                                        took),
-                            params)
-                       .at(0);
+  const auto row =
+      sql.rows(fmt::format("SELECT COUNT(*), AVG({0}), MAX({0}) FROM maintd_runs WHERE "
+                           "status = 'completed' AND started_at IS NOT NULL AND "
+                           "finished_at >= :since AND task_name <> :self",
+                           took),
+               params)
+          .at(0);
   return {{"by_status", std::move(by_status)},
           {"completed",
            {{"count", std::stoll(row[0])},

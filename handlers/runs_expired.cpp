@@ -259,9 +259,10 @@ std::vector<registry::SchemaIssue> check_expired(
 registry::HandlerInfo cleanup_expired_handler() {
   std::vector<registry::KeySpec> keys = {
       key("database", ValueType::database, "the target database, when table is set", "app"),
-      optional_key("table", ValueType::identifier,
-                   "the runs table; unset: maintd's own history (maintd_runs and maintd_run_events in the "
-                   "state database)"),
+      optional_key(
+          "table", ValueType::identifier,
+          "the runs table; unset: maintd's own history (maintd_runs and maintd_run_events in the "
+          "state database)"),
       key("id_column", ValueType::identifier, "the runs' id column", "id"),
       key("status_column", ValueType::identifier, "the runs' status column", "status"),
       key("age_column", ValueType::identifier,

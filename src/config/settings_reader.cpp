@@ -538,10 +538,11 @@ void read_task_table(const json& value, const SourceMap& map,
   fields.allow_only({"database", "table", "columns"});
   if (auto database = fields.string("database")) {
     if (database_names.count(*database) == 0) {
-      fields.error("database", fmt::format("'{}' is not one of databases: ({})", *database,
-                                           database_names.empty()
-                                               ? std::string("none declared")
-                                               : fmt::format("{}", fmt::join(database_names, ", "))));
+      fields.error(
+          "database",
+          fmt::format("'{}' is not one of databases: ({})", *database,
+                      database_names.empty() ? std::string("none declared")
+                                             : fmt::format("{}", fmt::join(database_names, ", "))));
     } else {
       config.task_table.database = *database;
     }
@@ -575,8 +576,8 @@ void read_task_table(const json& value, const SourceMap& map,
     auto name = mapping.string(guide);
     if (!name) continue;
     if (!connection::valid_identifier(*name, false)) {
-      mapping.error(guide, fmt::format("'{}' is not a column name (letters, digits and '_')",
-                                       *name));
+      mapping.error(guide,
+                    fmt::format("'{}' is not a column name (letters, digits and '_')", *name));
       continue;
     }
     config.task_table.spec.columns[guide] = *name;
@@ -595,10 +596,9 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
     return;
   }
   Fields top(root, "", map, diagnostics);
-  top.allow_only({"state_database", "state_schema", "task_table", "databases",
-                  "database_timeouts", "schedules", "defaults",
-                  "workers", "heartbeat_interval", "lease", "poll_interval", "shutdown_grace",
-                  "log", "http", "notify", "aliases", "types"});
+  top.allow_only({"state_database", "state_schema", "task_table", "databases", "database_timeouts",
+                  "schedules", "defaults", "workers", "heartbeat_interval", "lease",
+                  "poll_interval", "shutdown_grace", "log", "http", "notify", "aliases", "types"});
 
   // Before the databases, which they are applied to.
   if (const json* timeouts = top.raw("database_timeouts")) {

@@ -8,9 +8,10 @@ namespace maintd::connection {
 
 const std::vector<std::string>& guide_task_columns() {
   static const std::vector<std::string> columns = {
-      "id",           "name",           "display_name",    "description", "task_type",
-      "scope_type",   "schedule_expression", "enabled",    "config",      "last_run_id",
-      "last_run_at",  "last_run_status", "next_run_at",    "created_at",  "updated_at"};
+      "id",          "name",        "display_name",        "description",
+      "task_type",   "scope_type",  "schedule_expression", "enabled",
+      "config",      "last_run_id", "last_run_at",         "last_run_status",
+      "next_run_at", "created_at",  "updated_at"};
   return columns;
 }
 

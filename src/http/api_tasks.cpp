@@ -78,7 +78,7 @@ Response list_tasks(Service& service, TaskListCache& cache, Request& request) {
 
 Response show_task(Service& service, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
-  const std::string& name = request.param("name");
+  const std::string name = service.task_name(request.param("name"));
   const auto tasks = service.tasks();
   const config::Task* task = tasks->find(name);
   if (task == nullptr) {
@@ -147,7 +147,7 @@ json change_json(const service::FieldChange& change) {
 // validated and written exactly as `maintd task edit` does (tasks/task_edit.hpp).
 Response patch_task(Service& service, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
-  const std::string& name = request.param("name");
+  const std::string name = service.task_name(request.param("name"));
   auto patch = parse_json_body(request, json());
   if (!patch) return patch.error();
   if (!patch.value().is_object()) {
@@ -211,7 +211,7 @@ Response patch_task(Service& service, Request& request) {
 Response set_enabled(Service& service, Request& request, bool enabled) {
   if (auto bad = check_query(request, {})) return *bad;
   if (auto body = parse_json_object(request, {}); !body) return body.error();
-  const std::string& name = request.param("name");
+  const std::string name = service.task_name(request.param("name"));
   const service::ToggleOutcome outcome = service.set_enabled(name, enabled, "the admin API");
   using Result = service::ToggleOutcome::Result;
   switch (outcome.result) {
@@ -237,7 +237,7 @@ Response run_task(Service& service, Request& request) {
   auto body = parse_json_object(request, {"dry_run", "config"});
   if (!body) return body.error();
   scheduler::RunNowRequest run;
-  run.task = request.param("name");
+  run.task = service.task_name(request.param("name"));
   if (const auto it = body.value().find("dry_run"); it != body.value().end()) {
     if (!it->is_boolean()) {
       return error_response(400,

@@ -62,8 +62,8 @@ struct HandlerContext {
   ProgressSink on_progress;  // the terminal's progress bar, the daemon's status
   SessionFactory sessions;   // a new session to a target database named under `databases:`
   Clock clock;
-  // maintd's own state database (maintd_runs, maintd_run_events), for the handlers that keep maintd's
-  // history bounded or report on it. A new session per call, like `sessions`.
+  // maintd's own state database (maintd_runs, maintd_run_events), for the handlers that keep
+  // maintd's history bounded or report on it. A new session per call, like `sessions`.
   StateSessionFactory state_sessions;
   // The tasks of the configuration the run started from (its schedule files: tasks defined only
   // in scheduled_tasks are not listed yet), for health.report's dry runs of its neighbours.

@@ -14,10 +14,10 @@
 #include "common/duration.hpp"
 #include "scheduler/loop_guard.hpp"
 #include "scheduler/run_write_back.hpp"
-#include "tasks/task_table_open.hpp"
 #include "scheduler/worker_identity.hpp"
 #include "store/slot_history.hpp"
 #include "store/store_error.hpp"
+#include "tasks/task_table_open.hpp"
 
 namespace maintd::scheduler {
 
@@ -31,10 +31,11 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
       runs_(database_, store::system_clock()),
       journal_(database_, store::system_clock(), journal_settings()),
       worker_(this_process_worker()),
-      source_(tasks::open_task_table(database_, *config_), TaskSource::Options{.config_path = options_.config_path,
-                                             .handlers = options_.handlers,
-                                             .env = options_.env,
-                                             .load_tasks = options_.load_tasks}),
+      source_(tasks::open_task_table(database_, *config_),
+              TaskSource::Options{.config_path = options_.config_path,
+                                  .handlers = options_.handlers,
+                                  .env = options_.env,
+                                  .load_tasks = options_.load_tasks}),
       overdue_(runs_, alerts_),
       leases_(database_, runs_, local_, metrics_, alerts_, worker_, options_.now),
       launcher_(runs_, journal_, local_, metrics_, alerts_,

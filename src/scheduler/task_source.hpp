@@ -13,13 +13,12 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "config/config.hpp"
 #include "config/environment.hpp"
-#include <mutex>
-
 #include "store/task_table.hpp"
 #include "tasks/task_set.hpp"
 
@@ -65,7 +64,8 @@ class TaskSource {
   // load): every refresh reads the table.
   std::string table_version_;
   mutable std::mutex table_mutex_;
-  config::TaskTableSettings current_task_table_;  // what table_ was opened for  // table_ is replaced by a reload, read by workers
+  config::TaskTableSettings current_task_table_;  // what table_ was opened for  // table_ is
+                                                  // replaced by a reload, read by workers
 };
 
 }  // namespace maintd::scheduler

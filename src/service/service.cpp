@@ -9,6 +9,16 @@
 
 namespace maintd::service {
 
+std::string Service::task_name(const std::string& name_or_id) {
+  const auto tasks = this->tasks();
+  if (tasks->find(name_or_id) != nullptr) return name_or_id;  // the common case: no query
+  try {
+    return tasks::resolve_task_name(*daemon_.task_table(), *config(), name_or_id);
+  } catch (const store::StoreError&) {
+    return name_or_id;  // reported as unknown by the caller, as before
+  }
+}
+
 std::optional<UnloadedTask> Service::unloaded_task(const std::string& name) {
   auto row = tasks::read_task_row(*daemon_.task_table(), name);
   if (!row || !row->from_db()) return std::nullopt;

@@ -68,6 +68,9 @@ class Service {
   // A row the daemon has not loaded (see UnloadedTask); empty when there is no row of origin db
   // of that name.
   std::optional<UnloadedTask> unloaded_task(const std::string& name);
+  // The name of the task `name_or_id` names (a name, or a task table row's id: tasks are
+  // addressed by either). Unknown, or the table unreadable: `name_or_id` itself.
+  std::string task_name(const std::string& name_or_id);
 
   // ---- The history. ----
   // Up to `limit` runs matching `filter` (its limit is ignored), and whether more are older.

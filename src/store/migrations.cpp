@@ -33,8 +33,8 @@ bool Step::has_column(const std::string& table, const std::string& column) const
   long long found = 0;
   std::string t = table, c = column;
   if (db.dialect() == Dialect::sqlite) {
-    sql << "SELECT COUNT(*) FROM pragma_table_info(:t) WHERE name = :c", soci::use(t),
-        soci::use(c), soci::into(found);
+    sql << "SELECT COUNT(*) FROM pragma_table_info(:t) WHERE name = :c", soci::use(t), soci::use(c),
+        soci::into(found);
   } else {
     sql << "SELECT COUNT(*) FROM pg_attribute WHERE attrelid = to_regclass(:t) AND attname = :c "
            "AND NOT attisdropped",
@@ -151,7 +151,8 @@ void expect_success_within(const Step& step) {
 // maintd's (store/timestamp.hpp).
 std::string guide_task_table_statement(const Database& db) {
   const bool sqlite = db.dialect() == Dialect::sqlite;
-  return fmt::format(R"(CREATE TABLE scheduled_tasks (
+  return fmt::format(
+      R"(CREATE TABLE scheduled_tasks (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
   display_name TEXT NOT NULL DEFAULT '',
@@ -167,9 +168,8 @@ std::string guide_task_table_statement(const Database& db) {
   next_run_at {ts},
   created_at {ts} NOT NULL,
   updated_at {ts} NOT NULL))",
-                     fmt::arg("enabled", sqlite ? "INTEGER NOT NULL DEFAULT 1"
-                                                : "BOOLEAN NOT NULL DEFAULT TRUE"),
-                     fmt::arg("ts", db.timestamp_type()));
+      fmt::arg("enabled", sqlite ? "INTEGER NOT NULL DEFAULT 1" : "BOOLEAN NOT NULL DEFAULT TRUE"),
+      fmt::arg("ts", db.timestamp_type()));
 }
 
 // A random UUID (version 4 on SQLite; of md5's randomness on PostgreSQL, which has no
@@ -261,7 +261,8 @@ void maintd_tables(const Step& step) {
   updated_at {ts} NOT NULL))",
                           fmt::arg("ts", ts));
   const bool legacy = is_legacy_task_table(step);
-  if (!legacy && (db.relation_visible(step.sql, "scheduled_tasks") || !step.options.create_task_table)) {
+  if (!legacy &&
+      (db.relation_visible(step.sql, "scheduled_tasks") || !step.options.create_task_table)) {
     return;  // an application's table, or the task table is elsewhere
   }
   if (legacy) step.sql << "ALTER TABLE scheduled_tasks RENAME TO maintd_legacy_scheduled_tasks";
@@ -270,11 +271,11 @@ void maintd_tables(const Step& step) {
 }
 
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = {{1, "initial schema", initial_schema},
-                                             {2, "daemon instances", daemon_instances},
-                                             {3, "expect_success_within", expect_success_within},
-                                             {4, "maintd_ tables, the guide's scheduled_tasks",
-                                              maintd_tables}};
+  static const std::vector<Migration> all = {
+      {1, "initial schema", initial_schema},
+      {2, "daemon instances", daemon_instances},
+      {3, "expect_success_within", expect_success_within},
+      {4, "maintd_ tables, the guide's scheduled_tasks", maintd_tables}};
   return all;
 }
 
@@ -327,13 +328,15 @@ MigrationReport migrate(Database& database, const MigrationOptions& options) {
       if (!sqlite && !database.schema().empty()) {
         sql << "CREATE SCHEMA IF NOT EXISTS \"" << database.schema() << "\"";
       }
-      sql << kCreateVersionTable;
-      report.from_version = read_version(sql);
       // An application's task table is checked before anything changes: one of another shape
-      // is refused, with what it lacks, and the database is left as it was.
-      if (options.create_task_table && report.from_version < latest_schema_version()) {
+      // is refused, with what it lacks, and the database is left as it was (no version table
+      // either).
+      const int found = database.table_exists(sql, kVersionTable) ? read_version(sql) : 0;
+      if (options.create_task_table && found < latest_schema_version()) {
         check_application_task_table(database, sql);
       }
+      sql << kCreateVersionTable;
+      report.from_version = read_version(sql);
       if (report.from_version > latest_schema_version()) {
         throw StoreUnavailable(fmt::format(
             "the state database {} has schema version {}, newer than this maintd knows ({}): "

@@ -306,8 +306,9 @@ std::vector<RunRecord> RunStore::history(const HistoryFilter& filter) {
       st.exchange(soci::use(before));
     }
     st.exchange(soci::use(limit));
-    prepare_once(st, fmt::format("SELECT {} FROM maintd_runs WHERE {} ORDER BY id DESC LIMIT :limit",
-                                 kRunColumns, where));
+    prepare_once(st,
+                 fmt::format("SELECT {} FROM maintd_runs WHERE {} ORDER BY id DESC LIMIT :limit",
+                             kRunColumns, where));
     std::vector<RunRecord> out;
     if (st.execute(true)) {
       do {

@@ -34,10 +34,9 @@ void register_sqlite_functions(soci::session& sql) {
   // By name, not dynamic_cast: Debian's SOCI backends do not export their type information.
   if (sql.get_backend() == nullptr || sql.get_backend_name() != "sqlite3") return;
   auto* backend = static_cast<soci::sqlite3_session_backend*>(sql.get_backend());
-  const int result =
-      sqlite3_create_function_v2(backend->conn_, "maintd_hash", 1,
-                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
-                                 maintd_hash, nullptr, nullptr, nullptr);
+  const int result = sqlite3_create_function_v2(
+      backend->conn_, "maintd_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+      nullptr, maintd_hash, nullptr, nullptr, nullptr);
   if (result != SQLITE_OK) {
     throw std::runtime_error(std::string("registering maintd_hash: ") + sqlite3_errstr(result));
   }

@@ -240,8 +240,7 @@ std::vector<TaskRecord> read_tasks(TaskSessions& sessions, const TaskTableLayout
   if (!all) {
     for (const auto& row : rows) keys.push_back(key_of(row, layout));
   }
-  return join(std::move(rows), select_maintd_rows(sessions.state, all ? nullptr : &keys),
-              layout);
+  return join(std::move(rows), select_maintd_rows(sessions.state, all ? nullptr : &keys), layout);
 }
 
 // The layout, or the error that there is no task table to read.
@@ -249,16 +248,17 @@ TaskTableLayout require_layout(TaskTable& table, soci::session& home_sql) {
   auto layout = table.layout(home_sql);
   if (!layout) {
     if (table.separate()) {
-      throw StoreError(fmt::format("the task table {} does not exist (maintd creates no table "
-                                   "in an application's database)",
-                                   table.where()));
+      throw StoreError(
+          fmt::format("the task table {} does not exist (maintd creates no table "
+                      "in an application's database)",
+                      table.where()));
     }
-    throw StoreUnavailable(fmt::format("the state database {} has no task table {}: run "
-                                       "'maintd db migrate'",
-                                       table.state().display(), table.spec().table));
+    throw StoreUnavailable(
+        fmt::format("the state database {} has no task table {}: run "
+                    "'maintd db migrate'",
+                    table.state().display(), table.spec().table));
   }
   return *layout;
 }
-
 
 }  // namespace maintd::store

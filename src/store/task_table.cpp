@@ -54,9 +54,8 @@ std::optional<TaskRecord> read_task_record(TaskTable& table, const std::string& 
 }
 
 bool has_task_table(TaskTable& table) {
-  return table.home().with_session("reading the task table", [&](soci::session& sql) {
-    return table.layout(sql).has_value();
-  });
+  return table.home().with_session(
+      "reading the task table", [&](soci::session& sql) { return table.layout(sql).has_value(); });
 }
 
 std::int64_t count_runs(Database& database, const std::string& task_name) {
@@ -166,12 +165,10 @@ class SyncWriter final : public TaskTableWriter {
 }  // namespace
 
 void sync_task_table(TaskTable& table, const TaskTableSync& sync) {
-  const bool writes_needed =
-      with_task_sessions(table, "syncing the schedule files into scheduled_tasks",
-                         [&](TaskSessions& s) {
-                           return sync.needs_writes(
-                               read_tasks(s, require_layout(table, s.home)));
-                         });
+  const bool writes_needed = with_task_sessions(
+      table, "syncing the schedule files into scheduled_tasks", [&](TaskSessions& s) {
+        return sync.needs_writes(read_tasks(s, require_layout(table, s.home)));
+      });
   if (!writes_needed) return;  // the common case: no lock, no write
   with_task_writes(table, "syncing the schedule files into scheduled_tasks",
                    [&](TaskWrites& writes) {

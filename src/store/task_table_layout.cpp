@@ -80,8 +80,8 @@ std::optional<TaskTableLayout> read_task_table_layout(soci::session& sql, Dialec
       layout.type[guide] = it->second;
       continue;
     }
-    const bool required = std::count(required_task_columns().begin(),
-                                     required_task_columns().end(), guide) > 0;
+    const bool required =
+        std::count(required_task_columns().begin(), required_task_columns().end(), guide) > 0;
     if (spec.columns.count(guide) > 0) {
       mapped_missing.push_back(fmt::format("{} (mapped to '{}')", guide, spec.column_for(guide)));
     } else if (required) {

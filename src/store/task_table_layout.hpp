@@ -12,9 +12,10 @@
 //                    is not a task. A table missing one is refused, and nothing is changed.
 //   optional         the others: read when present; write-back (last_run_*, next_run_at) and the
 //                    timestamps go only to those the table has.
+#include <soci/soci.h>
+
 #include <map>
 #include <optional>
-#include <soci/soci.h>
 #include <string>
 #include <vector>
 

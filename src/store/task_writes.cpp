@@ -76,7 +76,9 @@ class Bindings {
   std::vector<soci::indicator> inds_;
 };
 
-std::string flag(bool value) { return value ? "1" : "0"; }
+std::string flag(bool value) {
+  return value ? "1" : "0";
+}
 std::optional<std::string> number(const std::optional<std::int64_t>& value) {
   return value ? std::optional<std::string>(std::to_string(*value)) : std::nullopt;
 }
@@ -176,8 +178,8 @@ void TaskWrites::set_enabled(const TaskRecord& current, bool enabled, const std:
     sets.push_back(fmt::format("{} = {}", layout_.name_of("updated_at"), bind.add(now)));
   }
   const std::string where = fmt::format("{} = {}", layout_.name_of("name"), bind.add(row.name));
-  bind.execute(sessions_.home,
-               fmt::format("UPDATE {} SET {} WHERE {}", layout_.table, fmt::join(sets, ", "), where));
+  bind.execute(sessions_.home, fmt::format("UPDATE {} SET {} WHERE {}", layout_.table,
+                                           fmt::join(sets, ", "), where));
   upsert_maintd_row(row, key_of(row, layout_), true);
 }
 
@@ -219,7 +221,8 @@ namespace {
 // the rows, a change to any one of them changes the sum, whatever the order.
 std::string hash_sum(Dialect dialect, const std::vector<std::string>& expressions) {
   std::vector<std::string> parts;
-  for (const auto& e : expressions) parts.push_back(fmt::format("COALESCE(CAST({} AS TEXT), '')", e));
+  for (const auto& e : expressions)
+    parts.push_back(fmt::format("COALESCE(CAST({} AS TEXT), '')", e));
   const std::string joined = fmt::format("{}", fmt::join(parts, " || '|' || "));
   return fmt::format("SUM({}({}))", dialect == Dialect::sqlite ? "maintd_hash" : "hashtext",
                      joined);
@@ -236,9 +239,8 @@ std::string count_and_hash(soci::session& sql, const std::string& query) {
 
 std::string table_fingerprint(soci::session& sql, Dialect dialect, const TaskTableLayout& layout) {
   std::vector<std::string> columns;
-  for (const char* guide : {"id", "name", "display_name", "description", "task_type",
-                            "scope_type", "schedule_expression", "enabled", "config",
-                            "updated_at"}) {
+  for (const char* guide : {"id", "name", "display_name", "description", "task_type", "scope_type",
+                            "schedule_expression", "enabled", "config", "updated_at"}) {
     if (layout.has(guide)) columns.push_back(layout.name_of(guide));
   }
   return count_and_hash(sql, fmt::format("SELECT CAST(COUNT(*) AS TEXT), CAST({} AS TEXT) FROM {}",
@@ -246,16 +248,22 @@ std::string table_fingerprint(soci::session& sql, Dialect dialect, const TaskTab
 }
 
 std::string maintd_rows_fingerprint(soci::session& sql, Dialect dialect) {
-  const std::vector<std::string> columns = {
-      "task_id",         "origin",  "timezone",
-      "enabled_override", "timeout_seconds", "concurrency",
-      "catchup_seconds", "retries", "retry_backoff_seconds",
-      "jitter_seconds",  "expect_success_within_seconds", "dry_run",
-      "updated_at"};
-  return count_and_hash(sql,
-                        fmt::format("SELECT CAST(COUNT(*) AS TEXT), CAST({} AS TEXT) FROM "
-                                    "maintd_tasks",
-                                    hash_sum(dialect, columns)));
+  const std::vector<std::string> columns = {"task_id",
+                                            "origin",
+                                            "timezone",
+                                            "enabled_override",
+                                            "timeout_seconds",
+                                            "concurrency",
+                                            "catchup_seconds",
+                                            "retries",
+                                            "retry_backoff_seconds",
+                                            "jitter_seconds",
+                                            "expect_success_within_seconds",
+                                            "dry_run",
+                                            "updated_at"};
+  return count_and_hash(sql, fmt::format("SELECT CAST(COUNT(*) AS TEXT), CAST({} AS TEXT) FROM "
+                                         "maintd_tasks",
+                                         hash_sum(dialect, columns)));
 }
 
 bool write_back(soci::session& sql, const TaskTableLayout& layout, const RunWriteBack& run) {

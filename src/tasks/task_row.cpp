@@ -229,7 +229,9 @@ json entry_from_row(const TaskRow& row) {
   if (readable("enabled") && readable("enabled_override")) {
     entry["enabled"] = row.enabled_override.value_or(row.enabled);
   }
-  if (readable("dry_run")) entry["dry_run"] = row.dry_run;
+  // Only when set: a 0 is "not given", so that a config's own dry_run (Curatore's rows keep it
+  // there) is not contradicted by a column the application never wrote.
+  if (readable("dry_run") && row.dry_run) entry["dry_run"] = true;
   if (readable("config")) entry["config"] = row.config;
   // Durations as a schedule file writes them, so that they are checked (and reported) alike.
   auto duration = [&](const char* key, const std::optional<std::int64_t>& value) {

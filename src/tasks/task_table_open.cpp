@@ -16,8 +16,7 @@ std::shared_ptr<store::TaskTable> open_task_table(std::shared_ptr<store::Databas
   return std::make_shared<store::TaskTable>(std::move(state), settings.spec, std::move(home));
 }
 
-store::DatabaseOptions state_database_options(const config::Config& config,
-                                              std::size_t pool_size) {
+store::DatabaseOptions state_database_options(const config::Config& config, std::size_t pool_size) {
   store::DatabaseOptions options;
   options.pool_size = pool_size;
   options.schema = config.state_schema;

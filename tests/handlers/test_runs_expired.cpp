@@ -41,15 +41,17 @@ struct ExpiringRuns {
         "'{}', {}, {})",
         id, status, target.ago(age.value_or(0s) + 1h), age ? target.ago(*age) : "NULL"));
     for (int i = 0; i < events; ++i) {
-      target.exec(fmt::format("INSERT INTO maintd_run_events (id, run_id, message) VALUES ({}, {}, 'x')",
-                              id * 100 + i, id));
+      target.exec(
+          fmt::format("INSERT INTO maintd_run_events (id, run_id, message) VALUES ({}, {}, 'x')",
+                      id * 100 + i, id));
     }
     target.exec(fmt::format("INSERT INTO run_artifacts (id, run_id) VALUES ({}, {})", id, id));
   }
 
   json config(const json& extra = json::object()) const {
-    json config = {
-        {"database", "app"}, {"table", "runs"}, {"child_tables", {"maintd_run_events", "run_artifacts"}}};
+    json config = {{"database", "app"},
+                   {"table", "runs"},
+                   {"child_tables", {"maintd_run_events", "run_artifacts"}}};
     config.update(extra);
     return config;
   }
@@ -193,7 +195,8 @@ TEST_CASE_TEMPLATE(
         id, status, at(created), finished ? "'" + at(*finished) + "'" : "NULL");
     for (int i = 0; i < 3; ++i) {
       *sql << fmt::format(
-          "INSERT INTO maintd_run_events (run_id, at, level, event, message) VALUES ({}, '{}', 'info', "
+          "INSERT INTO maintd_run_events (run_id, at, level, event, message) VALUES ({}, '{}', "
+          "'info', "
           "'x', 'y')",
           id, at(created));
     }
@@ -242,8 +245,8 @@ TEST_CASE_TEMPLATE("handlers: runs.cleanup_expired: config and live schema check
                    MAINTD_BACKENDS) {
   ExpiringRuns<Backend> runs;
   const auto& info = handler(kType);
-  auto issues =
-      info.schema.check(runs.config({{"child_tables", {"maintd_run_events; DELETE FROM runs"}}}), {"app"});
+  auto issues = info.schema.check(
+      runs.config({{"child_tables", {"maintd_run_events; DELETE FROM runs"}}}), {"app"});
   REQUIRE(issues.size() == 1);
   CHECK(issues[0].key == "child_tables");
   CHECK(issues[0].message == "'maintd_run_events; DELETE FROM runs' is not an SQL identifier");

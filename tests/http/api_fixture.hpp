@@ -13,13 +13,13 @@
 #include <mutex>
 #include <thread>
 
-#include "support/task_tables.hpp"
 #include "config/loader.hpp"
 #include "handlers/builtin.hpp"
 #include "http/server.hpp"
 #include "http_client.hpp"
 #include "scheduler/daemon.hpp"
 #include "store/migrations.hpp"
+#include "support/task_tables.hpp"
 #include "support/temp_dir.hpp"
 #include "tasks/task_edit.hpp"
 #include "tasks/task_load.hpp"
@@ -197,8 +197,8 @@ heartbeat_interval: 1s
     config::Diagnostics diagnostics;
     const auto task = tasks::validate_task_entry(entry, *config, entry.at("name"), diagnostics);
     REQUIRE(task);
-    REQUIRE(tasks::insert_db_task(*maintd::testing::table_of(database), tasks::db_row_from_task(*task, entry),
-                                  store::system_clock()));
+    REQUIRE(tasks::insert_db_task(*maintd::testing::table_of(database),
+                                  tasks::db_row_from_task(*task, entry), store::system_clock()));
   }
 
   // A request with the read-write token unless `headers` says otherwise.

@@ -5,10 +5,10 @@
 
 #include <stdexcept>
 
-#include "support/task_tables.hpp"
 #include "scheduler/task_source.hpp"
 #include "scheduler/unit_fixture.hpp"
 #include "support/captured_log.hpp"
+#include "support/task_tables.hpp"
 
 using maintd::scheduler::TaskSource;
 using maintd::testing::CapturedLog;

@@ -2,10 +2,10 @@
 // wait for the daemon's re-read that lets the dashboard show a change at once (service.hpp).
 #include <doctest/doctest.h>
 
-#include "support/task_tables.hpp"
 #include "http/api_fixture.hpp"
 #include "service/service.hpp"
 #include "service/task_toggle.hpp"
+#include "support/task_tables.hpp"
 #include "tasks/task_row.hpp"
 
 namespace {

@@ -9,20 +9,20 @@
 //     env.schedule("a.yaml", "tasks: ...");
 //     auto set = env.tasks();
 //   }
-#include <set>
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 
-#include "support/task_tables.hpp"
 #include "config/loader.hpp"
 #include "config/task_entry.hpp"
 #include "handlers/builtin.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "support/backends.hpp"
+#include "support/task_tables.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_clock.hpp"
 #include "support/text.hpp"
@@ -82,7 +82,8 @@ struct ConfigState {
   tasks::TaskSet tasks() {
     // The set points at the config's file tasks: it keeps the config alive.
     auto config = std::make_shared<const config::Config>(load());
-    tasks::TaskSet set = tasks::load_tasks(*maintd::testing::table_of(db()), *config, clock.clock());
+    tasks::TaskSet set =
+        tasks::load_tasks(*maintd::testing::table_of(db()), *config, clock.clock());
     set.keep_alive(config);
     return set;
   }
@@ -108,16 +109,22 @@ struct ConfigState {
   // One column of one task's row, as text ("NULL" for NULL).
   std::string column(const std::string& name, const std::string& column) const {
     static const std::set<std::string> maintd_columns = {
-        "origin",  "timezone", "enabled_override", "timeout_seconds", "concurrency",
-        "catchup_seconds", "retries", "retry_backoff_seconds", "jitter_seconds",
-        "expect_success_within_seconds", "dry_run"};
+        "origin",           "timezone",
+        "enabled_override", "timeout_seconds",
+        "concurrency",      "catchup_seconds",
+        "retries",          "retry_backoff_seconds",
+        "jitter_seconds",   "expect_success_within_seconds",
+        "dry_run"};
     if (column == "enabled") {  // a boolean on PostgreSQL, as in the guide
-      return scalar("SELECT CAST(CAST(enabled AS INTEGER) AS TEXT) FROM scheduled_tasks WHERE name = '" +
-                name + "'");
+      return scalar(
+          "SELECT CAST(CAST(enabled AS INTEGER) AS TEXT) FROM scheduled_tasks WHERE name = '" +
+          name + "'");
     }
     if (maintd_columns.count(column) > 0) {  // maintd's own, in maintd_tasks by the task's id
-      return scalar("SELECT CAST(" + column + " AS TEXT) FROM maintd_tasks WHERE task_id = (SELECT id "
-                "FROM scheduled_tasks WHERE name = '" + name + "')");
+      return scalar("SELECT CAST(" + column +
+                    " AS TEXT) FROM maintd_tasks WHERE task_id = (SELECT id "
+                    "FROM scheduled_tasks WHERE name = '" +
+                    name + "')");
     }
     return scalar("SELECT CAST(" + column + " AS TEXT) FROM scheduled_tasks WHERE name = '" + name +
                   "'");

@@ -7,6 +7,7 @@
 maintd_test_suite(tasks_tests BACKENDS
                   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tasks/test_task_store.cpp
                           ${CMAKE_CURRENT_SOURCE_DIR}/tasks/test_task_entry.cpp
+                          ${CMAKE_CURRENT_SOURCE_DIR}/tasks/test_adopted_table.cpp
                   LINKS maintd_tasks maintd_handlers maintd_test_postgres
                   PCH fmt json soci sqlite postgres doctest TIMEOUT 120)
 

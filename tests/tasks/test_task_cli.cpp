@@ -1,12 +1,12 @@
 // `maintd db migrate|seed` and `maintd task add|edit|rm|enable|disable` in-process, on a SQLite
 // state database in a per-test directory with a maintd.yaml and schedule files.
-#include <set>
 #include <doctest/doctest.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "cli/app.hpp"
@@ -86,16 +86,22 @@ struct Setup {
   }
   std::string column(const std::string& name, const std::string& column) const {
     static const std::set<std::string> maintd_columns = {
-        "origin",  "timezone", "enabled_override", "timeout_seconds", "concurrency",
-        "catchup_seconds", "retries", "retry_backoff_seconds", "jitter_seconds",
-        "expect_success_within_seconds", "dry_run"};
+        "origin",           "timezone",
+        "enabled_override", "timeout_seconds",
+        "concurrency",      "catchup_seconds",
+        "retries",          "retry_backoff_seconds",
+        "jitter_seconds",   "expect_success_within_seconds",
+        "dry_run"};
     if (column == "enabled") {  // a boolean on PostgreSQL, as in the guide
-      return value("SELECT CAST(CAST(enabled AS INTEGER) AS TEXT) FROM scheduled_tasks WHERE name = '" +
-                name + "'");
+      return value(
+          "SELECT CAST(CAST(enabled AS INTEGER) AS TEXT) FROM scheduled_tasks WHERE name = '" +
+          name + "'");
     }
     if (maintd_columns.count(column) > 0) {  // maintd's own, in maintd_tasks by the task's id
-      return value("SELECT CAST(" + column + " AS TEXT) FROM maintd_tasks WHERE task_id = (SELECT id "
-                "FROM scheduled_tasks WHERE name = '" + name + "')");
+      return value("SELECT CAST(" + column +
+                   " AS TEXT) FROM maintd_tasks WHERE task_id = (SELECT id "
+                   "FROM scheduled_tasks WHERE name = '" +
+                   name + "')");
     }
     return value("SELECT CAST(" + column + " AS TEXT) FROM scheduled_tasks WHERE name = '" + name +
                  "'");
@@ -155,8 +161,7 @@ TEST_CASE("db seed: syncs the files into the table, and a second seed has nothin
         "added         every-5  file:schedules/a.yaml\n"
         "added         nightly  file:schedules/a.yaml\n"
         "2 added, 0 changed, 0 removed, 0 conflicts, 0 unchanged\n");
-  CHECK(s.count("SELECT COUNT(*) FROM maintd_tasks WHERE origin = 'file:schedules/a.yaml'") ==
-        2);
+  CHECK(s.count("SELECT COUNT(*) FROM maintd_tasks WHERE origin = 'file:schedules/a.yaml'") == 2);
   r = s.maintd({"db", "seed"});
   CHECK(r.code == 0);
   CHECK(r.out == "scheduled_tasks matches the schedule files (2 tasks): nothing to do\n");
@@ -497,7 +502,8 @@ TEST_CASE("task rm: removes a table task and keeps its run history") {
           0);
   {
     soci::session sql = s.sql();
-    sql << "INSERT INTO maintd_runs (task_name, task_type, trigger_type, status, created_at) VALUES "
+    sql << "INSERT INTO maintd_runs (task_name, task_type, trigger_type, status, created_at) "
+           "VALUES "
            "('mine', 'debug.noop', 'manual', 'completed', '2026-03-28T00:00:00.000Z')";
   }
   const auto r = s.maintd({"task", "rm", "mine"});

@@ -7,9 +7,9 @@
 #include <thread>
 #include <vector>
 
-#include "support/task_tables.hpp"
 #include "store/store_error.hpp"
 #include "support/config_state.hpp"
+#include "support/task_tables.hpp"
 
 using namespace maintd;
 using namespace maintd::testing;
@@ -38,8 +38,8 @@ void add_db_task(Env& env, const std::string& name, nlohmann::json entry) {
   auto task = config::read_task_entry(entry, config::SourceMap("test"), config, diagnostics);
   for (const auto& e : diagnostics.errors()) MESSAGE(e.to_string());
   REQUIRE(task.has_value());
-  REQUIRE(
-      tasks::insert_db_task(*maintd::testing::table_of(env.db()), tasks::db_row_from_task(*task, entry), env.clock.clock()));
+  REQUIRE(tasks::insert_db_task(*maintd::testing::table_of(env.db()),
+                                tasks::db_row_from_task(*task, entry), env.clock.clock()));
 }
 
 }  // namespace
@@ -104,7 +104,8 @@ TEST_CASE_TEMPLATE(
   ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
-  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nightly", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nightly", false,
+                                      env.clock.clock()));
   env.clock.advance(1h);
   env.schedule("a.yaml", R"(tasks:
   - {name: every-5, type: debug.noop, schedule: "*/5 * * * *"}
@@ -299,7 +300,8 @@ TEST_CASE_TEMPLATE("tasks: enable and disable persist across syncs and file edit
   ConfigState<Backend> env;
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
-  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false,
+                                      env.clock.clock()));
   CHECK(env.column("every-5", "enabled") == "0");
   CHECK(env.column("every-5", "enabled_override") == "0");
 
@@ -317,7 +319,8 @@ TEST_CASE_TEMPLATE("tasks: enable and disable persist across syncs and file edit
   CHECK(env.column("every-5", "enabled") == "0");
 
   // enable on a task its file disables: enabled from now on.
-  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "extra", true, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "extra", true,
+                                      env.clock.clock()));
   set = env.tasks();
   CHECK(set.find("extra")->enabled);
   CHECK(env.column("extra", "enabled") == "1");
@@ -330,7 +333,8 @@ TEST_CASE_TEMPLATE("tasks: enable and disable persist across syncs and file edit
   CHECK(env.column("every-5", "enabled") == "1");
   CHECK(env.column("extra", "enabled") == "0");
 
-  CHECK_FALSE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nope", false, env.clock.clock()));
+  CHECK_FALSE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nope", false,
+                                          env.clock.clock()));
 }
 
 // The daemon holds 100,000 tasks: a file task is pointed at in its Config, not copied (a copy
@@ -342,11 +346,13 @@ TEST_CASE_TEMPLATE(
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   add_db_task(env, "from-table", {{"type", "debug.noop"}, {"schedule", "@daily"}});
-  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false,
+                                      env.clock.clock()));
   const config::Config config = env.load();
   REQUIRE(config.tasks.size() == 2);
 
-  tasks::TaskSet set = tasks::merge_tasks(tasks::read_task_rows(*maintd::testing::table_of(env.db())), config);
+  tasks::TaskSet set =
+      tasks::merge_tasks(tasks::read_task_rows(*maintd::testing::table_of(env.db())), config);
   REQUIRE(set.size() == 3);
   // Unchanged file task: the config's own object.
   CHECK(set.find("nightly") == &config.tasks[1]);
@@ -376,10 +382,12 @@ TEST_CASE_TEMPLATE("tasks: updated_at moves on enable/disable only when the row 
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   env.clock.advance(1min);
-  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false,
+                                      env.clock.clock()));
   CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:01:00.000Z");
   env.clock.advance(1min);
-  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false,
+                                      env.clock.clock()));
   CHECK(env.column("every-5", "updated_at") == "2026-03-29T00:01:00.000Z");
 }
 
@@ -442,7 +450,9 @@ TEST_CASE_TEMPLATE(
       "UPDATE scheduled_tasks SET schedule_expression = '61 * * * *' "
       "WHERE name = 'bad-cron'");
   env.execute("UPDATE scheduled_tasks SET task_type = 'debug.nop' WHERE name = 'bad-type'");
-  env.execute("UPDATE maintd_tasks SET timezone = 'Europe/Berln' WHERE task_id = (SELECT id FROM scheduled_tasks WHERE name = 'bad-zone')");
+  env.execute(
+      "UPDATE maintd_tasks SET timezone = 'Europe/Berln' WHERE task_id = (SELECT id FROM "
+      "scheduled_tasks WHERE name = 'bad-zone')");
   env.execute(
       "UPDATE scheduled_tasks SET config = '{\"slep\": \"1s\"}' "
       "WHERE name = 'bad-config'");
@@ -451,7 +461,9 @@ TEST_CASE_TEMPLATE(
   env.execute(
       "UPDATE maintd_tasks SET dry_run = 7 WHERE task_id = (SELECT id FROM scheduled_tasks WHERE "
       "name = 'bad-flag')");
-  env.execute("UPDATE maintd_tasks SET origin = 'manual' WHERE task_id = (SELECT id FROM scheduled_tasks WHERE name = 'bad-origin')");
+  env.execute(
+      "UPDATE maintd_tasks SET origin = 'manual' WHERE task_id = (SELECT id FROM scheduled_tasks "
+      "WHERE name = 'bad-origin')");
 
   const tasks::TaskSet set = env.tasks();
   std::vector<std::string> names;
@@ -495,8 +507,12 @@ TEST_CASE("tasks: text in an integer column (SQLite lets a hand edit store it) i
   ConfigState<SqliteBackend> env;
   env.schedule("a.yaml", kTwoTasks);
   add_db_task(env, "bad-int", {{"type", "debug.noop"}, {"schedule", "0 1 * * *"}});
-  env.execute("UPDATE maintd_tasks SET timeout_seconds = 'ten' WHERE task_id = (SELECT id FROM scheduled_tasks WHERE name = 'bad-int')");
-  env.execute("UPDATE maintd_tasks SET timeout_seconds = 'soon' WHERE task_id = (SELECT id FROM scheduled_tasks WHERE name = 'nightly')");
+  env.execute(
+      "UPDATE maintd_tasks SET timeout_seconds = 'ten' WHERE task_id = (SELECT id FROM "
+      "scheduled_tasks WHERE name = 'bad-int')");
+  env.execute(
+      "UPDATE maintd_tasks SET timeout_seconds = 'soon' WHERE task_id = (SELECT id FROM "
+      "scheduled_tasks WHERE name = 'nightly')");
   const tasks::TaskSet set = env.tasks();
   CHECK(set.size() == 2);
   const auto errors = set.diagnostics.errors();
@@ -618,25 +634,30 @@ TEST_CASE_TEMPLATE(
   auto row = tasks::read_task_row(*maintd::testing::table_of(env.db()), "mine");
   REQUIRE(row.has_value());
   CHECK(row->from_db());
-  CHECK_FALSE(tasks::insert_db_task(*maintd::testing::table_of(env.db()), *row, env.clock.clock()));  // the name is taken
+  CHECK_FALSE(tasks::insert_db_task(*maintd::testing::table_of(env.db()), *row,
+                                    env.clock.clock()));  // the name is taken
   auto file_row = tasks::read_task_row(*maintd::testing::table_of(env.db()), "nightly");
   REQUIRE(file_row.has_value());
   CHECK(file_row->from_file());
-  CHECK_FALSE(tasks::insert_db_task(*maintd::testing::table_of(env.db()), *file_row, env.clock.clock()));
+  CHECK_FALSE(
+      tasks::insert_db_task(*maintd::testing::table_of(env.db()), *file_row, env.clock.clock()));
 
   env.clock.advance(1min);
   tasks::TaskRow changed = *row;
   changed.schedule_expression = "0 2 * * *";
-  CHECK(tasks::update_db_task(*maintd::testing::table_of(env.db()), changed, row->updated_at, env.clock.clock()));
+  CHECK(tasks::update_db_task(*maintd::testing::table_of(env.db()), changed, row->updated_at,
+                              env.clock.clock()));
   CHECK(env.column("mine", "schedule_expression") == "0 2 * * *");
   CHECK(env.column("mine", "updated_at") == "2026-03-29T00:01:00.000Z");
   CHECK(env.column("mine", "created_at") == "2026-03-29T00:00:00.000Z");
   // A second writer that read the row before that change loses.
   changed.schedule_expression = "0 3 * * *";
-  CHECK_FALSE(tasks::update_db_task(*maintd::testing::table_of(env.db()), changed, row->updated_at, env.clock.clock()));
+  CHECK_FALSE(tasks::update_db_task(*maintd::testing::table_of(env.db()), changed, row->updated_at,
+                                    env.clock.clock()));
   CHECK(env.column("mine", "schedule_expression") == "0 2 * * *");
   // A file task's row is never a db task's to update or remove.
-  CHECK_FALSE(tasks::update_db_task(*maintd::testing::table_of(env.db()), *file_row, file_row->updated_at, env.clock.clock()));
+  CHECK_FALSE(tasks::update_db_task(*maintd::testing::table_of(env.db()), *file_row,
+                                    file_row->updated_at, env.clock.clock()));
   CHECK_FALSE(store::remove_db_task(*maintd::testing::table_of(env.db()), "nightly"));
   CHECK(store::remove_db_task(*maintd::testing::table_of(env.db()), "mine"));
   CHECK_FALSE(store::remove_db_task(*maintd::testing::table_of(env.db()), "mine"));
@@ -700,7 +721,8 @@ TEST_CASE_TEMPLATE("tasks: four processes' worth of syncs at once apply the file
   for (std::size_t i = 0; i < databases.size(); ++i) {
     threads.emplace_back([&, i] {
       try {
-        plans[i] = tasks::sync_tasks(*maintd::testing::table_of(*databases[i]), config, env.clock.clock());
+        plans[i] =
+            tasks::sync_tasks(*maintd::testing::table_of(*databases[i]), config, env.clock.clock());
       } catch (const std::exception& e) {
         failures[i] = e.what();
       }
@@ -727,7 +749,8 @@ TEST_CASE_TEMPLATE("tasks: the plan against a database without the schema reads 
   CHECK(plan.added.size() == 2);
   CHECK_FALSE(store::has_task_table(*maintd::testing::table_of(*database)));
   // load_tasks needs the schema: without it the database is unavailable.
-  CHECK_THROWS_AS(tasks::load_tasks(*maintd::testing::table_of(*database), config), store::StoreUnavailable);
+  CHECK_THROWS_AS(tasks::load_tasks(*maintd::testing::table_of(*database), config),
+                  store::StoreUnavailable);
 }
 
 TEST_CASE_TEMPLATE("tasks: the table's version changes with every write and only then", Backend,
@@ -741,7 +764,8 @@ TEST_CASE_TEMPLATE("tasks: the table's version changes with every write and only
   env.sync();  // nothing to write
   CHECK(store::task_table_version(*maintd::testing::table_of(env.db())) == synced);
 
-  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nightly", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nightly", false,
+                                      env.clock.clock()));
   const std::string disabled = store::task_table_version(*maintd::testing::table_of(env.db()));
   CHECK(disabled != synced);
   env.clock.advance(1s);
@@ -750,7 +774,8 @@ TEST_CASE_TEMPLATE("tasks: the table's version changes with every write and only
   CHECK(added != disabled);
   // A row whose updated_at moves back in time (another host's clock) is a change too.
   env.clock.advance(-1h);
-  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "every-5", false,
+                                      env.clock.clock()));
   const std::string behind = store::task_table_version(*maintd::testing::table_of(env.db()));
   CHECK(behind != added);
   REQUIRE(store::remove_db_task(*maintd::testing::table_of(env.db()), "from-cli"));
@@ -797,7 +822,8 @@ TEST_CASE_TEMPLATE(
   CHECK(plan.changed[0].fields[0].before == 7200);
   CHECK(plan.changed[0].fields[0].after == nullptr);
   env.execute(
-      "UPDATE maintd_tasks SET expect_success_within_seconds = 30 WHERE task_id = (SELECT id FROM scheduled_tasks WHERE name = 'db-own')");
+      "UPDATE maintd_tasks SET expect_success_within_seconds = 30 WHERE task_id = (SELECT id FROM "
+      "scheduled_tasks WHERE name = 'db-own')");
   const tasks::TaskSet edited = env.tasks();
   CHECK(edited.find("db-own") == nullptr);
   CHECK(contains(all_text(edited.diagnostics),
@@ -814,7 +840,8 @@ TEST_CASE_TEMPLATE("tasks: a sync that another process beat to the lock still re
   env.schedule("a.yaml", kTwoTasks);
   env.sync();
   add_db_task(env, "extra", {{"type", "debug.noop"}, {"schedule", "@hourly"}});
-  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nightly", false, env.clock.clock()));
+  REQUIRE(store::set_enabled_override(*maintd::testing::table_of(env.db()), "nightly", false,
+                                      env.clock.clock()));
   // The files change: a sync has something to write.
   env.schedule("a.yaml",
                std::string(kTwoTasks) + R"(  - {name: added, type: debug.noop, schedule: "@daily"}
@@ -823,12 +850,14 @@ TEST_CASE_TEMPLATE("tasks: a sync that another process beat to the lock still re
 
   std::vector<tasks::TaskRow> rows;
   bool other_synced = false;
-  const tasks::SyncPlan plan = tasks::sync_tasks(*maintd::testing::table_of(env.db()), config, env.clock.clock(), &rows, [&] {
-    // Another process, on its own connection, syncs the same files first.
-    auto other = open(env.backend);
-    CHECK(tasks::sync_tasks(*maintd::testing::table_of(*other), config, env.clock.clock()).added.size() == 1);
-    other_synced = true;
-  });
+  const tasks::SyncPlan plan = tasks::sync_tasks(
+      *maintd::testing::table_of(env.db()), config, env.clock.clock(), &rows, [&] {
+        // Another process, on its own connection, syncs the same files first.
+        auto other = open(env.backend);
+        CHECK(tasks::sync_tasks(*maintd::testing::table_of(*other), config, env.clock.clock())
+                  .added.size() == 1);
+        other_synced = true;
+      });
   REQUIRE(other_synced);
   CHECK(plan.writes_nothing());
   std::vector<std::string> names;
