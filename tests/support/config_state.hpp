@@ -108,26 +108,7 @@ struct ConfigState {
   }
   // One column of one task's row, as text ("NULL" for NULL).
   std::string column(const std::string& name, const std::string& column) const {
-    static const std::set<std::string> maintd_columns = {
-        "origin",           "timezone",
-        "enabled_override", "timeout_seconds",
-        "concurrency",      "catchup_seconds",
-        "retries",          "retry_backoff_seconds",
-        "jitter_seconds",   "expect_success_within_seconds",
-        "dry_run"};
-    if (column == "enabled") {  // a boolean on PostgreSQL, as in the guide
-      return scalar(
-          "SELECT CAST(CAST(enabled AS INTEGER) AS TEXT) FROM scheduled_tasks WHERE name = '" +
-          name + "'");
-    }
-    if (maintd_columns.count(column) > 0) {  // maintd's own, in maintd_tasks by the task's id
-      return scalar("SELECT CAST(" + column +
-                    " AS TEXT) FROM maintd_tasks WHERE task_id = (SELECT id "
-                    "FROM scheduled_tasks WHERE name = '" +
-                    name + "')");
-    }
-    return scalar("SELECT CAST(" + column + " AS TEXT) FROM scheduled_tasks WHERE name = '" + name +
-                  "'");
+    return scalar(task_column_query(name, column));
   }
 };
 

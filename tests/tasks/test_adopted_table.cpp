@@ -344,3 +344,43 @@ TEST_CASE("tasks: task_table: a bad mapping is refused at its place in maintd.ya
   CHECK_MESSAGE(contains(all, "task_table.columns.cron: 'cron' is not one of the guide's columns"),
                 all);
 }
+
+TEST_CASE("tasks: state_schema keeps maintd's tables apart and adopts public.scheduled_tasks"
+          "<postgresql>") {
+  ConfigState<PostgresBackend> env;
+  env.schedule("a.yaml", "tasks: []\n");
+  env.write_settings("state_schema: maintd_state\n");
+  env.execute(curatore_table<PostgresBackend>());
+  env.execute(insert_row<PostgresBackend>(kIdA, "claims-release", "*/5 * * * *", true));
+  const config::Config config = env.load();
+  CHECK(config.state_schema == "maintd_state");
+  auto state = store::Database::open(config.state_database, tasks::state_database_options(config));
+  store::migrate(*state, tasks::migration_options(config));
+  // maintd's tables in their schema; the application's table where it was, one of it.
+  CHECK(env.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                  "'maintd_state' AND table_name LIKE 'maintd%'") == 5);
+  CHECK(env.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = "
+                  "'scheduled_tasks'") == 1);
+  CHECK(env.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' "
+                  "AND table_name LIKE 'maintd%'") == 0);
+  auto table = tasks::open_task_table(state, config);
+  const auto rows = tasks::read_task_rows(*table);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].id == kIdA);
+}
+
+TEST_CASE("tasks: state_schema is refused for a SQLite state database") {
+  ConfigState<SqliteBackend> env;
+  env.schedule("a.yaml", "tasks: []\n");
+  env.write_settings("state_schema: maintd_state\n");
+  const registry::Registry builtin = handlers::builtin_registry();
+  config::LoadOptions options;
+  options.config_path = env.config_path();
+  options.handlers = &builtin;
+  options.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  const auto result = config::load_config(options);
+  CHECK_FALSE(result.config.has_value());
+  std::string all;
+  for (const auto& error : result.diagnostics.errors()) all += error.to_string() + "\n";
+  CHECK_MESSAGE(contains(all, "state_schema applies to a PostgreSQL state database"), all);
+}

@@ -11,6 +11,7 @@
 
 #include "cli/app.hpp"
 #include "store/migrations.hpp"
+#include "support/task_tables.hpp"
 #include "support/temp_dir.hpp"
 
 using maintd::testing::TempDir;
@@ -85,26 +86,7 @@ struct Setup {
     return n;
   }
   std::string column(const std::string& name, const std::string& column) const {
-    static const std::set<std::string> maintd_columns = {
-        "origin",           "timezone",
-        "enabled_override", "timeout_seconds",
-        "concurrency",      "catchup_seconds",
-        "retries",          "retry_backoff_seconds",
-        "jitter_seconds",   "expect_success_within_seconds",
-        "dry_run"};
-    if (column == "enabled") {  // a boolean on PostgreSQL, as in the guide
-      return value(
-          "SELECT CAST(CAST(enabled AS INTEGER) AS TEXT) FROM scheduled_tasks WHERE name = '" +
-          name + "'");
-    }
-    if (maintd_columns.count(column) > 0) {  // maintd's own, in maintd_tasks by the task's id
-      return value("SELECT CAST(" + column +
-                   " AS TEXT) FROM maintd_tasks WHERE task_id = (SELECT id "
-                   "FROM scheduled_tasks WHERE name = '" +
-                   name + "')");
-    }
-    return value("SELECT CAST(" + column + " AS TEXT) FROM scheduled_tasks WHERE name = '" + name +
-                 "'");
+    return value(maintd::testing::task_column_query(name, column));
   }
 };
 
