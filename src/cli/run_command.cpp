@@ -200,9 +200,7 @@ int run_task(Context& context, const Options& options) {
     bar.clear();
     if (const config::Task* task = tasks->find(target->name)) {
       // The application's admin page reads the task's row: a manual run shows there too.
-      scheduler::write_back_outcome(
-          *table, *task, outcome,
-          std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+      scheduler::write_back_outcome(*table, *task, outcome, context.now());
     }
 
     const auto record = runs.get(id);

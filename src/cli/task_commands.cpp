@@ -18,7 +18,9 @@
 #include "cli/db_commands.hpp"
 #include "cli/loading.hpp"
 #include "common/json_parse.hpp"
+#include "common/json_text.hpp"
 #include "common/suggest.hpp"
+#include "config/redact.hpp"
 #include "config/task_entry.hpp"
 #include "service/task_toggle.hpp"
 #include "store/store_error.hpp"
@@ -42,6 +44,7 @@ struct Options {
   std::vector<std::string> unset;
   std::optional<bool> dry_run_mode;
   std::optional<bool> enabled;  // --enabled / --disabled
+  bool json = false;            // task show --json
 
   bool changes_anything() const {
     return type || schedule || timezone || description || display_name || scope_type ||
@@ -291,6 +294,54 @@ int edit_command(Context& context, const Options& given) {
   });
 }
 
+// Every column of a task as stored: the task table's (the guide's) and maintd_tasks'.
+int show_command(Context& context, const Options& given) {
+  return with_tasks(context, [&](Loaded& loaded) -> int {
+    const Options options = with_task_name(loaded, given);
+    auto row = tasks::read_task_row(*loaded.table, options.name);
+    if (!row) return unknown_task(context, loaded, options.name);
+    json out = json::object();
+    for (const char* column : {"id",
+                               "name",
+                               "display_name",
+                               "description",
+                               "task_type",
+                               "scope_type",
+                               "schedule_expression",
+                               "timezone",
+                               "enabled",
+                               "enabled_override",
+                               "config",
+                               "origin",
+                               "timeout_seconds",
+                               "concurrency",
+                               "catchup_seconds",
+                               "retries",
+                               "retry_backoff_seconds",
+                               "jitter_seconds",
+                               "expect_success_within_seconds",
+                               "dry_run",
+                               "last_run_id",
+                               "last_run_at",
+                               "last_run_status",
+                               "next_run_at",
+                               "created_at",
+                               "updated_at"}) {
+      json value = tasks::column_value(*row, column);
+      out[column] = column == std::string("config") ? config::redact(value) : std::move(value);
+    }
+    if (options.json) {
+      context.out << json_text(json{{"task", out}}, 2) << '\n';
+      return kOk;
+    }
+    for (const auto& [column, value] : out.items()) {
+      context.out << fmt::format("{}: {}\n", column,
+                                 value.is_string() ? value.get<std::string>() : json_text(value));
+    }
+    return kOk;
+  });
+}
+
 int rm_command(Context& context, const Options& given) {
   return with_tasks(context, [&](Loaded& loaded) -> int {
     const Options options = with_task_name(loaded, given);
@@ -438,6 +489,13 @@ void add_task_commands(CLI::App& app, Context& context) {
       "--enabled", [options] { options->enabled = true; },
       "the definition is enabled (and an earlier 'task disable' is dropped)");
   edit->callback(on_parse(edit_command));
+
+  CLI::App* show = task->add_subcommand(
+      "show", "Show a task as stored: the task table's columns and maintd's (by name or id)");
+  show->fallthrough(true);
+  show->add_option("name", options->name, "task name or id")->required();
+  show->add_flag("--json", options->json, "print JSON");
+  show->callback(on_parse(show_command));
 
   CLI::App* rm = task->add_subcommand(
       "rm", "Remove a task of scheduled_tasks (origin db); its runs stay in the history");

@@ -233,13 +233,14 @@ std::vector<TaskRecord> join(std::vector<TaskRecord> rows,
 }  // namespace
 
 std::vector<TaskRecord> read_tasks(TaskSessions& sessions, const TaskTableLayout& layout,
-                                   TaskMatch match, const std::string& wanted) {
+                                   TaskMatch match, const std::string& wanted, bool maintd_rows) {
   const bool all = match == TaskMatch::all;
   auto rows = select_table_rows(sessions.home, layout, match, all ? nullptr : &wanted);
   std::vector<std::string> keys;
   if (!all) {
     for (const auto& row : rows) keys.push_back(key_of(row, layout));
   }
+  if (!maintd_rows) return join(std::move(rows), {}, layout);
   return join(std::move(rows), select_maintd_rows(sessions.state, all ? nullptr : &keys), layout);
 }
 

@@ -22,8 +22,8 @@ enum class TaskMatch { all, name, name_or_id };
 
 // The tasks (all, or those whose name, or name or id, is `wanted`), sorted by name.
 std::vector<TaskRecord> read_tasks(TaskSessions& sessions, const TaskTableLayout& layout,
-                                   TaskMatch match = TaskMatch::all,
-                                   const std::string& wanted = {});
+                                   TaskMatch match = TaskMatch::all, const std::string& wanted = {},
+                                   bool maintd_rows = true);
 
 // The key of a task's maintd_tasks row: its id, or its name in a table without id.
 const std::string& key_of(const TaskRecord& record, const TaskTableLayout& layout);

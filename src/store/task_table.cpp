@@ -32,16 +32,17 @@ std::optional<TaskTableLayout> TaskTable::layout(soci::session& home_sql) {
 
 namespace {
 
-std::vector<TaskRecord> read_records(TaskTable& table, TaskMatch match, const std::string& wanted) {
+std::vector<TaskRecord> read_records(TaskTable& table, TaskMatch match, const std::string& wanted,
+                                     bool maintd_rows = true) {
   return with_task_sessions(table, "reading the tasks", [&](TaskSessions& s) {
-    return read_tasks(s, require_layout(table, s.home), match, wanted);
+    return read_tasks(s, require_layout(table, s.home), match, wanted, maintd_rows);
   });
 }
 
 }  // namespace
 
-std::vector<TaskRecord> read_task_records(TaskTable& table) {
-  return read_records(table, TaskMatch::all, {});
+std::vector<TaskRecord> read_task_records(TaskTable& table, bool maintd_rows) {
+  return read_records(table, TaskMatch::all, {}, maintd_rows);
 }
 
 std::optional<TaskRecord> read_task_record(TaskTable& table, const std::string& name_or_id) {

@@ -103,7 +103,9 @@ struct TaskRecord : TaskColumns {
 };
 
 // Reading.
-std::vector<TaskRecord> read_task_records(TaskTable& table);  // ordered by name
+// Ordered by name. Without `maintd_rows`, maintd_tasks is not read (a state database not
+// migrated yet has none): every task reads as the table has it, origin db.
+std::vector<TaskRecord> read_task_records(TaskTable& table, bool maintd_rows = true);
 // The task of that name, or else of that id.
 std::optional<TaskRecord> read_task_record(TaskTable& table, const std::string& name_or_id);
 // Whether the task table exists. Writes nothing. Throws StoreError for a table of another shape.

@@ -70,10 +70,13 @@ TaskSet merge_tasks(const std::vector<TaskRow>& rows, const config::Config& conf
       set.add_owned(std::move(*task));
     } else {
       set.diagnostics.warning(
-          at, fmt::format("task '{}' does not run until its row is fixed ('maintd task edit {}' "
-                          "validates a change; 'maintd task rm {}' removes it)",
-                          config::shown_task_name(row.name), config::shown_task_name(row.name),
-                          config::shown_task_name(row.name)));
+          at,
+          fmt::format("task '{}'{} does not run until its row is fixed ('maintd task edit {}' "
+                      "validates a change; 'maintd task rm {}' removes it)",
+                      config::shown_task_name(row.name),
+                      // The id too: the application's admin page knows rows by it.
+                      row.id.empty() ? std::string() : fmt::format(" (id {})", shown_value(row.id)),
+                      config::shown_task_name(row.name), config::shown_task_name(row.name)));
     }
   }
   return set;

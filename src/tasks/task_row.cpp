@@ -124,6 +124,10 @@ json column_value(const TaskRow& row, const std::string& column) {
   }
   if (column == "dry_run") return row.dry_run;
   if (column == "origin") return row.origin;
+  if (column == "last_run_id") return optional(row.last_run_id);
+  if (column == "last_run_at") return optional(row.last_run_at);
+  if (column == "last_run_status") return optional(row.last_run_status);
+  if (column == "next_run_at") return optional(row.next_run_at);
   if (column == "created_at") return row.created_at;
   if (column == "updated_at") return row.updated_at;
   throw std::logic_error("column_value: no column " + column);

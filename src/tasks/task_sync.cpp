@@ -9,6 +9,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "store/migrations.hpp"
+#include "store/store_error.hpp"
 #include "store/task_table.hpp"
 
 namespace maintd::tasks {
@@ -49,7 +51,20 @@ SyncPlan plan_sync(const std::vector<TaskRow>& rows, const config::Config& confi
 }
 
 SyncPlan plan_sync(store::TaskTable& table, const config::Config& config) {
+  // A state database of an older schema keeps maintd's columns elsewhere: planning against it
+  // would compare the wrong rows. Said plainly rather than as a missing table.
+  const int version = store::current_schema_version(table.state());
+  if (version > 0 && version < store::latest_schema_version()) {
+    throw store::StoreUnavailable(fmt::format(
+        "the state database {} has schema version {}, older than this maintd's ({}): run "
+        "'maintd db migrate' first; a dry run reads the current schema only",
+        table.state().display(), version, store::latest_schema_version()));
+  }
   if (!store::has_task_table(table)) return plan_sync(std::vector<TaskRow>{}, config);
+  if (version == 0) {
+    // Nothing migrated yet: an application's table, none of whose rows has a maintd row.
+    return plan_sync(rows_from_records(store::read_task_records(table, false)), config);
+  }
   return plan_sync(read_task_rows(table), config);
 }
 

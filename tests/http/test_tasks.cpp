@@ -59,6 +59,28 @@ TEST_CASE("GET scheduled-tasks/{name} shows five next slots and the last run") {
   CHECK(task.at("last_success").is_string());
 }
 
+TEST_CASE("scheduled-tasks/{id}: a task is addressed by its row's id as well as its name") {
+  ApiFixture f;
+  const auto row = f.row("db-task");
+  REQUIRE(row);
+  REQUIRE(row->id.size() == 36);
+  const std::string path = "/api/v1/scheduled-tasks/" + row->id;
+
+  const auto shown = f.get(path);
+  REQUIRE(shown.status == 200);
+  CHECK(shown.json().at("task").at("name") == "db-task");
+
+  const auto started = f.post(path + "/run");
+  REQUIRE(started.status == 202);
+  CHECK(f.wait_finished(started.json().at("run_id").get<std::int64_t>()).at("task") == "db-task");
+
+  const auto patched = f.call("PATCH", path, R"({"schedule": "*/7 * * * *"})");
+  REQUIRE(patched.status == 200);
+  CHECK(f.row("db-task")->schedule_expression == "*/7 * * * *");
+
+  CHECK(f.get("/api/v1/scheduled-tasks/00000000-0000-4000-8000-000000000000").status == 404);
+}
+
 TEST_CASE("GET scheduled-tasks/{name} of an unknown task is a 404 with a suggestion") {
   ApiFixture f;
   const auto response = f.get("/api/v1/scheduled-tasks/nightlly");

@@ -650,3 +650,44 @@ TEST_CASE("task add|edit --expect-success-within: stored, changed, and validated
                  "2m, 2h or 2d)\n"));
   CHECK(s.column("watched", "expect_success_within_seconds") == "0");
 }
+
+// ---------------------------------------------------------------- tasks by id (issue 18)
+
+TEST_CASE("tasks by id: run, show, disable and rm take a row's id as well as its name") {
+  Setup s;
+  REQUIRE(
+      s.maintd({"task", "add", "hourly", "--type", "debug.noop", "--schedule", "0 * * * *"}).code ==
+      0);
+  const std::string id = s.value("SELECT id FROM scheduled_tasks WHERE name = 'hourly'");
+  REQUIRE(id.size() == 36);
+
+  const auto shown = s.maintd({"task", "show", id, "--json"});
+  CHECK(shown.code == 0);
+  const auto task = nlohmann::json::parse(shown.out).at("task");
+  CHECK(task.at("name") == "hourly");
+  CHECK(task.at("id") == id);
+  CHECK(task.at("origin") == "db");
+  CHECK(task.at("last_run_status").is_null());
+
+  const auto ran = s.maintd({"run", id});
+  CHECK_MESSAGE(ran.code == 0, ran.err);
+  CHECK(contains(ran.out, "completed"));
+  // The run is recorded under the task's name, and written back into its row.
+  CHECK(s.value("SELECT task_name FROM maintd_runs") == "hourly");
+  CHECK(s.value("SELECT last_run_status FROM scheduled_tasks WHERE name = 'hourly'") ==
+        "completed");
+  CHECK(s.value("SELECT last_run_id FROM scheduled_tasks WHERE name = 'hourly'") ==
+        s.value("SELECT CAST(id AS TEXT) FROM maintd_runs"));
+  CHECK(s.value("SELECT next_run_at FROM scheduled_tasks WHERE name = 'hourly'") ==
+        "2026-03-28T13:00:00.000Z");
+
+  CHECK(s.maintd({"task", "disable", id}).code == 0);
+  CHECK(s.column("hourly", "enabled") == "0");
+  CHECK(s.maintd({"task", "rm", id}).code == 0);
+  CHECK(s.count("SELECT COUNT(*) FROM scheduled_tasks WHERE name = 'hourly'") == 0);
+  CHECK(s.count("SELECT COUNT(*) FROM maintd_tasks") == 2);  // the file tasks' only
+
+  const auto unknown = s.maintd({"task", "show", "no-such-id"});
+  CHECK(unknown.code == 2);
+  CHECK(contains(unknown.err, "no task named 'no-such-id'"));
+}

@@ -495,9 +495,10 @@ TEST_CASE_TEMPLATE(
   }
   CHECK(zone_reported);
   // And each invalid db row is said not to run.
+  // With the row's id: the application's admin page knows rows by it.
   CHECK(contains(all_text(set.diagnostics),
-                 "scheduled_tasks 'bad-cron': warning: task 'bad-cron' does not run until its "
-                 "row is fixed"));
+                 "scheduled_tasks 'bad-cron': warning: task 'bad-cron' (id " +
+                     env.column("bad-cron", "id") + ") does not run until its row is fixed"));
   // Nothing was rewritten: the rows stay as the hand edit left them.
   CHECK(env.column("bad-cron", "schedule_expression") == "61 * * * *");
   CHECK(env.column("bad-json", "config") == "{not json");
@@ -598,8 +599,9 @@ TEST_CASE("tasks: a row holding values past the limits is reported by name and n
   CHECK(errors == expected);
   // Each is said not to run, and nothing was rewritten.
   CHECK(contains(all_text(set.diagnostics),
-                 "scheduled_tasks 'long-description': warning: task 'long-description' does not "
-                 "run until its row is fixed"));
+                 "scheduled_tasks 'long-description': warning: task 'long-description' (id " +
+                     env.column("long-description", "id") +
+                     ") does not run until its row is fixed"));
   CHECK(env.count("SELECT length(description) FROM scheduled_tasks "
                   "WHERE name = 'long-description'") == 70000);
   CHECK(env.count("SELECT COUNT(*) FROM scheduled_tasks") == 9);
