@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/duration.hpp"
+#include "common/json_kind.hpp"
 #include "common/json_text.hpp"
 #include "common/suggest.hpp"
 #include "handlers/support/statement_text.hpp"
@@ -34,25 +35,7 @@ constexpr std::size_t kShownLength = 40;
 
 // What a value is, without the value: for keys whose value must never be printed.
 std::string kind_of(const json& value) {
-  switch (value.type()) {
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "an integer";
-    case json::value_t::number_float:
-      return "a number";
-    case json::value_t::array:
-      return "a list";
-    case json::value_t::object:
-      return "a map";
-    case json::value_t::null:
-      return "nothing";
-    default:
-      return "a value";
-  }
+  return json_value_kind(value);
 }
 
 // What a value is, and the value: "a string ('lots')", as the schema's own messages say it.

@@ -301,34 +301,15 @@ int show_command(Context& context, const Options& given) {
     auto row = tasks::read_task_row(*loaded.table, options.name);
     if (!row) return unknown_task(context, loaded, options.name);
     json out = json::object();
-    for (const char* column : {"id",
-                               "name",
-                               "display_name",
-                               "description",
-                               "task_type",
-                               "scope_type",
-                               "schedule_expression",
-                               "timezone",
-                               "enabled",
-                               "enabled_override",
-                               "config",
-                               "origin",
-                               "timeout_seconds",
-                               "concurrency",
-                               "catchup_seconds",
-                               "retries",
-                               "retry_backoff_seconds",
-                               "jitter_seconds",
-                               "expect_success_within_seconds",
-                               "dry_run",
-                               "last_run_id",
-                               "last_run_at",
-                               "last_run_status",
-                               "next_run_at",
-                               "created_at",
-                               "updated_at"}) {
+    std::vector<std::string> columns = {"id", "name"};
+    for (const auto& column : tasks::definition_columns()) columns.push_back(column);
+    for (const char* column : {"enabled_override", "last_run_id", "last_run_at", "last_run_status",
+                               "next_run_at", "created_at", "updated_at"}) {
+      columns.push_back(column);
+    }
+    for (const auto& column : columns) {
       json value = tasks::column_value(*row, column);
-      out[column] = column == std::string("config") ? config::redact(value) : std::move(value);
+      out[column] = column == "config" ? config::redact(value) : std::move(value);
     }
     if (options.json) {
       context.out << json_text(json{{"task", out}}, 2) << '\n';

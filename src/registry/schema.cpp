@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/duration.hpp"
+#include "common/json_kind.hpp"
 #include "common/json_text.hpp"
 #include "common/suggest.hpp"
 
@@ -26,29 +27,9 @@ bool is_plain_identifier(std::string_view text) {
 
 // What a value looks like, for "expected an integer, got a string ('abc')".
 std::string describe(const json& value) {
-  std::string kind;
-  switch (value.type()) {
-    case json::value_t::string:
-      kind = "a string";
-      break;
-    case json::value_t::boolean:
-      kind = "a boolean";
-      break;
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      kind = "an integer";
-      break;
-    case json::value_t::number_float:
-      kind = "a number";
-      break;
-    case json::value_t::array:
-      return "a list";
-    case json::value_t::object:
-      return "a map";
-    case json::value_t::null:
-      return "nothing";
-    default:
-      return "a value";
+  const std::string kind = json_value_kind(value);
+  if (value.is_array() || value.is_object() || value.is_null() || value.is_discarded()) {
+    return kind;
   }
   std::string shown = value.is_string() ? value.get<std::string>() : json_text(value);
   if (shown.size() > 40) shown = shown.substr(0, 37) + "...";

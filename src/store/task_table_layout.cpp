@@ -46,9 +46,10 @@ std::vector<std::pair<std::string, std::string>> catalog_columns(soci::session& 
   }
   if (dialect == Dialect::sqlite) {
     // The table-valued pragma takes its arguments as bound values.
+    // Bound by reference: the values must outlive the statement (not a temporary).
+    if (schema.empty()) schema = "main";
     st = (sql.prepare << "SELECT name, type FROM pragma_table_info(:t, :s)", soci::use(bare),
-          soci::use(schema.empty() ? std::string("main") : schema), soci::into(name),
-          soci::into(type, type_ind));
+          soci::use(schema), soci::into(name), soci::into(type, type_ind));
   } else {
     // to_regclass resolves the name as a query would (search_path), and is NULL when there is
     // no such table.

@@ -75,6 +75,20 @@ std::vector<std::string> columns_of(ConfigState<Backend>& env, const std::string
   return names;
 }
 
+// The errors of a configuration that must not load, one per line.
+std::string refused_configuration(const std::filesystem::path& path) {
+  const registry::Registry builtin = handlers::builtin_registry();
+  config::LoadOptions options;
+  options.config_path = path;
+  options.handlers = &builtin;
+  options.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  const auto result = config::load_config(options);
+  CHECK_FALSE(result.config.has_value());
+  std::string all;
+  for (const auto& error : result.diagnostics.errors()) all += error.to_string() + "\n";
+  return all;
+}
+
 constexpr const char* kIdA = "2f1c6b9e-0d4a-4c1e-9a53-7b1de0f4c001";
 constexpr const char* kIdB = "2f1c6b9e-0d4a-4c1e-9a53-7b1de0f4c002";
 
@@ -338,15 +352,7 @@ TEST_CASE("tasks: task_table: a bad mapping is refused at its place in maintd.ya
   env.schedule("a.yaml", "tasks: []\n");
   env.write_settings(
       "task_table:\n  database: nope\n  table: \"jobs; DROP\"\n  columns:\n    cron: x\n");
-  const registry::Registry builtin = handlers::builtin_registry();
-  config::LoadOptions options;
-  options.config_path = env.config_path();
-  options.handlers = &builtin;
-  options.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  const auto result = config::load_config(options);
-  CHECK_FALSE(result.config.has_value());
-  std::string all;
-  for (const auto& error : result.diagnostics.errors()) all += error.to_string() + "\n";
+  const std::string all = refused_configuration(env.config_path());
   CHECK_MESSAGE(contains(all,
                          "maintd.yaml:6:13: task_table.database: 'nope' is not one of "
                          "databases: (app)"),
@@ -385,14 +391,6 @@ TEST_CASE("tasks: state_schema is refused for a SQLite state database") {
   ConfigState<SqliteBackend> env;
   env.schedule("a.yaml", "tasks: []\n");
   env.write_settings("state_schema: maintd_state\n");
-  const registry::Registry builtin = handlers::builtin_registry();
-  config::LoadOptions options;
-  options.config_path = env.config_path();
-  options.handlers = &builtin;
-  options.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  const auto result = config::load_config(options);
-  CHECK_FALSE(result.config.has_value());
-  std::string all;
-  for (const auto& error : result.diagnostics.errors()) all += error.to_string() + "\n";
+  const std::string all = refused_configuration(env.config_path());
   CHECK_MESSAGE(contains(all, "state_schema applies to a PostgreSQL state database"), all);
 }
