@@ -115,7 +115,12 @@ std::optional<tasks::TaskSet> TaskSource::refresh(const config::Config& config) 
   try {
     // Nothing changed since the last read: keep the tasks and their plan. Reading and planning
     // every task again is what a poll would otherwise cost (seconds of CPU for 100,000 tasks).
-    if (!table_version_.empty() && store::task_table_version(*table()) == table_version_) {
+    // The deep version (a hash of every row) every kDeepPollEvery polls; the shallow one, which
+    // sees every change that moves updated_at, at the others.
+    const bool deep = ++polls_ % kDeepPollEvery == 0;
+    if (!table_version_.empty() &&
+        store::same_task_table_version(store::task_table_version(*table(), deep),
+                                       table_version_)) {
       return std::nullopt;
     }
   } catch (const store::StoreError& e) {

@@ -63,6 +63,11 @@ class TaskSource {
   // finds the same version reads nothing more. Empty (a loader from the options, or a failed
   // load): every refresh reads the table.
   std::string table_version_;
+  // Every this many polls the version read is the deep one (store::task_table_version): an
+  // application's UPDATE that leaves updated_at alone is seen within this many poll_intervals,
+  // every other change at the next poll. 10 x 30 s: five minutes by default.
+  static constexpr unsigned kDeepPollEvery = 10;
+  unsigned polls_ = 0;
   mutable std::mutex table_mutex_;
   config::TaskTableSettings current_task_table_;  // what table_ was opened for  // table_ is
                                                   // replaced by a reload, read by workers

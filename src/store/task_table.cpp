@@ -107,13 +107,23 @@ bool set_enabled_override(TaskTable& table, const std::string& name, bool enable
   });
 }
 
-std::string task_table_version(TaskTable& table) {
+std::string task_table_version(TaskTable& table, bool deep) {
   return with_task_sessions(table, "reading the version of the tasks", [&](TaskSessions& s) {
     const auto layout = table.layout(s.home);
     if (!layout) return std::string("-");
-    return fmt::format("{} {}", table_fingerprint(s.home, table.home().dialect(), *layout),
-                       maintd_rows_fingerprint(s.state, table.state().dialect()));
+    std::string version = fmt::format("{} {}", table_changes(s.home, *layout),
+                                      maintd_rows_fingerprint(s.state, table.state().dialect()));
+    // Without updated_at, only the hash sees an UPDATE: every version is deep.
+    if (deep || !layout->has("updated_at")) {
+      version += "|" + table_fingerprint(s.home, table.home().dialect(), *layout);
+    }
+    return version;
   });
+}
+
+bool same_task_table_version(const std::string& read, const std::string& loaded) {
+  if (read.find('|') != std::string::npos) return read == loaded;
+  return loaded.substr(0, loaded.find('|')) == read;  // a shallow read: its part of the version
 }
 
 bool write_back_run(TaskTable& table, const RunWriteBack& run) {
@@ -132,11 +142,21 @@ class SyncWriter final : public TaskTableWriter {
   SyncWriter(TaskWrites& writes, const TaskTable& table) : writes_(writes), table_(table) {}
 
   void insert(const TaskRecord& record) override {
-    if (!writes_.insert(record)) {
-      // `maintd task add` or the application took the name meanwhile.
+    // The plan, made under the lock, found no such name; a row the application inserted since
+    // then fails the table's UNIQUE name (the database's reason is kept in the message).
+    std::string reason;
+    try {
+      writes_.insert(record, true);
+    } catch (const StoreError&) {
+      throw;
+    } catch (const std::exception& e) {
+      reason = Database::describe(e);
+    }
+    if (!reason.empty()) {
       throw StoreError(fmt::format(
-          "task '{}' was added to {} while the schedule files were being synced; load again",
-          record.name, table_.where()));
+          "syncing the schedule files into {}: inserting task '{}' failed: {} (if the "
+          "application or `maintd task add` added that name meanwhile: load again)",
+          table_.where(), record.name, reason));
     }
     wrote_ = true;
   }

@@ -128,13 +128,20 @@ bool remove_db_task(TaskTable& table, const std::string& name);
 bool set_enabled_override(TaskTable& table, const std::string& name, bool enabled,
                           const Clock& clock);
 
-// A cheap fingerprint of the tasks, for pollers that re-read them only when they changed: the
-// row count and a hash of every row's definition columns (id, name, display_name, description,
-// task_type, scope_type, schedule_expression, enabled, config, updated_at: not the written-back
-// last_run_* and next_run_at), computed by the database, and the count and latest updated_at
-// of maintd_tasks. An application's UPDATE is seen whether or not it moves updated_at. No rows
-// are transferred.
-std::string task_table_version(TaskTable& table);
+// A fingerprint of the tasks, for pollers that re-read them only when they changed. Two parts,
+// computed by the database, no rows transferred:
+//   shallow  the task table's row count and latest updated_at, and maintd_tasks' count, latest
+//            updated_at and a checksum of its updated_at digits: an INSERT, a DELETE, and an
+//            UPDATE that sets updated_at (as ORMs and maintd do) change it. One light scan.
+//   deep     (`deep`, and always for a table without updated_at) the sum of a 32-bit hash of
+//            every row's name, task_type, schedule_expression, enabled, config and updated_at:
+//            also an UPDATE that leaves updated_at alone. Hashing every row is the cost a poller
+//            pays only every few polls (scheduler/task_source.hpp).
+// Written-back columns (last_run_*, next_run_at) are in neither.
+std::string task_table_version(TaskTable& table, bool deep = true);
+// Whether a version read now (shallow or deep) says the tasks are as when `loaded` (a deep
+// version) was read.
+bool same_task_table_version(const std::string& read, const std::string& loaded);
 
 // What a run leaves in its task's row (the columns the table has; last_run_id only when it can
 // hold a run id). One conditional UPDATE: a row whose last_run_at is later than `started_at`

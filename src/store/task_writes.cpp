@@ -103,15 +103,40 @@ std::optional<TaskRecord> TaskWrites::find(const std::string& name) {
   return std::move(rows.front());
 }
 
-bool TaskWrites::insert(const TaskRecord& record) {
-  if (find(record.name)) return false;
+TaskWrites::Prepared::Prepared(soci::session& sql, const std::string& query, std::size_t values)
+    : values_(values), inds_(values, soci::i_null), st_(sql) {
+  for (std::size_t i = 0; i < values; ++i) st_.exchange(soci::use(values_[i], inds_[i]));
+  st_.alloc();
+  st_.prepare(query);
+  st_.define_and_bind();
+}
+
+long long TaskWrites::Prepared::execute(const std::vector<std::optional<std::string>>& values) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    values_[i] = values[i].value_or("");
+    inds_[i] = values[i] ? soci::i_ok : soci::i_null;
+  }
+  st_.execute(true);
+  return st_.get_affected_rows();
+}
+
+TaskWrites::Prepared& TaskWrites::prepared(soci::session& sql, const std::string& query,
+                                           std::size_t values) {
+  auto& slot = prepared_[query];
+  if (!slot) slot = std::make_unique<Prepared>(sql, query, values);
+  return *slot;
+}
+
+bool TaskWrites::insert(const TaskRecord& record, bool name_known_free) {
+  if (!name_known_free && find(record.name)) return false;
   TaskRecord row = record;
-  Bindings bind;
-  std::vector<std::string> columns, values;
+  std::vector<std::string> columns, placeholders;
+  std::vector<std::optional<std::string>> values;
   const auto add = [&](const std::string& guide, std::optional<std::string> value) {
     if (!layout_.has(guide)) return;
     columns.push_back(layout_.name_of(guide));
-    values.push_back(bind.add(std::move(value)));
+    placeholders.push_back(fmt::format(":p{}", values.size()));
+    values.push_back(std::move(value));
   };
   if (layout_.has("id") && !layout_.database_assigns_id()) {
     row.id = new_task_id();
@@ -121,8 +146,11 @@ bool TaskWrites::insert(const TaskRecord& record) {
   for (auto& [guide, value] : definition_values(row)) add(guide, value);
   add("created_at", row.created_at);
   add("updated_at", row.updated_at);
-  bind.execute(sessions_.home, fmt::format("INSERT INTO {} ({}) VALUES ({})", layout_.table,
-                                           fmt::join(columns, ", "), fmt::join(values, ", ")));
+  prepared(sessions_.home,
+           fmt::format("INSERT INTO {} ({}) VALUES ({})", layout_.table, fmt::join(columns, ", "),
+                       fmt::join(placeholders, ", ")),
+           values.size())
+      .execute(values);
   if (layout_.database_assigns_id()) {
     auto inserted = find(row.name);
     if (!inserted) return false;
@@ -184,7 +212,6 @@ void TaskWrites::set_enabled(const TaskRecord& current, bool enabled, const std:
 }
 
 void TaskWrites::upsert_maintd_row(const TaskRecord& r, const std::string& key, bool set_override) {
-  Bindings bind;
   const std::vector<std::pair<std::string, std::optional<std::string>>> values = {
       {"task_id", key},
       {"origin", r.origin},
@@ -201,17 +228,21 @@ void TaskWrites::upsert_maintd_row(const TaskRecord& r, const std::string& key, 
       {"dry_run", flag(r.dry_run)},
       {"updated_at", r.updated_at}};
   std::vector<std::string> columns, placeholders, updates;
+  std::vector<std::optional<std::string>> bound;
   for (const auto& [column, value] : values) {
     columns.push_back(column);
-    placeholders.push_back(bind.add(value));
+    placeholders.push_back(fmt::format(":p{}", bound.size()));
+    bound.push_back(value);
     if (column == "task_id" || (column == "enabled_override" && !set_override)) continue;
     updates.push_back(fmt::format("{0} = excluded.{0}", column));
   }
-  bind.execute(sessions_.state,
-               fmt::format("INSERT INTO maintd_tasks ({}) VALUES ({}) ON CONFLICT (task_id) DO "
-                           "UPDATE SET {}",
-                           fmt::join(columns, ", "), fmt::join(placeholders, ", "),
-                           fmt::join(updates, ", ")));
+  prepared(sessions_.state,
+           fmt::format("INSERT INTO maintd_tasks ({}) VALUES ({}) ON CONFLICT (task_id) DO "
+                       "UPDATE SET {}",
+                       fmt::join(columns, ", "), fmt::join(placeholders, ", "),
+                       fmt::join(updates, ", ")),
+           bound.size())
+      .execute(bound);
 }
 
 namespace {
@@ -237,33 +268,43 @@ std::string count_and_hash(soci::session& sql, const std::string& query) {
 
 }  // namespace
 
+std::string table_changes(soci::session& sql, const TaskTableLayout& layout) {
+  std::string count, latest;
+  soci::indicator latest_ind = soci::i_ok;
+  const std::string latest_expression =
+      layout.has("updated_at")
+          ? fmt::format("MAX(CAST({} AS TEXT))", layout.name_of("updated_at"))
+          : std::string("NULL");
+  sql << fmt::format("SELECT CAST(COUNT(*) AS TEXT), {} FROM {}", latest_expression, layout.table),
+      soci::into(count), soci::into(latest, latest_ind);
+  return fmt::format("{}:{}", count, latest_ind == soci::i_ok ? latest : "-");
+}
+
 std::string table_fingerprint(soci::session& sql, Dialect dialect, const TaskTableLayout& layout) {
+  // What decides whether and how a task runs, and updated_at: a change of a description alone,
+  // without updated_at, waits for the next change that counts. Fewer columns, less to hash at
+  // each poll (every row, every poll_interval).
   std::vector<std::string> columns;
-  for (const char* guide : {"id", "name", "display_name", "description", "task_type", "scope_type",
-                            "schedule_expression", "enabled", "config", "updated_at"}) {
+  for (const char* guide :
+       {"name", "task_type", "schedule_expression", "enabled", "config", "updated_at"}) {
     if (layout.has(guide)) columns.push_back(layout.name_of(guide));
   }
   return count_and_hash(sql, fmt::format("SELECT CAST(COUNT(*) AS TEXT), CAST({} AS TEXT) FROM {}",
                                          hash_sum(dialect, columns), layout.table));
 }
 
-std::string maintd_rows_fingerprint(soci::session& sql, Dialect dialect) {
-  const std::vector<std::string> columns = {"task_id",
-                                            "origin",
-                                            "timezone",
-                                            "enabled_override",
-                                            "timeout_seconds",
-                                            "concurrency",
-                                            "catchup_seconds",
-                                            "retries",
-                                            "retry_backoff_seconds",
-                                            "jitter_seconds",
-                                            "expect_success_within_seconds",
-                                            "dry_run",
-                                            "updated_at"};
-  return count_and_hash(sql, fmt::format("SELECT CAST(COUNT(*) AS TEXT), CAST({} AS TEXT) FROM "
-                                         "maintd_tasks",
-                                         hash_sum(dialect, columns)));
+std::string maintd_rows_fingerprint(soci::session& sql, Dialect) {
+  // Only maintd writes these rows, and every write sets updated_at (a Timestamp): the count, the
+  // latest and a checksum of every row's minute, second and millisecond digits tell a change,
+  // without hashing every row.
+  std::string count, latest, checksum;
+  soci::indicator latest_ind = soci::i_ok, checksum_ind = soci::i_ok;
+  sql << "SELECT CAST(COUNT(*) AS TEXT), MAX(updated_at), CAST(SUM(CAST(SUBSTR(updated_at, 15, "
+         "2) || SUBSTR(updated_at, 18, 2) || SUBSTR(updated_at, 21, 3) AS INTEGER)) AS TEXT) "
+         "FROM maintd_tasks",
+      soci::into(count), soci::into(latest, latest_ind), soci::into(checksum, checksum_ind);
+  return fmt::format("{}:{}:{}", count, latest_ind == soci::i_ok ? latest : "-",
+                     checksum_ind == soci::i_ok ? checksum : "-");
 }
 
 bool write_back(soci::session& sql, const TaskTableLayout& layout, const RunWriteBack& run) {

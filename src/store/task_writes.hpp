@@ -3,6 +3,8 @@
 // maintd_tasks row, in the write transaction every writer of tasks takes (see task_table.hpp).
 #include <soci/soci.h>
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,8 +28,9 @@ class TaskWrites {
   // The task of that name (not id).
   std::optional<TaskRecord> find(const std::string& name);
   // Inserts the task with a new id (or the one the database assigns) and its maintd row. False
-  // when the name is taken.
-  bool insert(const TaskRecord& record);
+  // when the name is taken (looked up first unless `name_known_free`: a sync, whose plan was
+  // made under the lock, inserts thousands and lets the table's UNIQUE name say so instead).
+  bool insert(const TaskRecord& record, bool name_known_free = false);
   // Updates the task of record.name (whose id is record.id): the task table's definition
   // columns and updated_at, when its updated_at still reads `expected_updated_at` if given;
   // then its maintd row (the enable override too if `set_override`). False when no row matched.
@@ -40,8 +43,23 @@ class TaskWrites {
  private:
   void upsert_maintd_row(const TaskRecord& record, const std::string& key, bool set_override);
 
+  // A statement prepared once and executed again with new values (a sync of 100,000 tasks would
+  // otherwise prepare 200,000).
+  class Prepared {
+   public:
+    Prepared(soci::session& sql, const std::string& query, std::size_t values);
+    long long execute(const std::vector<std::optional<std::string>>& values);
+
+   private:
+    std::vector<std::string> values_;
+    std::vector<soci::indicator> inds_;
+    soci::statement st_;
+  };
+  Prepared& prepared(soci::session& sql, const std::string& query, std::size_t values);
+
   TaskSessions sessions_;
   TaskTableLayout layout_;
+  std::map<std::string, std::unique_ptr<Prepared>> prepared_;  // by query
 };
 
 // A transaction that writers of tasks take one at a time, on the state database: SQLite's BEGIN
@@ -78,8 +96,9 @@ bool with_task_writes(TaskTable& table, std::string_view what, Body&& body) {
   });
 }
 
-// The fingerprints of task_table_version: "count:hash" of the task table's definition columns
-// and of maintd_tasks.
+// The parts of task_table_version: the task table's count and latest updated_at (as text);
+// "count:hash" of its definition columns; maintd_tasks' count, latest and checksum.
+std::string table_changes(soci::session& sql, const TaskTableLayout& layout);
 std::string table_fingerprint(soci::session& sql, Dialect dialect, const TaskTableLayout& layout);
 std::string maintd_rows_fingerprint(soci::session& sql, Dialect dialect);
 
