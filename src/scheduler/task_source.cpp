@@ -119,8 +119,7 @@ std::optional<tasks::TaskSet> TaskSource::refresh(const config::Config& config) 
     // sees every change that moves updated_at, at the others.
     const bool deep = ++polls_ % kDeepPollEvery == 0;
     if (!table_version_.empty() &&
-        store::same_task_table_version(store::task_table_version(*table(), deep),
-                                       table_version_)) {
+        store::same_task_table_version(store::task_table_version(*table(), deep), table_version_)) {
       return std::nullopt;
     }
   } catch (const store::StoreError& e) {

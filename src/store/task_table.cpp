@@ -153,10 +153,10 @@ class SyncWriter final : public TaskTableWriter {
       reason = Database::describe(e);
     }
     if (!reason.empty()) {
-      throw StoreError(fmt::format(
-          "syncing the schedule files into {}: inserting task '{}' failed: {} (if the "
-          "application or `maintd task add` added that name meanwhile: load again)",
-          table_.where(), record.name, reason));
+      throw StoreError(
+          fmt::format("syncing the schedule files into {}: inserting task '{}' failed: {} (if the "
+                      "application or `maintd task add` added that name meanwhile: load again)",
+                      table_.where(), record.name, reason));
     }
     wrote_ = true;
   }

@@ -8,16 +8,48 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <random>
 
 #include "store/store_error.hpp"
 
 namespace maintd::store {
 
 std::string new_task_id() {
-  thread_local boost::uuids::random_generator generate;
-  return boost::uuids::to_string(generate());
+  // A version 7 UUID: 48 bits of Unix milliseconds, then a counter and random bits. Time-ordered,
+  // so that a sync inserting 100,000 tasks appends to the primary key's index instead of
+  // scattering over it (random version 4 ids doubled the first start at that size).
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  thread_local std::uint64_t last_ms = 0;
+  thread_local std::uint16_t counter = 0;
+  const auto ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  if (ms != last_ms) {
+    last_ms = ms;
+    counter = static_cast<std::uint16_t>(random() & 0x3ff);  // room to count up within the ms
+  } else {
+    ++counter;
+  }
+  const std::uint64_t tail = random();
+  std::array<std::uint8_t, 16> b{};
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+  b[6] = static_cast<std::uint8_t>(0x70 | ((counter >> 8) & 0x0f));
+  b[7] = static_cast<std::uint8_t>(counter & 0xff);
+  b[8] = static_cast<std::uint8_t>(0x80 | (tail & 0x3f));
+  for (int i = 9; i < 16; ++i) b[i] = static_cast<std::uint8_t>(tail >> (8 * (i - 8)));
+  std::string text;
+  text.reserve(36);
+  constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+    text += kHex[b[i] >> 4];
+    text += kHex[b[i] & 0x0f];
+  }
+  return text;
 }
 
 WriteTransaction::WriteTransaction(soci::session& sql, Dialect dialect, bool lock) : sql_(sql) {
@@ -272,9 +304,8 @@ std::string table_changes(soci::session& sql, const TaskTableLayout& layout) {
   std::string count, latest;
   soci::indicator latest_ind = soci::i_ok;
   const std::string latest_expression =
-      layout.has("updated_at")
-          ? fmt::format("MAX(CAST({} AS TEXT))", layout.name_of("updated_at"))
-          : std::string("NULL");
+      layout.has("updated_at") ? fmt::format("MAX(CAST({} AS TEXT))", layout.name_of("updated_at"))
+                               : std::string("NULL");
   sql << fmt::format("SELECT CAST(COUNT(*) AS TEXT), {} FROM {}", latest_expression, layout.table),
       soci::into(count), soci::into(latest, latest_ind);
   return fmt::format("{}:{}", count, latest_ind == soci::i_ok ? latest : "-");

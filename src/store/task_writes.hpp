@@ -15,7 +15,7 @@
 
 namespace maintd::store {
 
-// A new task id: a random UUID, as text.
+// A new task id: a time-ordered UUID (version 7), as text.
 std::string new_task_id();
 
 // The writes of one transaction, on the sessions of a with_task_writes call.

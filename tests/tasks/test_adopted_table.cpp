@@ -185,13 +185,12 @@ TEST_CASE_TEMPLATE("tasks: the application's INSERT and enabled UPDATE change th
 
   // An UPDATE that moves updated_at (as ORMs do) is seen by the shallow version too.
   CHECK(store::same_task_table_version(store::task_table_version(*table, false), inserted));
-  env.execute(std::string("UPDATE scheduled_tasks SET schedule_expression = '0 4 * * *', "
-                          "updated_at = ") +
-              (is_postgres<Backend>() ? "now() + interval '1 hour'"
-                                      : "'2099-01-01T00:00:00.000Z'") +
-              " WHERE name = 'drafts-stale'");
-  CHECK_FALSE(
-      store::same_task_table_version(store::task_table_version(*table, false), inserted));
+  env.execute(
+      std::string("UPDATE scheduled_tasks SET schedule_expression = '0 4 * * *', "
+                  "updated_at = ") +
+      (is_postgres<Backend>() ? "now() + interval '1 hour'" : "'2099-01-01T00:00:00.000Z'") +
+      " WHERE name = 'drafts-stale'");
+  CHECK_FALSE(store::same_task_table_version(store::task_table_version(*table, false), inserted));
   const std::string moved = store::task_table_version(*table);
 
   // A plain UPDATE that leaves updated_at alone (a hand edit, a migration of the application):
