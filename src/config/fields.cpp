@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/duration.hpp"
+#include "common/json_kind.hpp"
 #include "common/json_text.hpp"
 #include "common/suggest.hpp"
 
@@ -14,25 +15,11 @@ std::string describe_value(const json& value) {
   auto shown = [](std::string text) {
     return text.size() > 40 ? text.substr(0, 37) + "..." : text;
   };
-  switch (value.type()) {
-    case json::value_t::string:
-      return fmt::format("a string ('{}')", shown(value.get<std::string>()));
-    case json::value_t::boolean:
-      return fmt::format("a boolean ({})", json_text(value));
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return fmt::format("an integer ({})", json_text(value));
-    case json::value_t::number_float:
-      return fmt::format("a number ({})", json_text(value));
-    case json::value_t::array:
-      return "a list";
-    case json::value_t::object:
-      return "a map";
-    case json::value_t::null:
-      return "nothing";
-    default:
-      return "a value";
+  if (value.is_string()) return fmt::format("a string ('{}')", shown(value.get<std::string>()));
+  if (value.is_boolean() || value.is_number()) {
+    return fmt::format("{} ({})", json_value_kind(value), json_text(value));
   }
+  return json_value_kind(value);  // a list, a map, nothing: without the value
 }
 
 Fields::Fields(const json& object, std::string pointer, const SourceMap& map,
