@@ -7,6 +7,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <utility>
 
 #include "store/store_error.hpp"
@@ -136,10 +137,22 @@ bool write_back_run(TaskTable& table, const RunWriteBack& run) {
 
 namespace {
 
-// The writes of one sync, in its transaction.
+// The writes of one sync, in its transaction. What it needs of a task already in the table (its
+// id, origin and override) comes from the rows the sync read under the lock, not from a query
+// per task: a change of `defaults:` rewrites every file task's row.
 class SyncWriter final : public TaskTableWriter {
  public:
-  SyncWriter(TaskWrites& writes, const TaskTable& table) : writes_(writes), table_(table) {}
+  SyncWriter(TaskWrites& writes, const TaskTable& table, const std::vector<TaskRecord>& rows)
+      : writes_(writes), table_(table) {
+    current_.reserve(rows.size());
+    for (const auto& row : rows) {
+      TaskRecord& known = current_[row.name];
+      known.name = row.name;
+      known.id = row.id;
+      known.origin = row.origin;
+      known.enabled_override = row.enabled_override;
+    }
+  }
 
   void insert(const TaskRecord& record) override {
     // The plan, made under the lock, found no such name; a row the application inserted since
@@ -161,8 +174,8 @@ class SyncWriter final : public TaskTableWriter {
     wrote_ = true;
   }
   void update_file_row(const TaskRecord& record) override {
-    auto current = writes_.find(record.name);
-    if (!current || current->origin.rfind("file:", 0) != 0) return;
+    const TaskRecord* current = find(record.name);
+    if (current == nullptr || current->origin.rfind("file:", 0) != 0) return;
     TaskRecord updated = record;
     updated.id = current->id;
     updated.enabled_override = current->enabled_override;  // kept
@@ -170,34 +183,40 @@ class SyncWriter final : public TaskTableWriter {
     wrote_ = true;
   }
   void remove(const std::string& name, const std::string& origin) override {
-    auto current = writes_.find(name);
-    if (!current || current->origin != origin) return;
+    const TaskRecord* current = find(name);
+    if (current == nullptr || current->origin != origin) return;
     writes_.remove(*current);
     wrote_ = true;
   }
   bool wrote() const { return wrote_; }
 
  private:
+  const TaskRecord* find(const std::string& name) const {
+    auto it = current_.find(name);
+    return it == current_.end() ? nullptr : &it->second;
+  }
+
   TaskWrites& writes_;
   const TaskTable& table_;
+  std::unordered_map<std::string, TaskRecord> current_;  // name, id, origin, override only
   bool wrote_ = false;
 };
 
 }  // namespace
 
 void sync_task_table(TaskTable& table, const TaskTableSync& sync) {
-  const bool writes_needed = with_task_sessions(
-      table, "syncing the schedule files into scheduled_tasks", [&](TaskSessions& s) {
-        return sync.needs_writes(read_tasks(s, require_layout(table, s.home)));
-      });
+  const std::string what = "syncing the schedule files into " + table.where();
+  const bool writes_needed = with_task_sessions(table, what, [&](TaskSessions& s) {
+    return sync.needs_writes(read_tasks(s, require_layout(table, s.home)));
+  });
   if (!writes_needed) return;  // the common case: no lock, no write
-  with_task_writes(table, "syncing the schedule files into scheduled_tasks",
-                   [&](TaskWrites& writes) {
-                     // Again under the lock: another process may have synced in between.
-                     SyncWriter writer(writes, table);
-                     sync.write(writes.read_all(), writer);
-                     return writer.wrote();
-                   });
+  with_task_writes(table, what, [&](TaskWrites& writes) {
+    // Again under the lock: another process may have synced in between.
+    std::vector<TaskRecord> rows = writes.read_all();
+    SyncWriter writer(writes, table, rows);
+    sync.write(std::move(rows), writer);
+    return writer.wrote();
+  });
 }
 
 }  // namespace maintd::store

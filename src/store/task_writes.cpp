@@ -84,28 +84,18 @@ void WriteTransaction::commit() {
 
 namespace {
 
-// Values bound by position to the :p0, :p1, ... of a statement, held while it runs.
+// The values of a statement being built, each added where its placeholder goes.
 class Bindings {
  public:
-  // The next placeholder, bound to `value` (NULL when empty).
+  // The next placeholder (:p0, :p1, ...), bound to `value` (NULL when empty).
   std::string add(std::optional<std::string> value) {
-    values_.push_back(value.value_or(""));
-    inds_.push_back(value ? soci::i_ok : soci::i_null);
+    values_.push_back(std::move(value));
     return fmt::format(":p{}", values_.size() - 1);
   }
-  long long execute(soci::session& sql, const std::string& query) {
-    soci::statement st(sql);
-    for (std::size_t i = 0; i < values_.size(); ++i) st.exchange(soci::use(values_[i], inds_[i]));
-    st.alloc();
-    st.prepare(query);
-    st.define_and_bind();
-    st.execute(true);
-    return st.get_affected_rows();
-  }
+  const std::vector<std::optional<std::string>>& values() const { return values_; }
 
  private:
-  std::vector<std::string> values_;
-  std::vector<soci::indicator> inds_;
+  std::vector<std::optional<std::string>> values_;
 };
 
 std::string flag(bool value) {
@@ -135,7 +125,7 @@ std::optional<TaskRecord> TaskWrites::find(const std::string& name) {
   return std::move(rows.front());
 }
 
-TaskWrites::Prepared::Prepared(soci::session& sql, const std::string& query, std::size_t values)
+PreparedWrite::PreparedWrite(soci::session& sql, const std::string& query, std::size_t values)
     : values_(values), inds_(values, soci::i_null), st_(sql) {
   for (std::size_t i = 0; i < values; ++i) st_.exchange(soci::use(values_[i], inds_[i]));
   st_.alloc();
@@ -143,7 +133,7 @@ TaskWrites::Prepared::Prepared(soci::session& sql, const std::string& query, std
   st_.define_and_bind();
 }
 
-long long TaskWrites::Prepared::execute(const std::vector<std::optional<std::string>>& values) {
+long long PreparedWrite::execute(const std::vector<std::optional<std::string>>& values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     values_[i] = values[i].value_or("");
     inds_[i] = values[i] ? soci::i_ok : soci::i_null;
@@ -152,23 +142,22 @@ long long TaskWrites::Prepared::execute(const std::vector<std::optional<std::str
   return st_.get_affected_rows();
 }
 
-TaskWrites::Prepared& TaskWrites::prepared(soci::session& sql, const std::string& query,
-                                           std::size_t values) {
+long long TaskWrites::execute(soci::session& sql, const std::string& query,
+                              const std::vector<std::optional<std::string>>& values) {
   auto& slot = prepared_[query];
-  if (!slot) slot = std::make_unique<Prepared>(sql, query, values);
-  return *slot;
+  if (!slot) slot = std::make_unique<PreparedWrite>(sql, query, values.size());
+  return slot->execute(values);
 }
 
 bool TaskWrites::insert(const TaskRecord& record, bool name_known_free) {
   if (!name_known_free && find(record.name)) return false;
   TaskRecord row = record;
+  Bindings bind;
   std::vector<std::string> columns, placeholders;
-  std::vector<std::optional<std::string>> values;
   const auto add = [&](const std::string& guide, std::optional<std::string> value) {
     if (!layout_.has(guide)) return;
     columns.push_back(layout_.name_of(guide));
-    placeholders.push_back(fmt::format(":p{}", values.size()));
-    values.push_back(std::move(value));
+    placeholders.push_back(bind.add(std::move(value)));
   };
   if (layout_.has("id") && !layout_.database_assigns_id()) {
     row.id = new_task_id();
@@ -178,11 +167,10 @@ bool TaskWrites::insert(const TaskRecord& record, bool name_known_free) {
   for (auto& [guide, value] : definition_values(row)) add(guide, value);
   add("created_at", row.created_at);
   add("updated_at", row.updated_at);
-  prepared(sessions_.home,
-           fmt::format("INSERT INTO {} ({}) VALUES ({})", layout_.table, fmt::join(columns, ", "),
-                       fmt::join(placeholders, ", ")),
-           values.size())
-      .execute(values);
+  execute(sessions_.home,
+          fmt::format("INSERT INTO {} ({}) VALUES ({})", layout_.table, fmt::join(columns, ", "),
+                      fmt::join(placeholders, ", ")),
+          bind.values());
   if (layout_.database_assigns_id()) {
     auto inserted = find(row.name);
     if (!inserted) return false;
@@ -207,21 +195,21 @@ bool TaskWrites::update(const TaskRecord& record, const std::string* expected_up
     where += fmt::format(" AND CAST({} AS TEXT) = {}", layout_.name_of("updated_at"),
                          bind.add(*expected_updated_at));
   }
-  const long long changed = bind.execute(
-      sessions_.home,
-      fmt::format("UPDATE {} SET {} WHERE {}", layout_.table, fmt::join(sets, ", "), where));
+  const long long changed =
+      execute(sessions_.home,
+              fmt::format("UPDATE {} SET {} WHERE {}", layout_.table, fmt::join(sets, ", "), where),
+              bind.values());
   if (changed == 0) return false;
   upsert_maintd_row(record, key_of(record, layout_), set_override);
   return true;
 }
 
 void TaskWrites::remove(const TaskRecord& current) {
-  Bindings bind;
-  bind.execute(sessions_.home, fmt::format("DELETE FROM {} WHERE {} = {}", layout_.table,
-                                           layout_.name_of("name"), bind.add(current.name)));
-  Bindings key;
-  key.execute(sessions_.state, fmt::format("DELETE FROM maintd_tasks WHERE task_id = {}",
-                                           key.add(key_of(current, layout_))));
+  execute(sessions_.home,
+          fmt::format("DELETE FROM {} WHERE {} = :p0", layout_.table, layout_.name_of("name")),
+          {current.name});
+  execute(sessions_.state, "DELETE FROM maintd_tasks WHERE task_id = :p0",
+          {key_of(current, layout_)});
 }
 
 void TaskWrites::set_enabled(const TaskRecord& current, bool enabled, const std::string& now) {
@@ -238,8 +226,9 @@ void TaskWrites::set_enabled(const TaskRecord& current, bool enabled, const std:
     sets.push_back(fmt::format("{} = {}", layout_.name_of("updated_at"), bind.add(now)));
   }
   const std::string where = fmt::format("{} = {}", layout_.name_of("name"), bind.add(row.name));
-  bind.execute(sessions_.home, fmt::format("UPDATE {} SET {} WHERE {}", layout_.table,
-                                           fmt::join(sets, ", "), where));
+  execute(sessions_.home,
+          fmt::format("UPDATE {} SET {} WHERE {}", layout_.table, fmt::join(sets, ", "), where),
+          bind.values());
   upsert_maintd_row(row, key_of(row, layout_), true);
 }
 
@@ -259,22 +248,20 @@ void TaskWrites::upsert_maintd_row(const TaskRecord& r, const std::string& key, 
       {"expect_success_within_seconds", number(r.expect_success_within_seconds)},
       {"dry_run", flag(r.dry_run)},
       {"updated_at", r.updated_at}};
+  Bindings bind;
   std::vector<std::string> columns, placeholders, updates;
-  std::vector<std::optional<std::string>> bound;
   for (const auto& [column, value] : values) {
     columns.push_back(column);
-    placeholders.push_back(fmt::format(":p{}", bound.size()));
-    bound.push_back(value);
+    placeholders.push_back(bind.add(value));
     if (column == "task_id" || (column == "enabled_override" && !set_override)) continue;
     updates.push_back(fmt::format("{0} = excluded.{0}", column));
   }
-  prepared(sessions_.state,
-           fmt::format("INSERT INTO maintd_tasks ({}) VALUES ({}) ON CONFLICT (task_id) DO "
-                       "UPDATE SET {}",
-                       fmt::join(columns, ", "), fmt::join(placeholders, ", "),
-                       fmt::join(updates, ", ")),
-           bound.size())
-      .execute(bound);
+  execute(sessions_.state,
+          fmt::format("INSERT INTO maintd_tasks ({}) VALUES ({}) ON CONFLICT (task_id) DO "
+                      "UPDATE SET {}",
+                      fmt::join(columns, ", "), fmt::join(placeholders, ", "),
+                      fmt::join(updates, ", ")),
+          bind.values());
 }
 
 namespace {
@@ -356,8 +343,10 @@ bool write_back(soci::session& sql, const TaskTableLayout& layout, const RunWrit
     const std::string& column = layout.name_of("last_run_at");
     where += fmt::format(" AND ({0} IS NULL OR {0} <= {1})", column, bind.add(run.started_at));
   }
-  return bind.execute(sql, fmt::format("UPDATE {} SET {} WHERE {}", layout.table,
-                                       fmt::join(sets, ", "), where)) > 0;
+  // Once per run: prepared for this one statement.
+  const std::string query =
+      fmt::format("UPDATE {} SET {} WHERE {}", layout.table, fmt::join(sets, ", "), where);
+  return PreparedWrite(sql, query, bind.values().size()).execute(bind.values()) > 0;
 }
 
 }  // namespace maintd::store

@@ -18,6 +18,19 @@ namespace maintd::store {
 // A new task id: a time-ordered UUID (version 7), as text.
 std::string new_task_id();
 
+// A statement whose values are bound by position (:p0, :p1, ...) as text or NULL, prepared
+// once and executed as often as asked.
+class PreparedWrite {
+ public:
+  PreparedWrite(soci::session& sql, const std::string& query, std::size_t values);
+  long long execute(const std::vector<std::optional<std::string>>& values);
+
+ private:
+  std::vector<std::string> values_;
+  std::vector<soci::indicator> inds_;
+  soci::statement st_;
+};
+
 // The writes of one transaction, on the sessions of a with_task_writes call.
 class TaskWrites {
  public:
@@ -43,23 +56,14 @@ class TaskWrites {
  private:
   void upsert_maintd_row(const TaskRecord& record, const std::string& key, bool set_override);
 
-  // A statement prepared once and executed again with new values (a sync of 100,000 tasks would
-  // otherwise prepare 200,000).
-  class Prepared {
-   public:
-    Prepared(soci::session& sql, const std::string& query, std::size_t values);
-    long long execute(const std::vector<std::optional<std::string>>& values);
-
-   private:
-    std::vector<std::string> values_;
-    std::vector<soci::indicator> inds_;
-    soci::statement st_;
-  };
-  Prepared& prepared(soci::session& sql, const std::string& query, std::size_t values);
+  // The statement of `query`, prepared at its first use in this transaction and executed again
+  // with new values after that (a sync of 100,000 tasks would otherwise prepare 200,000).
+  long long execute(soci::session& sql, const std::string& query,
+                    const std::vector<std::optional<std::string>>& values);
 
   TaskSessions sessions_;
   TaskTableLayout layout_;
-  std::map<std::string, std::unique_ptr<Prepared>> prepared_;  // by query
+  std::map<std::string, std::unique_ptr<PreparedWrite>> prepared_;  // by query
 };
 
 // A transaction that writers of tasks take one at a time, on the state database: SQLite's BEGIN
