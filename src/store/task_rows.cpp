@@ -256,6 +256,30 @@ void join_maintd_rows(soci::session& sql, std::vector<TaskRecord>& rows,
 
 }  // namespace
 
+void as_read_back(TaskRecord& record, const TaskTableLayout& layout) {
+  using Kind = ColumnTarget::Kind;
+  static const TaskRecord kUnread;
+  record.unreadable.clear();
+  for (const auto& guide : guide_task_columns()) {
+    if (layout.has(guide)) continue;
+    const ColumnTarget target = target_of(guide);
+    switch (target.kind) {
+      case Kind::config:
+        record.config = kUnread.config;
+        break;
+      case Kind::enabled:
+        record.enabled = kUnread.enabled;
+        break;
+      case Kind::optional:
+        record.*target.optional = kUnread.*target.optional;
+        break;
+      case Kind::text:
+        record.*target.text = kUnread.*target.text;
+        break;
+    }
+  }
+}
+
 std::vector<TaskRecord> read_tasks(TaskSessions& sessions, const TaskTableLayout& layout,
                                    TaskMatch match, const std::string& wanted, bool maintd_rows) {
   const bool all = match == TaskMatch::all;

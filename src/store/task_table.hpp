@@ -164,10 +164,10 @@ class TaskTableWriter {
   // Inserts a task as given (timestamps included), with a new id. A name taken meanwhile (by
   // `maintd task add`, which does not wait for the sync's lock) fails the whole sync with a
   // StoreError.
-  virtual void insert(const TaskRecord& record) = 0;
+  virtual void insert(TaskRecord record) = 0;
   // Updates the definition columns and updated_at of the task of that name, if its origin is
   // file:... (enabled_override and created_at are kept).
-  virtual void update_file_row(const TaskRecord& record) = 0;
+  virtual void update_file_row(TaskRecord record) = 0;
   // Deletes the task of that name and origin (its runs stay in maintd_runs).
   virtual void remove(const std::string& name, const std::string& origin) = 0;
 };
@@ -184,6 +184,13 @@ struct TaskTableSync {
   std::function<bool(std::vector<TaskRecord> rows)> needs_writes;
   std::function<void(std::vector<TaskRecord> rows, TaskTableWriter& writer)> write;
 };
-void sync_task_table(TaskTable& table, const TaskTableSync& sync);
+// When the sync wrote and the table after it is known without reading it again (a task table on
+// SQLite, whose writers wait for this one), that table: its rows sorted by name, as
+// read_task_records returns them, and its deep version as of the commit. Otherwise nullopt.
+struct SyncedTable {
+  std::vector<TaskRecord> rows;
+  std::string version;
+};
+std::optional<SyncedTable> sync_task_table(TaskTable& table, const TaskTableSync& sync);
 
 }  // namespace maintd::store

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
+#include <string_view>
 
 #include "store/store_error.hpp"
 
@@ -105,19 +107,150 @@ std::optional<std::string> number(const std::optional<std::int64_t>& value) {
   return value ? std::optional<std::string>(std::to_string(*value)) : std::nullopt;
 }
 
-// The task table's definition columns of a record, as written: guide column -> value.
-std::vector<std::pair<std::string, std::optional<std::string>>> definition_values(
-    const TaskRecord& r) {
-  return {{"display_name", r.display_name},
-          {"description", r.description},
-          {"task_type", r.task_type},
-          {"scope_type", r.scope_type},
-          {"schedule_expression", r.schedule_expression},
-          {"enabled", flag(r.enabled)},
-          {"config", r.config}};
+// The task table's columns maintd writes, in the order of their placeholders: an INSERT writes
+// all of them, an UPDATE the definition and updated_at (the timestamps of creation, the key and
+// the name stay).
+constexpr std::array kInsertedColumns = {
+    "id",        "name",       "display_name",        "description",
+    "task_type", "scope_type", "schedule_expression", "enabled",
+    "config",    "created_at", "updated_at"};
+constexpr std::array kUpdatedColumns = {"display_name", "description",         "task_type",
+                                        "scope_type",   "schedule_expression", "enabled",
+                                        "config",       "updated_at"};
+
+// The value a write binds to one of those columns (as text; NULL when empty).
+std::optional<std::string> written_value(const TaskRecord& r, std::string_view guide) {
+  if (guide == "id") return r.id;
+  if (guide == "name") return r.name;
+  if (guide == "display_name") return r.display_name;
+  if (guide == "description") return r.description;
+  if (guide == "task_type") return r.task_type;
+  if (guide == "scope_type") return r.scope_type;
+  if (guide == "schedule_expression") return r.schedule_expression;
+  if (guide == "enabled") return flag(r.enabled);
+  if (guide == "config") return r.config;
+  if (guide == "created_at") return r.created_at;
+  if (guide == "updated_at") return r.updated_at;
+  throw std::logic_error(fmt::format("task_writes: no value for the column '{}'", guide));
+}
+
+// maintd_tasks' columns, in the order of their placeholders; task_id first.
+constexpr std::array kMaintdColumns = {"task_id",
+                                       "origin",
+                                       "timezone",
+                                       "enabled_override",
+                                       "timeout_seconds",
+                                       "concurrency",
+                                       "catchup_seconds",
+                                       "retries",
+                                       "retry_backoff_seconds",
+                                       "jitter_seconds",
+                                       "expect_success_within_seconds",
+                                       "dry_run",
+                                       "updated_at"};
+
+std::vector<std::optional<std::string>> maintd_values(const TaskRecord& r, const std::string& key) {
+  return {key,
+          r.origin,
+          r.timezone.empty() ? std::nullopt : std::optional<std::string>(r.timezone),
+          r.enabled_override ? std::optional<std::string>(flag(*r.enabled_override)) : std::nullopt,
+          number(r.timeout_seconds),
+          r.concurrency,
+          number(r.catchup_seconds),
+          number(r.retries),
+          number(r.retry_backoff_seconds),
+          number(r.jitter_seconds),
+          number(r.expect_success_within_seconds),
+          flag(r.dry_run),
+          r.updated_at};
+}
+
+// ":p0, :p1, ..." for `count` values from `first`.
+std::vector<std::string> placeholders(std::size_t first, std::size_t count) {
+  std::vector<std::string> out;
+  for (std::size_t i = first; i < first + count; ++i) out.push_back(fmt::format(":p{}", i));
+  return out;
 }
 
 }  // namespace
+
+TaskWrites::TaskWrites(TaskSessions sessions, TaskTableLayout layout)
+    : sessions_(sessions), layout_(std::move(layout)) {
+  for (const char* guide : kInsertedColumns) {
+    if (!layout_.has(guide)) continue;
+    if (std::string_view(guide) == "id" && layout_.database_assigns_id()) continue;
+    inserted_.emplace_back(guide);
+  }
+  for (const char* guide : kUpdatedColumns) {
+    if (layout_.has(guide)) updated_.emplace_back(guide);
+  }
+}
+
+std::string TaskWrites::text_of(Statement which) const {
+  const auto assignments = [&](const std::vector<std::string>& guides) {
+    std::vector<std::string> sets;
+    for (std::size_t i = 0; i < guides.size(); ++i) {
+      sets.push_back(fmt::format("{} = :p{}", layout_.name_of(guides[i]), i));
+    }
+    return sets;
+  };
+  const std::string& name = layout_.name_of("name");
+  switch (which) {
+    case Statement::insert: {
+      std::vector<std::string> columns;
+      for (const auto& guide : inserted_) columns.push_back(layout_.name_of(guide));
+      return fmt::format("INSERT INTO {} ({}) VALUES ({})", layout_.table, fmt::join(columns, ", "),
+                         fmt::join(placeholders(0, columns.size()), ", "));
+    }
+    case Statement::update:
+    case Statement::update_if_unchanged: {
+      std::string where = fmt::format("{} = :p{}", name, updated_.size());
+      if (which == Statement::update_if_unchanged) {
+        where += fmt::format(" AND CAST({} AS TEXT) = :p{}", layout_.name_of("updated_at"),
+                             updated_.size() + 1);
+      }
+      return fmt::format("UPDATE {} SET {} WHERE {}", layout_.table,
+                         fmt::join(assignments(updated_), ", "), where);
+    }
+    case Statement::set_enabled: {
+      std::vector<std::string> guides = {"enabled"};
+      if (layout_.has("updated_at")) guides.emplace_back("updated_at");
+      return fmt::format("UPDATE {} SET {} WHERE {} = :p{}", layout_.table,
+                         fmt::join(assignments(guides), ", "), name, guides.size());
+    }
+    case Statement::upsert_keep_override:
+    case Statement::upsert_set_override: {
+      std::vector<std::string> updates;
+      for (std::string_view column : kMaintdColumns) {
+        if (column == "task_id") continue;
+        if (column == "enabled_override" && which == Statement::upsert_keep_override) continue;
+        updates.push_back(fmt::format("{0} = excluded.{0}", column));
+      }
+      return fmt::format(
+          "INSERT INTO maintd_tasks ({}) VALUES ({}) ON CONFLICT (task_id) DO UPDATE SET {}",
+          fmt::join(kMaintdColumns, ", "), fmt::join(placeholders(0, kMaintdColumns.size()), ", "),
+          fmt::join(updates, ", "));
+    }
+    case Statement::remove_task:
+      return fmt::format("DELETE FROM {} WHERE {} = :p0", layout_.table, name);
+    case Statement::remove_maintd_row:
+      return "DELETE FROM maintd_tasks WHERE task_id = :p0";
+  }
+  throw std::logic_error("task_writes: an unknown statement");
+}
+
+long long TaskWrites::execute(Statement which,
+                              const std::vector<std::optional<std::string>>& values) {
+  auto& slot = prepared_[static_cast<std::size_t>(which)];
+  if (!slot) {
+    const bool in_state = which == Statement::upsert_keep_override ||
+                          which == Statement::upsert_set_override ||
+                          which == Statement::remove_maintd_row;
+    slot = std::make_unique<PreparedWrite>(in_state ? sessions_.state : sessions_.home,
+                                           text_of(which), values.size());
+  }
+  return slot->execute(values);
+}
 
 std::optional<TaskRecord> TaskWrites::find(const std::string& name) {
   auto rows = read_tasks(sessions_, layout_, TaskMatch::name, name);
@@ -142,35 +275,13 @@ long long PreparedWrite::execute(const std::vector<std::optional<std::string>>& 
   return st_.get_affected_rows();
 }
 
-long long TaskWrites::execute(soci::session& sql, const std::string& query,
-                              const std::vector<std::optional<std::string>>& values) {
-  auto& slot = prepared_[query];
-  if (!slot) slot = std::make_unique<PreparedWrite>(sql, query, values.size());
-  return slot->execute(values);
-}
-
-bool TaskWrites::insert(const TaskRecord& record, bool name_known_free) {
-  if (!name_known_free && find(record.name)) return false;
-  TaskRecord row = record;
-  Bindings bind;
-  std::vector<std::string> columns, placeholders;
-  const auto add = [&](const std::string& guide, std::optional<std::string> value) {
-    if (!layout_.has(guide)) return;
-    columns.push_back(layout_.name_of(guide));
-    placeholders.push_back(bind.add(std::move(value)));
-  };
-  if (layout_.has("id") && !layout_.database_assigns_id()) {
-    row.id = new_task_id();
-    add("id", row.id);
-  }
-  add("name", row.name);
-  for (auto& [guide, value] : definition_values(row)) add(guide, value);
-  add("created_at", row.created_at);
-  add("updated_at", row.updated_at);
-  execute(sessions_.home,
-          fmt::format("INSERT INTO {} ({}) VALUES ({})", layout_.table, fmt::join(columns, ", "),
-                      fmt::join(placeholders, ", ")),
-          bind.values());
+bool TaskWrites::insert(TaskRecord& row, bool name_known_free) {
+  if (!name_known_free && find(row.name)) return false;
+  if (layout_.has("id") && !layout_.database_assigns_id()) row.id = new_task_id();
+  std::vector<std::optional<std::string>> values;
+  values.reserve(inserted_.size());
+  for (const auto& guide : inserted_) values.push_back(written_value(row, guide));
+  execute(Statement::insert, values);
   if (layout_.database_assigns_id()) {
     auto inserted = find(row.name);
     if (!inserted) return false;
@@ -182,34 +293,21 @@ bool TaskWrites::insert(const TaskRecord& record, bool name_known_free) {
 
 bool TaskWrites::update(const TaskRecord& record, const std::string* expected_updated_at,
                         bool set_override) {
-  Bindings bind;
-  std::vector<std::string> sets;
-  const auto set = [&](const std::string& guide, std::optional<std::string> value) {
-    if (!layout_.has(guide)) return;
-    sets.push_back(fmt::format("{} = {}", layout_.name_of(guide), bind.add(std::move(value))));
-  };
-  for (auto& [guide, value] : definition_values(record)) set(guide, value);
-  set("updated_at", record.updated_at);
-  std::string where = fmt::format("{} = {}", layout_.name_of("name"), bind.add(record.name));
-  if (expected_updated_at != nullptr && layout_.has("updated_at")) {
-    where += fmt::format(" AND CAST({} AS TEXT) = {}", layout_.name_of("updated_at"),
-                         bind.add(*expected_updated_at));
-  }
+  std::vector<std::optional<std::string>> values;
+  for (const auto& guide : updated_) values.push_back(written_value(record, guide));
+  values.emplace_back(record.name);
+  const bool conditional = expected_updated_at != nullptr && layout_.has("updated_at");
+  if (conditional) values.emplace_back(*expected_updated_at);
   const long long changed =
-      execute(sessions_.home,
-              fmt::format("UPDATE {} SET {} WHERE {}", layout_.table, fmt::join(sets, ", "), where),
-              bind.values());
+      execute(conditional ? Statement::update_if_unchanged : Statement::update, values);
   if (changed == 0) return false;
   upsert_maintd_row(record, key_of(record, layout_), set_override);
   return true;
 }
 
 void TaskWrites::remove(const TaskRecord& current) {
-  execute(sessions_.home,
-          fmt::format("DELETE FROM {} WHERE {} = :p0", layout_.table, layout_.name_of("name")),
-          {current.name});
-  execute(sessions_.state, "DELETE FROM maintd_tasks WHERE task_id = :p0",
-          {key_of(current, layout_)});
+  execute(Statement::remove_task, {current.name});
+  execute(Statement::remove_maintd_row, {key_of(current, layout_)});
 }
 
 void TaskWrites::set_enabled(const TaskRecord& current, bool enabled, const std::string& now) {
@@ -219,49 +317,16 @@ void TaskWrites::set_enabled(const TaskRecord& current, bool enabled, const std:
   row.enabled = enabled;
   row.enabled_override = enabled;
   row.updated_at = now;
-  Bindings bind;
-  std::vector<std::string> sets = {
-      fmt::format("{} = {}", layout_.name_of("enabled"), bind.add(flag(enabled)))};
-  if (layout_.has("updated_at")) {
-    sets.push_back(fmt::format("{} = {}", layout_.name_of("updated_at"), bind.add(now)));
-  }
-  const std::string where = fmt::format("{} = {}", layout_.name_of("name"), bind.add(row.name));
-  execute(sessions_.home,
-          fmt::format("UPDATE {} SET {} WHERE {}", layout_.table, fmt::join(sets, ", "), where),
-          bind.values());
+  std::vector<std::optional<std::string>> values = {flag(enabled)};
+  if (layout_.has("updated_at")) values.emplace_back(now);
+  values.emplace_back(row.name);
+  execute(Statement::set_enabled, values);
   upsert_maintd_row(row, key_of(row, layout_), true);
 }
 
 void TaskWrites::upsert_maintd_row(const TaskRecord& r, const std::string& key, bool set_override) {
-  const std::vector<std::pair<std::string, std::optional<std::string>>> values = {
-      {"task_id", key},
-      {"origin", r.origin},
-      {"timezone", r.timezone.empty() ? std::nullopt : std::optional<std::string>(r.timezone)},
-      {"enabled_override",
-       r.enabled_override ? std::optional<std::string>(flag(*r.enabled_override)) : std::nullopt},
-      {"timeout_seconds", number(r.timeout_seconds)},
-      {"concurrency", r.concurrency},
-      {"catchup_seconds", number(r.catchup_seconds)},
-      {"retries", number(r.retries)},
-      {"retry_backoff_seconds", number(r.retry_backoff_seconds)},
-      {"jitter_seconds", number(r.jitter_seconds)},
-      {"expect_success_within_seconds", number(r.expect_success_within_seconds)},
-      {"dry_run", flag(r.dry_run)},
-      {"updated_at", r.updated_at}};
-  Bindings bind;
-  std::vector<std::string> columns, placeholders, updates;
-  for (const auto& [column, value] : values) {
-    columns.push_back(column);
-    placeholders.push_back(bind.add(value));
-    if (column == "task_id" || (column == "enabled_override" && !set_override)) continue;
-    updates.push_back(fmt::format("{0} = excluded.{0}", column));
-  }
-  execute(sessions_.state,
-          fmt::format("INSERT INTO maintd_tasks ({}) VALUES ({}) ON CONFLICT (task_id) DO "
-                      "UPDATE SET {}",
-                      fmt::join(columns, ", "), fmt::join(placeholders, ", "),
-                      fmt::join(updates, ", ")),
-          bind.values());
+  execute(set_override ? Statement::upsert_set_override : Statement::upsert_keep_override,
+          maintd_values(r, key));
 }
 
 namespace {

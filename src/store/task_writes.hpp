@@ -3,7 +3,7 @@
 // maintd_tasks row, in the write transaction every writer of tasks takes (see task_table.hpp).
 #include <soci/soci.h>
 
-#include <map>
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,16 +34,18 @@ class PreparedWrite {
 // The writes of one transaction, on the sessions of a with_task_writes call.
 class TaskWrites {
  public:
-  TaskWrites(TaskSessions sessions, TaskTableLayout layout)
-      : sessions_(sessions), layout_(std::move(layout)) {}
+  TaskWrites(TaskSessions sessions, TaskTableLayout layout);
 
   std::vector<TaskRecord> read_all() { return read_tasks(sessions_, layout_); }
+  TaskSessions& sessions() { return sessions_; }
+  const TaskTableLayout& layout() const { return layout_; }
   // The task of that name (not id).
   std::optional<TaskRecord> find(const std::string& name);
   // Inserts the task with a new id (or the one the database assigns) and its maintd row. False
   // when the name is taken (looked up first unless `name_known_free`: a sync, whose plan was
   // made under the lock, inserts thousands and lets the table's UNIQUE name say so instead).
-  bool insert(const TaskRecord& record, bool name_known_free = false);
+  // The id is set in `record`.
+  bool insert(TaskRecord& record, bool name_known_free = false);
   // Updates the task of record.name (whose id is record.id): the task table's definition
   // columns and updated_at, when its updated_at still reads `expected_updated_at` if given;
   // then its maintd row (the enable override too if `set_override`). False when no row matched.
@@ -54,16 +56,32 @@ class TaskWrites {
   void set_enabled(const TaskRecord& current, bool enabled, const std::string& now);
 
  private:
-  void upsert_maintd_row(const TaskRecord& record, const std::string& key, bool set_override);
+  // The statements of a transaction. Each one's text is built from the layout at its first use,
+  // and prepared then: a sync of 100,000 tasks executes the same two statements 100,000 times,
+  // and building their text per row (formatting, joining, looking it up) cost more than SQLite's
+  // own work on the rows.
+  enum class Statement {
+    insert,
+    update,
+    update_if_unchanged,  // update, when updated_at still reads the value given
+    upsert_keep_override,
+    upsert_set_override,
+    set_enabled,
+    remove_task,
+    remove_maintd_row,
+  };
+  static constexpr std::size_t kStatements = 8;
+  long long execute(Statement which, const std::vector<std::optional<std::string>>& values);
+  std::string text_of(Statement which) const;
 
-  // The statement of `query`, prepared at its first use in this transaction and executed again
-  // with new values after that (a sync of 100,000 tasks would otherwise prepare 200,000).
-  long long execute(soci::session& sql, const std::string& query,
-                    const std::vector<std::optional<std::string>>& values);
+  void upsert_maintd_row(const TaskRecord& record, const std::string& key, bool set_override);
 
   TaskSessions sessions_;
   TaskTableLayout layout_;
-  std::map<std::string, std::unique_ptr<PreparedWrite>> prepared_;  // by query
+  // The guide columns an INSERT writes and an UPDATE sets, those of them the table has, in the
+  // order of their placeholders: the statements' text and their values are built from these.
+  std::vector<std::string> inserted_, updated_;
+  std::array<std::unique_ptr<PreparedWrite>, kStatements> prepared_;
 };
 
 // A transaction that writers of tasks take one at a time, on the state database: SQLite's BEGIN

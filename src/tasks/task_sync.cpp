@@ -69,7 +69,7 @@ SyncPlan plan_sync(store::TaskTable& table, const config::Config& config) {
 }
 
 SyncPlan sync_tasks(store::TaskTable& table, const config::Config& config,
-                    const store::Clock& clock, std::vector<TaskRow>* rows_read,
+                    const store::Clock& clock, std::optional<SyncedRows>* after,
                     const std::function<void()>& before_lock) {
   SyncPlan plan;
   store::TaskTableSync sync;
@@ -77,7 +77,7 @@ SyncPlan sync_tasks(store::TaskTable& table, const config::Config& config,
     std::vector<TaskRow> current = rows_from_records(std::move(records));
     plan = plan_sync(current, config);
     if (plan.writes_nothing()) {  // the common case: no lock, no write
-      if (rows_read != nullptr) *rows_read = std::move(current);
+      if (after != nullptr) *after = SyncedRows{std::move(current), std::nullopt};
       return false;
     }
     if (before_lock) before_lock();
@@ -91,7 +91,7 @@ SyncPlan sync_tasks(store::TaskTable& table, const config::Config& config,
       // Another process synced in between: these rows are the table. (Before, the caller was
       // left with no rows at all, and a daemon starting beside another one lost the table's
       // own tasks and every enable/disable until its next poll.)
-      if (rows_read != nullptr) *rows_read = std::move(rows);
+      if (after != nullptr) *after = SyncedRows{std::move(rows), std::nullopt};
       return;
     }
     std::map<std::string, const TaskRow*> by_name;
@@ -116,7 +116,9 @@ SyncPlan sync_tasks(store::TaskTable& table, const config::Config& config,
     }
     for (const auto& removed : plan.removed) writer.remove(removed.name, removed.origin);
   };
-  store::sync_task_table(table, sync);
+  if (auto synced = store::sync_task_table(table, sync); synced && after != nullptr) {
+    *after = SyncedRows{rows_from_records(std::move(synced->rows)), std::move(synced->version)};
+  }
   return plan;
 }
 

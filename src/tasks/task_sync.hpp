@@ -12,6 +12,7 @@
 // The plan is made here, from the configuration; the reads, the lock and the writes are the
 // store's (store/task_table.hpp, sync_task_table).
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,16 +62,25 @@ SyncPlan plan_sync(const std::vector<TaskRow>& rows, const config::Config& confi
 // schema was never created reads as an empty table.
 SyncPlan plan_sync(store::TaskTable& table, const config::Config& config);
 
+// The table as a sync found or left it, when that is known without reading it again.
+struct SyncedRows {
+  std::vector<TaskRow> rows;  // sorted by name
+  // When the sync wrote: the table's (deep) version as of its commit. Otherwise unset: the
+  // table is as read, and a version read before the sync is still its own.
+  std::optional<std::string> version;
+};
+
 // Computes and applies the plan in one transaction, serialised with other syncs (SQLite: a write
 // transaction; PostgreSQL: a transaction-scoped advisory lock), and returns what it applied.
 // When the table already matches, nothing is written and no lock is taken. Throws
-// StoreUnavailable / StoreError; a failed sync leaves the table as it was. When it wrote
-// nothing and `rows_read` is given, the rows it compared are moved there (the table as read),
-// also when another process had synced by the time the lock was taken.
+// StoreUnavailable / StoreError; a failed sync leaves the table as it was. When `after` is
+// given, it is set to the table as the sync leaves it whenever that is known without another
+// read: always when the sync wrote nothing (also when another process had synced by the time
+// the lock was taken), and after writes to a task table on SQLite (store::sync_task_table).
 // `before_lock` (tests) runs between the first read and the lock, where another process may sync.
 SyncPlan sync_tasks(store::TaskTable& table, const config::Config& config,
                     const store::Clock& clock = store::system_clock(),
-                    std::vector<TaskRow>* rows_read = nullptr,
+                    std::optional<SyncedRows>* after = nullptr,
                     const std::function<void()>& before_lock = {});
 
 // The plan's conflicts as warnings, at the file task and at the row.

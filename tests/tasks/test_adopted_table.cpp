@@ -359,6 +359,45 @@ TEST_CASE("tasks: task_table: a mapped table in the application's database<sqlit
   CHECK(mode == "delete");
 }
 
+// A sync into a table with only the required columns hands back rows as a read returns them:
+// the columns it lacks at their read defaults, not at what the schedule file says.
+TEST_CASE("tasks: task_table: the rows a sync leaves in a table of few columns<sqlite>") {
+  ConfigState<SqliteBackend> env;
+  env.schedule("a.yaml", R"(tasks:
+  - {name: nightly, type: debug.noop, schedule: "0 2 * * *", description: not stored,
+     display_name: Not stored either, timeout: 5m}
+)");
+  env.write_settings("task_table:\n  database: app\n  table: jobs\n");
+  {
+    soci::session app("sqlite3", "db=" + (env.dir.path() / "app.db").string());
+    app << "CREATE TABLE jobs (name TEXT UNIQUE, task_type TEXT, schedule_expression TEXT, "
+           "enabled INTEGER, config TEXT)";
+  }
+  const config::Config config = env.load();
+  auto state = store::Database::open(env.backend.url());
+  store::migrate(*state, tasks::migration_options(config));
+  auto table = tasks::open_task_table(state, config);
+  std::optional<tasks::SyncedRows> after;
+  REQUIRE(tasks::sync_tasks(*table, config, env.clock.clock(), &after).added.size() == 1);
+  REQUIRE(after.has_value());
+  REQUIRE(after->rows.size() == 1);
+  const tasks::TaskRow& row = after->rows[0];
+  CHECK(row.description.empty());
+  CHECK(row.display_name.empty());
+  CHECK(row.created_at.empty());
+  CHECK(row.timeout_seconds == 300);  // maintd_tasks has every column
+  const auto read = tasks::read_task_rows(*table);
+  REQUIRE(read.size() == 1);
+  for (const char* column : {"id", "name", "display_name", "description", "task_type", "scope_type",
+                             "schedule_expression", "enabled", "config", "timeout_seconds",
+                             "origin", "created_at", "updated_at"}) {
+    CAPTURE(column);
+    CHECK(tasks::column_value(row, column) == tasks::column_value(read[0], column));
+  }
+  REQUIRE(after->version.has_value());
+  CHECK(*after->version == store::task_table_version(*table));
+}
+
 TEST_CASE("tasks: task_table: a bad mapping is refused at its place in maintd.yaml") {
   ConfigState<SqliteBackend> env;
   env.schedule("a.yaml", "tasks: []\n");
