@@ -256,25 +256,24 @@ void join_maintd_rows(soci::session& sql, std::vector<TaskRecord>& rows,
 
 }  // namespace
 
-void as_read_back(TaskRecord& record, const TaskTableLayout& layout) {
+void as_read_back(TaskColumns& columns, const TaskTableLayout& layout) {
   using Kind = ColumnTarget::Kind;
-  static const TaskRecord kUnread;
-  record.unreadable.clear();
+  static const TaskColumns kUnread;
+  columns.unreadable.clear();
   for (const auto& guide : guide_task_columns()) {
     if (layout.has(guide)) continue;
     const ColumnTarget target = target_of(guide);
     switch (target.kind) {
       case Kind::config:
-        record.config = kUnread.config;
-        break;
+        break;  // required: every task table has it
       case Kind::enabled:
-        record.enabled = kUnread.enabled;
+        columns.enabled = kUnread.enabled;
         break;
       case Kind::optional:
-        record.*target.optional = kUnread.*target.optional;
+        columns.*target.optional = kUnread.*target.optional;
         break;
       case Kind::text:
-        record.*target.text = kUnread.*target.text;
+        columns.*target.text = kUnread.*target.text;
         break;
     }
   }

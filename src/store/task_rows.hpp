@@ -25,9 +25,9 @@ std::vector<TaskRecord> read_tasks(TaskSessions& sessions, const TaskTableLayout
                                    TaskMatch match = TaskMatch::all, const std::string& wanted = {},
                                    bool maintd_rows = true);
 
-// Makes a record as written what a read of the table returns: the guide columns the table lacks
+// Makes columns as written what a read of the table returns: the guide columns the table lacks
 // at the values a read leaves for them ("", "global", NULL); maintd_tasks' columns as written.
-void as_read_back(TaskRecord& record, const TaskTableLayout& layout);
+void as_read_back(TaskColumns& columns, const TaskTableLayout& layout);
 
 // The key of a task's maintd_tasks row: its id, or its name in a table without id.
 const std::string& key_of(const TaskRecord& record, const TaskTableLayout& layout);

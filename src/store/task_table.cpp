@@ -149,18 +149,22 @@ namespace {
 
 // The writes of one sync, in its transaction. What it needs of a task already in the table (its
 // id, origin and override) comes from the rows the sync read under the lock, not from a query
-// per task: a change of `defaults:` rewrites every file task's row. It keeps those rows with its
-// own writes applied: the table as the sync leaves it.
+// per task: a change of `defaults:` rewrites every file task's row.
 class SyncWriter final : public TaskTableWriter {
  public:
-  SyncWriter(TaskWrites& writes, const TaskTable& table, const TaskTableLayout& layout,
-             const std::vector<TaskRecord>& rows)
-      : writes_(writes), table_(table), layout_(layout) {
+  SyncWriter(TaskWrites& writes, const TaskTable& table, const std::vector<TaskRecord>& rows)
+      : writes_(writes), table_(table) {
     current_.reserve(rows.size());
-    for (const auto& row : rows) current_.emplace(row.name, row);
+    for (const auto& row : rows) {
+      TaskRecord& known = current_[row.name];
+      known.name = row.name;
+      known.id = row.id;
+      known.origin = row.origin;
+      known.enabled_override = row.enabled_override;
+    }
   }
 
-  void insert(TaskRecord record) override {
+  std::string insert(TaskRecord record) override {
     // The plan, made under the lock, found no such name; a row the application inserted since
     // then fails the table's UNIQUE name (the database's reason is kept in the message).
     std::string reason;
@@ -177,87 +181,68 @@ class SyncWriter final : public TaskTableWriter {
                       "application or `maintd task add` added that name meanwhile: load again)",
                       table_.where(), record.name, reason));
     }
-    as_read_back(record, layout_);
-    std::string name = record.name;
-    current_.insert_or_assign(std::move(name), std::move(record));
     wrote_ = true;
+    return std::move(record.id);
   }
-  void update_file_row(TaskRecord updated) override {
-    TaskRecord* current = find(updated.name);
+  void update_file_row(TaskRecord record) override {
+    const TaskRecord* current = find(record.name);
     if (current == nullptr || current->origin.rfind("file:", 0) != 0) return;
-    updated.id = current->id;
-    updated.enabled_override = current->enabled_override;  // kept
-    writes_.update(updated, nullptr, false);
-    // What the UPDATE leaves alone stays as read.
-    updated.created_at = current->created_at;
-    updated.last_run_id = current->last_run_id;
-    updated.last_run_at = current->last_run_at;
-    updated.last_run_status = current->last_run_status;
-    updated.next_run_at = current->next_run_at;
-    as_read_back(updated, layout_);
-    *current = std::move(updated);
+    record.id = current->id;
+    record.enabled_override = current->enabled_override;  // kept
+    writes_.update(record, nullptr, false);
     wrote_ = true;
   }
   void remove(const std::string& name, const std::string& origin) override {
     const TaskRecord* current = find(name);
     if (current == nullptr || current->origin != origin) return;
     writes_.remove(*current);
-    current_.erase(name);
     wrote_ = true;
   }
-  bool wrote() const { return wrote_; }
-  // The table after these writes, sorted by name as a read returns it.
-  std::vector<TaskRecord> rows() && {
-    std::vector<TaskRecord> rows;
-    rows.reserve(current_.size());
-    for (auto& [name, row] : current_) rows.push_back(std::move(row));
-    std::sort(rows.begin(), rows.end(),
-              [](const TaskRecord& a, const TaskRecord& b) { return a.name < b.name; });
-    return rows;
+  void as_read_back(TaskColumns& columns) const override {
+    store::as_read_back(columns, writes_.layout());
   }
+  bool wrote() const { return wrote_; }
 
  private:
-  TaskRecord* find(const std::string& name) {
+  const TaskRecord* find(const std::string& name) const {
     auto it = current_.find(name);
     return it == current_.end() ? nullptr : &it->second;
   }
 
   TaskWrites& writes_;
   const TaskTable& table_;
-  const TaskTableLayout& layout_;
-  std::unordered_map<std::string, TaskRecord> current_;
+  std::unordered_map<std::string, TaskRecord> current_;  // name, id, origin, override only
   bool wrote_ = false;
 };
 
 }  // namespace
 
-std::optional<SyncedTable> sync_task_table(TaskTable& table, const TaskTableSync& sync) {
+bool sync_leaves_known_table(const TaskTable& table) {
+  return table.home().dialect() == Dialect::sqlite;
+}
+
+std::optional<std::string> sync_task_table(TaskTable& table, const TaskTableSync& sync) {
   const std::string what = "syncing the schedule files into " + table.where();
   const bool writes_needed = with_task_sessions(table, what, [&](TaskSessions& s) {
     return sync.needs_writes(read_tasks(s, require_layout(table, s.home)));
   });
   if (!writes_needed) return std::nullopt;  // the common case: no lock, no write
-  std::optional<SyncedTable> synced;
+  std::optional<std::string> version;
   with_task_writes(table, what, [&](TaskWrites& writes) {
     // Again under the lock: another process may have synced in between.
     std::vector<TaskRecord> rows = writes.read_all();
-    const TaskTableLayout& layout = writes.layout();
-    SyncWriter writer(writes, table, layout, rows);
+    SyncWriter writer(writes, table, rows);
     sync.write(std::move(rows), writer);
     if (!writer.wrote()) return false;
-    // On SQLite nobody else writes the task table while this transaction lasts (the state
-    // database's write lock; a task table elsewhere, a snapshot that fails our writes if another
-    // writer came first), so the rows read under the lock with these writes applied are the
-    // table at the commit, and its version read here is theirs: the caller need not read 100,000
-    // rows again (a third of the first start). PostgreSQL lets the application write beside
-    // this transaction (READ COMMITTED): there the caller reads the table again after it.
-    if (table.home().dialect() == Dialect::sqlite) {
-      synced = SyncedTable{std::move(writer).rows(), version_on(table, writes.sessions(), layout,
-                                                                /*deep=*/true)};
+    // Read in the transaction, after the writes: the table the caller's rows now describe
+    // (see the header for why only on SQLite). The caller need not read 100,000 rows again,
+    // which was a third of the first start.
+    if (sync_leaves_known_table(table)) {
+      version = version_on(table, writes.sessions(), writes.layout(), /*deep=*/true);
     }
     return true;
   });
-  return synced;
+  return version;
 }
 
 }  // namespace maintd::store

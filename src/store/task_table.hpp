@@ -95,6 +95,8 @@ struct TaskColumns {
   // flag other than 0 or 1): column -> the stored text. The field itself then holds its NULL
   // value. Reading only; writes ignore it.
   std::map<std::string, std::string> unreadable;
+
+  bool operator==(const TaskColumns&) const = default;
 };
 
 // One task as stored: its task table row and its maintd row.
@@ -161,15 +163,18 @@ bool write_back_run(TaskTable& table, const RunWriteBack& run);
 class TaskTableWriter {
  public:
   virtual ~TaskTableWriter() = default;
-  // Inserts a task as given (timestamps included), with a new id. A name taken meanwhile (by
-  // `maintd task add`, which does not wait for the sync's lock) fails the whole sync with a
-  // StoreError.
-  virtual void insert(TaskRecord record) = 0;
+  // Inserts a task as given (timestamps included), with a new id, and returns that id ("" in a
+  // table without ids). A name taken meanwhile (by `maintd task add`, which does not wait for
+  // the sync's lock) fails the whole sync with a StoreError.
+  virtual std::string insert(TaskRecord record) = 0;
   // Updates the definition columns and updated_at of the task of that name, if its origin is
   // file:... (enabled_override and created_at are kept).
   virtual void update_file_row(TaskRecord record) = 0;
   // Deletes the task of that name and origin (its runs stay in maintd_runs).
   virtual void remove(const std::string& name, const std::string& origin) = 0;
+  // Makes columns as written what a read of the row returns: those the task table lacks at the
+  // values a read leaves for them ("", "global", NULL).
+  virtual void as_read_back(TaskColumns& columns) const = 0;
 };
 
 // The two steps of a sync, asked of the tasks layer. `needs_writes` gets every task as read,
@@ -184,13 +189,14 @@ struct TaskTableSync {
   std::function<bool(std::vector<TaskRecord> rows)> needs_writes;
   std::function<void(std::vector<TaskRecord> rows, TaskTableWriter& writer)> write;
 };
-// When the sync wrote and the table after it is known without reading it again (a task table on
-// SQLite, whose writers wait for this one), that table: its rows sorted by name, as
-// read_task_records returns them, and its deep version as of the commit. Otherwise nullopt.
-struct SyncedTable {
-  std::vector<TaskRecord> rows;
-  std::string version;
-};
-std::optional<SyncedTable> sync_task_table(TaskTable& table, const TaskTableSync& sync);
+// Returns, when the sync wrote and nobody could write the task table beside it, the table's
+// (deep) version as of its commit: then the rows `write` was given, with its writes applied, are
+// the table, and this version is theirs. That holds on SQLite (the state database's write lock;
+// a task table in another SQLite database is read in the transaction's snapshot, which fails
+// the writes if another writer came first); PostgreSQL lets the application write beside the
+// transaction (READ COMMITTED), and there the caller reads the table again. Otherwise nullopt.
+std::optional<std::string> sync_task_table(TaskTable& table, const TaskTableSync& sync);
+// Whether sync_task_table returns the version after its writes for this table.
+bool sync_leaves_known_table(const TaskTable& table);
 
 }  // namespace maintd::store

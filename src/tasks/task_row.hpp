@@ -53,6 +53,7 @@ struct TaskRow : store::TaskColumns {
 
   bool from_file() const { return origin.rfind("file:", 0) == 0; }
   bool from_db() const { return origin == "db"; }
+  bool operator==(const TaskRow&) const = default;
 };
 
 // A row as read: the limits of configuration input applied (`refused`), the config parsed

@@ -24,21 +24,28 @@
 
 namespace maintd::tasks {
 
+// `task` and `row` say where an entry came from, for the sync that applies the plan: the file
+// task in the configuration planned against, the row's index in the rows planned against (both
+// valid while those live).
 struct SyncPlan {
   struct Added {
     std::string name;
     std::string origin;
     config::Location defined_at;
+    const config::Task* task = nullptr;
   };
   struct Changed {
     std::string name;
     std::string origin;  // the new one
     config::Location defined_at;
     std::vector<FieldChange> fields;
+    const config::Task* task = nullptr;
+    std::size_t row = 0;
   };
   struct Removed {
     std::string name;
     std::string origin;
+    std::size_t row = 0;
   };
   struct Conflict {
     std::string name;
