@@ -132,6 +132,16 @@ class ParseAhead {
     return parsed;
   }
 
+  // Frees a file the caller has read on another thread: a large file's source map and document
+  // are hundreds of thousands of small allocations, and freeing them was a tenth of this
+  // thread's work at 100,000 tasks.
+  void retire(ParsedFile done) {
+    if (window_ == 0) return;  // one core: freed here, as it goes out of scope
+    retired_.push_back(std::async(std::launch::async, [doomed = std::move(done)]() mutable {
+      ParsedFile gone = std::move(doomed);
+    }));
+  }
+
  private:
   void launch() {
     while (launched_ < files_.size() && in_flight_.size() < window_) {
@@ -145,6 +155,7 @@ class ParseAhead {
   std::size_t window_;
   std::size_t launched_ = 0;
   std::deque<std::future<ParsedFile>> in_flight_;  // the futures' destructors wait for them
+  std::vector<std::future<void>> retired_;         // these too
 };
 
 }  // namespace
@@ -219,6 +230,7 @@ LoadResult load_config(const LoadOptions& options) {
     if (next.document) reader.read_file(*next.document, next.map, config.tasks);
     const std::string origin_file = path_from_config(file, base_dir);
     for (std::size_t i = first; i < config.tasks.size(); ++i) config.tasks[i].file = origin_file;
+    parsed.retire(std::move(next));
   }
   reader.report_duplicate_names();
 

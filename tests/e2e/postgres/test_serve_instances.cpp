@@ -1,9 +1,13 @@
 // Several `maintd serve` instances on one real PostgreSQL state database (the harness starts the
 // server): each slot runs exactly once, whichever instance wins it, and when one instance is
-// killed the others carry on without a gap.
+// killed the others carry on without a gap; and two instances on the application's own
+// scheduled_tasks (issue 18).
 #include <doctest/doctest.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
 
 #include <algorithm>
+#include <map>
 
 #include "e2e/crash_restart.hpp"
 #include "e2e/e2e_config.hpp"
@@ -134,4 +138,81 @@ TEST_CASE("kill -9 during a forbid run, down past the lease: the restart runs th
   Settings settings;  // heartbeat 1s, lease 3s
   settings.state_database = pg.uri("e2e_crash_catchup");
   check_restart_after_lease_runs_the_catchup(settings);
+}
+
+// Issue 18: the application's own scheduled_tasks, in its own PostgreSQL types (UUID ids, JSONB
+// config, a boolean `enabled`, timestamptz), with two instances on it: each slot once, every run
+// written back into the row, a row the application inserts picked up at the next poll, and the
+// table's columns as they were.
+TEST_CASE("two instances on the application's own scheduled_tasks: each slot once, written back") {
+  auto& pg = PostgresCluster::shared();
+  const std::string connect = pg.create_database("e2e_adopted_table");
+  soci::session app(soci::postgresql, connect);
+  app << "CREATE TABLE scheduled_tasks (id UUID PRIMARY KEY, name VARCHAR(255) NOT NULL UNIQUE, "
+         "display_name VARCHAR(255), description TEXT, task_type VARCHAR(100) NOT NULL, "
+         "scope_type VARCHAR(50) DEFAULT 'global', schedule_expression VARCHAR(100) NOT NULL, "
+         "enabled BOOLEAN NOT NULL DEFAULT TRUE, config JSONB NOT NULL DEFAULT '{}', "
+         "last_run_id UUID, last_run_at TIMESTAMPTZ, last_run_status VARCHAR(50), "
+         "next_run_at TIMESTAMPTZ, created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+         "updated_at TIMESTAMPTZ NOT NULL DEFAULT now())";
+  const auto columns = [&] {
+    std::string listed;
+    app << "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) "
+           "FROM information_schema.columns WHERE table_name = 'scheduled_tasks'",
+        soci::into(listed);
+    return listed;
+  };
+  const std::string columns_before = columns();
+  app << "INSERT INTO scheduled_tasks (id, name, display_name, task_type, schedule_expression, "
+         "enabled, config) VALUES ('2f1c6b9e-0d4a-4c1e-9a53-7b1de0f4c001', 'app-seconds', 'App', "
+         "'debug.noop', '* * * * * *', TRUE, '{\"dry_run\": false}')";
+
+  Settings settings;  // heartbeat 1s, lease 3s, poll 5s
+  settings.state_database = pg.uri("e2e_adopted_table");
+  Workspace ws("tasks: []\n", settings);
+  StateReader state(ws.url(settings.state_database));
+  std::vector<std::unique_ptr<Process>> instances;
+  for (const char* name : {"one.log", "two.log"}) {
+    instances.push_back(start_daemon(ws.config, ws.log(name)));
+  }
+  const auto started = now_seconds();
+  const bool first_ran =
+      eventually(30s, [&] { return completed_from(state.runs("app-seconds"), started + 1s) >= 5; });
+  // The application adds a task of its own, with its own id.
+  app << "INSERT INTO scheduled_tasks (id, name, display_name, task_type, schedule_expression, "
+         "enabled, config) VALUES ('2f1c6b9e-0d4a-4c1e-9a53-7b1de0f4c002', 'app-added', "
+         "'Added', 'debug.noop', '* * * * * *', TRUE, '{}')";
+  const auto inserted = now_seconds();
+  const bool added_ran = first_ran && eventually(30s, [&] {
+                           return completed_from(state.runs("app-added"), inserted) >= 3;
+                         });
+  for (auto& instance : instances) instance->signal(SIGTERM);
+  for (auto& instance : instances) CHECK(describe_status(instance->wait_exit(15s)) == "exit 0");
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    INFO("instance " << i + 1 << " output:\n" << instances[i]->output());
+  }
+  INFO("runs:\n" << describe_runs(state.runs()));
+  REQUIRE(first_ran);
+  REQUIRE(added_ran);
+
+  for (const std::string task : {"app-seconds", "app-added"}) {
+    CAPTURE(task);
+    std::map<maintd::Instant, int> per_slot;
+    for (const auto& run : slot_runs(state.runs(task))) ++per_slot[*run.scheduled_for];
+    for (const auto& [slot, count] : per_slot) {
+      CAPTURE(maintd::format_utc(slot));
+      CHECK(count == 1);
+    }
+    // Written back: what the application's own admin page shows.
+    std::string status;
+    soci::indicator at_ind = soci::i_null, next_ind = soci::i_null;
+    std::tm last_run_at{}, next_run_at{};
+    app << "SELECT last_run_status, last_run_at, next_run_at FROM scheduled_tasks WHERE name = :n",
+        soci::use(task), soci::into(status), soci::into(last_run_at, at_ind),
+        soci::into(next_run_at, next_ind);
+    CHECK(status == "completed");
+    CHECK(at_ind == soci::i_ok);
+    CHECK(next_ind == soci::i_ok);
+  }
+  CHECK(columns() == columns_before);
 }
