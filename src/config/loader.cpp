@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <future>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <thread>
@@ -88,74 +90,80 @@ std::string path_from_config(const fs::path& file, const fs::path& base_dir) {
   return relative.empty() ? absolute.string() : relative.string();
 }
 
-// One schedule file, parsed: its document (none when it could not be read) and what parsing it
-// reported.
-struct ParsedFile {
-  SourceMap map;
-  std::optional<nlohmann::json> document;
+// One schedule file, parsed and its tasks read: everything the loading thread merges.
+struct ReadFile {
+  std::string display;  // the file as messages name it
+  std::vector<Task> tasks;
   Diagnostics diagnostics;
+  TaskReader::NamedAt names;
+  std::vector<TaskReader::AliasUse> alias_uses;
 };
 
-ParsedFile parse_schedule_file(const fs::path& file, YamlReadOptions options) {
-  ParsedFile parsed{SourceMap(display_path(file)), std::nullopt, {}};
+// What every file's reading shares, read-only while files are read on several threads.
+struct ReadContext {
+  YamlReadOptions options;
+  const registry::Registry& registry;
+  const Config& settings;  // maintd.yaml's settings, no task yet
+};
+
+ReadFile read_schedule_file(const fs::path& file, const ReadContext& context) {
+  ReadFile read;
+  SourceMap map(display_path(file));
+  YamlReadOptions options = context.options;
   options.base_dir = fs::absolute(file).parent_path();
-  parsed.document =
-      read_yaml_file(file, parsed.map.file(), parsed.map, options, parsed.diagnostics);
-  return parsed;
+  const auto document = read_yaml_file(file, map.file(), map, options, read.diagnostics);
+  read.display = map.file();
+  if (document) {
+    TaskReader reader(context.registry, context.settings, read.diagnostics);
+    reader.read_file(*document, map, read.tasks);
+    read.names = reader.take_names();
+    read.alias_uses = reader.take_alias_uses();
+  }
+  return read;  // the document and its source map are freed here, on this thread
 }
 
-// Parses schedule files on other threads, a few ahead of the one reading their tasks, and hands
-// them out in order. Why: yaml-cpp's parse is two thirds of loading a large schedule set
-// (100,000 tasks: about 1.4 s of 2.1 s) and each file parses on its own, whereas reading the
-// tasks keeps state across files (duplicate names, time zones) and stays on one thread. The
-// window bounds the parsed documents held at once. Measured with `maintd validate` on 100,000
-// tasks in 20 files, 2 cores: 2.1 s wall in one thread, 1.6 s with one file parsing ahead,
-// 1.1 s with two (CPU 1.9-2.0 s in each case; peak memory 112 -> 130 MB).
-class ParseAhead {
+// Reads schedule files on other threads, a few ahead of the thread that merges them, and hands
+// them out in order. Why: parsing with yaml-cpp and reading the tasks (validating each, parsing
+// its schedule) is the whole of loading a large schedule set, and each file is read on its own;
+// what spans files (duplicate names, one warning per legacy alias) is merged in file order by
+// the caller. The window bounds the files held at once. Measured on 100,000 tasks in 20 files,
+// 2 cores, `maintd validate`: 2.1 s in one thread; 1.1 s with two files parsing ahead while
+// this thread read the tasks; the tasks' reading was then a fifth of a first start's work on
+// this thread, and the freeing of each parsed file a tenth, which now happen on the readers.
+class ReadAhead {
  public:
   // As many files in flight as cores, at most 4; none on one core (no gain, only a thread).
-  static std::size_t parse_threads() {
+  static std::size_t read_threads() {
     const unsigned cores = std::thread::hardware_concurrency();
     return cores <= 1 ? 0 : std::min(cores, 4U);
   }
 
-  ParseAhead(const std::vector<fs::path>& files, const YamlReadOptions& options)
-      : files_(files), options_(options), window_(parse_threads()) {}
+  ReadAhead(const std::vector<fs::path>& files, const ReadContext& context)
+      : files_(files), context_(context), window_(read_threads()) {}
 
-  // The next file in order; parsed on this thread when nothing runs ahead.
-  ParsedFile next() {
+  // The next file in order; read on this thread when nothing runs ahead.
+  ReadFile next() {
     launch();
-    if (in_flight_.empty()) return parse_schedule_file(files_[launched_++], options_);
-    ParsedFile parsed = in_flight_.front().get();
+    if (in_flight_.empty()) return read_schedule_file(files_[launched_++], context_);
+    ReadFile read = in_flight_.front().get();
     in_flight_.pop_front();
-    launch();  // the following files parse while the caller reads this one
-    return parsed;
-  }
-
-  // Frees a file the caller has read on another thread: a large file's source map and document
-  // are hundreds of thousands of small allocations, and freeing them was a tenth of this
-  // thread's work at 100,000 tasks.
-  void retire(ParsedFile done) {
-    if (window_ == 0) return;  // one core: freed here, as it goes out of scope
-    retired_.push_back(std::async(std::launch::async, [doomed = std::move(done)]() mutable {
-      ParsedFile gone = std::move(doomed);
-    }));
+    launch();  // the following files are read while the caller merges this one
+    return read;
   }
 
  private:
   void launch() {
     while (launched_ < files_.size() && in_flight_.size() < window_) {
-      in_flight_.push_back(
-          std::async(std::launch::async, parse_schedule_file, files_[launched_++], options_));
+      in_flight_.push_back(std::async(std::launch::async, read_schedule_file,
+                                      std::cref(files_[launched_++]), std::cref(context_)));
     }
   }
 
   const std::vector<fs::path>& files_;
-  const YamlReadOptions& options_;
+  const ReadContext& context_;
   std::size_t window_;
   std::size_t launched_ = 0;
-  std::deque<std::future<ParsedFile>> in_flight_;  // the futures' destructors wait for them
-  std::vector<std::future<void>> retired_;         // these too
+  std::deque<std::future<ReadFile>> in_flight_;  // the futures' destructors wait for them
 };
 
 }  // namespace
@@ -218,21 +226,35 @@ LoadResult load_config(const LoadOptions& options) {
     }
   }
 
-  // Every file is read even after errors, so one pass reports everything. The files are
-  // parsed ahead on other threads (ParseAhead) while this one reads their tasks in order.
-  TaskReader reader(*registry, config, diagnostics);
-  ParseAhead parsed(files, read_options);
+  // Every file is read even after errors, so one pass reports everything. The files are read
+  // ahead on other threads (ReadAhead), against a copy of the settings that stays as it is
+  // while this thread adds their tasks to `config`.
+  const Config settings = config;
+  const ReadContext context{read_options, *registry, settings};
+  ReadAhead ahead(files, context);
+  TaskReader::NamedAt names;
+  std::set<std::string> warned_aliases;
   for (const auto& file : files) {
-    ParsedFile next = parsed.next();
+    ReadFile next = ahead.next();
     diagnostics.append(next.diagnostics);
-    config.schedule_files.push_back(next.map.file());
-    const std::size_t first = config.tasks.size();
-    if (next.document) reader.read_file(*next.document, next.map, config.tasks);
+    config.schedule_files.push_back(std::move(next.display));
     const std::string origin_file = path_from_config(file, base_dir);
-    for (std::size_t i = first; i < config.tasks.size(); ++i) config.tasks[i].file = origin_file;
-    parsed.retire(std::move(next));
+    for (Task& task : next.tasks) task.file = origin_file;
+    if (config.tasks.empty()) {
+      config.tasks = std::move(next.tasks);
+    } else {
+      config.tasks.insert(config.tasks.end(), std::make_move_iterator(next.tasks.begin()),
+                          std::make_move_iterator(next.tasks.end()));
+    }
+    names.insert(names.end(), std::make_move_iterator(next.names.begin()),
+                 std::make_move_iterator(next.names.end()));
+    for (auto& use : next.alias_uses) {
+      if (warned_aliases.insert(use.type).second) {
+        diagnostics.warning(use.where, std::move(use.message));
+      }
+    }
   }
-  reader.report_duplicate_names();
+  report_duplicate_names(names, diagnostics);
 
   if (!diagnostics.has_errors()) {
     config.registry = std::move(registry);

@@ -37,8 +37,19 @@ class TaskReader {
   // Reads the tasks of one schedule file, appending the valid ones.
   void read_file(const nlohmann::json& root, const SourceMap& map, std::vector<Task>& tasks);
 
-  // Reports every task name used twice, valid task or not, at both places.
-  void report_duplicate_names();
+  // Every task name read (valid task or not), with its place, in reading order; taken out.
+  using NamedAt = std::vector<std::pair<std::string, Location>>;
+  NamedAt take_names() { return std::move(names_); }
+
+  // The first use of each legacy alias this reader saw, with its warning: the caller warns once
+  // per alias over everything it reads (schedule files are read by one reader each, on
+  // several threads, and warned about in file order).
+  struct AliasUse {
+    std::string type;
+    Location where;
+    std::string message;
+  };
+  std::vector<AliasUse> take_alias_uses() { return std::move(alias_uses_); }
 
   // One task entry with its map at the root of `map` (pointer ""): a row of scheduled_tasks or
   // the options of `maintd task add|edit`, validated exactly as a schedule file's entry.
@@ -57,8 +68,12 @@ class TaskReader {
   Diagnostics& diagnostics_;
   std::map<std::string, Expected<cctz::time_zone, std::string>> zones_;
   std::set<std::string> warned_aliases_;
+  std::vector<AliasUse> alias_uses_;
   JsonInterner interned_;  // the tasks' configs: equal ones share one value
-  std::vector<std::pair<std::string, Location>> names_;  // every task name read, with its place
+  NamedAt names_;          // every task name read, with its place
 };
+
+// Reports every task name used twice in `names`, at both places.
+void report_duplicate_names(const TaskReader::NamedAt& names, Diagnostics& diagnostics);
 
 }  // namespace maintd::config

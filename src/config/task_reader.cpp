@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "config/limits.hpp"
 #include "config/readers.hpp"
@@ -190,11 +192,11 @@ std::optional<Task> TaskReader::read_task(const json& entry, const std::string& 
     } else {
       resolved = *r;
       if (resolved->alias_of && warned_aliases_.insert(*type).second) {
-        diagnostics_.warning(
-            fields.at("type"),
-            fmt::format("type '{}' is a legacy alias of '{}'; runs are recorded "
-                        "as '{}' (write '{}' to silence this)",
-                        *type, resolved->canonical, resolved->canonical, resolved->canonical));
+        alias_uses_.push_back(
+            {*type, fields.at("type"),
+             fmt::format("type '{}' is a legacy alias of '{}'; runs are recorded "
+                         "as '{}' (write '{}' to silence this)",
+                         *type, resolved->canonical, resolved->canonical, resolved->canonical)});
       }
     }
   }
@@ -291,14 +293,15 @@ std::optional<Task> TaskReader::read_task(const json& entry, const std::string& 
               std::string()};
 }
 
-void TaskReader::report_duplicate_names() {
-  std::map<std::string, Location> first;
-  for (const auto& [name, where] : names_) {
-    auto [it, inserted] = first.emplace(name, where);
+void report_duplicate_names(const TaskReader::NamedAt& names, Diagnostics& diagnostics) {
+  std::unordered_map<std::string_view, const Location*> first;
+  first.reserve(names.size());
+  for (const auto& [name, where] : names) {
+    auto [it, inserted] = first.emplace(name, &where);
     if (inserted) continue;
-    diagnostics_.error(where, fmt::format("duplicate task name '{}' (also defined at {})", name,
-                                          it->second.to_string()));
-    diagnostics_.error(it->second, fmt::format("duplicate task name '{}' (also defined at {})",
+    diagnostics.error(where, fmt::format("duplicate task name '{}' (also defined at {})", name,
+                                         it->second->to_string()));
+    diagnostics.error(*it->second, fmt::format("duplicate task name '{}' (also defined at {})",
                                                name, where.to_string()));
   }
 }
@@ -321,7 +324,9 @@ std::optional<Task> read_task_entry(const json& entry, const SourceMap& map, con
                                     Diagnostics& diagnostics) {
   if (!within_limits(entry, map, diagnostics)) return std::nullopt;
   TaskReader reader(*config.registry, config, diagnostics);
-  return reader.read_entry(entry, map);
+  auto task = reader.read_entry(entry, map);
+  for (auto& use : reader.take_alias_uses()) diagnostics.warning(use.where, std::move(use.message));
+  return task;
 }
 
 }  // namespace maintd::config
