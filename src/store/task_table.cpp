@@ -154,6 +154,8 @@ class SyncWriter final : public TaskTableWriter {
  public:
   SyncWriter(TaskWrites& writes, const TaskTable& table, const std::vector<TaskRecord>& rows)
       : writes_(writes), table_(table) {
+    complete_ = std::all_of(guide_task_columns().begin(), guide_task_columns().end(),
+                            [&](const std::string& guide) { return writes.layout().has(guide); });
     current_.reserve(rows.size());
     for (const auto& row : rows) {
       TaskRecord& known = current_[row.name];
@@ -164,7 +166,7 @@ class SyncWriter final : public TaskTableWriter {
     }
   }
 
-  std::string insert(TaskRecord record) override {
+  void insert(TaskRecord& record) override {
     // The plan, made under the lock, found no such name; a row the application inserted since
     // then fails the table's UNIQUE name (the database's reason is kept in the message).
     std::string reason;
@@ -182,9 +184,8 @@ class SyncWriter final : public TaskTableWriter {
                       table_.where(), record.name, reason));
     }
     wrote_ = true;
-    return std::move(record.id);
   }
-  void update_file_row(TaskRecord record) override {
+  void update_file_row(TaskRecord& record) override {
     const TaskRecord* current = find(record.name);
     if (current == nullptr || current->origin.rfind("file:", 0) != 0) return;
     record.id = current->id;
@@ -199,6 +200,10 @@ class SyncWriter final : public TaskTableWriter {
     wrote_ = true;
   }
   void as_read_back(TaskColumns& columns) const override {
+    if (complete_) {
+      columns.unreadable.clear();  // a table with every column reads back what was written
+      return;
+    }
     store::as_read_back(columns, writes_.layout());
   }
   bool wrote() const { return wrote_; }
@@ -212,6 +217,7 @@ class SyncWriter final : public TaskTableWriter {
   TaskWrites& writes_;
   const TaskTable& table_;
   std::unordered_map<std::string, TaskRecord> current_;  // name, id, origin, override only
+  bool complete_ = false;                                // the table has every guide column
   bool wrote_ = false;
 };
 

@@ -163,13 +163,13 @@ bool write_back_run(TaskTable& table, const RunWriteBack& run);
 class TaskTableWriter {
  public:
   virtual ~TaskTableWriter() = default;
-  // Inserts a task as given (timestamps included), with a new id, and returns that id ("" in a
+  // Inserts a task as given (timestamps included), with a new id, set in `record` ("" in a
   // table without ids). A name taken meanwhile (by `maintd task add`, which does not wait for
   // the sync's lock) fails the whole sync with a StoreError.
-  virtual std::string insert(TaskRecord record) = 0;
+  virtual void insert(TaskRecord& record) = 0;
   // Updates the definition columns and updated_at of the task of that name, if its origin is
-  // file:... (enabled_override and created_at are kept).
-  virtual void update_file_row(TaskRecord record) = 0;
+  // file:... (enabled_override and created_at are kept: `record` gets the row's id and override).
+  virtual void update_file_row(TaskRecord& record) = 0;
   // Deletes the task of that name and origin (its runs stay in maintd_runs).
   virtual void remove(const std::string& name, const std::string& origin) = 0;
   // Makes columns as written what a read of the row returns: those the task table lacks at the

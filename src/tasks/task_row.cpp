@@ -78,6 +78,14 @@ store::TaskRecord record_from_row(TaskRow row) {
   return record;
 }
 
+void write_as_record(TaskRow& row, const std::function<void(store::TaskRecord&)>& write) {
+  store::TaskRecord record;
+  record.config = json_text(row.config);
+  static_cast<store::TaskColumns&>(record) = std::move(static_cast<store::TaskColumns&>(row));
+  write(record);
+  static_cast<store::TaskColumns&>(row) = std::move(static_cast<store::TaskColumns&>(record));
+}
+
 const std::vector<std::string>& definition_columns() {
   static const std::vector<std::string> columns = {"display_name",
                                                    "description",

@@ -21,6 +21,7 @@
 // configuration input (config/limits.hpp) and validating it needs the configuration: the store
 // knows no config types.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -62,6 +63,9 @@ TaskRow row_from_record(store::TaskRecord record);
 std::vector<TaskRow> rows_from_records(std::vector<store::TaskRecord> records);
 // A row as the store writes it: the config as JSON text.
 store::TaskRecord record_from_row(TaskRow row);
+// Hands `row` to `write` as that record without copying its columns: they move into the record
+// and back, with what `write` set in them (an insert's id). A sync writes 100,000 rows so.
+void write_as_record(TaskRow& row, const std::function<void(store::TaskRecord&)>& write);
 
 // The columns that make a task's definition, in table order (what a sync compares and a plan
 // shows): display_name ... dry_run, then origin.

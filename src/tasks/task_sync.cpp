@@ -149,16 +149,15 @@ SyncPlan sync_tasks(store::TaskTable& table, const config::Config& config,
     for (const auto& added : plan.added) {
       TaskRow row = row_from_file_task(*added.task, std::nullopt);
       row.created_at = row.updated_at = now;
-      row.id = writer.insert(record_from_row(row));
+      write_as_record(row, [&](store::TaskRecord& record) { writer.insert(record); });
       table_after.inserted(std::move(row));
     }
     for (const auto& changed : plan.changed) {
       const TaskRow& old = table_after.row(changed.row);
       TaskRow row = row_from_file_task(*changed.task, old.enabled_override);
       row.updated_at = now;
-      writer.update_file_row(record_from_row(row));
+      write_as_record(row, [&](store::TaskRecord& record) { writer.update_file_row(record); });
       // What the UPDATE leaves alone stays as it was.
-      row.id = old.id;
       row.created_at = old.created_at;
       row.last_run_id = old.last_run_id;
       row.last_run_at = old.last_run_at;
