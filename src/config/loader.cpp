@@ -141,6 +141,15 @@ class ReadAhead {
   ReadAhead(const std::vector<fs::path>& files, const ReadContext& context)
       : files_(files), context_(context), window_(read_threads()) {}
 
+  // Frees a file the caller has merged on another thread (freeing 5,000 tasks and their names
+  // is work this thread need not wait for).
+  void retire(ReadFile merged) {
+    if (window_ == 0) return;  // one core: freed here, as it goes out of scope
+    retired_.push_back(std::async(std::launch::async, [doomed = std::move(merged)]() mutable {
+      ReadFile gone = std::move(doomed);
+    }));
+  }
+
   // The next file in order; read on this thread when nothing runs ahead.
   ReadFile next() {
     launch();
@@ -164,6 +173,7 @@ class ReadAhead {
   std::size_t window_;
   std::size_t launched_ = 0;
   std::deque<std::future<ReadFile>> in_flight_;  // the futures' destructors wait for them
+  std::vector<std::future<void>> retired_;       // these too
 };
 
 }  // namespace
@@ -239,12 +249,13 @@ LoadResult load_config(const LoadOptions& options) {
     diagnostics.append(next.diagnostics);
     config.schedule_files.push_back(std::move(next.display));
     const std::string origin_file = path_from_config(file, base_dir);
-    for (Task& task : next.tasks) task.file = origin_file;
-    if (config.tasks.empty()) {
-      config.tasks = std::move(next.tasks);
-    } else {
-      config.tasks.insert(config.tasks.end(), std::make_move_iterator(next.tasks.begin()),
-                          std::make_move_iterator(next.tasks.end()));
+    // Copied, not moved: the copies are allocated by this thread, in glibc's main arena, and
+    // the reader's arena is left with nothing but freed memory, which malloc_trim hands back.
+    // Moved, the tasks kept every reader's arena fragmented: 1,099 bytes per task at 100,000
+    // tasks instead of 872 (bench/daemon_scale.sh).
+    for (const Task& task : next.tasks) {
+      config.tasks.push_back(task);
+      config.tasks.back().file = origin_file;
     }
     names.insert(names.end(), std::make_move_iterator(next.names.begin()),
                  std::make_move_iterator(next.names.end()));
@@ -253,6 +264,7 @@ LoadResult load_config(const LoadOptions& options) {
         diagnostics.warning(use.where, std::move(use.message));
       }
     }
+    ahead.retire(std::move(next));
   }
   report_duplicate_names(names, diagnostics);
 
