@@ -25,25 +25,9 @@ constexpr bool is_postgres() {
   return std::is_same_v<Backend, PostgresBackend>;
 }
 
-// Curatore's table, with its own types: UUID ids, JSONB config and a boolean `enabled` on
-// PostgreSQL (where last_run_id refers to the application's own runs: a UUID too).
 template <class Backend>
 std::string curatore_table() {
-  if constexpr (is_postgres<Backend>()) {
-    return "CREATE TABLE scheduled_tasks (id UUID PRIMARY KEY, name VARCHAR(255) NOT NULL UNIQUE, "
-           "display_name VARCHAR(255), description TEXT, task_type VARCHAR(100) NOT NULL, "
-           "scope_type VARCHAR(50) DEFAULT 'global', schedule_expression VARCHAR(100) NOT NULL, "
-           "enabled BOOLEAN NOT NULL DEFAULT TRUE, config JSONB NOT NULL DEFAULT '{}', "
-           "last_run_id UUID, last_run_at TIMESTAMPTZ, last_run_status VARCHAR(50), "
-           "next_run_at TIMESTAMPTZ, created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
-           "updated_at TIMESTAMPTZ NOT NULL DEFAULT now())";
-  } else {
-    return "CREATE TABLE scheduled_tasks (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
-           "display_name TEXT, description TEXT, task_type TEXT NOT NULL, scope_type TEXT "
-           "DEFAULT 'global', schedule_expression TEXT NOT NULL, enabled INTEGER NOT NULL "
-           "DEFAULT 1, config TEXT NOT NULL DEFAULT '{}', last_run_id TEXT, last_run_at TEXT, "
-           "last_run_status TEXT, next_run_at TEXT, created_at TEXT, updated_at TEXT)";
-  }
+  return maintd::testing::curatore_table(is_postgres<Backend>());
 }
 
 template <class Backend>

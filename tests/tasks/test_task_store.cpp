@@ -884,37 +884,17 @@ namespace {
 
 // Every column of each row, as JSON: rows compared field by field.
 std::vector<nlohmann::json> every_column(const std::vector<tasks::TaskRow>& rows) {
-  static const std::vector<std::string> kColumns = {"id",
-                                                    "name",
-                                                    "display_name",
-                                                    "description",
-                                                    "task_type",
-                                                    "scope_type",
-                                                    "schedule_expression",
-                                                    "timezone",
-                                                    "enabled",
-                                                    "enabled_override",
-                                                    "config",
-                                                    "timeout_seconds",
-                                                    "concurrency",
-                                                    "catchup_seconds",
-                                                    "retries",
-                                                    "retry_backoff_seconds",
-                                                    "jitter_seconds",
-                                                    "expect_success_within_seconds",
-                                                    "dry_run",
-                                                    "origin",
-                                                    "last_run_id",
-                                                    "last_run_at",
-                                                    "last_run_status",
-                                                    "next_run_at",
-                                                    "created_at",
-                                                    "updated_at"};
+  // The definition columns, and those a sync writes or keeps beside them.
+  std::vector<std::string> columns = tasks::definition_columns();
+  for (const char* more : {"id", "name", "enabled_override", "last_run_id", "last_run_at",
+                           "last_run_status", "next_run_at", "created_at", "updated_at"}) {
+    columns.emplace_back(more);
+  }
   std::vector<nlohmann::json> out;
   for (const auto& row : rows) {
-    nlohmann::json columns = nlohmann::json::object();
-    for (const auto& column : kColumns) columns[column] = tasks::column_value(row, column);
-    out.push_back(std::move(columns));
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& column : columns) values[column] = tasks::column_value(row, column);
+    out.push_back(std::move(values));
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include "e2e/e2e_config.hpp"
 #include "e2e/e2e_support.hpp"
 #include "support/postgres_cluster.hpp"
+#include "support/task_tables.hpp"
 
 using namespace maintd::e2e;
 using maintd::testing::PostgresCluster;
@@ -148,13 +149,7 @@ TEST_CASE("two instances on the application's own scheduled_tasks: each slot onc
   auto& pg = PostgresCluster::shared();
   const std::string connect = pg.create_database("e2e_adopted_table");
   soci::session app(soci::postgresql, connect);
-  app << "CREATE TABLE scheduled_tasks (id UUID PRIMARY KEY, name VARCHAR(255) NOT NULL UNIQUE, "
-         "display_name VARCHAR(255), description TEXT, task_type VARCHAR(100) NOT NULL, "
-         "scope_type VARCHAR(50) DEFAULT 'global', schedule_expression VARCHAR(100) NOT NULL, "
-         "enabled BOOLEAN NOT NULL DEFAULT TRUE, config JSONB NOT NULL DEFAULT '{}', "
-         "last_run_id UUID, last_run_at TIMESTAMPTZ, last_run_status VARCHAR(50), "
-         "next_run_at TIMESTAMPTZ, created_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
-         "updated_at TIMESTAMPTZ NOT NULL DEFAULT now())";
+  app << maintd::testing::curatore_table(/*postgres=*/true);
   const auto columns = [&] {
     std::string listed;
     app << "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) "
