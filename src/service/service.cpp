@@ -56,6 +56,21 @@ std::map<std::string, Timestamp> Service::last_successes() {
   return daemon_.runs().last_successes();
 }
 
+std::map<std::string, std::vector<RunRecord>> Service::recent_runs(
+    const std::vector<std::string>& tasks, int per_task, std::optional<Timestamp> since) {
+  return daemon_.runs().recent_runs(tasks, per_task, since);
+}
+
+const registry::HandlerInfo* Service::handler(const std::string& type) const {
+  // Every configuration's registry is a copy of the one the handlers were registered in at
+  // start, which lives as long as the daemon: the copies share its HandlerInfo objects, so the
+  // pointer outlives a reload.
+  const auto current = config();
+  if (!current || !current->registry) return nullptr;
+  const auto resolved = current->registry->resolve(type);
+  return resolved ? resolved.value().handler : nullptr;
+}
+
 Expected<RunId, scheduler::RunNowRefusal> Service::run_now(
     const scheduler::RunNowRequest& request) {
   return daemon_.run_now(request);

@@ -296,6 +296,12 @@ std::vector<RunRecord> RunStore::history(const HistoryFilter& filter) {
       where += " AND status = :status";
       st.exchange(soci::use(status));
     }
+    std::string trigger;
+    if (filter.trigger) {
+      trigger = std::string(to_string(*filter.trigger));
+      where += " AND trigger_type = :trigger";
+      st.exchange(soci::use(trigger));
+    }
     if (filter.since) {
       where += " AND created_at >= :since";
       st.exchange(soci::use(since));
@@ -346,6 +352,54 @@ std::map<std::string, Timestamp> RunStore::last_successes() {
       do {
         if (auto at = parse_timestamp(finished)) out.emplace(task, *at);
       } while (st.fetch());
+    }
+    return out;
+  });
+}
+
+std::map<std::string, std::vector<RunRecord>> RunStore::recent_runs(
+    const std::vector<std::string>& tasks, int per_task, std::optional<Timestamp> since) {
+  // Each task's part is its own subquery (task_name = ? ORDER BY created_at DESC LIMIT n): a
+  // range of the (task_name, created_at) index read backwards, where one window function over
+  // the tasks' runs would read every run they ever had. 100 parts stay well within SQLite's
+  // limit of 500 terms of a compound SELECT.
+  constexpr std::size_t kTasksPerQuery = 100;
+  std::map<std::string, std::vector<RunRecord>> out;
+  if (tasks.empty() || per_task <= 0) return out;
+  const std::string since_text = since ? format_timestamp(*since) : std::string();
+  return database_->with_session("reading the recent runs of tasks", [&](soci::session& sql) {
+    for (std::size_t first = 0; first < tasks.size(); first += kTasksPerQuery) {
+      const std::size_t last = std::min(tasks.size(), first + kTasksPerQuery);
+      RunRow row;
+      soci::statement st(sql);
+      row.bind(st);
+      std::string query;
+      for (std::size_t i = first; i < last; ++i) {
+        if (i > first) query += " UNION ALL ";
+        // `config` is not read: '{}' in its place (RunRow parses it cheaply).
+        query += fmt::format(
+            "SELECT * FROM (SELECT id, task_name, task_type, trigger_type, scheduled_for, status, "
+            "attempt, dry_run, '{{}}', instance_id, host, pid, heartbeat_at, created_at, "
+            "started_at, finished_at, result, error FROM maintd_runs WHERE task_name = :t{}{} "
+            "ORDER BY created_at DESC, id DESC LIMIT {}) r{}",
+            i, since ? fmt::format(" AND created_at >= :s{}", i) : std::string(), per_task, i);
+        st.exchange(soci::use(tasks[i]));
+        if (since) st.exchange(soci::use(since_text));
+      }
+      prepare_once(st, query);
+      if (st.execute(true)) {
+        do {
+          RunRecord record = row.record();
+          auto& runs = out[record.task_name];
+          runs.push_back(std::move(record));
+        } while (st.fetch());
+      }
+    }
+    // UNION ALL keeps each part's rows together but promises no order between or within them.
+    for (auto& [name, runs] : out) {
+      std::sort(runs.begin(), runs.end(), [](const RunRecord& a, const RunRecord& b) {
+        return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+      });
     }
     return out;
   });

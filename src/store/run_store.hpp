@@ -74,6 +74,7 @@ struct Worker {
 struct HistoryFilter {
   std::optional<std::string> task = std::nullopt;
   std::optional<RunStatus> status = std::nullopt;
+  std::optional<Trigger> trigger = std::nullopt;
   std::optional<Timestamp> since = std::nullopt;  // created at or after
   std::optional<RunId> before_id = std::nullopt;  // cursor paging: runs older than this one
   int limit = 50;
@@ -121,6 +122,14 @@ class RunStore {
   // Per task, when its latest completed run finished (the "last success" of metrics and of
   // expect_success_within), for every task with one. Dry runs count: they ran to completion.
   std::map<std::string, Timestamp> last_successes();
+  // Per task of `tasks`, its newest runs (by creation; skipped slots included), newest first: at
+  // most `per_task` each, created at or after `since` when given. One query for up to 100 tasks
+  // (more are read 100 at a time), each task's part an index range of maintd_runs_by_task, so
+  // the cost is the runs returned, not the runs kept. Tasks without runs are absent. The runs'
+  // `config` is left empty (the views that ask for many runs do not show it).
+  std::map<std::string, std::vector<RunRecord>> recent_runs(
+      const std::vector<std::string>& tasks, int per_task,
+      std::optional<Timestamp> since = std::nullopt);
 
   Database& database() { return *database_; }
 
