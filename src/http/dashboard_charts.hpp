@@ -39,7 +39,7 @@ struct TimelineWindow {
   std::int64_t from_ms = 0;
   std::int64_t to_ms = 0;
   double width = 1440;
-  double min_width = 4;  // a mark is at least this wide, so that a short run can be seen
+  double min_width = 5;  // a mark is at least this wide, so that a short run can be seen
 };
 
 // Where on the axis `at_ms` is (not clamped).
