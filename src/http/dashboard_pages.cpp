@@ -179,7 +179,7 @@ Response tasks_page(Request& request, service::Service& service, const Auth& aut
   const service::Timestamp now_ms = now_stamp();
   const seconds lease = lease_of(service);
   const auto tasks = service.tasks();
-  const auto latest = service.latest_runs();
+  const auto latest = service.latest_runs(true);
   const auto overdue = overdue_by_task(service);
   model.counts = count_all(*tasks, latest, overdue, now_ms, lease);
 
@@ -420,7 +420,7 @@ Response overview_page(Request& request, service::Service& service, const Auth& 
   const service::Timestamp now_ms = now_stamp();
   const seconds lease = lease_of(service);
   const auto tasks = service.tasks();
-  const auto latest = service.latest_runs();
+  const auto latest = service.latest_runs(true);
   const auto overdue = overdue_by_task(service);
   model.counts = count_all(*tasks, latest, overdue, now_ms, lease);
 

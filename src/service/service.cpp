@@ -48,8 +48,8 @@ std::vector<RunEvent> Service::events(RunId id) {
   return daemon_.runs().events(id);
 }
 
-std::map<std::string, RunRecord> Service::latest_runs() {
-  return daemon_.runs().latest_runs();
+std::map<std::string, RunRecord> Service::latest_runs(bool light) {
+  return daemon_.runs().latest_runs(light);
 }
 
 std::map<std::string, Timestamp> Service::last_successes() {

@@ -161,6 +161,12 @@ TEST_CASE_TEMPLATE("store: recent runs: each task's newest, at most n each, sinc
   }
   REQUIRE(runs.start(a[4], {"i", "h", 1}));
   REQUIRE(runs.finish(a[4], RunStatus::failed, nlohmann::json{{"released", 3}}, "boom"));
+  REQUIRE(runs.start(a[3], {"i", "h", 1}));
+  REQUIRE(runs.finish(a[3], RunStatus::completed,
+                      nlohmann::json::parse(R"({"released": 2, "ids": ["1", {"x": 1}, [2]],
+                                                "by_status": {"pending": 1}, "message": "ok",
+                                                "capped": false, "max_per_run": null})"),
+                      ""));
 
   using Ids = std::vector<store::RunId>;
   auto recent = runs.recent_runs({"a.task", "b.task", "c.task"}, 3);
@@ -174,6 +180,12 @@ TEST_CASE_TEMPLATE("store: recent runs: each task's newest, at most n each, sinc
   CHECK(last.result == nlohmann::json{{"released", 3}});
   CHECK(last.started_at.has_value());
   CHECK(last.finished_at.has_value());
+  // A result keeps its top-level members: nested lists their length (not their ids), nested
+  // objects nothing.
+  CHECK(recent["a.task"][1].result == nlohmann::json::parse(R"({"released": 2,
+        "ids": [null, null, null], "by_status": {}, "message": "ok", "capped": false,
+        "max_per_run": null})"));
+  CHECK(recent["a.task"][1].config == nlohmann::json::object());
 
   // Since: b's runs were at minutes 1 and 3, a's at 0, 2, 4, 5 and 6.
   const store::Timestamp start = TestClock::parse("2026-03-29T00:00:00.000Z");
