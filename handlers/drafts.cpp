@@ -402,8 +402,7 @@ void register_drafts_handlers(registry::Registry& registry) {
                     {"not_refunded", "{} not refunded"},
                     {"remaining", "{} left for the next run"}},
           .none = "no stale drafts",
-          .dry_run_words = {{"would_change", "{} draft would fail", "{} drafts would fail",
-                             true}},
+          .dry_run_words = {{"would_change", "{} draft would fail", "{} drafts would fail", true}},
       },
   });
 }

@@ -14,8 +14,8 @@ namespace {
 
 // "03-29 01:00" (UTC) of a time in milliseconds since the epoch: a chart's axis names the day.
 std::string short_time(std::int64_t at_ms) {
-  const std::string text =
-      format_utc(Instant(std::chrono::floor<std::chrono::seconds>(std::chrono::milliseconds(at_ms))));
+  const std::string text = format_utc(
+      Instant(std::chrono::floor<std::chrono::seconds>(std::chrono::milliseconds(at_ms))));
   return text.substr(5, 5) + " " + text.substr(11, 5);  // "2026-03-29T01:00:00Z"
 }
 
@@ -80,8 +80,8 @@ std::vector<RunMark> strip_marks(const std::vector<RunSummary>& runs) {
   std::vector<RunMark> marks;
   marks.reserve(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    marks.push_back({runs[i].id, runs[i].status, static_cast<double>(i) * kStripStep,
-                     run_title(runs[i])});
+    marks.push_back(
+        {runs[i].id, runs[i].status, static_cast<double>(i) * kStripStep, run_title(runs[i])});
   }
   return marks;
 }
@@ -111,8 +111,8 @@ std::optional<Sparkline> duration_sparkline(const std::vector<RunSummary>& runs,
   const auto seconds = [](double s) {
     return format_run_duration(std::chrono::milliseconds(static_cast<long long>(s * 1000)));
   };
-  spark.label = fmt::format("durations of the last {} runs: {} to {}", values.size(),
-                            seconds(*low), seconds(*high));
+  spark.label = fmt::format("durations of the last {} runs: {} to {}", values.size(), seconds(*low),
+                            seconds(*high));
   return spark;
 }
 
@@ -147,9 +147,9 @@ Chart time_chart(std::string name, std::string title, const std::vector<RunSumma
   const double plot_height = chart.plot_bottom - chart.plot_top;
   for (const auto& [run, v] : valued) {
     // One run, or runs at one instant: in the middle.
-    const double x = span > 0 ? chart.plot_left +
-                                    plot_width * static_cast<double>(run->at_ms - first) / span
-                              : chart.plot_left + plot_width / 2;
+    const double x =
+        span > 0 ? chart.plot_left + plot_width * static_cast<double>(run->at_ms - first) / span
+                 : chart.plot_left + plot_width / 2;
     const double y = chart.plot_bottom - plot_height * std::max(0.0, v) / top;
     if (!chart.line.empty()) chart.line += ' ';
     chart.line += number(x) + "," + number(y);
@@ -179,8 +179,8 @@ std::vector<TimelineMark> place_on_timeline(const std::vector<RunSummary>& runs,
   for (const RunSummary& run : runs) {
     if (run.at_ms < window.from_ms || run.at_ms >= window.to_ms) continue;
     const double x = timeline_x(window, run.at_ms);
-    const double took = run.seconds && span_seconds > 0 ? *run.seconds / span_seconds * window.width
-                                                        : 0.0;
+    const double took =
+        run.seconds && span_seconds > 0 ? *run.seconds / span_seconds * window.width : 0.0;
     placed.push_back({&run, x, std::min(window.width, x + std::max(window.min_width, took))});
   }
   std::sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
@@ -199,9 +199,9 @@ std::vector<TimelineMark> place_on_timeline(const std::vector<RunSummary>& runs,
     if (mark.runs == 1) {
       mark.title = run_title(*newest);
     } else {
-      mark.title = fmt::format("{} runs from {} to {}: {} (the newest: {})", mark.runs,
-                               clock_time(first_ms), clock_time(last_ms), status_tally(statuses),
-                               run_title(*newest));
+      mark.title =
+          fmt::format("{} runs from {} to {}: {} (the newest: {})", mark.runs, clock_time(first_ms),
+                      clock_time(last_ms), status_tally(statuses), run_title(*newest));
     }
   };
   for (const Placed& p : placed) {

@@ -24,8 +24,8 @@ std::vector<RunMark> strip_marks(const std::vector<RunSummary>& runs);
 
 // The durations of `runs` (oldest first) as a curve in a `width` x `height` box, its top the
 // longest; empty when fewer than two of them have a duration.
-std::optional<Sparkline> duration_sparkline(const std::vector<RunSummary>& runs,
-                                            double width = 120, double height = 22);
+std::optional<Sparkline> duration_sparkline(const std::vector<RunSummary>& runs, double width = 120,
+                                            double height = 22);
 
 // A chart of `value` over the runs' times (`runs` oldest first); runs without a value are left
 // out. `format` writes the axis's top ("12.3s", "1,204"); `empty` says why there is nothing to

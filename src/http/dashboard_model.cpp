@@ -141,15 +141,15 @@ const registry::Headline* Headlines::of(const std::string& type) {
 }
 
 void add_recent_runs(TaskSummary& task, const std::vector<RunSummary>& runs_newest_first) {
-  const std::vector<RunSummary> oldest_first(runs_newest_first.rbegin(),
-                                             runs_newest_first.rend());
+  const std::vector<RunSummary> oldest_first(runs_newest_first.rbegin(), runs_newest_first.rend());
   task.strip = strip_marks(oldest_first);
   task.sparkline = duration_sparkline(oldest_first);
 }
 
 int overview_rank(const TaskSummary& task) {
   if (task.overdue) return 0;
-  if (task.last_run && (task.last_run->status == "failed" || task.last_run->status == "timed_out")) {
+  if (task.last_run &&
+      (task.last_run->status == "failed" || task.last_run->status == "timed_out")) {
     return 1;
   }
   if (task.last_run && task.last_run->status == "running") return 2;
@@ -162,6 +162,5 @@ EventLine event_line(const service::RunEvent& event) {
   if (at.size() >= 23) at = at.substr(11, 12);
   return {std::move(at), event.level, event.event, event.message};
 }
-
 
 }  // namespace maintd::http::dashboard

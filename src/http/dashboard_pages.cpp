@@ -234,10 +234,10 @@ Expected<TaskQuery, Response> task_query(const Request& request, const std::stri
   const auto trigger = request.query_value("trigger").value_or("");
   const auto since = request.query_value("since").value_or("");
   out.form.statuses.push_back({"", "any status", status.empty()});
-  for (auto s : {service::RunStatus::completed, service::RunStatus::failed,
-                 service::RunStatus::timed_out, service::RunStatus::running,
-                 service::RunStatus::pending, service::RunStatus::cancelled,
-                 service::RunStatus::abandoned, service::RunStatus::skipped}) {
+  for (auto s :
+       {service::RunStatus::completed, service::RunStatus::failed, service::RunStatus::timed_out,
+        service::RunStatus::running, service::RunStatus::pending, service::RunStatus::cancelled,
+        service::RunStatus::abandoned, service::RunStatus::skipped}) {
     const std::string text(service::to_string(s));
     out.form.statuses.push_back({text, text, text == status});
   }
@@ -280,9 +280,8 @@ Expected<TaskQuery, Response> task_query(const Request& request, const std::stri
     }
     if (period == nullptr) {
       return Unexpected(message(
-          400, "Bad request",
-          fmt::format("since= '{}' is not a period (1h, 24h, 7d, 30d)", since), task_href(name),
-          "Back to the task"));
+          400, "Bad request", fmt::format("since= '{}' is not a period (1h, 24h, 7d, 30d)", since),
+          task_href(name), "Back to the task"));
     }
     out.filter.since = now - period->length;
     out.query += "since=" + html::url_encode(since) + "&";
@@ -460,8 +459,8 @@ Response overview_page(Request& request, service::Service& service, const Auth& 
   const std::size_t last = std::min(order.size(), first + at.per_page);
   std::vector<std::string> names;
   for (std::size_t i = first; i < last; ++i) names.push_back((*tasks)[order[i].second].name);
-  const auto recent = service.recent_runs(
-      names, kTimelineRunsPerTask, service::Timestamp(milliseconds(window.from_ms)));
+  const auto recent = service.recent_runs(names, kTimelineRunsPerTask,
+                                          service::Timestamp(milliseconds(window.from_ms)));
   Headlines headlines(service);
   for (std::size_t i = first; i < last; ++i) {
     const auto& task = (*tasks)[order[i].second];
@@ -494,9 +493,9 @@ Response overview_page(Request& request, service::Service& service, const Auth& 
 
 }  // namespace
 
-void register_dashboard_pages(Router& router, service::Service& service, const Auth& auth,
-                              const std::function<Handler(std::function<Response(Request&)>)>&
-                                  guarded) {
+void register_dashboard_pages(
+    Router& router, service::Service& service, const Auth& auth,
+    const std::function<Handler(std::function<Response(Request&)>)>& guarded) {
   service::Service* s = &service;
   const Auth* a = &auth;
   router.add(Method::get, "/", guarded([s, a](Request& r) { return tasks_page(r, *s, *a); }),

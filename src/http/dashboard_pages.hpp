@@ -26,8 +26,8 @@ namespace maintd::http::dashboard {
 
 // `guarded` wraps each route as register_dashboard wraps its own (state database failures
 // answered with a page).
-void register_dashboard_pages(Router& router, service::Service& service, const Auth& auth,
-                              const std::function<Handler(std::function<Response(Request&)>)>&
-                                  guarded);
+void register_dashboard_pages(
+    Router& router, service::Service& service, const Auth& auth,
+    const std::function<Handler(std::function<Response(Request&)>)>& guarded);
 
 }  // namespace maintd::http::dashboard

@@ -31,7 +31,6 @@ std::string url_authority(std::string_view url) {
   return lower(authority);
 }
 
-
 // FNV-1a, 64 bits: an ETag needs only to differ when the text does, within one server's life.
 std::string fingerprint(std::string_view text) {
   std::uint64_t hash = 1469598103934665603ULL;

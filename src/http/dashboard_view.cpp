@@ -52,8 +52,9 @@ map layout(std::string title, const Viewer& viewer, const std::optional<Flash>& 
            const std::string& generated_at, bool live, std::string_view nav) {
   map out{
       {"title", std::move(title)},
-      {"viewer",
-       map{{"can_write", viewer.can_write}, {"can_logout", viewer.can_logout}, {"csrf", viewer.csrf}}},
+      {"viewer", map{{"can_write", viewer.can_write},
+                     {"can_logout", viewer.can_logout},
+                     {"csrf", viewer.csrf}}},
       {"generated_at", generated_at},
       {"live", live},
       {"refresh_ms", std::to_string(kRefreshMs)},
@@ -64,10 +65,9 @@ map layout(std::string title, const Viewer& viewer, const std::optional<Flash>& 
   if (live) out["js_href"] = templates::asset_href("dashboard.js");
   if (flash) {
     const bool ok = flash->kind == Flash::Kind::ok;
-    out["flash"] =
-        map{{"kind", std::string(ok ? "ok" : "error")},
-            {"role", std::string(ok ? "status" : "alert")},
-            {"text", flash->text}};
+    out["flash"] = map{{"kind", std::string(ok ? "ok" : "error")},
+                       {"role", std::string(ok ? "status" : "alert")},
+                       {"text", flash->text}};
   }
   return out;
 }
@@ -83,9 +83,9 @@ map run_node(const RunSummary& run) {
       {"attempt", std::to_string(run.attempt)},
       {"dry_run", run.dry_run},
       {"stale", run.stale},
-      {"stale_reason", std::string(run.status == "abandoned"
-                                       ? "its lease expired: the process died or hung"
-                                       : "no heartbeat within the lease")},
+      {"stale_reason",
+       std::string(run.status == "abandoned" ? "its lease expired: the process died or hung"
+                                             : "no heartbeat within the lease")},
       {"cancellable", run.status == "running" || run.status == "pending"},
       {"scheduled_for_text", dash_if_empty(run.scheduled_for)},
       {"created_text", dash_if_empty(run.created_at)},
@@ -152,8 +152,8 @@ map task_node(const TaskSummary& task) {
       {"strip_count", std::to_string(task.strip.size())},
   };
   out["last_run"] = task.last_run ? mstch::node(run_node(*task.last_run)) : mstch::node(false);
-  out["sparkline"] = task.sparkline ? mstch::node(sparkline_node(*task.sparkline))
-                                    : mstch::node(false);
+  out["sparkline"] =
+      task.sparkline ? mstch::node(sparkline_node(*task.sparkline)) : mstch::node(false);
   return out;
 }
 
@@ -223,10 +223,8 @@ array choices(const std::vector<Choice>& options) {
 }
 
 map event_node(const EventLine& event) {
-  return map{{"at", event.at},
-             {"level", event.level},
-             {"event", event.event},
-             {"message", event.message}};
+  return map{
+      {"at", event.at}, {"level", event.level}, {"event", event.event}, {"message", event.message}};
 }
 
 map task_context(const TaskPage& page) {
@@ -263,8 +261,8 @@ map task_context(const TaskPage& page) {
 }
 
 map run_context(const RunPage& page) {
-  map out = layout(fmt::format("Run {}", page.run.id), page.viewer, page.flash,
-                   page.generated_at, true, "");
+  map out = layout(fmt::format("Run {}", page.run.id), page.viewer, page.flash, page.generated_at,
+                   true, "");
   for (auto& [key, value] : run_node(page.run)) out[key] = value;
   out["task_name"] = page.task_name;
   out["task_href"] = task_href(page.task_name);
@@ -277,8 +275,8 @@ map run_context(const RunPage& page) {
 }
 
 map overview_context(const OverviewPage& page) {
-  map out = layout("The last 24 hours", page.viewer, page.flash, page.generated_at, true,
-                   "overview");
+  map out =
+      layout("The last 24 hours", page.viewer, page.flash, page.generated_at, true, "overview");
   out["summary"] = counts_text(page.counts);
   out["lane_width"] = number(page.lane_width);
   out["now_x"] = number(page.now_x);

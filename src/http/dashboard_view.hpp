@@ -100,8 +100,8 @@ struct TaskSummary {
   // Past its expect_success_within: "no completed run for 3h (expected within 2h)".
   std::optional<std::string> overdue = std::nullopt;
   std::vector<std::pair<std::string, std::string>> policies = {};  // ("timeout", "1h"), ...
-  std::vector<RunMark> strip = {};               // its last runs, oldest first
-  std::optional<Sparkline> sparkline = std::nullopt;  // their durations
+  std::vector<RunMark> strip = {};                                 // its last runs, oldest first
+  std::optional<Sparkline> sparkline = std::nullopt;               // their durations
 };
 
 struct EventLine {
@@ -132,8 +132,8 @@ struct Pager {
 struct TasksPage {
   Viewer viewer = {};
   std::optional<Flash> flash = std::nullopt;
-  std::vector<TaskSummary> tasks = {};  // this page's
-  std::string generated_at = {};        // "2026-03-29T01:00:00Z"
+  std::vector<TaskSummary> tasks = {};              // this page's
+  std::string generated_at = {};                    // "2026-03-29T01:00:00Z"
   std::optional<TaskCounts> counts = std::nullopt;  // empty: counted from `tasks`
   std::optional<Pager> pager = std::nullopt;
   int strip_size = 50;  // the runs a strip shows at most
@@ -156,13 +156,13 @@ struct Chart {
   double width = 640;
   double height = 170;
   double plot_left = 0, plot_right = 0, plot_top = 0, plot_bottom = 0;  // the plot's box
-  std::string y_max = {};  // the top of the axis, as it reads ("12.3s", "1,204")
-  std::string y_min = {};  // its bottom ("0")
-  std::string x_from = {};  // the first run's time ("03-28 01:00")
-  std::string x_to = {};    // the last run's
+  std::string y_max = {};               // the top of the axis, as it reads ("12.3s", "1,204")
+  std::string y_min = {};               // its bottom ("0")
+  std::string x_from = {};              // the first run's time ("03-28 01:00")
+  std::string x_to = {};                // the last run's
   std::vector<ChartPoint> points = {};  // oldest first
   std::string line = {};                // the polyline through them
-  std::string empty = {};  // why there is nothing to draw ("" when there are points)
+  std::string empty = {};               // why there is nothing to draw ("" when there are points)
 };
 
 struct Choice {
@@ -205,14 +205,14 @@ struct TimelineMark {
   std::string status = {};  // the worst of them (failed over running over completed ...)
   double x = 0;             // on the lane's 0..width axis
   double width = 0;
-  int runs = 1;             // how many runs the mark stands for
+  int runs = 1;  // how many runs the mark stands for
   std::string title = {};
 };
 
 struct TimelineRow {
   std::string name = {};
   bool overdue = false;
-  bool failing = false;  // its last run failed or timed out
+  bool failing = false;   // its last run failed or timed out
   std::string note = {};  // why it is listed first: "overdue: ...", "last run failed"
   std::vector<TimelineMark> marks = {};
 };
@@ -221,8 +221,8 @@ struct OverviewPage {
   Viewer viewer = {};
   std::optional<Flash> flash = std::nullopt;
   TaskCounts counts = {};
-  double lane_width = 1440;          // the lanes' axis: one unit a minute
-  std::vector<std::string> axis = {};  // 8 labels, one every 3 hours from the start ("09:00")
+  double lane_width = 1440;             // the lanes' axis: one unit a minute
+  std::vector<std::string> axis = {};   // 8 labels, one every 3 hours from the start ("09:00")
   std::vector<double> hour_lines = {};  // where each 3-hour line is on the lane
   double now_x = 0;
   std::string from = {};  // "2026-03-28T09:00:00Z"

@@ -84,8 +84,7 @@ std::optional<double> headline_count(const Headline& headline, const nlohmann::j
   return it == result.end() ? std::nullopt : as_count(*it);
 }
 
-std::string result_in_words(const Headline& headline, const nlohmann::json& result,
-                            bool dry_run) {
+std::string result_in_words(const Headline& headline, const nlohmann::json& result, bool dry_run) {
   if (!result.is_object()) return {};
   std::string out;
   const auto add = [&](const std::vector<ResultPhrase>& phrases) {

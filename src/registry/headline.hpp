@@ -14,8 +14,8 @@ namespace maintd::registry {
 // One member of a result in words. "{}" in the text stands for the value: a number (written
 // with thousands separators), a string as it is, true as nothing ("released the claim").
 struct ResultPhrase {
-  std::string key = {};  // the result's top-level member: "released"
-  std::string one = {};  // when the value is 1 (or true, or a string): "released {} claim"
+  std::string key = {};   // the result's top-level member: "released"
+  std::string one = {};   // when the value is 1 (or true, or a string): "released {} claim"
   std::string many = {};  // any other number: "released {} claims"; empty: `one`
   // Shown when the value is 0 (or false, or ""), too. Otherwise such a value is left out, and
   // so is a member the result does not have.
@@ -28,7 +28,7 @@ struct Headline {
   std::string key = {};
   std::string label = {};  // what the count counts, as a chart names it: "claims released"
   std::vector<ResultPhrase> words = {};  // a run's result in words, in order, joined by ", "
-  std::string none = {};            // the words when no phrase applies: "no expired claims"
+  std::string none = {};                 // the words when no phrase applies: "no expired claims"
   std::vector<ResultPhrase> dry_run_words = {};  // a dry run's; empty: "would change {} rows"
   std::string dry_run_key = "would_change";
 };

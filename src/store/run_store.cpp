@@ -83,8 +83,8 @@ class TopLevelMembers : public nlohmann::json_sax<nlohmann::json> {
 
   std::size_t depth_ = 0;
   std::string key_;
-  bool in_array_ = false;       // the member being read at depth 2 is an array
-  std::size_t elements_ = 0;    // its elements so far
+  bool in_array_ = false;     // the member being read at depth 2 is an array
+  std::size_t elements_ = 0;  // its elements so far
 };
 
 nlohmann::json top_level_members(const std::string& text) {

@@ -109,8 +109,8 @@ TEST_CASE("headlines: the documented results read as counts and words") {
   CHECK_FALSE(start.count.has_value());
   CHECK(start.words == "answered start");
 
-  const auto sql = read(registry, "sql.exec",
-                        R"({"database": "app", "rows_affected": 1205, "statements": []})");
+  const auto sql =
+      read(registry, "sql.exec", R"({"database": "app", "rows_affected": 1205, "statements": []})");
   CHECK(sql.count == 1205);
   CHECK(sql.words == "1,205 rows affected");
   CHECK(read(registry, "sql.exec", R"({"rows_affected": 0})").words == "0 rows affected");
@@ -122,8 +122,9 @@ TEST_CASE("headlines: the documented results read as counts and words") {
                                 "stderr_lines": 0})");
   CHECK(command.count == 0);
   CHECK(command.words == "exit status 0, 12 lines of output");
-  CHECK(read(registry, "command.exec", R"({"dry_run": true, "program": "/bin/echo"})", true)
-            .words == "would run /bin/echo");
+  CHECK(
+      read(registry, "command.exec", R"({"dry_run": true, "program": "/bin/echo"})", true).words ==
+      "would run /bin/echo");
 
   const auto health = read(registry, "health.report", R"({"status": "warn", "problems": 1})");
   CHECK(health.count == 1);
@@ -148,8 +149,7 @@ TEST_CASE("headlines: counts of numbers, booleans and arrays, of nothing else") 
   CHECK_FALSE(maintd::registry::headline_count(headline, json::array(), false));
   // A dry run without the dry-run key counts by the key.
   CHECK(maintd::registry::headline_count(headline, json{{"n", 4}}, true) == 4);
-  CHECK(maintd::registry::headline_count(headline, json{{"n", 4}, {"would_change", 9}}, true) ==
-        9);
+  CHECK(maintd::registry::headline_count(headline, json{{"n", 4}, {"would_change", 9}}, true) == 9);
 
   CHECK(maintd::registry::result_in_words(headline, json{{"n", 1}}, false) == "1 thing");
   CHECK(maintd::registry::result_in_words(headline, json{{"n", 1000000}}, false) ==

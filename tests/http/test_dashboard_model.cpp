@@ -120,8 +120,8 @@ TEST_CASE("dashboard model: a run in words, with its handler's headline count") 
 
 TEST_CASE("dashboard model: a strip has one mark per run, oldest first, with its hover text") {
   dash::TaskSummary task;
-  std::vector<dash::RunSummary> newest_first = {at(3, "failed", 3000, 0.5), at(2, "completed", 2000, 1.0),
-                                                at(1, "running", 1000)};
+  std::vector<dash::RunSummary> newest_first = {
+      at(3, "failed", 3000, 0.5), at(2, "completed", 2000, 1.0), at(1, "running", 1000)};
   newest_first[0].error = "boom\nsecond line";
   newest_first[1].summary = "released 3 claims";
   newest_first[1].duration = "1.0s";
@@ -237,7 +237,8 @@ TEST_CASE("dashboard view: marks carry their run and status, and hostile text st
 
   const std::string list = dash::render_tasks({.viewer = writer(), .tasks = {task}});
   CHECK(contains(list, "<rect class=\"mark failed\" data-run-id=\"7\" data-status=\"failed\""));
-  CHECK(contains(list, "<rect class=\"mark other\" data-run-id=\"8\" data-status=\"&lt;script&gt;"));
+  CHECK(
+      contains(list, "<rect class=\"mark other\" data-run-id=\"8\" data-status=\"&lt;script&gt;"));
   CHECK(count(list, "<rect class=\"mark") == 2);
   CHECK(contains(list, "<div class=\"words\">&lt;script&gt;alert(&quot;x&quot;)"));
   CHECK_FALSE(contains(list, "<script>"));
@@ -282,13 +283,14 @@ TEST_CASE("dashboard view: every template escapes: none uses {{{ }}} or {{& }}")
 }
 
 TEST_CASE("dashboard view: the summary line counts every task, not one page") {
-  CHECK(dash::counts_text({.tasks = 1000, .enabled = 990, .running = 3, .failing = 2, .stale = 1,
-                           .overdue = 4}) ==
-        "1000 tasks, 990 enabled · 3 running · 2 failing · 1 stale · 4 overdue");
+  CHECK(
+      dash::counts_text(
+          {.tasks = 1000, .enabled = 990, .running = 3, .failing = 2, .stale = 1, .overdue = 4}) ==
+      "1000 tasks, 990 enabled · 3 running · 2 failing · 1 stale · 4 overdue");
   dash::TasksPage page{.viewer = writer()};
   page.counts = dash::TaskCounts{.tasks = 1000, .enabled = 1000};
-  page.pager = dash::Pager{.previous_href = "/?page=1", .next_href = "/?page=3",
-                           .text = "tasks 101-200 of 1,000"};
+  page.pager = dash::Pager{
+      .previous_href = "/?page=1", .next_href = "/?page=3", .text = "tasks 101-200 of 1,000"};
   page.tasks.push_back({.name = "only-this-one"});
   const std::string html = dash::render_tasks(page);
   CHECK(contains(html, "1000 tasks, 1000 enabled"));

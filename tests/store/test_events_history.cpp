@@ -143,8 +143,8 @@ TEST_CASE_TEMPLATE("store: history: filtered by trigger", Backend, MAINTD_BACKEN
   CHECK(ids(runs.history({.trigger = store::Trigger::retry})).empty());
 }
 
-TEST_CASE_TEMPLATE("store: recent runs: each task's newest, at most n each, since a time",
-                   Backend, MAINTD_BACKENDS) {
+TEST_CASE_TEMPLATE("store: recent runs: each task's newest, at most n each, since a time", Backend,
+                   MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
   TestClock clock;
