@@ -52,9 +52,10 @@ PageStart start_page(const Request& request) {
   return start;
 }
 
-Response answer(const Request& request, PageStart& start, std::string whole,
+// The whole page, or for the script its live part alone.
+Response answer(const Request& request, PageStart& start, const std::function<std::string()>& whole,
                 const std::function<std::string()>& live) {
-  Response response = is_live_request(request) ? live_part(request, live()) : page(200, whole);
+  Response response = is_live_request(request) ? live_part(request, live()) : page(200, whole());
   for (auto& header : start.flash_holder.headers) response.headers.push_back(std::move(header));
   return finish_page(std::move(response), start.set_cookies);
 }
@@ -134,32 +135,62 @@ TaskCounts count_all(const tasks::TaskSet& tasks,
   return counts;
 }
 
-std::map<std::string, scheduler::OverdueTask> overdue_by_task(service::Service& service) {
-  std::map<std::string, scheduler::OverdueTask> out;
-  for (auto& task : service.overdue()) out.emplace(task.task, task);
+// What the list and the overview read of every task: the task set, each task's last run (one
+// query), which are overdue, and the summary line's counts.
+struct AllTasks {
+  Instant now;
+  service::Timestamp now_ms;
+  seconds lease;
+  std::shared_ptr<const tasks::TaskSet> tasks;
+  std::map<std::string, service::RunRecord> latest;
+  std::map<std::string, scheduler::OverdueTask> overdue;
+  TaskCounts counts;
+};
+
+AllTasks read_all_tasks(service::Service& service) {
+  AllTasks all{.now = now_instant(),
+               .now_ms = now_stamp(),
+               .lease = lease_of(service),
+               .tasks = service.tasks(),
+               .latest = service.latest_runs(true),
+               .overdue = {},
+               .counts = {}};
+  for (auto& task : service.overdue()) all.overdue.emplace(task.task, task);
+  all.counts = count_all(*all.tasks, all.latest, all.overdue, all.now_ms, all.lease);
+  return all;
+}
+
+// The range of `total` items that page `paging.page` shows: [first, last).
+std::pair<std::size_t, std::size_t> page_range(const Paging& paging, std::size_t total) {
+  const std::size_t first = std::min(total, (paging.page - 1) * paging.per_page);
+  return {first, std::min(total, first + paging.per_page)};
+}
+
+// `runs` as the pages show them.
+std::vector<RunSummary> summarize_runs(const std::vector<service::RunRecord>& runs,
+                                       const AllTasks& all, Headlines& headlines) {
+  std::vector<RunSummary> out;
+  out.reserve(runs.size());
+  for (const auto& run : runs) {
+    out.push_back(summarize_run(run, all.now_ms, all.lease, headlines.of(run.task_type)));
+  }
   return out;
 }
 
 // A task of the page with what the list shows of it: its last run and its strip.
-TaskSummary task_with_runs(const config::Task& task, service::Service& service, Instant now,
-                           service::Timestamp now_ms, seconds lease, Headlines& headlines,
-                           const std::map<std::string, service::RunRecord>& latest,
-                           const std::map<std::string, scheduler::OverdueTask>& overdue,
+TaskSummary task_with_runs(const config::Task& task, service::Service& service, const AllTasks& all,
+                           Headlines& headlines,
                            const std::map<std::string, std::vector<service::RunRecord>>& recent) {
-  TaskSummary summary = summarize_task(task, service, now);
-  if (auto it = latest.find(task.name); it != latest.end()) {
-    summary.last_run = summarize_run(it->second, now_ms, lease, headlines.of(it->second.task_type));
+  TaskSummary summary = summarize_task(task, service, all.now);
+  if (auto it = all.latest.find(task.name); it != all.latest.end()) {
+    summary.last_run =
+        summarize_run(it->second, all.now_ms, all.lease, headlines.of(it->second.task_type));
   }
-  if (auto it = overdue.find(task.name); it != overdue.end()) {
-    summary.overdue = overdue_text(it->second, now);
+  if (auto it = all.overdue.find(task.name); it != all.overdue.end()) {
+    summary.overdue = overdue_text(it->second, all.now);
   }
   if (auto it = recent.find(task.name); it != recent.end()) {
-    std::vector<RunSummary> runs;
-    runs.reserve(it->second.size());
-    for (const auto& run : it->second) {
-      runs.push_back(summarize_run(run, now_ms, lease, headlines.of(run.task_type)));
-    }
-    add_recent_runs(summary, runs);
+    add_recent_runs(summary, summarize_runs(it->second, all, headlines));
   }
   return summary;
 }
@@ -175,30 +206,22 @@ Response tasks_page(Request& request, service::Service& service, const Auth& aut
   model.flash = start.flash;
   model.viewer = start.viewer;
   model.strip_size = kStripRuns;
-  const Instant now = now_instant();
-  const service::Timestamp now_ms = now_stamp();
-  const seconds lease = lease_of(service);
-  const auto tasks = service.tasks();
-  const auto latest = service.latest_runs(true);
-  const auto overdue = overdue_by_task(service);
-  model.counts = count_all(*tasks, latest, overdue, now_ms, lease);
-
-  const Paging& at = pages.value();
-  const std::size_t first = std::min(tasks->size(), (at.page - 1) * at.per_page);
-  const std::size_t last = std::min(tasks->size(), first + at.per_page);
+  const AllTasks all = read_all_tasks(service);
+  model.counts = all.counts;
+  const auto [first, last] = page_range(pages.value(), all.tasks->size());
   std::vector<std::string> names;
-  for (std::size_t i = first; i < last; ++i) names.push_back((*tasks)[i].name);
+  for (std::size_t i = first; i < last; ++i) names.push_back((*all.tasks)[i].name);
   const auto recent = service.recent_runs(names, kStripRuns);
   Headlines headlines(service);
   model.tasks.reserve(last - first);
   for (std::size_t i = first; i < last; ++i) {
-    model.tasks.push_back(task_with_runs((*tasks)[i], service, now, now_ms, lease, headlines,
-                                         latest, overdue, recent));
+    model.tasks.push_back(task_with_runs((*all.tasks)[i], service, all, headlines, recent));
   }
-  model.pager = pager("/", at, tasks->size(), "tasks");
-  model.generated_at = format_utc(now);
-  return answer(request, start, is_live_request(request) ? std::string() : render_tasks(model),
-                [&] { return render_tasks_live(model); });
+  model.pager = pager("/", pages.value(), all.tasks->size(), "tasks");
+  model.generated_at = format_utc(all.now);
+  return answer(
+      request, start, [&] { return render_tasks(model); },
+      [&] { return render_tasks_live(model); });
 }
 
 // ---- a task ----
@@ -377,8 +400,8 @@ Response task_page(Request& request, service::Service& service, const Auth& auth
                       : (runs.empty() ? nullptr : headlines.of(runs.front().task_type));
   model.charts = task_charts(charted, headline);
   model.generated_at = format_utc(now);
-  return answer(request, start, is_live_request(request) ? std::string() : render_task(model),
-                [&] { return render_task_live(model); });
+  return answer(
+      request, start, [&] { return render_task(model); }, [&] { return render_task_live(model); });
 }
 
 // ---- a run ----
@@ -401,8 +424,8 @@ Response run_page(Request& request, service::Service& service, const Auth& auth)
   const std::size_t shown = std::min(events.size(), static_cast<std::size_t>(kEventsOnRunPage));
   for (std::size_t i = 0; i < shown; ++i) model.events.push_back(event_line(events[i]));
   model.generated_at = format_utc(now_instant());
-  return answer(request, start, is_live_request(request) ? std::string() : render_run(model),
-                [&] { return render_run_live(model); });
+  return answer(
+      request, start, [&] { return render_run(model); }, [&] { return render_run_live(model); });
 }
 
 // ---- the last 24 hours ----
@@ -415,16 +438,11 @@ Response overview_page(Request& request, service::Service& service, const Auth& 
   OverviewPage model;
   model.flash = start.flash;
   model.viewer = start.viewer;
-  const Instant now = now_instant();
-  const service::Timestamp now_ms = now_stamp();
-  const seconds lease = lease_of(service);
-  const auto tasks = service.tasks();
-  const auto latest = service.latest_runs(true);
-  const auto overdue = overdue_by_task(service);
-  model.counts = count_all(*tasks, latest, overdue, now_ms, lease);
+  const AllTasks all = read_all_tasks(service);
+  model.counts = all.counts;
 
   // The axis: 24 whole hours ending with the current one, so that its lines fall on the hour.
-  const Instant to = std::chrono::floor<hours>(now) + hours(1);
+  const Instant to = std::chrono::floor<hours>(all.now) + hours(1);
   const Instant from = to - hours(24);
   TimelineWindow window;
   window.from_ms = std::chrono::duration_cast<milliseconds>(from.time_since_epoch()).count();
@@ -432,7 +450,7 @@ Response overview_page(Request& request, service::Service& service, const Auth& 
   window.width = model.lane_width;
   model.from = format_utc(from);
   model.to = format_utc(to);
-  model.now_x = timeline_x(window, now_ms.time_since_epoch().count());
+  model.now_x = timeline_x(window, all.now_ms.time_since_epoch().count());
   for (int i = 0; i < 8; ++i) {
     model.axis.push_back(format_utc(from + hours(3 * i)).substr(11, 5));
     if (i > 0) model.hour_lines.push_back(window.width * i / 8.0);
@@ -441,12 +459,12 @@ Response overview_page(Request& request, service::Service& service, const Auth& 
   // Every task ranked (overdue, failing, running, the rest; configuration order within each),
   // then this page's share of them read.
   std::vector<std::pair<int, std::size_t>> order;
-  order.reserve(tasks->size());
-  for (std::size_t i = 0; i < tasks->size(); ++i) {
-    const auto& task = (*tasks)[i];
+  order.reserve(all.tasks->size());
+  for (std::size_t i = 0; i < all.tasks->size(); ++i) {
+    const auto& task = (*all.tasks)[i];
     TaskSummary brief;
-    brief.overdue = overdue.contains(task.name) ? std::optional<std::string>("") : std::nullopt;
-    if (auto it = latest.find(task.name); it != latest.end()) {
+    if (all.overdue.contains(task.name)) brief.overdue = "";
+    if (auto it = all.latest.find(task.name); it != all.latest.end()) {
       brief.last_run = RunSummary{};
       brief.last_run->status = std::string(service::to_string(it->second.status));
     }
@@ -454,41 +472,36 @@ Response overview_page(Request& request, service::Service& service, const Auth& 
   }
   std::stable_sort(order.begin(), order.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  const Paging& at = pages.value();
-  const std::size_t first = std::min(order.size(), (at.page - 1) * at.per_page);
-  const std::size_t last = std::min(order.size(), first + at.per_page);
+  const auto [first, last] = page_range(pages.value(), order.size());
   std::vector<std::string> names;
-  for (std::size_t i = first; i < last; ++i) names.push_back((*tasks)[order[i].second].name);
+  for (std::size_t i = first; i < last; ++i) names.push_back((*all.tasks)[order[i].second].name);
   const auto recent = service.recent_runs(names, kTimelineRunsPerTask,
                                           service::Timestamp(milliseconds(window.from_ms)));
   Headlines headlines(service);
   for (std::size_t i = first; i < last; ++i) {
-    const auto& task = (*tasks)[order[i].second];
+    const auto& task = (*all.tasks)[order[i].second];
     TimelineRow row;
     row.name = task.name;
     row.overdue = order[i].first == 0;
     row.failing = order[i].first == 1;
-    if (auto it = overdue.find(task.name); it != overdue.end()) {
-      row.note = "overdue: " + overdue_text(it->second, now);
-    } else if (auto run = latest.find(task.name); row.failing && run != latest.end()) {
+    if (auto it = all.overdue.find(task.name); it != all.overdue.end()) {
+      row.note = "overdue: " + overdue_text(it->second, all.now);
+    } else if (auto run = all.latest.find(task.name); row.failing && run != all.latest.end()) {
       const std::string& error = run->second.error;
       row.note = fmt::format("last run {}{}", service::to_string(run->second.status),
                              error.empty() ? "" : ": " + error.substr(0, error.find('\n')));
       if (row.note.size() > 140) row.note = row.note.substr(0, 137) + "...";
     }
     if (auto it = recent.find(task.name); it != recent.end()) {
-      std::vector<RunSummary> runs;
-      for (const auto& run : it->second) {
-        runs.push_back(summarize_run(run, now_ms, lease, headlines.of(run.task_type)));
-      }
-      row.marks = place_on_timeline(runs, window);
+      row.marks = place_on_timeline(summarize_runs(it->second, all, headlines), window);
     }
     model.rows.push_back(std::move(row));
   }
-  model.pager = pager("/overview", at, order.size(), "tasks");
-  model.generated_at = format_utc(now);
-  return answer(request, start, is_live_request(request) ? std::string() : render_overview(model),
-                [&] { return render_overview_live(model); });
+  model.pager = pager("/overview", pages.value(), order.size(), "tasks");
+  model.generated_at = format_utc(all.now);
+  return answer(
+      request, start, [&] { return render_overview(model); },
+      [&] { return render_overview_live(model); });
 }
 
 }  // namespace

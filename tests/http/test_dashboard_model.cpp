@@ -11,24 +11,17 @@
 #include "http/dashboard_charts.hpp"
 #include "http/dashboard_model.hpp"
 #include "http/web_files.hpp"
+#include "support/text.hpp"
 
 namespace dash = maintd::http::dashboard;
 namespace store = maintd::store;
 using namespace std::chrono;
+using maintd::testing::contains;
+using maintd::testing::count;
 
 namespace {
 
 const std::string kHostile = "<script>alert(\"x\")</script>&'";
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-std::size_t count(const std::string& text, const std::string& part) {
-  std::size_t n = 0;
-  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
 
 const store::Timestamp kNow = time_point_cast<milliseconds>(sys_days{2026y / 3 / 29} + 12h);
 
