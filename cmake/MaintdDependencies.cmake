@@ -10,6 +10,8 @@ find_package(fmt REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
+# The dashboard's templates (HTML escaped by default): Debian's libmstch-dev, a static library.
+find_package(mstch REQUIRED)
 if(MAINTD_BUILD_TESTS OR MAINTD_BUILD_FUZZ)
   find_package(doctest REQUIRED)
 endif()

@@ -343,6 +343,15 @@ void register_claims_handlers(registry::Registry& registry) {
       registry::ConfigSchema(std::move(release_keys)),
       [](registry::HandlerContext& context) { return release_expired_claims(context); },
       check_claims_table,
+      registry::Headline{
+          .key = "released",
+          .label = "claims released",
+          .words = {{"released", "released {} claim", "released {} claims"},
+                    {"remaining", "{} left for the next run"}},
+          .none = "no expired claims",
+          .dry_run_words = {{"would_change", "would release {} claim", "would release {} claims",
+                             true}},
+      },
   });
 
   auto unclaim_keys = table_keys();
@@ -356,6 +365,12 @@ void register_claims_handlers(registry::Registry& registry) {
       registry::ConfigSchema(std::move(unclaim_keys)),
       run_unclaim,
       check_claims_table,
+      // `released` is true or false: one claim at most.
+      registry::Headline{.key = "released",
+                         .label = "claims released",
+                         .words = {{"message", "{}"}},
+                         .none = "",
+                         .dry_run_words = {{"message", "{}"}}},
   });
 }
 

@@ -509,6 +509,15 @@ void register_command_handlers(registry::Registry& registry) {
                   {}},
       }),
       run_command,
+      /*check_database=*/{},
+      registry::Headline{.key = "exit_status",
+                         .label = "exit status",
+                         .words = {{"exit_status", "exit status {}", "", true},
+                                   {"signal", "killed by {}"},
+                                   {"stdout_lines", "{} line of output", "{} lines of output"}},
+                         .none = "",
+                         .dry_run_words = {{"program", "would run {}"}},
+                         .dry_run_key = ""},
   });
 }
 

@@ -61,6 +61,13 @@ void register_debug_handlers(registry::Registry& registry) {
                   {}},
       }),
       run_noop,
+      /*check_database=*/{},
+      registry::Headline{.key = "slept_seconds",
+                         .label = "seconds slept",
+                         .words = {{"slept_seconds", "slept {} second", "slept {} seconds"}},
+                         .none = "did nothing",
+                         .dry_run_words = {},
+                         .dry_run_key = "slept_seconds"},
   });
 }
 

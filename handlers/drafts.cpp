@@ -392,6 +392,18 @@ void register_drafts_handlers(registry::Registry& registry) {
       }),
       [](registry::HandlerContext& context) { return mark_stale_drafts(context); },
       check_drafts_table,
+      // The drafts failed, not the refunds: a task without refund_sql refunds nothing, and its
+      // count would read 0 while it did its work.
+      registry::Headline{
+          .key = "marked_failed",
+          .label = "drafts failed",
+          .words = {{"marked_failed", "{} draft failed", "{} drafts failed"},
+                    {"refunded", "{} refunded"},
+                    {"not_refunded", "{} not refunded"},
+                    {"remaining", "{} left for the next run"}},
+          .none = "no stale drafts",
+          .dry_run_words = {{"would_change", "{} draft would fail", "{} drafts would fail", true}},
+      },
   });
 }
 

@@ -445,6 +445,15 @@ void register_health_handlers(registry::Registry& registry) {
               nullptr, 0),
       }),
       run_health,
+      /*check_database=*/{},
+      // A report that fails keeps no result: its run's error says why (the alerts).
+      registry::Headline{
+          .key = "problems",
+          .label = "problems",
+          .words = {{"status", "{}"}, {"problems", "{} problem", "{} problems"}},
+          .none = "",
+          .dry_run_words = {{"status", "{}"}, {"problems", "{} problem", "{} problems"}},
+          .dry_run_key = "problems"},
   });
 }
 

@@ -212,6 +212,15 @@ void register_jobs_handlers(registry::Registry& registry) {
       }),
       [](registry::HandlerContext& context) { return fail_orphaned_jobs(context); },
       check_jobs_table,
+      registry::Headline{
+          .key = "failed",
+          .label = "jobs failed",
+          .words = {{"failed", "failed {} orphaned job", "failed {} orphaned jobs"},
+                    {"remaining", "{} left for the next run"}},
+          .none = "no orphaned jobs",
+          .dry_run_words = {{"would_change", "would fail {} orphaned job",
+                             "would fail {} orphaned jobs", true}},
+      },
   });
 }
 

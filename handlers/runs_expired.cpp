@@ -289,6 +289,15 @@ registry::HandlerInfo cleanup_expired_handler() {
       registry::ConfigSchema(std::move(keys)),
       run_cleanup_expired,
       check_expired,
+      registry::Headline{
+          .key = "deleted",
+          .label = "runs deleted",
+          .words = {{"deleted", "deleted {} expired run", "deleted {} expired runs"},
+                    {"remaining", "{} left for the next run"}},
+          .none = "no expired runs",
+          .dry_run_words = {{"would_change", "would delete {} expired run",
+                             "would delete {} expired runs", true}},
+      },
   };
 }
 

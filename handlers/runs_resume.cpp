@@ -155,6 +155,15 @@ registry::HandlerInfo check_resume_handler() {
       [](const json& config, const registry::HandlerContext::SessionFactory& sessions) {
         return check_stale_columns(config, sessions, true, {});
       },
+      // Its answer is a word (start, wait, resume, cleanup); the count is the dead runs it marked
+      // failed (apply_cleanup).
+      registry::Headline{.key = "cleaned",
+                         .label = "runs cleaned up",
+                         .words = {{"action", "answered {}"},
+                                   {"cleaned", "cleaned up {} run", "cleaned up {} runs"}},
+                         .none = "",
+                         .dry_run_words = {{"action", "answered {}"}},
+                         .dry_run_key = "cleaned"},
   };
 }
 

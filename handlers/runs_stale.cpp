@@ -279,6 +279,18 @@ registry::HandlerInfo cleanup_stale_handler() {
         }
         return check_stale_columns(config, sessions, false, extra);
       },
+      registry::Headline{
+          .key = "failed",
+          .label = "runs failed",
+          .words = {{"failed", "failed {} stale run", "failed {} stale runs"},
+                    {"retried", "retried {}"},
+                    {"resumable", "{} resumable left alone"},
+                    {"remaining", "{} left for the next run"}},
+          .none = "no stale runs",
+          .dry_run_words = {{"would_change", "would retry or fail {} run",
+                             "would retry or fail {} runs", true},
+                            {"resumable", "{} resumable left alone"}},
+      },
   };
 }
 

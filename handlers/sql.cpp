@@ -316,6 +316,15 @@ void register_sql_handlers(registry::Registry& registry) {
                   {"rollback", "report"}},
       }),
       run_sql,
+      /*check_database=*/{},
+      // A dry run executes and rolls back: its rows_affected is what a run would affect.
+      registry::Headline{
+          .key = "rows_affected",
+          .label = "rows affected",
+          .words = {{"rows_affected", "{} row affected", "{} rows affected", true}},
+          .none = "",
+          .dry_run_words = {{"rows_affected", "would affect {} row", "would affect {} rows", true}},
+          .dry_run_key = "rows_affected"},
   });
 }
 

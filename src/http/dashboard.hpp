@@ -1,9 +1,8 @@
 #pragma once
 // The web dashboard (docs/dashboard.md): server-rendered pages on the admin HTTP server.
 //
-//   GET  /                        every task: schedule, next slot, last run, state, buttons
-//   GET  /tasks/{name}            a task's recent runs with their events (?before=ID: older)
-//   GET  /runs/{id}               one run with all its events
+//   GET  /, /overview, /tasks/{name}, /runs/{id}   the pages (dashboard_pages.hpp)
+//   GET  /assets/{name}           the stylesheet and script compiled into maintd
 //   GET  /login, POST /login      the token form; sets the maintd_token and maintd_csrf cookies
 //   POST /logout                  clears them
 //   POST /ui/tasks/{name}/run     form field dry_run=1 for a dry run
@@ -19,6 +18,7 @@
 #include <string>
 
 #include "http/auth.hpp"
+#include "http/dashboard_model.hpp"
 #include "http/dashboard_view.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
@@ -37,13 +37,6 @@ void register_dashboard(Router& router, service::Service& service, const Auth& a
 namespace dashboard {
 
 inline constexpr std::string_view kFlashCookie = "maintd_flash";
-
-// Abandoned, or pending/running with its heartbeat (or, before the first, its creation) older
-// than `lease` at `now`: the process that owns it died or hangs.
-bool is_stale(const service::RunRecord& run, service::Timestamp now, std::chrono::seconds lease);
-RunSummary summarize_run(const service::RunRecord& run, service::Timestamp now,
-                         std::chrono::seconds lease);
-EventLine event_line(const service::RunEvent& event);
 
 // Whether the request's Origin, or without one its Referer, names this server (the Host
 // header); true when it has neither (not a browser's cross-site request). "null" is refused.

@@ -1,5 +1,7 @@
-// The dashboard's HTML (see dashboard_view.hpp). Every value from a model goes through
-// html::escape() (text and attributes) or html::url_encode() (links); literals are ours.
+// The dashboard's pages (dashboard_view.hpp): each model turned into the context of its
+// template (http/web/templates), which mstch renders with every value escaped. Nothing here
+// writes markup: the words and numbers a page shows are computed here, the tags are the
+// templates'.
 #include "http/dashboard_view.hpp"
 
 #include <fmt/format.h>
@@ -7,298 +9,309 @@
 #include <string_view>
 
 #include "http/html.hpp"
+#include "http/templates.hpp"
 
 namespace maintd::http::dashboard {
 namespace {
 
-using html::escape;
+using mstch::array;
+using mstch::map;
 
-constexpr std::string_view kStyle = R"css(
-:root{--fg:#1d2330;--muted:#5d6678;--line:#dde1e8;--bg:#f6f7f9;--card:#fff;--accent:#2457c5}
-*{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header{display:flex;align-items:center;gap:16px;padding:10px 24px;background:#1d2330;color:#fff}
-header a{color:#fff;text-decoration:none}
-header .brand{font-weight:700;font-size:16px;letter-spacing:.3px}
-header .spacer{flex:1}
-header .who{color:#b8c0d0;font-size:12px}
-header form{margin:0}
-main{padding:18px 24px;max-width:1400px}
-h1{font-size:20px;margin:4px 0 12px}
-h2{font-size:16px;margin:22px 0 8px}
-a{color:var(--accent)}
-code{font:12.5px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-table{border-collapse:collapse;width:100%;background:var(--card);border:1px solid var(--line)}
-th,td{text-align:left;padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:top}
-th{font-size:12px;text-transform:uppercase;letter-spacing:.4px;color:var(--muted);background:#fafbfc}
-tr.stale td{background:#fff4e5}
-tr.stale td:first-child{box-shadow:inset 3px 0 0 #e8710a}
-tr.disabled td{color:var(--muted)}
-.sub{color:var(--muted);font-size:12px}
-.badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap;background:#e8eaef;color:#3b4252}
-.badge.completed{background:#dcf3e3;color:#136c33}
-.badge.failed,.badge.timed_out{background:#fde0de;color:#a3140d}
-.badge.abandoned,.badge.stale{background:#ffe2c2;color:#8a3d00}
-.badge.running{background:#dbe7ff;color:#1d4ab0}
-.badge.pending{background:#eef0f4;color:#4b5366}
-.badge.cancelled,.badge.skipped{background:#eceef2;color:#5d6678}
-.badge.overdue{background:#a3140d;color:#fff}
-.badge.enabled{background:#dcf3e3;color:#136c33}
-.badge.disabled{background:#eceef2;color:#5d6678}
-.badge.dry{background:#f3e8ff;color:#6222a8}
-.actions{white-space:nowrap}
-.actions form{display:inline;margin:0}
-button{font:inherit;font-size:12.5px;padding:3px 10px;border:1px solid #b9c0cc;border-radius:5px;background:#fff;color:var(--fg);cursor:pointer}
-button:hover{background:#f0f3f8}
-button.primary{background:var(--accent);border-color:var(--accent);color:#fff}
-button.primary:hover{background:#1c47a3}
-button.danger{border-color:#d9a4a0;color:#a3140d}
-.flash{padding:9px 12px;border-radius:6px;margin:0 0 14px;border:1px solid}
-.flash.ok{background:#e7f6ec;border-color:#a9dcb8;color:#125e2c}
-.flash.error{background:#fdecea;border-color:#f1b0aa;color:#8f1209}
-.note{color:var(--muted);margin:0 0 12px}
-.error-text{color:#a3140d;white-space:pre-wrap;word-break:break-word}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;background:var(--card);border:1px solid var(--line);padding:12px 14px;margin:0 0 12px}
-dl.facts dt{color:var(--muted)}
-dl.facts dd{margin:0}
-details summary{cursor:pointer;color:var(--accent);font-size:12px}
-table.events{margin-top:6px;border:none;width:auto}
-table.events td{padding:2px 8px;border:none;font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-word}
-table.events tr.warning td{color:#8a3d00}
-table.events tr.error td{color:#a3140d}
-tr.events-row td{background:#fbfbfc;padding-top:0}
-.login{max-width:380px;margin:60px auto;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:22px}
-.login input[type=password]{width:100%;padding:7px 9px;font:inherit;border:1px solid #b9c0cc;border-radius:5px;margin:6px 0 12px}
-.message{max-width:640px;margin:40px auto;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:22px}
-)css";
+// How often a live page asks for its changes (dashboard.js).
+constexpr int kRefreshMs = 5000;
 
-// Status names the stylesheet knows; anything else gets the plain badge.
-bool known_status(std::string_view status) {
+// Status names the stylesheet knows; anything else gets the plain badge and mark.
+std::string status_class(const std::string& status) {
   for (std::string_view known : {"pending", "running", "completed", "failed", "timed_out",
                                  "cancelled", "abandoned", "skipped"}) {
-    if (status == known) return true;
+    if (status == known) return status;
   }
-  return false;
+  return "other";
 }
 
-void badge(std::string& out, std::string_view css_class, std::string_view text,
-           std::string_view title = {}) {
-  out += "<span class=\"badge ";
-  out += css_class;
-  out += "\"";
-  if (!title.empty()) {
-    out += " title=\"";
-    html::append_escaped(out, title);
-    out += "\"";
+// A coordinate as an SVG attribute: "12", "12.5".
+std::string number(double value) {
+  std::string text = fmt::format("{:.1f}", value);
+  if (text.size() > 2 && text.compare(text.size() - 2, 2, ".0") == 0) text.resize(text.size() - 2);
+  return text;
+}
+
+std::string dash_if_empty(const std::string& text) {
+  return text.empty() ? "-" : text;
+}
+
+// The first line of an error, at most 160 characters: a cell shows that much.
+std::string short_error(const std::string& error) {
+  std::string text = error.substr(0, error.find('\n'));
+  if (text.size() > 160) text = text.substr(0, 157) + "...";
+  return text;
+}
+
+// What every page's layout (head, top, foot) reads.
+map layout(std::string title, const Viewer& viewer, const std::optional<Flash>& flash,
+           const std::string& generated_at, bool live, std::string_view nav) {
+  map out{
+      {"title", std::move(title)},
+      {"viewer", map{{"can_write", viewer.can_write},
+                     {"can_logout", viewer.can_logout},
+                     {"csrf", viewer.csrf}}},
+      {"generated_at", generated_at},
+      {"live", live},
+      {"refresh_ms", std::to_string(kRefreshMs)},
+      {"css_href", templates::asset_href("dashboard.css")},
+      {"nav_tasks", nav == "tasks"},
+      {"nav_overview", nav == "overview"},
+  };
+  if (live) out["js_href"] = templates::asset_href("dashboard.js");
+  if (flash) {
+    const bool ok = flash->kind == Flash::Kind::ok;
+    out["flash"] = map{{"kind", std::string(ok ? "ok" : "error")},
+                       {"role", std::string(ok ? "status" : "alert")},
+                       {"text", flash->text}};
   }
-  out += ">";
-  html::append_escaped(out, text);
-  out += "</span>";
+  return out;
 }
 
-void status_badge(std::string& out, const std::string& status) {
-  badge(out, known_status(status) ? std::string_view(status) : std::string_view("other"), status);
+map run_node(const RunSummary& run) {
+  return map{
+      {"id", std::to_string(run.id)},
+      {"href", run_href(run.id)},
+      {"status", run.status},
+      {"status_class", status_class(run.status)},
+      {"trigger", run.trigger},
+      {"retried", run.attempt > 1},
+      {"attempt", std::to_string(run.attempt)},
+      {"dry_run", run.dry_run},
+      {"stale", run.stale},
+      {"stale_reason",
+       std::string(run.status == "abandoned" ? "its lease expired: the process died or hung"
+                                             : "no heartbeat within the lease")},
+      {"cancellable", run.status == "running" || run.status == "pending"},
+      {"scheduled_for_text", dash_if_empty(run.scheduled_for)},
+      {"created_text", dash_if_empty(run.created_at)},
+      {"started_text", dash_if_empty(run.started_at)},
+      {"finished_text", dash_if_empty(run.finished_at)},
+      {"heartbeat_text", dash_if_empty(run.heartbeat_at)},
+      {"duration_text", dash_if_empty(run.duration)},
+      {"duration", run.duration},
+      {"host_text", dash_if_empty(run.host)},
+      {"when", !run.finished_at.empty()  ? run.finished_at
+               : !run.started_at.empty() ? run.started_at
+                                         : run.created_at},
+      {"summary", run.summary},
+      {"error", run.error},
+      {"short_error", short_error(run.error)},
+  };
 }
 
-void head(std::string& out, std::string_view title) {
-  out +=
-      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<meta name=\"referrer\" content=\"same-origin\"><title>";
-  html::append_escaped(out, title);
-  out += " · maintd</title><style>";
-  out += kStyle;
-  out += "</style></head><body>";
+map sparkline_node(const Sparkline& spark) {
+  return map{{"width", number(spark.width)},   {"height", number(spark.height)},
+             {"points", spark.points},         {"last_x", number(spark.last_x)},
+             {"last_y", number(spark.last_y)}, {"label", spark.label}};
 }
 
-void top_bar(std::string& out, const Viewer& viewer) {
-  out +=
-      "<header><a class=\"brand\" href=\"/\">maintd</a><a href=\"/\">Tasks</a>"
-      "<span class=\"spacer\"></span>";
-  if (!viewer.can_write) out += "<span class=\"who\">read-only access</span>";
-  if (viewer.can_logout) {
-    out += "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"";
-    html::append_escaped(out, viewer.csrf);
-    out += "\"><button type=\"submit\">Log out</button></form>";
+// A task's own fields, as every template that shows a task reads them.
+map task_node(const TaskSummary& task) {
+  const bool stale = task.last_run && task.last_run->stale;
+  array policies;
+  for (const auto& [name, value] : task.policies) {
+    policies.push_back(map{{"name", name}, {"value", value}});
   }
-  out += "</header><main>";
-}
-
-void foot(std::string& out, std::string_view generated_at) {
-  if (!generated_at.empty()) {
-    out += "<p class=\"sub\">Generated at ";
-    html::append_escaped(out, generated_at);
-    out += " (UTC). Reload the page to refresh.</p>";
+  array strip;
+  for (const RunMark& mark : task.strip) {
+    strip.push_back(map{{"id", std::to_string(mark.id)},
+                        {"href", run_href(mark.id)},
+                        {"status", mark.status},
+                        {"status_class", status_class(mark.status)},
+                        {"x", number(mark.x)},
+                        {"title", mark.title}});
   }
-  out += "</main></body></html>\n";
+  const double strip_width = task.strip.empty() ? 0 : task.strip.back().x + 5;
+  map out{
+      {"name", task.name},
+      {"href", task_href(task.name)},
+      {"url_name", html::url_encode(task.name)},
+      {"type", task.type},
+      {"description", task.description},
+      {"schedule", task.schedule},
+      {"timezone", task.timezone},
+      {"explanation", task.explanation},
+      {"origin", task.origin},
+      {"enabled", task.enabled},
+      {"dry_run", task.dry_run},
+      {"defined", task.defined},
+      {"next_slot", task.next_slot},
+      {"next_slot_in", task.next_slot_in},
+      {"stale", stale},
+      {"overdue", task.overdue.has_value()},
+      {"overdue_text", task.overdue.value_or("")},
+      {"policies", std::move(policies)},
+      {"has_strip", !task.strip.empty()},
+      {"strip", std::move(strip)},
+      {"strip_width", number(strip_width)},
+      {"strip_count", std::to_string(task.strip.size())},
+  };
+  out["last_run"] = task.last_run ? mstch::node(run_node(*task.last_run)) : mstch::node(false);
+  out["sparkline"] =
+      task.sparkline ? mstch::node(sparkline_node(*task.sparkline)) : mstch::node(false);
+  return out;
 }
 
-void flash(std::string& out, const std::optional<Flash>& message) {
-  if (!message) return;
-  out += message->kind == Flash::Kind::ok ? "<div class=\"flash ok\" role=\"status\">"
-                                          : "<div class=\"flash error\" role=\"alert\">";
-  html::append_escaped(out, message->text);
-  out += "</div>";
+map pager_node(const std::optional<Pager>& pager) {
+  if (!pager) return {};
+  return map{{"has_previous", !pager->previous_href.empty()},
+             {"previous_href", pager->previous_href},
+             {"has_next", !pager->next_href.empty()},
+             {"next_href", pager->next_href},
+             {"text", pager->text}};
 }
 
-// The hidden fields every write form carries.
-void form_fields(std::string& out, const Viewer& viewer, std::string_view return_to) {
-  out += "<input type=\"hidden\" name=\"csrf\" value=\"";
-  html::append_escaped(out, viewer.csrf);
-  out += "\"><input type=\"hidden\" name=\"return\" value=\"";
-  html::append_escaped(out, return_to);
-  out += "\">";
+map tasks_context(const TasksPage& page) {
+  map out = layout("Tasks", page.viewer, page.flash, page.generated_at, true, "tasks");
+  array tasks;
+  for (const TaskSummary& task : page.tasks) tasks.push_back(task_node(task));
+  out["tasks"] = std::move(tasks);
+  out["no_tasks"] = page.tasks.empty();
+  out["summary"] = counts_text(page.counts.value_or(count_tasks(page.tasks)));
+  out["strip_size"] = std::to_string(page.strip_size);
+  out["return_to"] = std::string("/");
+  if (page.pager) out["pager"] = pager_node(page.pager);
+  return out;
 }
 
-// Run now, Dry run, Enable/Disable for one task; nothing for a read-only viewer.
-void task_actions(std::string& out, const TaskSummary& task, const Viewer& viewer,
-                  std::string_view return_to) {
-  if (!viewer.can_write || !task.defined) return;
-  const std::string base = "/ui/tasks/" + html::url_encode(task.name);
-  out += "<form method=\"post\" action=\"" + base + "/run\">";
-  form_fields(out, viewer, return_to);
-  out +=
-      "<button type=\"submit\" class=\"primary\" name=\"dry_run\" value=\"0\" "
-      "data-action=\"run\">Run now</button> "
-      "<button type=\"submit\" name=\"dry_run\" value=\"1\" data-action=\"dry-run\">Dry "
-      "run</button></form> ";
-  if (task.enabled) {
-    out += "<form method=\"post\" action=\"" + base + "/disable\">";
-    form_fields(out, viewer, return_to);
-    out +=
-        "<button type=\"submit\" class=\"danger\" data-action=\"disable\">Disable</button>"
-        "</form>";
-  } else {
-    out += "<form method=\"post\" action=\"" + base + "/enable\">";
-    form_fields(out, viewer, return_to);
-    out += "<button type=\"submit\" data-action=\"enable\">Enable</button></form>";
+map chart_node(const Chart& chart) {
+  array points;
+  for (const ChartPoint& point : chart.points) {
+    points.push_back(map{{"run_id", std::to_string(point.run_id)},
+                         {"href", run_href(point.run_id)},
+                         {"status", point.status},
+                         {"status_class", status_class(point.status)},
+                         {"x", number(point.x)},
+                         {"y", number(point.y)},
+                         {"title", point.title}});
   }
+  return map{
+      {"name", chart.name},
+      {"title", chart.title},
+      {"empty", chart.empty},
+      {"width", number(chart.width)},
+      {"height", number(chart.height)},
+      {"plot_left", number(chart.plot_left)},
+      {"plot_right", number(chart.plot_right)},
+      {"plot_top", number(chart.plot_top)},
+      {"plot_bottom", number(chart.plot_bottom)},
+      {"label_x", number(chart.plot_left - 6)},
+      {"y_max_y", number(chart.plot_top + 10)},
+      {"x_label_y", number(chart.plot_bottom + 16)},
+      {"y_max", chart.y_max},
+      {"y_min", chart.y_min},
+      {"x_from", chart.x_from},
+      {"x_to", chart.x_to},
+      {"line", chart.line},
+      {"point_count", std::to_string(chart.points.size())},
+      {"points", std::move(points)},
+  };
 }
 
-void cancel_action(std::string& out, const RunSummary& run, const Viewer& viewer,
-                   std::string_view return_to) {
-  if (!viewer.can_write || (run.status != "running" && run.status != "pending")) return;
-  out += "<form method=\"post\" action=\"/ui/runs/" + std::to_string(run.id) + "/cancel\">";
-  form_fields(out, viewer, return_to);
-  out += "<button type=\"submit\" class=\"danger\" data-action=\"cancel\">Cancel</button></form>";
+array choices(const std::vector<Choice>& options) {
+  array out;
+  for (const Choice& choice : options) {
+    out.push_back(
+        map{{"value", choice.value}, {"label", choice.label}, {"selected", choice.selected}});
+  }
+  return out;
 }
 
-// "completed #42 · dry run · stale"
-void last_run_cell(std::string& out, const TaskSummary& task) {
-  if (!task.last_run) {
-    out += "<span class=\"sub\">never ran</span>";
-  } else {
-    const RunSummary& run = *task.last_run;
-    status_badge(out, run.status);
-    out += " <a href=\"" + run_href(run.id) + "\">#" + std::to_string(run.id) + "</a>";
-    if (run.dry_run) {
-      out += " ";
-      badge(out, "dry", "dry run");
+map event_node(const EventLine& event) {
+  return map{
+      {"at", event.at}, {"level", event.level}, {"event", event.event}, {"message", event.message}};
+}
+
+map task_context(const TaskPage& page) {
+  map out = task_node(page.task);
+  map base = layout(page.task.name, page.viewer, page.flash, page.generated_at, true, "tasks");
+  for (auto& [key, value] : base) out[key] = value;
+  const std::string here = task_href(page.task.name);
+  out["here"] = here;
+  out["return_to"] = here;
+  array runs;
+  for (const RunWithEvents& entry : page.runs) {
+    map run = run_node(entry.run);
+    array events;
+    for (const EventLine& event : entry.events) events.push_back(event_node(event));
+    const std::size_t total = entry.events.size() + entry.events_omitted;
+    run["events"] = std::move(events);
+    run["no_events"] = entry.events.empty();
+    run["event_count"] = fmt::format("{} event{}", total, total == 1 ? "" : "s");
+    run["events_omitted"] = static_cast<int>(entry.events_omitted);
+    runs.push_back(std::move(run));
+  }
+  out["runs"] = std::move(runs);
+  out["no_runs"] = page.runs.empty();
+  out["older_href"] = page.older_href;
+  array charts;
+  for (const Chart& chart : page.charts) charts.push_back(chart_node(chart));
+  out["charts"] = std::move(charts);
+  out["filters"] = map{{"statuses", choices(page.filters.statuses)},
+                       {"triggers", choices(page.filters.triggers)},
+                       {"periods", choices(page.filters.periods)},
+                       {"active", page.filters.active}};
+  if (page.filters.statuses.empty()) out["filters"] = false;
+  return out;
+}
+
+map run_context(const RunPage& page) {
+  map out = layout(fmt::format("Run {}", page.run.id), page.viewer, page.flash, page.generated_at,
+                   true, "");
+  for (auto& [key, value] : run_node(page.run)) out[key] = value;
+  out["task_name"] = page.task_name;
+  out["task_href"] = task_href(page.task_name);
+  out["return_to"] = run_href(page.run.id);
+  array events;
+  for (const EventLine& event : page.events) events.push_back(event_node(event));
+  out["events"] = std::move(events);
+  out["no_events"] = page.events.empty();
+  return out;
+}
+
+map overview_context(const OverviewPage& page) {
+  map out =
+      layout("The last 24 hours", page.viewer, page.flash, page.generated_at, true, "overview");
+  out["summary"] = counts_text(page.counts);
+  out["lane_width"] = number(page.lane_width);
+  out["now_x"] = number(page.now_x);
+  out["from"] = page.from;
+  out["to"] = page.to;
+  array axis;
+  for (const auto& label : page.axis) axis.push_back(label);
+  out["axis"] = std::move(axis);
+  array hour_lines;
+  for (double x : page.hour_lines) hour_lines.push_back(number(x));
+  out["hour_lines"] = std::move(hour_lines);
+  array rows;
+  for (const TimelineRow& row : page.rows) {
+    array marks;
+    for (const TimelineMark& mark : row.marks) {
+      marks.push_back(map{{"run_id", std::to_string(mark.run_id)},
+                          {"href", run_href(mark.run_id)},
+                          {"status", mark.status},
+                          {"status_class", status_class(mark.status)},
+                          {"x", number(mark.x)},
+                          {"width", number(mark.width)},
+                          {"runs", std::to_string(mark.runs)},
+                          {"title", mark.title}});
     }
-    if (run.stale) {
-      out += " ";
-      badge(out, "stale", "stale",
-            run.status == "abandoned" ? "its lease expired: the process died or hung"
-                                      : "no heartbeat within the lease");
-    }
-    const std::string& when = !run.finished_at.empty()  ? run.finished_at
-                              : !run.started_at.empty() ? run.started_at
-                                                        : run.created_at;
-    out += "<div class=\"sub\">";
-    html::append_escaped(out, when);
-    out += "</div>";
-    if (!run.error.empty()) {
-      out += "<div class=\"sub error-text\">";
-      html::append_escaped(out,
-                           run.error.size() > 160 ? run.error.substr(0, 157) + "..." : run.error);
-      out += "</div>";
-    }
+    rows.push_back(map{{"name", row.name},
+                       {"href", task_href(row.name)},
+                       {"overdue", row.overdue},
+                       {"failing", row.failing},
+                       {"note", row.note},
+                       {"marks", std::move(marks)}});
   }
-  if (task.overdue) {
-    out += " ";
-    badge(out, "overdue", "overdue", *task.overdue);
-    out += "<div class=\"sub error-text\">";
-    html::append_escaped(out, *task.overdue);
-    out += "</div>";
-  }
-}
-
-void schedule_cell(std::string& out, const TaskSummary& task) {
-  out += "<code";
-  if (!task.explanation.empty()) {
-    out += " title=\"";
-    html::append_escaped(out, task.explanation);
-    out += "\"";
-  }
-  out += ">";
-  html::append_escaped(out, task.schedule);
-  out += "</code> <span class=\"sub\">";
-  html::append_escaped(out, task.timezone);
-  out += "</span>";
-  if (!task.explanation.empty()) {
-    out += "<div class=\"sub\">";
-    html::append_escaped(out, task.explanation);
-    out += "</div>";
-  }
-}
-
-void next_slot_cell(std::string& out, const TaskSummary& task) {
-  if (task.next_slot.empty()) {
-    out += "<span class=\"sub\">-</span>";
-    return;
-  }
-  html::append_escaped(out, task.next_slot);
-  if (!task.next_slot_in.empty()) {
-    out += "<div class=\"sub\">";
-    html::append_escaped(out, task.next_slot_in);
-    out += "</div>";
-  }
-}
-
-void enabled_badge(std::string& out, const TaskSummary& task) {
-  if (task.enabled) {
-    badge(out, "enabled", "enabled");
-  } else {
-    badge(out, "disabled", "disabled");
-  }
-  if (task.dry_run) {
-    out += " ";
-    badge(out, "dry", "dry run", "the task is configured as a dry run");
-  }
-}
-
-bool row_is_stale(const TaskSummary& task) {
-  return task.last_run && task.last_run->stale;
-}
-
-void events_table(std::string& out, const std::vector<EventLine>& events) {
-  out += "<table class=\"events\">";
-  for (const EventLine& event : events) {
-    out += "<tr class=\"";
-    html::append_escaped(out, event.level);
-    out += "\"><td>";
-    html::append_escaped(out, event.at);
-    out += "</td><td>";
-    html::append_escaped(out, event.level);
-    out += "</td><td>";
-    html::append_escaped(out, event.event);
-    out += "</td><td>";
-    html::append_escaped(out, event.message);
-    out += "</td></tr>";
-  }
-  out += "</table>";
-}
-
-void fact(std::string& out, std::string_view name, std::string_view value_html) {
-  out += "<dt>";
-  out += name;
-  out += "</dt><dd>";
-  out += value_html;
-  out += "</dd>";
-}
-
-std::string text_or_dash(const std::string& text) {
-  return text.empty() ? "-" : escape(text);
+  out["rows"] = std::move(rows);
+  out["no_rows"] = page.rows.empty();
+  if (page.pager) out["pager"] = pager_node(page.pager);
+  return out;
 }
 
 }  // namespace
@@ -323,269 +336,65 @@ std::string format_distance(std::chrono::seconds distance) {
                                : fmt::format("{}d{:02}h", s / 86400, s % 86400 / 3600);
 }
 
+TaskCounts count_tasks(const std::vector<TaskSummary>& tasks) {
+  TaskCounts counts;
+  counts.tasks = tasks.size();
+  for (const TaskSummary& task : tasks) {
+    if (task.enabled) ++counts.enabled;
+    if (task.overdue) ++counts.overdue;
+    if (!task.last_run) continue;
+    if (task.last_run->stale) ++counts.stale;
+    if (task.last_run->status == "running") ++counts.running;
+    if (task.last_run->status == "failed" || task.last_run->status == "timed_out") {
+      ++counts.failing;
+    }
+  }
+  return counts;
+}
+
+std::string counts_text(const TaskCounts& counts) {
+  return fmt::format("{} task{}, {} enabled · {} running · {} failing · {} stale · {} overdue",
+                     counts.tasks, counts.tasks == 1 ? "" : "s", counts.enabled, counts.running,
+                     counts.failing, counts.stale, counts.overdue);
+}
+
 std::string render_tasks(const TasksPage& page) {
-  std::string out;
-  out.reserve(4096 + page.tasks.size() * 1500);
-  head(out, "Tasks");
-  top_bar(out, page.viewer);
-  flash(out, page.flash);
-  out += "<h1>Tasks</h1>";
-
-  std::size_t enabled = 0, running = 0, stale = 0, overdue = 0, failing = 0;
-  for (const TaskSummary& task : page.tasks) {
-    if (task.enabled) ++enabled;
-    if (task.overdue) ++overdue;
-    if (row_is_stale(task)) ++stale;
-    if (task.last_run && task.last_run->status == "running") ++running;
-    if (task.last_run &&
-        (task.last_run->status == "failed" || task.last_run->status == "timed_out")) {
-      ++failing;
-    }
-  }
-  out += fmt::format(
-      "<p class=\"note\" id=\"summary\">{} task{}, {} enabled · {} running · {} failing · {} "
-      "stale · {} overdue</p>",
-      page.tasks.size(), page.tasks.size() == 1 ? "" : "s", enabled, running, failing, stale,
-      overdue);
-
-  if (page.tasks.empty()) {
-    out += "<p class=\"note\">No tasks are defined.</p>";
-    foot(out, page.generated_at);
-    return out;
-  }
-  out +=
-      "<table class=\"tasks\"><thead><tr><th>Task</th><th>Schedule</th><th>Next slot</th>"
-      "<th>Last run</th><th>Duration</th><th>State</th>";
-  if (page.viewer.can_write) out += "<th>Actions</th>";
-  out += "</tr></thead><tbody>";
-  for (const TaskSummary& task : page.tasks) {
-    out += "<tr class=\"task";
-    if (row_is_stale(task)) out += " stale";
-    if (!task.enabled) out += " disabled";
-    if (task.overdue) out += " overdue";
-    out += "\" data-task=\"";
-    html::append_escaped(out, task.name);
-    out += "\"><td><a class=\"task-name\" href=\"" + task_href(task.name) + "\">";
-    html::append_escaped(out, task.name);
-    out += "</a><div class=\"sub\">";
-    html::append_escaped(out, task.type);
-    out += "</div></td><td>";
-    schedule_cell(out, task);
-    out += "</td><td>";
-    next_slot_cell(out, task);
-    out += "</td><td class=\"last-run\">";
-    last_run_cell(out, task);
-    out += "</td><td>";
-    out += task.last_run ? text_or_dash(task.last_run->duration) : "-";
-    out += "</td><td>";
-    enabled_badge(out, task);
-    out += "</td>";
-    if (page.viewer.can_write) {
-      out += "<td class=\"actions\">";
-      task_actions(out, task, page.viewer, "/");
-      out += "</td>";
-    }
-    out += "</tr>";
-  }
-  out += "</tbody></table>";
-  foot(out, page.generated_at);
-  return out;
+  return templates::render("tasks", tasks_context(page));
 }
-
+std::string render_tasks_live(const TasksPage& page) {
+  return templates::render("tasks_live", tasks_context(page));
+}
 std::string render_task(const TaskPage& page) {
-  const TaskSummary& task = page.task;
-  const std::string here = task_href(task.name);
-  std::string out;
-  out.reserve(8192 + page.runs.size() * 2000);
-  head(out, task.name);
-  top_bar(out, page.viewer);
-  flash(out, page.flash);
-  out += "<h1 class=\"task-title\">";
-  html::append_escaped(out, task.name);
-  out += "</h1>";
-  if (!task.defined) {
-    out += "<p class=\"note\">This task is not defined any more; its recorded runs are kept.</p>";
-  } else {
-    if (!task.description.empty()) {
-      out += "<p class=\"note\">";
-      html::append_escaped(out, task.description);
-      out += "</p>";
-    }
-    out += "<dl class=\"facts\">";
-    fact(out, "Type", "<code>" + escape(task.type) + "</code>");
-    std::string schedule;
-    schedule_cell(schedule, task);
-    fact(out, "Schedule", schedule);
-    std::string next;
-    next_slot_cell(next, task);
-    fact(out, "Next slot", next);
-    std::string state;
-    enabled_badge(state, task);
-    if (task.overdue) {
-      state += " ";
-      badge(state, "overdue", "overdue");
-      state += " <span class=\"error-text\">" + escape(*task.overdue) + "</span>";
-    }
-    fact(out, "State", state);
-    for (const auto& [name, value] : task.policies) fact(out, escape(name), escape(value));
-    fact(out, "Defined in", escape(task.origin));
-    out += "</dl>";
-    if (page.viewer.can_write) {
-      out += "<div class=\"actions\">";
-      task_actions(out, task, page.viewer, here);
-      out += "</div>";
-    }
-  }
-
-  out += "<h2>Recent runs</h2>";
-  if (page.runs.empty()) {
-    out += "<p class=\"note\" id=\"no-runs\">No runs recorded yet.</p>";
-    foot(out, page.generated_at);
-    return out;
-  }
-  out +=
-      "<table class=\"runs\"><thead><tr><th>Run</th><th>Status</th><th>Trigger</th>"
-      "<th>Slot</th><th>Started</th><th>Finished</th><th>Duration</th><th>Error</th>"
-      "</tr></thead><tbody>";
-  for (const RunWithEvents& entry : page.runs) {
-    const RunSummary& run = entry.run;
-    out += "<tr class=\"run";
-    if (run.stale) out += " stale";
-    out += "\" data-run=\"" + std::to_string(run.id) + "\" data-status=\"";
-    html::append_escaped(out, run.status);
-    out +=
-        "\"><td><a href=\"" + run_href(run.id) + "\">#" + std::to_string(run.id) + "</a></td><td>";
-    status_badge(out, run.status);
-    if (run.stale) {
-      out += " ";
-      badge(out, "stale", "stale");
-    }
-    if (run.dry_run) {
-      out += " ";
-      badge(out, "dry", "dry run");
-    }
-    out += " ";
-    cancel_action(out, run, page.viewer, here);
-    out += "</td><td>";
-    html::append_escaped(out, run.trigger);
-    if (run.attempt > 1) out += fmt::format(" <span class=\"sub\">attempt {}</span>", run.attempt);
-    out += "</td><td>" + text_or_dash(run.scheduled_for) + "</td><td>" +
-           text_or_dash(run.started_at) + "</td><td>" + text_or_dash(run.finished_at) +
-           "</td><td>" + text_or_dash(run.duration) + "</td><td class=\"error-text\">";
-    html::append_escaped(out, run.error);
-    out += "</td></tr>";
-    out += "<tr class=\"events-row\"><td colspan=\"8\">";
-    if (entry.events.empty()) {
-      out += "<span class=\"sub\">no events</span>";
-    } else {
-      out += fmt::format("<details><summary>{} event{}</summary>",
-                         entry.events.size() + entry.events_omitted,
-                         entry.events.size() + entry.events_omitted == 1 ? "" : "s");
-      events_table(out, entry.events);
-      if (entry.events_omitted > 0) {
-        out += fmt::format("<p class=\"sub\">{} more on <a href=\"{}\">the run's page</a></p>",
-                           entry.events_omitted, run_href(run.id));
-      }
-      out += "</details>";
-    }
-    out += "</td></tr>";
-  }
-  out += "</tbody></table>";
-  if (!page.older_href.empty()) {
-    out += "<p><a class=\"older\" href=\"";
-    html::append_escaped(out, page.older_href);
-    out += "\">Older runs</a></p>";
-  }
-  foot(out, page.generated_at);
-  return out;
+  return templates::render("task", task_context(page));
 }
-
+std::string render_task_live(const TaskPage& page) {
+  return templates::render("task_live", task_context(page));
+}
 std::string render_run(const RunPage& page) {
-  const RunSummary& run = page.run;
-  std::string out;
-  head(out, fmt::format("Run {}", run.id));
-  top_bar(out, page.viewer);
-  flash(out, page.flash);
-  out += fmt::format("<h1>Run #{} of <a href=\"{}\">", run.id, task_href(page.task_name));
-  html::append_escaped(out, page.task_name);
-  out += "</a></h1><dl class=\"facts\">";
-  std::string status;
-  status_badge(status, run.status);
-  if (run.stale) {
-    status += " ";
-    badge(status, "stale", "stale");
-  }
-  if (run.dry_run) {
-    status += " ";
-    badge(status, "dry", "dry run");
-  }
-  fact(out, "Status", status);
-  fact(out, "Trigger",
-       escape(run.trigger) + (run.attempt > 1 ? fmt::format(" (attempt {})", run.attempt) : ""));
-  fact(out, "Slot", text_or_dash(run.scheduled_for));
-  fact(out, "Created", text_or_dash(run.created_at));
-  fact(out, "Started", text_or_dash(run.started_at));
-  fact(out, "Finished", text_or_dash(run.finished_at));
-  fact(out, "Duration", text_or_dash(run.duration));
-  fact(out, "Heartbeat", text_or_dash(run.heartbeat_at));
-  fact(out, "Host", text_or_dash(run.host));
-  if (!run.error.empty())
-    fact(out, "Error", "<span class=\"error-text\">" + escape(run.error) + "</span>");
-  out += "</dl>";
-  if (page.viewer.can_write) {
-    out += "<div class=\"actions\">";
-    cancel_action(out, run, page.viewer, run_href(run.id));
-    out += "</div>";
-  }
-  out += "<h2>Events</h2>";
-  if (page.events.empty()) {
-    out += "<p class=\"note\">No events.</p>";
-  } else {
-    events_table(out, page.events);
-  }
-  foot(out, page.generated_at);
-  return out;
+  return templates::render("run", run_context(page));
+}
+std::string render_run_live(const RunPage& page) {
+  return templates::render("run_live", run_context(page));
+}
+std::string render_overview(const OverviewPage& page) {
+  return templates::render("overview", overview_context(page));
+}
+std::string render_overview_live(const OverviewPage& page) {
+  return templates::render("overview_live", overview_context(page));
 }
 
 std::string render_login(const LoginPage& page) {
-  std::string out;
-  head(out, "Log in");
-  out +=
-      "<header><a class=\"brand\" href=\"/\">maintd</a></header><main><div class=\"login\">"
-      "<h1>Log in</h1>";
-  if (!page.error.empty()) {
-    out += "<div class=\"flash error\" role=\"alert\">";
-    html::append_escaped(out, page.error);
-    out += "</div>";
-  }
-  out +=
-      "<form method=\"post\" action=\"/login\"><label for=\"token\">Token "
-      "<span class=\"sub\">(http.token, or http.read_only_token to look only)</span></label>"
-      "<input type=\"password\" id=\"token\" name=\"token\" autocomplete=\"current-password\" "
-      "required autofocus><button type=\"submit\" class=\"primary\">Log in</button></form>"
-      "</div></main></body></html>\n";
-  return out;
+  map context = layout("Log in", {}, std::nullopt, "", false, "");
+  context["error"] = page.error;
+  return templates::render("login", context);
 }
 
 std::string render_message(const MessagePage& page) {
-  std::string out;
-  head(out, page.title);
-  out +=
-      "<header><a class=\"brand\" href=\"/\">maintd</a></header><main><div class=\"message\">"
-      "<h1>";
-  html::append_escaped(out, page.title);
-  out += "</h1><p>";
-  html::append_escaped(out, page.message);
-  out += "</p>";
-  if (!page.back_href.empty()) {
-    out += "<p><a href=\"";
-    html::append_escaped(out, page.back_href);
-    out += "\">";
-    html::append_escaped(out, page.back_text);
-    out += "</a></p>";
-  }
-  out += "</div></main></body></html>\n";
-  return out;
+  map context = layout(page.title, {}, std::nullopt, "", false, "");
+  context["message"] = page.message;
+  context["back_href"] = page.back_href;
+  context["back_text"] = page.back_text;
+  return templates::render("message", context);
 }
 
 }  // namespace maintd::http::dashboard

@@ -1,12 +1,18 @@
 #pragma once
-// The dashboard's pages as HTML, rendered from plain view models: no server, no daemon, no state
-// database here, so that every page can be tested by building its model by hand. Every value of
-// a model is text as it should read (times formatted, durations written out) and is escaped when
-// rendered: task names, errors and events come from users.
+// The dashboard's pages as HTML, rendered from plain view models through the templates of
+// http/web/templates (Mustache, by mstch: every value is HTML-escaped unless a template says
+// otherwise, and none does). No server, no daemon, no state database here, so that every page
+// can be tested by building its model by hand. Every value of a model is text as it should read
+// (times formatted, durations written out) or a number a chart places; task names, errors,
+// results and events come from users and are escaped like everything else.
 //
-// Pages are complete documents with their style inline and no script: forms work without one.
-// Write buttons are forms that POST to /ui/... with the CSRF token in a hidden `csrf` field and
-// the page to come back to in a hidden `return` field; they are left out for a read-only viewer.
+// Pages load /assets/dashboard.css and, on the pages that update themselves, /assets/dashboard.js
+// (both compiled into maintd); forms work without the script. Write buttons are forms that POST
+// to /ui/... with the CSRF token in a hidden `csrf` field and the page to come back to in a
+// hidden `return` field; they are left out for a read-only viewer.
+//
+// A page that updates itself has one live part (render_*_live): the same template the page
+// includes, rendered alone, which the script fetches again (docs/dashboard.md#live-updates).
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -48,6 +54,33 @@ struct RunSummary {
   // Abandoned, or still pending/running with a heartbeat older than the lease: the process that
   // owns it died or hangs.
   bool stale = false;
+  // What it did, in its handler's words ("released 3 claims", "2 drafts failed, 2 refunded");
+  // "" when its result says nothing (it failed, or its handler declares no headline).
+  std::string summary = {};
+  // Its handler's headline count (registry/headline.hpp); empty when none.
+  std::optional<double> headline = std::nullopt;
+  // For charts and placement: how long it took in seconds (empty before it started), and when
+  // it ran (started, else created) in milliseconds since the epoch.
+  std::optional<double> seconds = std::nullopt;
+  std::int64_t at_ms = 0;
+};
+
+// One run as a mark of a task's strip: placed by its position among the task's last runs.
+struct RunMark {
+  std::int64_t id = 0;
+  std::string status = {};
+  double x = 0;
+  std::string title = {};  // the hover text: "#42 completed · slot ... · 1.2s · released 3 claims"
+};
+
+// A small curve of numbers over a fixed box (a task's run durations).
+struct Sparkline {
+  double width = 0;
+  double height = 0;
+  std::string points = {};  // the polyline's "x,y x,y ..."
+  double last_x = 0;
+  double last_y = 0;
+  std::string label = {};  // "durations of the last 50 runs: 0.2s to 1.4s"
 };
 
 struct TaskSummary {
@@ -67,6 +100,8 @@ struct TaskSummary {
   // Past its expect_success_within: "no completed run for 3h (expected within 2h)".
   std::optional<std::string> overdue = std::nullopt;
   std::vector<std::pair<std::string, std::string>> policies = {};  // ("timeout", "1h"), ...
+  std::vector<RunMark> strip = {};                                 // its last runs, oldest first
+  std::optional<Sparkline> sparkline = std::nullopt;               // their durations
 };
 
 struct EventLine {
@@ -82,11 +117,66 @@ struct RunWithEvents {
   std::size_t events_omitted = 0;  // events left out of a long run's list (see its run page)
 };
 
+// How the counts of the task list's summary line read; computed over every task, not one page.
+struct TaskCounts {
+  std::size_t tasks = 0, enabled = 0, running = 0, failing = 0, stale = 0, overdue = 0;
+};
+
+// Links to the neighbouring pages of a long list.
+struct Pager {
+  std::string previous_href = {};  // "" on the first page
+  std::string next_href = {};      // "" on the last
+  std::string text = {};           // "tasks 101-200 of 1,000"
+};
+
 struct TasksPage {
   Viewer viewer = {};
   std::optional<Flash> flash = std::nullopt;
-  std::vector<TaskSummary> tasks = {};
-  std::string generated_at = {};  // "2026-03-29T01:00:00Z"
+  std::vector<TaskSummary> tasks = {};              // this page's
+  std::string generated_at = {};                    // "2026-03-29T01:00:00Z"
+  std::optional<TaskCounts> counts = std::nullopt;  // empty: counted from `tasks`
+  std::optional<Pager> pager = std::nullopt;
+  int strip_size = 50;  // the runs a strip shows at most
+};
+
+// A point of a chart over time.
+struct ChartPoint {
+  std::int64_t run_id = 0;
+  std::string status = {};
+  double x = 0;
+  double y = 0;
+  std::string title = {};
+};
+
+// A chart of one number of a task's runs over time (duration, the headline count), in a box of
+// `width` x `height` user units that the page scales to its width.
+struct Chart {
+  std::string name = {};   // "duration", "headline": the figure's data-chart
+  std::string title = {};  // "Duration", "Claims released"
+  double width = 640;
+  double height = 170;
+  double plot_left = 0, plot_right = 0, plot_top = 0, plot_bottom = 0;  // the plot's box
+  std::string y_max = {};               // the top of the axis, as it reads ("12.3s", "1,204")
+  std::string y_min = {};               // its bottom ("0")
+  std::string x_from = {};              // the first run's time ("03-28 01:00")
+  std::string x_to = {};                // the last run's
+  std::vector<ChartPoint> points = {};  // oldest first
+  std::string line = {};                // the polyline through them
+  std::string empty = {};               // why there is nothing to draw ("" when there are points)
+};
+
+struct Choice {
+  std::string value = {};
+  std::string label = {};
+  bool selected = false;
+};
+
+// The task page's filters: each select's choices, the first meaning "any".
+struct RunFilters {
+  std::vector<Choice> statuses = {};
+  std::vector<Choice> triggers = {};
+  std::vector<Choice> periods = {};
+  bool active = false;  // some filter is set: a link clears them
 };
 
 struct TaskPage {
@@ -96,6 +186,8 @@ struct TaskPage {
   std::vector<RunWithEvents> runs = {};  // newest first
   std::string older_href = {};           // the next page of older runs; "" when none
   std::string generated_at = {};
+  std::vector<Chart> charts = {};  // over the runs the filters select
+  RunFilters filters = {};
 };
 
 struct RunPage {
@@ -104,6 +196,39 @@ struct RunPage {
   std::string task_name = {};
   RunSummary run = {};
   std::vector<EventLine> events = {};
+  std::string generated_at = {};
+};
+
+// A run, or several close together, on the 24-hour timeline.
+struct TimelineMark {
+  std::int64_t run_id = 0;  // the newest of them
+  std::string status = {};  // the worst of them (failed over running over completed ...)
+  double x = 0;             // on the lane's 0..width axis
+  double width = 0;
+  int runs = 1;  // how many runs the mark stands for
+  std::string title = {};
+};
+
+struct TimelineRow {
+  std::string name = {};
+  bool overdue = false;
+  bool failing = false;   // its last run failed or timed out
+  std::string note = {};  // why it is listed first: "overdue: ...", "last run failed"
+  std::vector<TimelineMark> marks = {};
+};
+
+struct OverviewPage {
+  Viewer viewer = {};
+  std::optional<Flash> flash = std::nullopt;
+  TaskCounts counts = {};
+  double lane_width = 1440;             // the lanes' axis: one unit a minute
+  std::vector<std::string> axis = {};   // 8 labels, one every 3 hours from the start ("09:00")
+  std::vector<double> hour_lines = {};  // where each 3-hour line is on the lane
+  double now_x = 0;
+  std::string from = {};  // "2026-03-28T09:00:00Z"
+  std::string to = {};
+  std::vector<TimelineRow> rows = {};
+  std::optional<Pager> pager = std::nullopt;
   std::string generated_at = {};
 };
 
@@ -120,11 +245,22 @@ struct MessagePage {
   std::string back_text = "Back to the dashboard";
 };
 
+// Whole pages.
 std::string render_tasks(const TasksPage& page);
 std::string render_task(const TaskPage& page);
 std::string render_run(const RunPage& page);
+std::string render_overview(const OverviewPage& page);
 std::string render_login(const LoginPage& page);
 std::string render_message(const MessagePage& page);
+// The live part of a page alone: what the script fetches to update it.
+std::string render_tasks_live(const TasksPage& page);
+std::string render_task_live(const TaskPage& page);
+std::string render_run_live(const RunPage& page);
+std::string render_overview_live(const OverviewPage& page);
+
+// How the task list's summary line reads: "3 tasks, 3 enabled · 0 running · ...".
+std::string counts_text(const TaskCounts& counts);
+TaskCounts count_tasks(const std::vector<TaskSummary>& tasks);
 
 // A run's duration as the pages show it: "0.4s", "12.3s", "3m04s", "2h05m", "3d04h" (the one
 // formatter of run durations, common/duration.hpp).

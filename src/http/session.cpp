@@ -167,11 +167,21 @@ void Session::drain() {
 void Session::write(Response response, bool keep_alive, bool head) {
   response_ = std::make_shared<BeastResponse>(static_cast<bhttp::status>(response.status), 11);
   response_->set(bhttp::field::server, "maintd");
-  response_->set(bhttp::field::content_type, response.content_type);
-  // Answers carry tasks and runs, never meant for a shared cache.
+  if (!response.content_type.empty()) {  // a 304 has no body, nor a type
+    response_->set(bhttp::field::content_type, response.content_type);
+  }
+  // Answers carry tasks and runs, never meant for a shared cache (unless the route says
+  // otherwise: the dashboard's compiled-in assets).
   response_->set(bhttp::field::cache_control, "no-store");
   response_->set("X-Content-Type-Options", "nosniff");
-  for (auto& [name, value] : response.headers) response_->insert(name, value);
+  for (auto& [name, value] : response.headers) {
+    // These replace the defaults above; other headers may repeat (Set-Cookie).
+    if (beast::iequals(name, "Cache-Control") || beast::iequals(name, "X-Content-Type-Options")) {
+      response_->set(name, value);
+    } else {
+      response_->insert(name, value);
+    }
+  }
   response_->body() = std::move(response.body);
   response_->keep_alive(keep_alive);
   response_->prepare_payload();

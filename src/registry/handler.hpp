@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "registry/headline.hpp"
 #include "registry/schema.hpp"
 
 namespace maintd::registry {
@@ -115,6 +116,11 @@ struct HandlerInfo {
   ConfigSchema schema;
   HandlerFunction run;
   DatabaseCheck check_database = {};  // unset: the handler names nothing in a target database
+  // Which number of its result says what a run changed, and the result in words (headline.hpp).
+  // Optional so that a handler can be registered before it has one; every built-in handler
+  // declares one (tests/handlers/test_headlines.cpp checks it). Without one, views show the
+  // run's status and no count.
+  std::optional<Headline> headline = std::nullopt;
 };
 
 // `domain.action`: ^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$ (DESIGN.md).

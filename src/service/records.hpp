@@ -23,6 +23,7 @@ using store::Trigger;
 
 using store::format_timestamp;
 using store::parse_run_status;
+using store::parse_trigger;
 using store::to_string;
 
 // A state database call failed (500), or could not be made in time (503: StoreUnavailable).

@@ -48,12 +48,27 @@ std::vector<RunEvent> Service::events(RunId id) {
   return daemon_.runs().events(id);
 }
 
-std::map<std::string, RunRecord> Service::latest_runs() {
-  return daemon_.runs().latest_runs();
+std::map<std::string, RunRecord> Service::latest_runs(bool light) {
+  return daemon_.runs().latest_runs(light);
 }
 
 std::map<std::string, Timestamp> Service::last_successes() {
   return daemon_.runs().last_successes();
+}
+
+std::map<std::string, std::vector<RunRecord>> Service::recent_runs(
+    const std::vector<std::string>& tasks, int per_task, std::optional<Timestamp> since) {
+  return daemon_.runs().recent_runs(tasks, per_task, since);
+}
+
+const registry::HandlerInfo* Service::handler(const std::string& type) const {
+  // Every configuration's registry is a copy of the one the handlers were registered in at
+  // start, which lives as long as the daemon: the copies share its HandlerInfo objects, so the
+  // pointer outlives a reload.
+  const auto current = config();
+  if (!current || !current->registry) return nullptr;
+  const auto resolved = current->registry->resolve(type);
+  return resolved ? resolved.value().handler : nullptr;
 }
 
 Expected<RunId, scheduler::RunNowRefusal> Service::run_now(

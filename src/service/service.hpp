@@ -79,8 +79,19 @@ class Service {
   std::optional<RunRecord> run(RunId id);
   std::vector<RunEvent> events(RunId id);
   // Each task's newest run, and each task's last successful finish: one query each.
-  std::map<std::string, RunRecord> latest_runs();
+  // `light`: without config, results with their top-level members only (RunStore::latest_runs).
+  std::map<std::string, RunRecord> latest_runs(bool light = false);
   std::map<std::string, Timestamp> last_successes();
+  // Each of `tasks`' newest runs (skipped slots included), newest first, at most `per_task`
+  // each, created at or after `since` when given: one query per 100 tasks, reading only the
+  // runs returned (store::RunStore::recent_runs). The runs' config is left empty and their
+  // result has its top-level members only (nested arrays keep their length).
+  std::map<std::string, std::vector<RunRecord>> recent_runs(
+      const std::vector<std::string>& tasks, int per_task,
+      std::optional<Timestamp> since = std::nullopt);
+  // The handler behind `type` (canonical, as runs record it) and so its headline
+  // (registry::HandlerInfo::headline); null when no handler of the loaded configuration has it.
+  const registry::HandlerInfo* handler(const std::string& type) const;
 
   // ---- Control. `via` names the interface in the log ("the admin API", "the dashboard"). ----
   Expected<RunId, scheduler::RunNowRefusal> run_now(const scheduler::RunNowRequest& request);

@@ -17,6 +17,85 @@ constexpr const char* kRunColumns =
     "id, task_name, task_type, trigger_type, scheduled_for, status, attempt, dry_run, config, "
     "instance_id, host, pid, heartbeat_at, created_at, started_at, finished_at, result, error";
 
+// A run's result as the views of many runs read it: its top-level members, a nested array as
+// that many nulls (its length is a count: runs.check_resume's `cleaned`), a nested object as {}.
+// A result holds up to 100 ids per list (claims, jobs, drafts): a page of 5,000 runs parsed whole
+// spent most of its time building and freeing those strings. Not JSON, or not an object: null.
+class TopLevelMembers : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  nlohmann::json out = nlohmann::json::object();
+
+  bool null() override { return value(nullptr); }
+  bool boolean(bool v) override { return value(v); }
+  bool number_integer(number_integer_t v) override { return value(v); }
+  bool number_unsigned(number_unsigned_t v) override { return value(v); }
+  bool number_float(number_float_t v, const string_t&) override { return value(v); }
+  bool string(string_t& v) override { return value(std::move(v)); }
+  bool binary(binary_t&) override { return value(nullptr); }
+  bool start_object(std::size_t) override { return open(false); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(true); }
+  bool end_array() override { return close(); }
+  bool key(string_t& name) override {
+    if (depth_ == 1) key_ = std::move(name);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    out = nullptr;
+    return false;
+  }
+
+ private:
+  bool value(nlohmann::json v) {
+    if (depth_ == 1) {
+      out[key_] = std::move(v);
+    } else if (depth_ == 2 && in_array_) {
+      ++elements_;
+    } else if (depth_ == 0) {
+      out = nullptr;  // a bare value, not an object
+      return false;
+    }
+    return true;
+  }
+  bool open(bool array) {
+    if (depth_ == 0 && array) {
+      out = nullptr;
+      return false;
+    }
+    if (depth_ == 2 && in_array_) ++elements_;
+    if (depth_ == 1) {
+      in_array_ = array;
+      elements_ = 0;
+    }
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    if (depth_ == 1) {
+      nlohmann::json nested = in_array_ ? nlohmann::json::array() : nlohmann::json::object();
+      if (in_array_) nested.get_ref<nlohmann::json::array_t&>().resize(elements_);
+      out[key_] = std::move(nested);
+      in_array_ = false;
+    }
+    return true;
+  }
+
+  std::size_t depth_ = 0;
+  std::string key_;
+  bool in_array_ = false;     // the member being read at depth 2 is an array
+  std::size_t elements_ = 0;  // its elements so far
+};
+
+nlohmann::json top_level_members(const std::string& text) {
+  TopLevelMembers members;
+  // nlohmann's SAX parser keeps its own stack (no recursion), whatever the nesting.
+  if (!nlohmann::json::sax_parse(text, &members)) {
+    return nullptr;
+  }
+  return std::move(members.out);
+}
+
 // One row of maintd_runs as SOCI delivers it: plain values and null indicators. Binding into fixed
 // C++ types lets each backend convert (SQLite and PostgreSQL report integer widths differently).
 struct RunRow {
@@ -50,7 +129,9 @@ struct RunRow {
     st.exchange(soci::into(error, error_ind));
   }
 
-  RunRecord record() const {
+  // `light`: the result read as top_level_members() does (the views of many runs), the config
+  // not at all.
+  RunRecord record(bool light = false) const {
     auto stamp = [](const std::string& text, soci::indicator ind) -> std::optional<Timestamp> {
       if (ind != soci::i_ok) return std::nullopt;
       return parse_timestamp(text);
@@ -69,8 +150,12 @@ struct RunRow {
     r.attempt = attempt;
     r.dry_run = dry_run != 0;
     // Written by maintd, but the table is anyone's to change: parsed as outside input.
-    auto parsed_config = parse_json(config);
-    r.config = parsed_config ? std::move(parsed_config).value() : nlohmann::json::object();
+    if (light) {
+      r.config = nlohmann::json::object();
+    } else {
+      auto parsed_config = parse_json(config);
+      r.config = parsed_config ? std::move(parsed_config).value() : nlohmann::json::object();
+    }
     if (instance_id_ind == soci::i_ok) r.instance_id = instance_id;
     if (host_ind == soci::i_ok) r.host = host;
     if (pid_ind == soci::i_ok) r.pid = pid;
@@ -79,8 +164,12 @@ struct RunRow {
     r.started_at = stamp(started_at, started_ind);
     r.finished_at = stamp(finished_at, finished_ind);
     if (result_ind == soci::i_ok) {
-      auto parsed_result = parse_json(result);
-      r.result = parsed_result ? std::move(parsed_result).value() : nlohmann::json();
+      if (light) {
+        r.result = top_level_members(result);
+      } else {
+        auto parsed_result = parse_json(result);
+        r.result = parsed_result ? std::move(parsed_result).value() : nlohmann::json();
+      }
     }
     if (error_ind == soci::i_ok) r.error = error;
     return r;
@@ -93,7 +182,7 @@ using run_writes::prepare_once;
 // Runs a query for runs and collects them.
 template <class... Uses>
 std::vector<RunRecord> select_runs(soci::session& sql, const std::string& where_and_order,
-                                   Uses&&... uses) {
+                                   bool light, Uses&&... uses) {
   RunRow row;
   soci::statement st(sql);
   row.bind(st);
@@ -102,7 +191,7 @@ std::vector<RunRecord> select_runs(soci::session& sql, const std::string& where_
   std::vector<RunRecord> out;
   if (st.execute(true)) {
     do {
-      out.push_back(row.record());
+      out.push_back(row.record(light));
     } while (st.fetch());
   }
   return out;
@@ -244,7 +333,7 @@ void RunStore::add_event(RunId id, const std::string& level, const std::string& 
 
 std::optional<RunRecord> RunStore::get(RunId id) {
   return database_->with_session("reading a run", [&](soci::session& sql) {
-    auto runs = select_runs(sql, "WHERE id = :id", soci::use(id));
+    auto runs = select_runs(sql, "WHERE id = :id", false, soci::use(id));
     return runs.empty() ? std::nullopt : std::optional<RunRecord>(std::move(runs.front()));
   });
 }
@@ -296,6 +385,12 @@ std::vector<RunRecord> RunStore::history(const HistoryFilter& filter) {
       where += " AND status = :status";
       st.exchange(soci::use(status));
     }
+    std::string trigger;
+    if (filter.trigger) {
+      trigger = std::string(to_string(*filter.trigger));
+      where += " AND trigger_type = :trigger";
+      st.exchange(soci::use(trigger));
+    }
     if (filter.since) {
       where += " AND created_at >= :since";
       st.exchange(soci::use(since));
@@ -319,12 +414,13 @@ std::vector<RunRecord> RunStore::history(const HistoryFilter& filter) {
   });
 }
 
-std::map<std::string, RunRecord> RunStore::latest_runs() {
+std::map<std::string, RunRecord> RunStore::latest_runs(bool light) {
   return database_->with_session("reading the latest runs", [&](soci::session& sql) {
     std::map<std::string, RunRecord> out;
     for (auto& run : select_runs(sql,
                                  "WHERE id IN (SELECT MAX(id) FROM maintd_runs WHERE status <> "
-                                 "'skipped' GROUP BY task_name)")) {
+                                 "'skipped' GROUP BY task_name)",
+                                 light)) {
       std::string name = run.task_name;
       out.emplace(std::move(name), std::move(run));
     }
@@ -351,9 +447,57 @@ std::map<std::string, Timestamp> RunStore::last_successes() {
   });
 }
 
+std::map<std::string, std::vector<RunRecord>> RunStore::recent_runs(
+    const std::vector<std::string>& tasks, int per_task, std::optional<Timestamp> since) {
+  // Each task's part is its own subquery (task_name = ? ORDER BY created_at DESC LIMIT n): a
+  // range of the (task_name, created_at) index read backwards, where one window function over
+  // the tasks' runs would read every run they ever had. 100 parts stay well within SQLite's
+  // limit of 500 terms of a compound SELECT.
+  constexpr std::size_t kTasksPerQuery = 100;
+  std::map<std::string, std::vector<RunRecord>> out;
+  if (tasks.empty() || per_task <= 0) return out;
+  const std::string since_text = since ? format_timestamp(*since) : std::string();
+  return database_->with_session("reading the recent runs of tasks", [&](soci::session& sql) {
+    for (std::size_t first = 0; first < tasks.size(); first += kTasksPerQuery) {
+      const std::size_t last = std::min(tasks.size(), first + kTasksPerQuery);
+      RunRow row;
+      soci::statement st(sql);
+      row.bind(st);
+      std::string query;
+      for (std::size_t i = first; i < last; ++i) {
+        if (i > first) query += " UNION ALL ";
+        // `config` is not read: '{}' in its place (RunRow parses it cheaply).
+        query += fmt::format(
+            "SELECT * FROM (SELECT id, task_name, task_type, trigger_type, scheduled_for, status, "
+            "attempt, dry_run, '{{}}', instance_id, host, pid, heartbeat_at, created_at, "
+            "started_at, finished_at, result, error FROM maintd_runs WHERE task_name = :t{}{} "
+            "ORDER BY created_at DESC, id DESC LIMIT {}) r{}",
+            i, since ? fmt::format(" AND created_at >= :s{}", i) : std::string(), per_task, i);
+        st.exchange(soci::use(tasks[i]));
+        if (since) st.exchange(soci::use(since_text));
+      }
+      prepare_once(st, query);
+      if (st.execute(true)) {
+        do {
+          RunRecord record = row.record(true);
+          auto& runs = out[record.task_name];
+          runs.push_back(std::move(record));
+        } while (st.fetch());
+      }
+    }
+    // UNION ALL keeps each part's rows together but promises no order between or within them.
+    for (auto& [name, runs] : out) {
+      std::sort(runs.begin(), runs.end(), [](const RunRecord& a, const RunRecord& b) {
+        return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+      });
+    }
+    return out;
+  });
+}
+
 std::vector<RunRecord> RunStore::active_runs() {
   return database_->with_session("reading active runs", [&](soci::session& sql) {
-    return select_runs(sql, "WHERE status IN ('pending', 'running') ORDER BY id");
+    return select_runs(sql, "WHERE status IN ('pending', 'running') ORDER BY id", false);
   });
 }
 
@@ -361,7 +505,7 @@ std::vector<RunRecord> RunStore::active_runs(const std::string& task_name) {
   return database_->with_session("reading active runs", [&](soci::session& sql) {
     return select_runs(sql,
                        "WHERE task_name = :task AND status IN ('pending', 'running') ORDER BY id",
-                       soci::use(task_name));
+                       false, soci::use(task_name));
   });
 }
 

@@ -74,6 +74,7 @@ struct Worker {
 struct HistoryFilter {
   std::optional<std::string> task = std::nullopt;
   std::optional<RunStatus> status = std::nullopt;
+  std::optional<Trigger> trigger = std::nullopt;
   std::optional<Timestamp> since = std::nullopt;  // created at or after
   std::optional<RunId> before_id = std::nullopt;  // cursor paging: runs older than this one
   int limit = 50;
@@ -116,11 +117,23 @@ class RunStore {
   // check for all the firings of one tick, in one query).
   std::vector<RunRecord> active_runs();
   // Per task, its latest run that was not a skipped slot (what a task list shows as "last
-  // run"), for every task with one. One query however many tasks.
-  std::map<std::string, RunRecord> latest_runs();
+  // run"), for every task with one. One query however many tasks. `light`: read as
+  // recent_runs() reads them (no config, the result's top-level members only): the dashboard's
+  // counts over 100,000 tasks need their status, not their ids.
+  std::map<std::string, RunRecord> latest_runs(bool light = false);
   // Per task, when its latest completed run finished (the "last success" of metrics and of
   // expect_success_within), for every task with one. Dry runs count: they ran to completion.
   std::map<std::string, Timestamp> last_successes();
+  // Per task of `tasks`, its newest runs (by creation; skipped slots included), newest first: at
+  // most `per_task` each, created at or after `since` when given. One query for up to 100 tasks
+  // (more are read 100 at a time), each task's part an index range of maintd_runs_by_task, so
+  // the cost is the runs returned, not the runs kept. Tasks without runs are absent. The runs'
+  // `config` is left empty (the views that ask for many runs do not show it), and their
+  // `result` keeps its top-level members only: a nested array as that many nulls (its length
+  // may be a count), a nested object as {}.
+  std::map<std::string, std::vector<RunRecord>> recent_runs(
+      const std::vector<std::string>& tasks, int per_task,
+      std::optional<Timestamp> since = std::nullopt);
 
   Database& database() { return *database_; }
 

@@ -415,7 +415,10 @@ TEST_CASE("dashboard: names, errors and events from the state database are escap
   CHECK(run_page.contains("href=\"/tasks/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E\""));
   for (const auto* body : {&task_page.body, &run_page.body}) {
     CHECK(body->find("<img") == std::string::npos);
-    CHECK(body->find("<script") == std::string::npos);
+    // The one script is the dashboard's own, from this server (the pages update themselves).
+    const auto script = body->find("<script");
+    CHECK(body->substr(script, 33) == "<script src=\"/assets/dashboard.js");
+    CHECK(body->find("<script", script + 1) == std::string::npos);
     CHECK(body->find("<b>") == std::string::npos);
     CHECK(body->find("<i>") == std::string::npos);
   }
@@ -523,4 +526,133 @@ TEST_CASE("dashboard: a task page links to older runs only when there are some")
       send(f.port, "GET", "/tasks/nightly?before=" + std::to_string(ids[1]), {}, session.cookies());
   CHECK(older.contains("/runs/" + std::to_string(ids[0])));
   CHECK_FALSE(older.contains("Older runs"));
+}
+
+TEST_CASE("dashboard: the script's request gets the live part alone, 304 while it is unchanged") {
+  ApiFixture f;
+  const Session session = log_in(f, kToken);
+  Headers live = session.cookies();
+  live.emplace_back("X-Maintd-Live", "1");
+  const auto part = send(f.port, "GET", "/", {}, live);
+  CHECK(part.status == 200);
+  CHECK(part.contains("data-task=\"nightly\""));
+  CHECK_FALSE(part.contains("<html"));  // the part, not the page
+  CHECK_FALSE(part.contains("<header>"));
+  const std::string etag = part.header("etag");
+  REQUIRE(etag.size() == 18);
+  Headers again = live;
+  again.emplace_back("If-None-Match", etag);
+  const auto unchanged = send(f.port, "GET", "/", {}, again);
+  CHECK(unchanged.status == 304);
+  CHECK(unchanged.body.empty());
+
+  // A new run changes the part: a new ETag, and its mark.
+  maintd::service::Service service(*f.daemon);
+  const auto started = service.run_now({.task = "nightly"});
+  REQUIRE(started);
+  REQUIRE(f.daemon->wait_idle(std::chrono::seconds(30)));
+  const auto changed = send(f.port, "GET", "/", {}, again);
+  CHECK(changed.status == 200);
+  CHECK(changed.header("etag") != etag);
+  CHECK(changed.contains("data-run-id=\"" + std::to_string(started.value()) +
+                         "\" data-status=\"completed\""));
+
+  // Every page has its part; the task page's has the charts and the runs.
+  const auto task_part = send(f.port, "GET", "/tasks/nightly", {}, live);
+  CHECK(task_part.contains("data-chart=\"duration\""));
+  CHECK(task_part.contains("data-run=\"" + std::to_string(started.value()) + "\""));
+  CHECK(send(f.port, "GET", "/overview", {}, live).contains("class=\"timeline\""));
+  CHECK(send(f.port, "GET", "/runs/" + std::to_string(started.value()), {}, live)
+            .contains("<dt>Status</dt>"));
+
+  // Logged out, the script is told so (it shows "log in again"), not sent the login page.
+  const auto refused = send(f.port, "GET", "/", {}, {{"X-Maintd-Live", "1"}});
+  CHECK(refused.status == 401);
+  CHECK(refused.contains("log in again"));
+}
+
+TEST_CASE("dashboard: pages load the compiled-in style and script, and allow nothing else") {
+  ApiFixture f;
+  const Session session = log_in(f, kToken);
+  const auto page = send(f.port, "GET", "/overview", {}, session.cookies());
+  CHECK(page.status == 200);
+  const std::string csp = page.header("content-security-policy");
+  CHECK(csp.find("script-src 'self'") != std::string::npos);
+  CHECK(csp.find("style-src 'self'") != std::string::npos);
+  CHECK(csp.find("connect-src 'self'") != std::string::npos);
+  CHECK(csp.find("unsafe-inline") == std::string::npos);
+  CHECK_FALSE(page.contains("style=\""));  // no inline style: the policy would refuse it
+  std::smatch css_link, js_link;
+  REQUIRE(std::regex_search(page.body, css_link,
+                            std::regex("href=\"(/assets/dashboard\\.css\\?v=[0-9a-f]{16})\"")));
+  REQUIRE(std::regex_search(page.body, js_link,
+                            std::regex("src=\"(/assets/dashboard\\.js\\?v=[0-9a-f]{16})\"")));
+  // Assets are open (the login page needs its style) and kept by the browser: the URL changes
+  // with the content.
+  const auto css = send(f.port, "GET", css_link[1]);
+  CHECK(css.status == 200);
+  CHECK(css.header("content-type") == "text/css; charset=utf-8");
+  CHECK(css.header("cache-control").find("immutable") != std::string::npos);
+  CHECK(css.contains(".mark.failed"));
+  const auto js = send(f.port, "GET", js_link[1]);
+  CHECK(js.header("content-type") == "text/javascript; charset=utf-8");
+  CHECK(js.contains("X-Maintd-Live"));
+  CHECK(send(f.port, "GET", "/assets/tasks.mustache").status == 404);  // templates are not served
+  CHECK(send(f.port, "GET", "/assets/nope.js").status == 404);
+  CHECK(send(f.port, "GET", "/assets/..%2Fdashboard.css").status == 404);
+}
+
+TEST_CASE("dashboard: the task page's filters, and a bad filter or page named in a 400") {
+  ApiFixture f;
+  const Session session = log_in(f, kToken);
+  maintd::service::Service service(*f.daemon);
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(service.run_now({.task = "nightly"}));
+    REQUIRE(f.daemon->wait_idle(std::chrono::seconds(30)));
+  }
+  const auto all = send(f.port, "GET", "/tasks/nightly", {}, session.cookies());
+  CHECK(all.contains("<option value=\"\" selected>any status</option>"));
+  const auto manual = send(f.port, "GET", "/tasks/nightly?trigger=manual&status=completed&since=1h",
+                           {}, session.cookies());
+  CHECK(manual.status == 200);
+  CHECK(manual.contains("<option value=\"manual\" selected>manual</option>"));
+  CHECK(manual.contains("<option value=\"1h\" selected>last hour</option>"));
+  CHECK(manual.contains("Clear filters"));
+  const auto none = send(f.port, "GET", "/tasks/nightly?status=failed", {}, session.cookies());
+  CHECK(none.status == 200);
+  CHECK(none.contains("No runs recorded yet."));
+  CHECK(none.contains("No run in this selection has started."));
+
+  const auto bad_status = send(f.port, "GET", "/tasks/nightly?status=done", {}, session.cookies());
+  CHECK(bad_status.status == 400);
+  CHECK(bad_status.contains("status= &#39;done&#39; is not a run status"));
+  const auto bad_trigger =
+      send(f.port, "GET", "/tasks/nightly?trigger=cron", {}, session.cookies());
+  CHECK(bad_trigger.status == 400);
+  CHECK(bad_trigger.contains("trigger= &#39;cron&#39; is not a trigger"));
+  const auto bad_since = send(f.port, "GET", "/tasks/nightly?since=2y", {}, session.cookies());
+  CHECK(bad_since.status == 400);
+  CHECK(bad_since.contains("since= &#39;2y&#39; is not a period (1h, 24h, 7d, 30d)"));
+  CHECK(send(f.port, "GET", "/?page=0", {}, session.cookies()).contains("page= must be"));
+  CHECK(send(f.port, "GET", "/?per_page=5000", {}, session.cookies())
+            .contains("per_page= must be a number from 1 to 1000"));
+  CHECK(send(f.port, "GET", "/overview?page=x", {}, session.cookies()).status == 400);
+}
+
+TEST_CASE("dashboard: the task list and the overview page through many tasks") {
+  ApiFixture f;
+  const Session session = log_in(f, kToken);
+  // The fixture has 4 tasks: 2 a page.
+  const auto first = send(f.port, "GET", "/?per_page=2", {}, session.cookies());
+  CHECK(first.contains("tasks 1-2 of 4"));
+  CHECK(first.contains("href=\"/?page=2&amp;per_page=2\" rel=\"next\""));
+  CHECK(first.contains("4 tasks, 4 enabled"));  // the summary counts them all
+  const auto second = send(f.port, "GET", "/?page=2&per_page=2", {}, session.cookies());
+  CHECK(second.contains("tasks 3-4 of 4"));
+  CHECK(second.contains("rel=\"prev\""));
+  CHECK_FALSE(second.contains("rel=\"next\""));
+  CHECK_FALSE(second.contains("data-task=\"nightly\""));
+  const auto beyond = send(f.port, "GET", "/overview?page=9&per_page=2", {}, session.cookies());
+  CHECK(beyond.status == 200);
+  CHECK(beyond.contains("no tasks on this page (4 in all)"));
 }

@@ -6,23 +6,16 @@
 
 #include "http/dashboard_view.hpp"
 #include "http/html.hpp"
+#include "support/text.hpp"
 
 namespace dash = maintd::http::dashboard;
 namespace html = maintd::http::html;
+using maintd::testing::contains;
+using maintd::testing::count;
 
 namespace {
 
 const std::string kHostile = "<script>alert(\"x\")</script>&'";
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-std::size_t count(const std::string& text, const std::string& part) {
-  std::size_t n = 0;
-  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
 
 dash::Viewer writer() {
   return {.can_write = true, .can_logout = true, .csrf = "c5rf"};

@@ -124,6 +124,93 @@ TEST_CASE_TEMPLATE("store: history: newest first, filtered by task, status, sinc
   CHECK(failed[0].task_name == "a.task");
 }
 
+TEST_CASE_TEMPLATE("store: history: filtered by trigger", Backend, MAINTD_BACKENDS) {
+  Backend backend;
+  auto db = open_migrated(backend);
+  TestClock clock;
+  store::RunStore runs(db, clock.clock());
+  const store::RunId manual = new_run(runs, "a.task");
+  store::NewRun scheduled;
+  scheduled.task_name = "a.task";
+  scheduled.task_type = "debug.noop";
+  scheduled.trigger = store::Trigger::schedule;
+  scheduled.scheduled_for = std::chrono::floor<std::chrono::seconds>(clock.now());
+  const auto slot = runs.claim_slot(scheduled);
+  REQUIRE(slot);
+  using Ids = std::vector<store::RunId>;
+  CHECK(ids(runs.history({.trigger = store::Trigger::manual})) == Ids{manual});
+  CHECK(ids(runs.history({.trigger = store::Trigger::schedule})) == Ids{*slot});
+  CHECK(ids(runs.history({.trigger = store::Trigger::retry})).empty());
+}
+
+TEST_CASE_TEMPLATE("store: recent runs: each task's newest, at most n each, since a time", Backend,
+                   MAINTD_BACKENDS) {
+  Backend backend;
+  auto db = open_migrated(backend);
+  TestClock clock;
+  store::RunStore runs(db, clock.clock());
+  // a: 5 runs, b: 2, interleaved one minute apart; c: none. The last of a fails with a result.
+  std::vector<store::RunId> a, b;
+  for (int i = 0; i < 5; ++i) {
+    a.push_back(new_run(runs, "a.task"));
+    clock.advance(std::chrono::minutes(1));
+    if (i < 2) {
+      b.push_back(new_run(runs, "b.task"));
+      clock.advance(std::chrono::minutes(1));
+    }
+  }
+  REQUIRE(runs.start(a[4], {"i", "h", 1}));
+  REQUIRE(runs.finish(a[4], RunStatus::failed, nlohmann::json{{"released", 3}}, "boom"));
+  REQUIRE(runs.start(a[3], {"i", "h", 1}));
+  REQUIRE(runs.finish(a[3], RunStatus::completed,
+                      nlohmann::json::parse(R"({"released": 2, "ids": ["1", {"x": 1}, [2]],
+                                                "by_status": {"pending": 1}, "message": "ok",
+                                                "capped": false, "max_per_run": null})"),
+                      ""));
+
+  using Ids = std::vector<store::RunId>;
+  auto recent = runs.recent_runs({"a.task", "b.task", "c.task"}, 3);
+  CHECK(recent.size() == 2);
+  CHECK(ids(recent["a.task"]) == Ids{a[4], a[3], a[2]});
+  CHECK(ids(recent["b.task"]) == Ids{b[1], b[0]});
+  CHECK_FALSE(recent.contains("c.task"));
+  const auto& last = recent["a.task"].front();
+  CHECK(last.status == RunStatus::failed);
+  CHECK(last.error == "boom");
+  CHECK(last.result == nlohmann::json{{"released", 3}});
+  CHECK(last.started_at.has_value());
+  CHECK(last.finished_at.has_value());
+  // A result keeps its top-level members: nested lists their length (not their ids), nested
+  // objects nothing.
+  CHECK(recent["a.task"][1].result == nlohmann::json::parse(R"({"released": 2,
+        "ids": [null, null, null], "by_status": {}, "message": "ok", "capped": false,
+        "max_per_run": null})"));
+  CHECK(recent["a.task"][1].config == nlohmann::json::object());
+
+  // Since: b's runs were at minutes 1 and 3, a's at 0, 2, 4, 5 and 6.
+  const store::Timestamp start = TestClock::parse("2026-03-29T00:00:00.000Z");
+  recent = runs.recent_runs({"a.task", "b.task"}, 50, start + std::chrono::minutes(3));
+  CHECK(ids(recent["a.task"]) == Ids{a[4], a[3], a[2]});
+  CHECK(ids(recent["b.task"]) == Ids{b[1]});
+
+  CHECK(runs.recent_runs({}, 3).empty());
+  CHECK(runs.recent_runs({"a.task"}, 0).empty());
+}
+
+TEST_CASE_TEMPLATE("store: recent runs: more tasks than one query takes, names as data", Backend,
+                   MAINTD_BACKENDS) {
+  Backend backend;
+  auto db = open_migrated(backend);
+  store::RunStore runs(db, TestClock().clock());
+  std::vector<std::string> names;
+  for (int i = 0; i < 230; ++i) names.push_back(fmt::format("task-{}", i));
+  names.push_back("it's \"quoted\"; DROP TABLE maintd_runs; --");
+  for (const auto& name : names) new_run(runs, name);
+  const auto recent = runs.recent_runs(names, 50);
+  CHECK(recent.size() == names.size());
+  for (const auto& name : names) CHECK(recent.at(name).size() == 1);
+}
+
 TEST_CASE_TEMPLATE("store: history: the default limit is 50", Backend, MAINTD_BACKENDS) {
   Backend backend;
   auto db = open_migrated(backend);
