@@ -1,0 +1,60 @@
+#include "outbound/secrets.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace maintd::outbound {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool names_a_secret(std::string_view name) {
+  static constexpr std::array<std::string_view, 8> kWords = {
+      "token", "secret", "password", "passwd", "api-key", "api_key", "apikey", "session"};
+  const std::string text = lower(name);
+  return std::any_of(kWords.begin(), kWords.end(),
+                     [&](std::string_view word) { return text.find(word) != std::string::npos; });
+}
+
+}  // namespace
+
+bool is_secret_header(std::string_view name) {
+  static constexpr std::array<std::string_view, 4> kHeaders = {
+      "authorization", "proxy-authorization", "cookie", "set-cookie"};
+  const std::string text = lower(name);
+  return std::find(kHeaders.begin(), kHeaders.end(), text) != kHeaders.end() ||
+         names_a_secret(text);
+}
+
+bool is_secret_query_param(std::string_view name, const std::vector<std::string>& listed) {
+  const std::string text = lower(name);
+  return names_a_secret(text) ||
+         std::any_of(listed.begin(), listed.end(),
+                     [&](const std::string& secret) { return lower(secret) == text; });
+}
+
+void Redactor::add(std::string_view secret) {
+  if (secret.size() < kShortest) return;
+  if (std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end()) return;
+  secrets_.emplace_back(secret);
+  std::stable_sort(secrets_.begin(), secrets_.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+}
+
+std::string Redactor::operator()(std::string_view text) const {
+  std::string out(text);
+  for (const auto& secret : secrets_) {
+    for (auto at = out.find(secret); at != std::string::npos; at = out.find(secret, at + 3)) {
+      out.replace(at, secret.size(), "***");
+    }
+  }
+  return out;
+}
+
+}  // namespace maintd::outbound
