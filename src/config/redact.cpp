@@ -4,38 +4,66 @@
 #include <array>
 #include <cctype>
 #include <string>
+#include <vector>
 
 #include "connection/database_url.hpp"
+#include "outbound/url.hpp"
 
 namespace maintd::config {
 namespace {
 
-bool names_a_secret(std::string key) {
-  std::transform(key.begin(), key.end(), key.begin(),
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static constexpr std::array<std::string_view, 5> kSecretWords = {"password", "passwd", "token",
-                                                                   "secret", "api_key"};
-  return std::any_of(kSecretWords.begin(), kSecretWords.end(),
-                     [&](std::string_view word) { return key.find(word) != std::string::npos; });
+  return text;
 }
 
-}  // namespace
+bool names_a_secret(const std::string& key) {
+  static constexpr std::array<std::string_view, 9> kSecretWords = {
+      "password", "passwd", "token",  "secret",       "api_key",
+      "api-key",  "apikey", "cookie", "authorization"};
+  const std::string text = lower(key);
+  return std::any_of(kSecretWords.begin(), kSecretWords.end(),
+                     [&](std::string_view word) { return text.find(word) != std::string::npos; });
+}
 
-nlohmann::json redact(const nlohmann::json& value) {
+bool is_http_url(const std::string& text) {
+  const std::string start = lower(text.substr(0, 8));
+  return start.starts_with("http://") || start.starts_with("https://");
+}
+
+nlohmann::json redacted(const nlohmann::json& value, std::vector<std::string> secret_params) {
   if (value.is_object()) {
+    if (const auto listed = value.find("secret_query_params");
+        listed != value.end() && listed->is_array()) {
+      for (const auto& name : *listed) {
+        if (name.is_string()) secret_params.push_back(name.get<std::string>());
+      }
+    }
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [key, child] : value.items()) {
-      out[key] = names_a_secret(key) && !child.is_null() ? nlohmann::json("***") : redact(child);
+      out[key] = names_a_secret(key) && !child.is_null() ? nlohmann::json("***")
+                                                         : redacted(child, secret_params);
     }
     return out;
   }
   if (value.is_array()) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& child : value) out.push_back(redact(child));
+    for (const auto& child : value) out.push_back(redacted(child, secret_params));
     return out;
   }
-  if (value.is_string()) return connection::mask_secrets(value.get<std::string>());
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (is_http_url(text)) return outbound::mask_url(text, secret_params);
+    return connection::mask_secrets(text);
+  }
   return value;
+}
+
+}  // namespace
+
+nlohmann::json redact(const nlohmann::json& value) {
+  return redacted(value, {});
 }
 
 }  // namespace maintd::config

@@ -346,6 +346,18 @@ std::string Response::status_text() const {
                         : fmt::format("HTTP {} {}", status, reason);
 }
 
+Redactor redactor_for(const Request& request) {
+  Redactor redact;
+  if (const auto url = parse_url(request.url, request.secret_query_params)) {
+    for (const auto& secret : url->secrets) redact.add(secret);
+  }
+  redact.add(request.bearer_token);
+  for (const auto& [name, value] : request.headers) {
+    if (is_secret_header(name)) redact.add(value);
+  }
+  return redact;
+}
+
 std::string_view to_string(Failure::Kind kind) {
   switch (kind) {
     case Failure::Kind::invalid:
@@ -387,12 +399,7 @@ Expected<Response, Failure> perform(const Request& request, const Settings& sett
 
   const auto url = parse_url(request.url, request.secret_query_params);
   if (!url) return failure(Failure::Kind::invalid, url.error(), 0);
-  Redactor redact;
-  for (const auto& secret : url->secrets) redact.add(secret);
-  redact.add(request.bearer_token);
-  for (const auto& [name, value] : request.headers) {
-    if (is_secret_header(name)) redact.add(value);
-  }
+  const Redactor redact = redactor_for(request);
 
   Transfer transfer(request, settings);
   if (auto problem = transfer.set_up()) return failure(Failure::Kind::invalid, *problem, 0);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/expected.hpp"
+#include "outbound/secrets.hpp"
 
 namespace maintd::outbound {
 
@@ -122,6 +123,11 @@ struct Failure {
   int attempts = 0;
 };
 std::string_view to_string(Failure::Kind kind);
+
+// A redactor of every secret `request` holds: its URL's user info and secret query values, its
+// bearer token, the values of its secret headers (is_secret_header). For what a server sends
+// back, which may echo them.
+Redactor redactor_for(const Request& request);
 
 // Makes `request`, tried again as `settings` say, until an answer that is not retried (expected
 // or not: Response::expected says), a failure that is not retried, the attempts run out, or

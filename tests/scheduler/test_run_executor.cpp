@@ -81,7 +81,7 @@ struct Fixture {
     run.task_name = "t-" + type;
     run.task_type = type;
     const auto id = runs->create_run(run);
-    return RunRequest{id, run.task_name, type, nlohmann::json::object(), false, timeout};
+    return RunRequest{id, run.task_name, type, nlohmann::json::object(), false, timeout, {}};
   }
 
   std::vector<std::string> event_names(maintd::store::RunId id) {
