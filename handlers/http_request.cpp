@@ -225,6 +225,10 @@ std::vector<SchemaIssue> check_request(const json& config) {
       }
     }
   }
+  for (const char* file : {"ca_file", "client_cert", "client_key"}) {
+    if (!has(file)) continue;
+    if (auto problem = file_path_problem(config.at(file))) issues.push_back({file, *problem});
+  }
   if (has("client_cert") != has("client_key")) {
     issues.push_back({has("client_cert") ? "client_key" : "client_cert",
                       "client_cert and client_key go together (mutual TLS): give both"});

@@ -41,6 +41,15 @@ std::vector<std::string> http_header_problems(const json& headers) {
   return problems;
 }
 
+std::optional<std::string> file_path_problem(const json& path) {
+  if (!path.is_string()) return fmt::format("expected a file path, got {}", json_value_kind(path));
+  const auto& text = path.get_ref<const std::string&>();
+  if (text.starts_with('/')) return std::nullopt;
+  return fmt::format("'{}' is not an absolute path (the file is read when the request is made, "
+                     "from wherever maintd runs: / under systemd)",
+                     text);
+}
+
 std::string expected_statuses(const std::vector<long>& expect_status) {
   if (expect_status.empty()) return "2xx";
   if (expect_status.size() == 1) return std::to_string(expect_status.front());
@@ -48,8 +57,8 @@ std::string expected_statuses(const std::vector<long>& expect_status) {
   return fmt::format("{} or {}", fmt::join(first, ", "), expect_status.back());
 }
 
-std::string failure_text(const outbound::Failure& failure) {
-  std::string text = failure.message;
+std::string failure_text(const outbound::Failure& failure, bool with_request) {
+  std::string text = with_request ? failure.message : failure.reason;
   if (failure.kind == outbound::Failure::Kind::tls &&
       failure.message.find("certificate problem") != std::string::npos) {
     text += " (ca_file names the CA that issued the server's certificate)";

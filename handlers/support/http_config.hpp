@@ -21,12 +21,17 @@ std::optional<std::string> http_url_problem(const nlohmann::json& url,
 // a value that is not text or holds a line break. Never the value.
 std::vector<std::string> http_header_problems(const nlohmann::json& headers);
 
+// Why a file key (ca_file, client_cert, client_key) cannot be used: not a string, or not an
+// absolute path (TLS reads it when the request is made, from wherever maintd runs).
+std::optional<std::string> file_path_problem(const nlohmann::json& path);
+
 // "2xx", or "200 or 204".
 std::string expected_statuses(const std::vector<long>& expect_status);
 
-// A failure as a run's error or a probe's reason: the client's message, and a hint for the
-// configuration key that fixes it (an untrusted certificate: ca_file).
-std::string failure_text(const outbound::Failure& failure);
+// A failure as a run's error (`with_request`: the method, URL and attempts, as the client's
+// message says them) or a probe's reason (the reason alone), with a hint for the configuration
+// key that fixes it (an untrusted certificate: ca_file).
+std::string failure_text(const outbound::Failure& failure, bool with_request = true);
 
 // The `secret_query_params` of a checked config ([] when absent).
 std::vector<std::string> secret_query_params(const nlohmann::json& config);

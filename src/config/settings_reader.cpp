@@ -262,7 +262,6 @@ void read_headers(const json& headers, const std::string& pointer, const std::st
 
 std::optional<WebhookSettings> read_webhook(const json& entry, const std::string& pointer,
                                             const std::string& name, const SourceMap& map,
-                                            const std::filesystem::path& base_dir,
                                             Diagnostics& diagnostics) {
   if (!entry.is_object()) {
     diagnostics.error(map.value(pointer), fmt::format("{}: expected a map with 'url', got {}", name,
@@ -281,9 +280,14 @@ std::optional<WebhookSettings> read_webhook(const json& entry, const std::string
     }
   }
   if (auto ca_file = fields.string("ca_file")) {
-    // A relative path is relative to maintd.yaml, as every path in it.
-    const std::filesystem::path path(*ca_file);
-    out.ca_file = path.is_relative() ? (base_dir / path).lexically_normal().string() : *ca_file;
+    // Read by TLS at each delivery, from wherever maintd runs (/ under systemd): absolute.
+    if (ca_file->empty() || ca_file->front() != '/') {
+      fields.error("ca_file", fmt::format("'{}' is not an absolute path (the PEM file of the CAs "
+                                          "to trust, e.g. /etc/maintd/hooks-ca.pem)",
+                                          *ca_file));
+    } else {
+      out.ca_file = *ca_file;
+    }
   }
   if (auto v = fields.duration("timeout")) {
     if (v->count() == 0) {
@@ -307,8 +311,7 @@ std::optional<WebhookSettings> read_webhook(const json& entry, const std::string
 }
 
 void read_notify(const json& notify, const std::string& pointer, const SourceMap& map,
-                 const std::filesystem::path& base_dir, NotifySettings& out,
-                 Diagnostics& diagnostics) {
+                 NotifySettings& out, Diagnostics& diagnostics) {
   if (!notify.is_object()) {
     diagnostics.error(map.value(pointer),
                       fmt::format("notify: expected a map with 'webhooks' and/or 'command', got {}",
@@ -326,7 +329,7 @@ void read_notify(const json& notify, const std::string& pointer, const SourceMap
       for (std::size_t i = 0; i < webhooks->size(); ++i) {
         if (auto webhook =
                 read_webhook((*webhooks)[i], child_pointer(fields.pointer_of("webhooks"), i),
-                             fmt::format("notify.webhooks[{}]", i), map, base_dir, diagnostics)) {
+                             fmt::format("notify.webhooks[{}]", i), map, diagnostics)) {
           out.webhooks.push_back(std::move(*webhook));
         }
       }
@@ -629,7 +632,7 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
     read_http(fields, config.http);
   }
   if (const json* notify = top.raw("notify")) {
-    read_notify(*notify, "/notify", map, base_dir, config.notify, diagnostics);
+    read_notify(*notify, "/notify", map, config.notify, diagnostics);
   }
   // Aliases before types: a type may not reuse an alias's name, and the reverse is checked by
   // add_alias against handlers (types are read after, so add_type checks aliases).

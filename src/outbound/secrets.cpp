@@ -33,8 +33,10 @@ bool is_secret_header(std::string_view name) {
 }
 
 bool is_secret_query_param(std::string_view name, const std::vector<std::string>& listed) {
+  // Whole names only: "key" is a secret, "monkey" or "keyword" are not.
+  static constexpr std::array<std::string_view, 4> kNames = {"key", "sig", "signature", "auth"};
   const std::string text = lower(name);
-  return names_a_secret(text) ||
+  return names_a_secret(text) || std::find(kNames.begin(), kNames.end(), text) != kNames.end() ||
          std::any_of(listed.begin(), listed.end(),
                      [&](const std::string& secret) { return lower(secret) == text; });
 }

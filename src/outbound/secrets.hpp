@@ -14,8 +14,8 @@ namespace maintd::outbound {
 bool is_secret_header(std::string_view name);
 
 // A query parameter whose value is masked wherever its URL is shown: one of `listed` (the
-// configuration's secret_query_params, any case), or a name that says it holds a secret as a
-// header's would (token, access_token, api_key, password, ...).
+// configuration's secret_query_params, any case), a name that says it holds a secret as a
+// header's would (token, access_token, api_key, password, ...), or key, sig, signature, auth.
 bool is_secret_query_param(std::string_view name, const std::vector<std::string>& listed);
 
 // Replaces each secret it was given by "***" in any text: for what a peer or libcurl writes
