@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <system_error>
 
 #include "outbound/curl_global.hpp"
 #include "outbound/retry.hpp"
@@ -258,11 +259,7 @@ class Transfer {
           attempt.code = message->data.result;
         }
       }
-      if (attempt.code != CURLE_OK) {
-        const std::string buffer(error_.data());
-        attempt.error = curl_easy_strerror(attempt.code);
-        if (!buffer.empty() && buffer != attempt.error) attempt.error += ": " + buffer;
-      }
+      if (attempt.code != CURLE_OK) attempt.error = reason_of(attempt.code);
     }
     curl_multi_remove_handle(multi, easy_.get());
     return attempt;
@@ -272,6 +269,23 @@ class Transfer {
   Exchange& exchange() { return exchange_; }
 
  private:
+  // libcurl's reason: curl_easy_strerror, then its error buffer (which often ends with the same
+  // words: said once), then for a connection the system's reason ("Connection refused"), which
+  // the buffer leaves out.
+  std::string reason_of(CURLcode code) const {
+    std::string reason = curl_easy_strerror(code);
+    std::string buffer(error_.data());
+    while (!buffer.empty() && (buffer.back() == '\n' || buffer.back() == ' ')) buffer.pop_back();
+    if (buffer.ends_with(": " + reason)) buffer.resize(buffer.size() - reason.size() - 2);
+    if (!buffer.empty() && buffer != reason) reason += ": " + buffer;
+    long os_errno = 0;
+    if ((code == CURLE_COULDNT_CONNECT || code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR) &&
+        curl_easy_getinfo(easy_.get(), CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno != 0) {
+      reason += ": " + std::error_code(static_cast<int>(os_errno), std::generic_category()).message();
+    }
+    return reason;
+  }
+
   const Request& request_;
   const Settings& settings_;
   Easy easy_;
