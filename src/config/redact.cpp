@@ -42,8 +42,9 @@ nlohmann::json redacted(const nlohmann::json& value, std::vector<std::string> se
     }
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [key, child] : value.items()) {
-      out[key] = names_a_secret(key) && !child.is_null() ? nlohmann::json("***")
-                                                         : redacted(child, secret_params);
+      // secret_query_params lists names, not secrets.
+      const bool secret = names_a_secret(key) && key != "secret_query_params";
+      out[key] = secret && !child.is_null() ? nlohmann::json("***") : redacted(child, secret_params);
     }
     return out;
   }
