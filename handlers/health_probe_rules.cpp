@@ -136,8 +136,8 @@ class ProbeCheck {
     }
     const auto& text = kind->get_ref<const std::string&>();
     if (std::find(kKinds.begin(), kKinds.end(), text) == kKinds.end()) {
-      problem("kind",
-              fmt::format("'{}' is not one of: sql, tcp, http{}", text, did_you_mean(text, kKinds)));
+      problem("kind", fmt::format("'{}' is not one of: sql, tcp, http{}", text,
+                                  did_you_mean(text, kKinds)));
       return std::nullopt;
     }
     return text;
@@ -246,9 +246,9 @@ class ProbeCheck {
       if (auto trouble = file_path_problem(*ca_file)) problem("ca_file", *trouble);
     }
     if (const json* params = find("secret_query_params")) {
-      const bool ok = params->is_array() &&
-                      std::all_of(params->begin(), params->end(),
-                                  [](const json& name) { return name.is_string(); });
+      const bool ok =
+          params->is_array() && std::all_of(params->begin(), params->end(),
+                                            [](const json& name) { return name.is_string(); });
       if (!ok) problem("secret_query_params", expected("a list of parameter names", *params));
     }
   }

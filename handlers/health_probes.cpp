@@ -137,8 +137,8 @@ Outcome run_http(const registry::HandlerContext& context, const json& probe, boo
                                  expected_statuses(settings.expect_status));
     return outcome;
   }
-  const auto answered = fmt::format("{} answered {} in {} ms", shown, response->status_text(),
-                                    total_ms);
+  const auto answered =
+      fmt::format("{} answered {} in {} ms", shown, response->status_text(), total_ms);
   auto verdict = Thresholds::of(probe).judge(total_ms, fmt::format("{} ms", total_ms));
   outcome.status = verdict.status;
   outcome.reason = verdict.status == ProbeStatus::ok

@@ -45,9 +45,10 @@ std::optional<std::string> file_path_problem(const json& path) {
   if (!path.is_string()) return fmt::format("expected a file path, got {}", json_value_kind(path));
   const auto& text = path.get_ref<const std::string&>();
   if (text.starts_with('/')) return std::nullopt;
-  return fmt::format("'{}' is not an absolute path (the file is read when the request is made, "
-                     "from wherever maintd runs: / under systemd)",
-                     text);
+  return fmt::format(
+      "'{}' is not an absolute path (the file is read when the request is made, "
+      "from wherever maintd runs: / under systemd)",
+      text);
 }
 
 std::string expected_statuses(const std::vector<long>& expect_status) {

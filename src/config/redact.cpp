@@ -44,7 +44,8 @@ nlohmann::json redacted(const nlohmann::json& value, std::vector<std::string> se
     for (const auto& [key, child] : value.items()) {
       // secret_query_params lists names, not secrets.
       const bool secret = names_a_secret(key) && key != "secret_query_params";
-      out[key] = secret && !child.is_null() ? nlohmann::json("***") : redacted(child, secret_params);
+      out[key] =
+          secret && !child.is_null() ? nlohmann::json("***") : redacted(child, secret_params);
     }
     return out;
   }

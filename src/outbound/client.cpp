@@ -281,7 +281,8 @@ class Transfer {
     long os_errno = 0;
     if ((code == CURLE_COULDNT_CONNECT || code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR) &&
         curl_easy_getinfo(easy_.get(), CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno != 0) {
-      reason += ": " + std::error_code(static_cast<int>(os_errno), std::generic_category()).message();
+      reason +=
+          ": " + std::error_code(static_cast<int>(os_errno), std::generic_category()).message();
     }
     return reason;
   }

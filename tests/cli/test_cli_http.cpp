@@ -25,7 +25,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kSecrets = {"pa55word", "q-s3cret",      "sig-s3cret",
+const std::vector<std::string> kSecrets = {"pa55word",   "q-s3cret",      "sig-s3cret",
                                            "tok-s3cret", "cookie-s3cret", "hdr-s3cret"};
 
 }  // namespace
@@ -42,8 +42,9 @@ TEST_CASE("http.request: run --json, show-run, history and list show no secret")
   TempDir dir;
   dir.write("var/.keep", "");
   dir.write("schedules/portal-token", "tok-s3cret\n");  // beside the schedule file
-  const auto config = dir.write("maintd.yaml", "state_database: sqlite3://var/state.db\n"
-                                               "schedules: [schedules/]\n");
+  const auto config = dir.write("maintd.yaml",
+                                "state_database: sqlite3://var/state.db\n"
+                                "schedules: [schedules/]\n");
   const std::string base = fmt::format("https://user:pa55word@127.0.0.1:{}", server.port());
   const std::string call = R"(
     config:
@@ -88,13 +89,13 @@ TEST_CASE("http.request: run --json, show-run, history and list show no secret")
   CHECK(contains(failed.err, "HTTP 500 Internal Server Error, expected 2xx"));
 
   std::string shown = ok.out + ok.err + failed.out + failed.err;
-  for (const auto& args : std::vector<std::vector<std::string>>{{"show-run", "1", "--json"},
-                                                                {"show-run", "2", "--json"},
-                                                                {"show-run", "2"},
-                                                                {"history", "--json"},
-                                                                {"list", "--json"},
-                                                                {"run", "release-claims",
-                                                                 "--dry-run", "--json"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"show-run", "1", "--json"},
+                                             {"show-run", "2", "--json"},
+                                             {"show-run", "2"},
+                                             {"history", "--json"},
+                                             {"list", "--json"},
+                                             {"run", "release-claims", "--dry-run", "--json"}}) {
     const auto r = run(args);
     CAPTURE(args.front());
     CHECK(r.code == 0);

@@ -116,10 +116,11 @@ TEST_CASE("handlers: health: probes: keys of the wrong kind, and typos") {
         "probe 1 ('redis'): unknown key 'warn_below' for a tcp probe (only sql probes take it; a "
         "tcp probe takes: name, kind, host, port, timeout, redis_ping, redis_password, "
         "warn_above, fail_above)");
-  CHECK(one_problem(with(kApi, {{"host", "api"}})) ==
-        "probe 1 ('api'): unknown key 'host' for an http probe (only tcp probes take it; an "
-        "http probe takes: name, kind, url, timeout, ca_file, expect_status, warn_above, fail_above, "
-        "secret_query_params)");
+  CHECK(
+      one_problem(with(kApi, {{"host", "api"}})) ==
+      "probe 1 ('api'): unknown key 'host' for an http probe (only tcp probes take it; an "
+      "http probe takes: name, kind, url, timeout, ca_file, expect_status, warn_above, fail_above, "
+      "secret_query_params)");
   CHECK(one_problem(with(kRedis, {{"timeout", "1s"}, {"url", "https://x/"}})) ==
         "probe 1 ('redis'): unknown key 'url' for a tcp probe (only http probes take it; a tcp "
         "probe takes: name, kind, host, port, timeout, redis_ping, redis_password, warn_above, "
@@ -154,7 +155,8 @@ TEST_CASE("handlers: health: probes: http's url, timeout, statuses and files") {
   CHECK(one_problem(with(kApi, {{"url", "ftp://x/y"}})) ==
         "probe 1 ('api'): url: 'ftp://x/y': the scheme 'ftp' is not http or https "
         "(http://host[:port]/path or https://host[:port]/path)");
-  CHECK(one_problem(with(kApi, {{"url", "https://u:pw@h:0x/?k=v"}, {"secret_query_params", {"k"}}})) ==
+  CHECK(one_problem(
+            with(kApi, {{"url", "https://u:pw@h:0x/?k=v"}, {"secret_query_params", {"k"}}})) ==
         "probe 1 ('api'): url: 'https://***@h:0x/?k=***' is not a valid URL: Port number was not "
         "a decimal number between 0 and 65535 (http://host[:port]/path or "
         "https://host[:port]/path)");
@@ -175,8 +177,9 @@ TEST_CASE("handlers: health: probes: http's url, timeout, statuses and files") {
   CHECK(one_problem(with(kApi, {{"secret_query_params", "token"}})) ==
         "probe 1 ('api'): secret_query_params: expected a list of parameter names, got a string "
         "('token')");
-  CHECK(one_problem(with(kApi, {{"warn_below", 5}})).starts_with(
-      "probe 1 ('api'): unknown key 'warn_below' for an http probe (only sql probes take it"));
+  CHECK(one_problem(with(kApi, {{"warn_below", 5}}))
+            .starts_with("probe 1 ('api'): unknown key 'warn_below' for an http probe (only sql "
+                         "probes take it"));
 }
 
 TEST_CASE("handlers: health: probes: redis_password is checked and never shown") {

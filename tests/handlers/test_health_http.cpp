@@ -83,9 +83,8 @@ TEST_CASE("handlers: health: http probes: ok, a status not expected, refused, un
 
   CHECK(probes[3]["error"] == "connect");
   CHECK(probes[3]["latency_ms"].is_null());
-  CHECK(probes[3]["reason"].get<std::string>().starts_with(
-      fmt::format("Couldn't connect to server: Failed to connect to 127.0.0.1 port {}",
-                  refused_port)));
+  CHECK(probes[3]["reason"].get<std::string>().starts_with(fmt::format(
+      "Couldn't connect to server: Failed to connect to 127.0.0.1 port {}", refused_port)));
 
   CHECK(probes[4]["error"] == "tls");
   CHECK(probes[4]["reason"] ==
@@ -104,9 +103,10 @@ TEST_CASE("handlers: health: http probes: latency thresholds warn and fail") {
     std::this_thread::sleep_for(50ms);
     return TestReply{204};
   });
-  const json report = http_report({api_probe(server.url("/a"), {{"warn_above", 10}}),
-                                   api_probe(server.url("/b"), {{"name", "slow"}, {"fail_above", 10}}),
-                                   api_probe(server.url("/c"), {{"name", "fine"}, {"warn_above", 60000}})});
+  const json report =
+      http_report({api_probe(server.url("/a"), {{"warn_above", 10}}),
+                   api_probe(server.url("/b"), {{"name", "slow"}, {"fail_above", 10}}),
+                   api_probe(server.url("/c"), {{"name", "fine"}, {"warn_above", 60000}})});
   const auto& probes = report["probes"];
   REQUIRE(probes.size() == 3);
   CHECK(probes[0]["status"] == "warn");
@@ -121,9 +121,10 @@ TEST_CASE("handlers: health: http probes: a stop ends a probe waiting for an ans
   TestHttpServer server(Tls::server, replies({{200, {}, "", true}}));
   Target<SqliteBackend> target;
   open_migrated(target.backend);
-  auto run = health_run(target, {{"databases", json::array()},
-                                 {"peer_dry_runs", false},
-                                 {"probes", {api_probe(server.url("/hang"), {{"timeout", "5m"}})}}});
+  auto run =
+      health_run(target, {{"databases", json::array()},
+                          {"peer_dry_runs", false},
+                          {"probes", {api_probe(server.url("/hang"), {{"timeout", "5m"}})}}});
   std::chrono::steady_clock::time_point stopped_at;
   std::thread canceller([&] {
     REQUIRE(server.wait_for(1));

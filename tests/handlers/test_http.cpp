@@ -43,8 +43,7 @@ std::unique_ptr<HandlerRun> http_run(json config, bool dry_run = false) {
   run->context.config = info.schema.with_defaults(config);
   run->context.dry_run = dry_run;
   run->context.cancelled = run->stop.get_token();
-  run->context.on_event = [events = run->events](registry::EventLevel level,
-                                                 std::string_view event,
+  run->context.on_event = [events = run->events](registry::EventLevel level, std::string_view event,
                                                  std::string_view message) {
     events->push_back({level, std::string(event), std::string(message)});
   };
@@ -94,16 +93,17 @@ TEST_CASE("handlers: http: a POST of json with the run's values, the JSON answer
   TestHttpServer server(Tls::server, replies({{200,
                                                {{"Content-Type", "application/json"}},
                                                R"({"success": true, "released_count": 5})"}}));
-  auto run = http_run(trusted({{"url", server.url("/api/maintenance/release-expired?timeout_minutes=15")},
-                               {"method", "POST"},
-                               {"bearer_token", "s3cret-token"},
-                               {"headers", {{"X-Source", "maintd"}}},
-                               {"json",
-                                {{"run", "{run_id}"},
-                                 {"task", "{task}"},
-                                 {"slot", "{slot}"},
-                                 {"dry_run", "{dry_run}"},
-                                 {"note", "run {run_id} of {task} at {slot}"}}}}));
+  auto run =
+      http_run(trusted({{"url", server.url("/api/maintenance/release-expired?timeout_minutes=15")},
+                        {"method", "POST"},
+                        {"bearer_token", "s3cret-token"},
+                        {"headers", {{"X-Source", "maintd"}}},
+                        {"json",
+                         {{"run", "{run_id}"},
+                          {"task", "{task}"},
+                          {"slot", "{slot}"},
+                          {"dry_run", "{dry_run}"},
+                          {"note", "run {run_id} of {task} at {slot}"}}}}));
   const json result = handler("http.request").run(run->context);
   const auto seen = server.requests();
   REQUIRE(seen.size() == 1);
@@ -112,12 +112,12 @@ TEST_CASE("handlers: http: a POST of json with the run's values, the JSON answer
   CHECK(seen[0].header("authorization") == "Bearer s3cret-token");
   CHECK(seen[0].header("x-source") == "maintd");
   CHECK(seen[0].header("content-type") == "application/json");
-  CHECK(json::parse(seen[0].body) == json{{"run", 42},
-                                          {"task", "release-claims"},
-                                          {"slot", "2026-11-25T12:00:00Z"},
-                                          {"dry_run", false},
-                                          {"note",
-                                           "run 42 of release-claims at 2026-11-25T12:00:00Z"}});
+  CHECK(json::parse(seen[0].body) ==
+        json{{"run", 42},
+             {"task", "release-claims"},
+             {"slot", "2026-11-25T12:00:00Z"},
+             {"dry_run", false},
+             {"note", "run 42 of release-claims at 2026-11-25T12:00:00Z"}});
   CHECK(result["status"] == 200);
   CHECK(result["reason"] == "OK");
   CHECK(result["method"] == "POST");
@@ -161,11 +161,11 @@ TEST_CASE("handlers: http: 503 then 200, and 429 with Retry-After, are tried aga
       retries.push_back(e.message);
     }
   }
-  CHECK(retries == std::vector<std::string>{
-                       "attempt 1 of 3: HTTP 503 Service Unavailable; trying again in 0s "
-                       "(Retry-After)",
-                       "attempt 2 of 3: HTTP 429 Too Many Requests; trying again in 0s "
-                       "(Retry-After)"});
+  CHECK(retries ==
+        std::vector<std::string>{"attempt 1 of 3: HTTP 503 Service Unavailable; trying again in 0s "
+                                 "(Retry-After)",
+                                 "attempt 2 of 3: HTTP 429 Too Many Requests; trying again in 0s "
+                                 "(Retry-After)"});
   CHECK(contains(event(*run, "response"), ", after 3 attempts"));
 }
 
@@ -211,9 +211,10 @@ TEST_CASE("handlers: http: failures name the URL, the attempts and libcurl's rea
   auto run = http_run(
       {{"url", fmt::format("http://127.0.0.1:{}/x", port)}, {"method", "POST"}, {"attempts", 1}});
   const auto refused = failure_of(*run);
-  CHECK(refused.starts_with(fmt::format("http.request: POST http://127.0.0.1:{}/x: Couldn't "
-                                        "connect to server: Failed to connect to 127.0.0.1 port {}",
-                                        port, port)));
+  CHECK(
+      refused.starts_with(fmt::format("http.request: POST http://127.0.0.1:{}/x: Couldn't "
+                                      "connect to server: Failed to connect to 127.0.0.1 port {}",
+                                      port, port)));
   CHECK(refused.ends_with("(1 attempt)"));
 
   TestHttpServer server(Tls::server);
@@ -248,9 +249,9 @@ TEST_CASE("handlers: http: insecure_skip_verify works, with a warning on every r
 }
 
 TEST_CASE("handlers: http: an answer over max_response_bytes is cut, kept as text") {
-  TestHttpServer server(Tls::server, replies({{200,
-                                               {{"Content-Type", "application/json"}},
-                                               "[" + std::string(5000, '1') + "]"}}));
+  TestHttpServer server(
+      Tls::server,
+      replies({{200, {{"Content-Type", "application/json"}}, "[" + std::string(5000, '1') + "]"}}));
   auto run = http_run(trusted({{"url", server.url("/big")}, {"max_response_bytes", 100}}));
   const json result = handler("http.request").run(run->context);
   CHECK(result["truncated"] == true);
@@ -262,26 +263,24 @@ TEST_CASE("handlers: http: an answer over max_response_bytes is cut, kept as tex
 
 TEST_CASE("handlers: http: a dry run sends nothing and says what it would send") {
   TestHttpServer server(Tls::server);
-  const json config =
-      trusted({{"url", server.url("/api/generate/cleanup-stale?key=k3y-value")},
-               {"method", "POST"},
-               {"bearer_token", "s3cret-token"},
-               {"headers", {{"Cookie", "session=c00kie"}, {"X-Team", "ops"}}},
-               {"json", {{"dry_run", "{dry_run}"}, {"task", "{task}"}}}});
+  const json config = trusted({{"url", server.url("/api/generate/cleanup-stale?key=k3y-value")},
+                               {"method", "POST"},
+                               {"bearer_token", "s3cret-token"},
+                               {"headers", {{"Cookie", "session=c00kie"}, {"X-Team", "ops"}}},
+                               {"json", {{"dry_run", "{dry_run}"}, {"task", "{task}"}}}});
   auto run = http_run(config, true);
   const json result = handler("http.request").run(run->context);
   CHECK(server.requests().empty());
-  CHECK(result == json{{"dry_run", true},
-                       {"sent", false},
-                       {"would_send",
-                        {{"method", "POST"},
-                         {"url", server.url("/api/generate/cleanup-stale?key=***")},
-                         {"headers",
-                          {{"Cookie", "***"}, {"X-Team", "ops"}, {"Authorization", "Bearer ***"}}},
-                         {"body", {{"dry_run", true}, {"task", "release-claims"}}}}}});
-  CHECK(event(*run, "dry_run") ==
-        fmt::format("would send POST {} with 40 bytes",
-                    server.url("/api/generate/cleanup-stale?key=***")));
+  CHECK(result ==
+        json{{"dry_run", true},
+             {"sent", false},
+             {"would_send",
+              {{"method", "POST"},
+               {"url", server.url("/api/generate/cleanup-stale?key=***")},
+               {"headers", {{"Cookie", "***"}, {"X-Team", "ops"}, {"Authorization", "Bearer ***"}}},
+               {"body", {{"dry_run", true}, {"task", "release-claims"}}}}}});
+  CHECK(event(*run, "dry_run") == fmt::format("would send POST {} with 40 bytes",
+                                              server.url("/api/generate/cleanup-stale?key=***")));
 
   // dry_run_header: sent, marked as a dry run for the application to honour.
   json marked = config;
@@ -320,16 +319,15 @@ TEST_CASE("handlers: http: no secret in an event, an error, the result or the re
   });
   std::string url = server.url("/x?api_key=q-s3cret&sig=sig-s3cret&page=1");
   url.insert(8, "user:pa55word@");
-  const json config = trusted({{"url", url},
-                               {"method", "POST"},
-                               {"bearer_token", "tok-s3cret"},
-                               {"secret_query_params", {"sig"}},
-                               {"headers",
-                                {{"Cookie", "session=cookie-s3cret"},
-                                 {"X-Api-Key", "key-s3cret"}}},
-                               {"body", "hello"}});
-  const std::vector<std::string> secrets = {"pa55word", "q-s3cret", "sig-s3cret", "tok-s3cret",
-                                            "cookie-s3cret", "key-s3cret"};
+  const json config =
+      trusted({{"url", url},
+               {"method", "POST"},
+               {"bearer_token", "tok-s3cret"},
+               {"secret_query_params", {"sig"}},
+               {"headers", {{"Cookie", "session=cookie-s3cret"}, {"X-Api-Key", "key-s3cret"}}},
+               {"body", "hello"}});
+  const std::vector<std::string> secrets = {"pa55word",   "q-s3cret",      "sig-s3cret",
+                                            "tok-s3cret", "cookie-s3cret", "key-s3cret"};
   std::string shown;
   auto run = http_run(config);
   shown += handler("http.request").run(run->context).dump() + events_text(*run);
@@ -340,8 +338,8 @@ TEST_CASE("handlers: http: no secret in an event, an error, the result or the re
   run = http_run(config, true);
   shown += handler("http.request").run(run->context).dump() + events_text(*run);
   json refused = config;
-  refused["url"] = fmt::format("https://user:pa55word@127.0.0.1:{}/x?api_key=q-s3cret&sig=sig-s3cret",
-                               unused_port());
+  refused["url"] = fmt::format(
+      "https://user:pa55word@127.0.0.1:{}/x?api_key=q-s3cret&sig=sig-s3cret", unused_port());
   refused["attempts"] = 1;
   run = http_run(refused);
   shown += failure_of(*run) + events_text(*run);
@@ -374,7 +372,8 @@ TEST_CASE("handlers: http: in a schedule file, ca_file stays a path and *_file v
 )",
                                   dir.path().string()));
   const auto registry = handlers::builtin_registry();
-  const config::Environment environment = [](const std::string& name) -> std::optional<std::string> {
+  const config::Environment environment =
+      [](const std::string& name) -> std::optional<std::string> {
     if (name == "PORTAL_URL") return "https://portal.example";
     return std::nullopt;
   };
@@ -437,8 +436,9 @@ TEST_CASE("handlers: http: the config's rules, each with its message") {
             "values may be secrets)"});
   CHECK(problems({{"url", "https://h/"}, {"expect_status", {200, 700}}}) ==
         std::vector<std::string>{"expect_status: 700 is above the maximum 599"});
-  CHECK(problems({{"url", "https://h/"}, {"expect_status", {"200"}}}) ==
-        std::vector<std::string>{"expect_status: list items must be integers, got a string ('200')"});
+  CHECK(
+      problems({{"url", "https://h/"}, {"expect_status", {"200"}}}) ==
+      std::vector<std::string>{"expect_status: list items must be integers, got a string ('200')"});
   CHECK(problems({{"url", "https://h/"}, {"timeout", "2h"}}) ==
         std::vector<std::string>{"timeout: 2h is above the maximum 3600"});
   CHECK(problems({{"url", "https://h/"}, {"attempts", 0}}) ==

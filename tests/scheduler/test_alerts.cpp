@@ -250,10 +250,11 @@ TEST_CASE("alerts: raising never waits, a webhook that never answers fails after
   CHECK(alerts.counts().failed == 1);
   const auto warnings = log.warnings();
   REQUIRE(warnings.size() == 1);
-  CHECK(warnings[0].starts_with(fmt::format("alert failed for task 'nightly' not delivered to "
-                                            "webhook http://127.0.0.1:{}: Timeout was reached: "
-                                            "Operation timed out after ",
-                                            receiver.port())));
+  CHECK(
+      warnings[0].starts_with(fmt::format("alert failed for task 'nightly' not delivered to "
+                                          "webhook http://127.0.0.1:{}: Timeout was reached: "
+                                          "Operation timed out after ",
+                                          receiver.port())));
   CHECK(warnings[0].ends_with(" (1 attempt)"));
 }
 
@@ -347,9 +348,10 @@ TEST_CASE(
   auto warnings = log.warnings();
   std::sort(warnings.begin(), warnings.end());
   REQUIRE(warnings.size() == 3);
-  CHECK(warnings[0].starts_with(fmt::format("alert failed for task 'first' not delivered to "
-                                            "webhook http://127.0.0.1:{}: Timeout was reached: ",
-                                            receiver.port())));
+  CHECK(
+      warnings[0].starts_with(fmt::format("alert failed for task 'first' not delivered to "
+                                          "webhook http://127.0.0.1:{}: Timeout was reached: ",
+                                          receiver.port())));
   CHECK(warnings[0].ends_with("; not tried again: maintd is stopping (1 attempt)"));
   CHECK(warnings[1] == "alert failed for task 'second' not sent: maintd is stopping");
   CHECK(warnings[2] == "alert failed for task 'third' not sent: maintd is stopping");
