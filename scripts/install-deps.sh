@@ -10,6 +10,10 @@ packages=(
   # libraries (headers and CMake configs)
   libboost-dev libsoci-dev libsqlite3-dev libpq-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   doctest-dev libcli11-dev libcctz-dev nlohmann-json3-dev libsystemd-dev libbenchmark-dev
+  # the outbound HTTP(S) client (src/outbound)
+  libcurl4-openssl-dev
+  # the tests' local HTTPS server (OpenSSL through Asio) and its certificates (the openssl tool)
+  libssl-dev openssl
   # runtime: time zones, the embedded state database's shell, PostgreSQL for integration tests
   tzdata sqlite3 postgresql-15 postgresql-client-15
   # packaging checks (scripts/package-test.sh): systemd-analyze, systemd-sysusers
