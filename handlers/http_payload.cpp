@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <chrono>
 #include <utility>
 
+#include "common/ascii.hpp"
 #include "common/instant.hpp"
 #include "common/json_parse.hpp"
 #include "common/utf8.hpp"
@@ -29,10 +29,8 @@ std::string as_text(const json& value) {
   return value.dump();
 }
 
-bool says_json(std::string content_type) {
-  std::transform(content_type.begin(), content_type.end(), content_type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const auto type = content_type.substr(0, content_type.find(';'));
+bool says_json(const std::string& content_type) {
+  const auto type = ascii_lower(content_type.substr(0, content_type.find(';')));
   return type == "application/json" || type.ends_with("+json");
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ascii.hpp"
 #include "common/duration.hpp"
 #include "common/json_text.hpp"
 #include "handlers/http_payload.hpp"
@@ -215,10 +216,7 @@ std::vector<SchemaIssue> check_request(const json& config) {
     const auto headers = config.find("headers");
     if (headers != config.end() && headers->is_object()) {
       for (const auto& [name, value] : headers->items()) {
-        std::string lower = name;
-        std::transform(lower.begin(), lower.end(), lower.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (lower == "authorization") {
+        if (ascii_iequals(name, "authorization")) {
           issues.push_back(
               {"bearer_token", "give 'bearer_token' or an Authorization header, not both"});
         }

@@ -2,33 +2,27 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <string>
 #include <vector>
 
+#include "common/ascii.hpp"
 #include "connection/database_url.hpp"
 #include "outbound/url.hpp"
 
 namespace maintd::config {
 namespace {
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 bool names_a_secret(const std::string& key) {
   static constexpr std::array<std::string_view, 9> kSecretWords = {
       "password", "passwd", "token",  "secret",       "api_key",
       "api-key",  "apikey", "cookie", "authorization"};
-  const std::string text = lower(key);
+  const std::string text = ascii_lower(key);
   return std::any_of(kSecretWords.begin(), kSecretWords.end(),
                      [&](std::string_view word) { return text.find(word) != std::string::npos; });
 }
 
 bool is_http_url(const std::string& text) {
-  const std::string start = lower(text.substr(0, 8));
+  const std::string start = ascii_lower(std::string_view(text).substr(0, 8));
   return start.starts_with("http://") || start.starts_with("https://");
 }
 

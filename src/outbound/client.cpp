@@ -12,6 +12,7 @@
 #include <new>
 #include <system_error>
 
+#include "common/ascii.hpp"
 #include "outbound/curl_global.hpp"
 #include "outbound/retry.hpp"
 #include "outbound/secrets.hpp"
@@ -36,19 +37,8 @@ using Easy = std::unique_ptr<CURL, EasyDeleter>;
 using Multi = std::unique_ptr<CURLM, MultiDeleter>;
 using HeaderList = std::unique_ptr<curl_slist, ListDeleter>;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
-
-std::string attempts_text(int attempts) {
-  return attempts == 1 ? "1 attempt" : fmt::format("{} attempts", attempts);
+  return text.size() >= prefix.size() && ascii_iequals(text.substr(0, prefix.size()), prefix);
 }
 
 std::string wait_text(milliseconds wait) {
@@ -188,7 +178,7 @@ class Transfer {
       headers_.reset(grown);
     };
     for (const auto& [name, value] : request_.headers) {
-      if (iequals(name, "Content-Type")) content_type_given = true;
+      if (ascii_iequals(name, "Content-Type")) content_type_given = true;
       // "Name;" is libcurl's way to send a header with an empty value.
       append(value.empty() ? name + ";" : name + ": " + value);
     }
@@ -371,6 +361,10 @@ Redactor redactor_for(const Request& request) {
     if (is_secret_header(name)) redact.add(value);
   }
   return redact;
+}
+
+std::string attempts_text(int attempts) {
+  return attempts == 1 ? "1 attempt" : fmt::format("{} attempts", attempts);
 }
 
 std::string_view to_string(Failure::Kind kind) {

@@ -124,6 +124,9 @@ struct Failure {
 };
 std::string_view to_string(Failure::Kind kind);
 
+// "1 attempt", "3 attempts": as failures count them.
+std::string attempts_text(int attempts);
+
 // A redactor of every secret `request` holds: its URL's user info and secret query values, its
 // bearer token, the values of its secret headers (is_secret_header). For what a server sends
 // back, which may echo them.

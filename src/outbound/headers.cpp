@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string>
 
+#include "common/ascii.hpp"
+
 namespace maintd::outbound {
 
 bool is_header_name(std::string_view name) {
@@ -18,10 +20,7 @@ bool is_header_name(std::string_view name) {
 bool is_reserved_header(std::string_view name) {
   static constexpr std::array<std::string_view, 4> kReserved = {"host", "content-length",
                                                                 "transfer-encoding", "connection"};
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return std::find(kReserved.begin(), kReserved.end(), lower) != kReserved.end();
+  return std::find(kReserved.begin(), kReserved.end(), ascii_lower(name)) != kReserved.end();
 }
 
 bool is_header_value(std::string_view value) {

@@ -2,22 +2,16 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+
+#include "common/ascii.hpp"
 
 namespace maintd::outbound {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool names_a_secret(std::string_view name) {
   static constexpr std::array<std::string_view, 8> kWords = {
       "token", "secret", "password", "passwd", "api-key", "api_key", "apikey", "session"};
-  const std::string text = lower(name);
+  const std::string text = ascii_lower(name);
   return std::any_of(kWords.begin(), kWords.end(),
                      [&](std::string_view word) { return text.find(word) != std::string::npos; });
 }
@@ -27,7 +21,7 @@ bool names_a_secret(std::string_view name) {
 bool is_secret_header(std::string_view name) {
   static constexpr std::array<std::string_view, 4> kHeaders = {
       "authorization", "proxy-authorization", "cookie", "set-cookie"};
-  const std::string text = lower(name);
+  const std::string text = ascii_lower(name);
   return std::find(kHeaders.begin(), kHeaders.end(), text) != kHeaders.end() ||
          names_a_secret(text);
 }
@@ -35,10 +29,10 @@ bool is_secret_header(std::string_view name) {
 bool is_secret_query_param(std::string_view name, const std::vector<std::string>& listed) {
   // Whole names only: "key" is a secret, "monkey" or "keyword" are not.
   static constexpr std::array<std::string_view, 4> kNames = {"key", "sig", "signature", "auth"};
-  const std::string text = lower(name);
+  const std::string text = ascii_lower(name);
   return names_a_secret(text) || std::find(kNames.begin(), kNames.end(), text) != kNames.end() ||
          std::any_of(listed.begin(), listed.end(),
-                     [&](const std::string& secret) { return lower(secret) == text; });
+                     [&](const std::string& secret) { return ascii_lower(secret) == text; });
 }
 
 void Redactor::add(std::string_view secret) {

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <memory>
 
+#include "common/ascii.hpp"
 #include "outbound/curl_global.hpp"
 #include "outbound/secrets.hpp"
 
@@ -94,9 +95,7 @@ Expected<Url, std::string> parse_url(std::string_view text,
     return Unexpected{fmt::format("'{}' is not a valid URL: {} ({})", shown_given,
                                   curl_url_strerror(code), kForm)};
   }
-  out.scheme = part(url.get(), CURLUPART_SCHEME);
-  std::transform(out.scheme.begin(), out.scheme.end(), out.scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  out.scheme = ascii_lower(part(url.get(), CURLUPART_SCHEME));
   if (out.scheme != "http" && out.scheme != "https") {
     return Unexpected{fmt::format("'{}': the scheme '{}' is not http or https ({})", shown_given,
                                   out.scheme, kForm)};

@@ -44,10 +44,6 @@ std::string printable(std::string_view text, std::size_t limit = 100) {
   return out;
 }
 
-std::string attempts_text(int attempts) {
-  return attempts == 1 ? "1 attempt" : fmt::format("{} attempts", attempts);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The command (process::run_child): the alert on its stdin, its process group killed at the
 // deadline.
@@ -307,17 +303,18 @@ void Alerts::deliver_webhook(const Job& job, std::size_t index) {
     const auto response = outbound::perform(request, settings, control);
     if (!response) {
       const auto& failure = response.error();
-      outcome = failure.kind == outbound::Failure::Kind::cancelled
-                    ? fmt::format("{}; not tried again: maintd is stopping ({})", last_reason,
-                                  attempts_text(failure.attempts))
-                    : fmt::format("{} ({})", failure.reason, attempts_text(failure.attempts));
+      outcome =
+          failure.kind == outbound::Failure::Kind::cancelled
+              ? fmt::format("{}; not tried again: maintd is stopping ({})", last_reason,
+                            outbound::attempts_text(failure.attempts))
+              : fmt::format("{} ({})", failure.reason, outbound::attempts_text(failure.attempts));
     } else if (response->expected) {
       delivered = true;
       outcome = response->status_text();
     } else {
       outcome = fmt::format("{}{} ({})", response->status_text(),
                             response->not_retried.empty() ? "" : "; " + response->not_retried,
-                            attempts_text(response->attempts));
+                            outbound::attempts_text(response->attempts));
     }
   } catch (const std::exception& e) {
     outcome = e.what();
