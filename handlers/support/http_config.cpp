@@ -47,7 +47,7 @@ std::optional<std::string> file_path_problem(const json& path) {
   if (text.starts_with('/')) return std::nullopt;
   return fmt::format(
       "'{}' is not an absolute path (the file is read when the request is made, "
-      "from wherever maintd runs: / under systemd)",
+      "not beside the configuration)",
       text);
 }
 

@@ -22,7 +22,7 @@ std::optional<std::string> http_url_problem(const nlohmann::json& url,
 std::vector<std::string> http_header_problems(const nlohmann::json& headers);
 
 // Why a file key (ca_file, client_cert, client_key) cannot be used: not a string, or not an
-// absolute path (TLS reads it when the request is made, from wherever maintd runs).
+// absolute path (TLS reads it when the request is made, not beside the configuration).
 std::optional<std::string> file_path_problem(const nlohmann::json& path);
 
 // "2xx", or "200 or 204".

@@ -280,7 +280,7 @@ std::optional<WebhookSettings> read_webhook(const json& entry, const std::string
     }
   }
   if (auto ca_file = fields.string("ca_file")) {
-    // Read by TLS at each delivery, from wherever maintd runs (/ under systemd): absolute.
+    // Read by TLS at each delivery, not beside maintd.yaml: absolute.
     if (ca_file->empty() || ca_file->front() != '/') {
       fields.error("ca_file", fmt::format("'{}' is not an absolute path (the PEM file of the CAs "
                                           "to trust, e.g. /etc/maintd/hooks-ca.pem)",

@@ -420,8 +420,7 @@ TEST_CASE("handlers: http: the config's rules, each with its message") {
             "client_key: client_cert and client_key go together (mutual TLS): give both"});
   CHECK(problems({{"url", "https://h/"}, {"ca_file", "certs/ca.pem"}}) ==
         std::vector<std::string>{"ca_file: 'certs/ca.pem' is not an absolute path (the file is "
-                                 "read when the request is made, from wherever maintd runs: / "
-                                 "under systemd)"});
+                                 "read when the request is made, not beside the configuration)"});
   CHECK(problems({{"url", "https://h/"}, {"ca_file", ""}}).empty());  // unset: the system's CAs
   CHECK(problems({{"url", "https://h/"},
                   {"headers",
