@@ -15,6 +15,10 @@ find_package(mstch REQUIRED)
 if(MAINTD_BUILD_TESTS OR MAINTD_BUILD_FUZZ)
   find_package(doctest REQUIRED)
 endif()
+if(MAINTD_BUILD_TESTS)
+  # The tests' local HTTPS server (tests/support/http_test_server.hpp).
+  find_package(OpenSSL REQUIRED)
+endif()
 if(MAINTD_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
@@ -40,6 +44,9 @@ set_property(TARGET soci::core APPEND PROPERTY INTERFACE_COMPILE_OPTIONS
 find_package(Boost 1.74 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(Threads REQUIRED)
+# libcurl (libcurl4-openssl-dev): the outbound HTTP(S) client (src/outbound). Debian ships no
+# CMake config for it; CMake's own FindCURL gives CURL::libcurl.
+find_package(CURL 7.83 REQUIRED)
 find_package(SQLite3 REQUIRED)
 # libsystemd (sd_notify for Type=notify and the watchdog) ships a pkg-config file, no CMake config.
 find_package(PkgConfig REQUIRED)

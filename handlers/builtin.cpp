@@ -8,6 +8,7 @@
 #include "handlers/debug.hpp"
 #include "handlers/drafts.hpp"
 #include "handlers/health.hpp"
+#include "handlers/http_request.hpp"
 #include "handlers/jobs.hpp"
 #include "handlers/runs_handlers.hpp"
 #include "handlers/sql.hpp"
@@ -25,6 +26,7 @@ registry::Registry builtin_registry() {
   register_sql_handlers(families);
   register_command_handlers(families);
   register_health_handlers(families);
+  register_http_handlers(families);
   // Every handler, whichever family, reports database errors without their bound values: the
   // guard is applied here, once, rather than remembered in each family.
   registry::Registry registry;

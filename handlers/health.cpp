@@ -358,8 +358,8 @@ KeySpec probes_key() {
   auto spec = optional_key(
       "probes", ValueType::map_list,
       "checks beyond the databases, each with a name and a kind: sql (one number from a "
-      "database, with warn_/fail_above and _below thresholds) or tcp (a port that answers; "
-      "redis_ping: PING) (unset: none)",
+      "database, with warn_/fail_above and _below thresholds), tcp (a port that answers; "
+      "redis_ping: PING) or http (a URL that answers an expected status) (unset: none)",
       json::array());
   spec.check_items = check_probes;
   return spec;

@@ -11,6 +11,7 @@
 #include "common/json_kind.hpp"
 #include "common/json_text.hpp"
 #include "common/suggest.hpp"
+#include "handlers/support/http_config.hpp"
 #include "handlers/support/statement_text.hpp"
 
 namespace maintd::handlers {
@@ -18,12 +19,19 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kKinds = {"sql", "tcp"};
+const std::vector<std::string> kKinds = {"sql", "tcp", "http"};
 const std::vector<std::string> kSqlKeys = {"name",       "kind",       "database",   "query",
                                            "warn_above", "fail_above", "warn_below", "fail_below"};
 const std::vector<std::string> kTcpKeys = {"name",           "kind",       "host",
                                            "port",           "timeout",    "redis_ping",
                                            "redis_password", "warn_above", "fail_above"};
+const std::vector<std::string> kHttpKeys = {"name",       "kind",       "url",
+                                            "timeout",    "ca_file",    "expect_status",
+                                            "warn_above", "fail_above", "secret_query_params"};
+
+const std::vector<std::string>& keys_of(const std::string& kind) {
+  return kind == "sql" ? kSqlKeys : kind == "tcp" ? kTcpKeys : kHttpKeys;
+}
 
 // The thresholds in the order their values must rise.
 constexpr std::array<const char*, 4> kThresholdOrder = {"fail_below", "warn_below", "warn_above",
@@ -66,17 +74,21 @@ class ProbeCheck {
     check_name();
     const auto kind = check_kind();
     if (!kind) return;
-    const auto& keys = *kind == "sql" ? kSqlKeys : kTcpKeys;
-    check_unknown_keys(*kind, keys);
+    check_unknown_keys(*kind, keys_of(*kind));
     if (*kind == "sql") {
       check_database();
       check_query();
       check_thresholds({"fail_below", "warn_below", "warn_above", "fail_above"});
-    } else {
+    } else if (*kind == "tcp") {
       check_host();
       check_port();
       check_timeout();
       check_redis();
+      check_thresholds({"warn_above", "fail_above"});
+    } else {
+      check_url();
+      check_timeout();
+      check_http_options();
       check_thresholds({"warn_above", "fail_above"});
     }
   }
@@ -115,44 +127,44 @@ class ProbeCheck {
   std::optional<std::string> check_kind() {
     const json* kind = find("kind");
     if (kind == nullptr) {
-      problem("", "missing 'kind' (sql or tcp)");
+      problem("", "missing 'kind' (sql, tcp or http)");
       return std::nullopt;
     }
     if (!kind->is_string()) {
-      problem("kind", expected("sql or tcp", *kind));
+      problem("kind", expected("sql, tcp or http", *kind));
       return std::nullopt;
     }
     const auto& text = kind->get_ref<const std::string&>();
-    if (text == "http") {
-      problem("kind",
-              "'http' is not available yet: maintd has no outbound HTTP client (it comes with a "
-              "later version); a tcp probe checks that the port answers");
-      return std::nullopt;
-    }
-    if (text != "sql" && text != "tcp") {
-      problem("kind",
-              fmt::format("'{}' is not one of: sql, tcp{}", text, did_you_mean(text, kKinds)));
+    if (std::find(kKinds.begin(), kKinds.end(), text) == kKinds.end()) {
+      problem("kind", fmt::format("'{}' is not one of: sql, tcp, http{}", text,
+                                  did_you_mean(text, kKinds)));
       return std::nullopt;
     }
     return text;
   }
 
   void check_unknown_keys(const std::string& kind, const std::vector<std::string>& keys) {
-    const std::string other_kind = kind == "sql" ? "tcp" : "sql";
-    const auto& other_keys = kind == "sql" ? kTcpKeys : kSqlKeys;
     const auto taken = fmt::format("{}", fmt::join(keys, ", "));
+    const auto a_probe = fmt::format("{} {} probe", kind == "http" ? "an" : "a", kind);
     for (const auto& [key, value] : probe_.items()) {
       if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+      // A key of another kind is no typo: say whose it is rather than guess a neighbour.
+      std::vector<std::string> owners;
+      for (const auto& other : kKinds) {
+        const auto& other_keys = keys_of(other);
+        if (std::find(other_keys.begin(), other_keys.end(), key) != other_keys.end()) {
+          owners.push_back(other);
+        }
+      }
       std::string hint;
-      if (std::find(other_keys.begin(), other_keys.end(), key) != other_keys.end()) {
-        // A key of the other kind is no typo: say whose it is rather than guess a neighbour.
-        hint =
-            fmt::format(" (only {} probes take it; a {} probe takes: {})", other_kind, kind, taken);
+      if (!owners.empty()) {
+        hint = fmt::format(" (only {} probes take it; {} takes: {})", fmt::join(owners, " and "),
+                           a_probe, taken);
       } else {
         hint = did_you_mean(key, keys);
         if (hint.empty()) hint = fmt::format(" (it takes: {})", taken);
       }
-      problem("", fmt::format("unknown key '{}' for a {} probe{}", key, kind, hint));
+      problem("", fmt::format("unknown key '{}' for {}{}", key, a_probe, hint));
     }
   }
 
@@ -201,6 +213,45 @@ class ProbeCheck {
   }
 
   void check_host() { required_text("host", "a host name or address"); }
+
+  std::vector<std::string> secret_params() const {
+    std::vector<std::string> names;
+    const json* listed = find("secret_query_params");
+    if (listed == nullptr || !listed->is_array()) return names;
+    for (const auto& name : *listed) {
+      if (name.is_string()) names.push_back(name.get<std::string>());
+    }
+    return names;
+  }
+
+  void check_url() {
+    const json* url = find("url");
+    if (url == nullptr) {
+      problem("", "missing 'url' (http:// or https://, the endpoint to call)");
+      return;
+    }
+    if (auto trouble = http_url_problem(*url, secret_params())) problem("url", *trouble);
+  }
+
+  void check_http_options() {
+    if (const json* statuses = find("expect_status")) {
+      const bool ok = statuses->is_array() && !statuses->empty() &&
+                      std::all_of(statuses->begin(), statuses->end(), [](const json& status) {
+                        return status.is_number_integer() && status.get<long long>() >= 100 &&
+                               status.get<long long>() <= 599;
+                      });
+      if (!ok) problem("expect_status", expected("a list of statuses from 100 to 599", *statuses));
+    }
+    if (const json* ca_file = find("ca_file")) {
+      if (auto trouble = file_path_problem(*ca_file)) problem("ca_file", *trouble);
+    }
+    if (const json* params = find("secret_query_params")) {
+      const bool ok =
+          params->is_array() && std::all_of(params->begin(), params->end(),
+                                            [](const json& name) { return name.is_string(); });
+      if (!ok) problem("secret_query_params", expected("a list of parameter names", *params));
+    }
+  }
 
   void check_port() {
     const json* port = find("port");

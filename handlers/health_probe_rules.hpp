@@ -15,7 +15,7 @@ namespace maintd::handlers {
 std::vector<std::string> check_probes(const nlohmann::json& probes,
                                       const std::set<std::string>& declared_databases);
 
-// A tcp probe's `timeout` when it gives none.
+// A tcp or http probe's `timeout` when it gives none.
 inline constexpr std::chrono::seconds kDefaultProbeTimeout{5};
 
 // The timeout of a checked probe.

@@ -2,12 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 
 #include "handlers/health_probe_rules.hpp"
 #include "handlers/health_scalar.hpp"
 #include "handlers/health_tcp.hpp"
+#include "handlers/support/http_config.hpp"
+#include "outbound/client.hpp"
+#include "outbound/url.hpp"
 
 namespace maintd::handlers {
 namespace {
@@ -88,6 +93,60 @@ Outcome run_tcp(const registry::HandlerContext& context, const json& probe, bool
   return outcome;
 }
 
+Outcome run_http(const registry::HandlerContext& context, const json& probe, bool include_metrics) {
+  outbound::Request request;
+  request.url = probe.at("url").get<std::string>();
+  request.secret_query_params = secret_query_params(probe);
+  outbound::Settings settings;
+  settings.timeout = probe_timeout(probe);
+  settings.attempts = 1;  // a probe reports what it finds; the next run looks again
+  if (const auto it = probe.find("expect_status"); it != probe.end() && it->is_array()) {
+    settings.expect_status = it->get<std::vector<long>>();
+  }
+  settings.ca_file = probe.value("ca_file", std::string());
+  settings.max_response_bytes = 1024;  // the status and the time are what a probe reports
+  outbound::Control control;
+  control.stop = context.cancelled;
+  const auto start = std::chrono::steady_clock::now();
+  const auto response = outbound::perform(request, settings, control);
+  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+  const double total_ms = std::round(took.count() * 10.0) / 10.0;
+
+  Outcome outcome;
+  const auto shown = outbound::mask_url(request.url, request.secret_query_params);
+  outcome.entry["url"] = shown;
+  if (!response) {
+    const auto& failure = response.error();
+    outcome.entry["latency_ms"] = nullptr;
+    outcome.entry["error"] = std::string(to_string(failure.kind));
+    outcome.status = ProbeStatus::fail;
+    outcome.reason = failure_text(failure, false);
+    return outcome;
+  }
+  if (include_metrics) {
+    outcome.entry["metrics"] = {{"redirects", response->redirects},
+                                {"bytes", response->body.size()},
+                                {"content_type", response->content_type}};
+  }
+  outcome.entry["http_status"] = response->status;
+  outcome.entry["latency_ms"] = total_ms;
+  if (!response->expected) {
+    outcome.entry["error"] = "status";
+    outcome.status = ProbeStatus::fail;
+    outcome.reason = fmt::format("{} answered {}, expected {}", shown, response->status_text(),
+                                 expected_statuses(settings.expect_status));
+    return outcome;
+  }
+  const auto answered =
+      fmt::format("{} answered {} in {} ms", shown, response->status_text(), total_ms);
+  auto verdict = Thresholds::of(probe).judge(total_ms, fmt::format("{} ms", total_ms));
+  outcome.status = verdict.status;
+  outcome.reason = verdict.status == ProbeStatus::ok
+                       ? answered
+                       : fmt::format("{} ({})", verdict.reason, answered);
+  return outcome;
+}
+
 }  // namespace
 
 ProbeReport run_probes(const registry::HandlerContext& context, const json& probes,
@@ -97,8 +156,9 @@ ProbeReport run_probes(const registry::HandlerContext& context, const json& prob
     if (context.stop_requested()) break;
     const auto name = probe.at("name").get<std::string>();
     const auto kind = probe.at("kind").get<std::string>();
-    auto outcome = kind == "sql" ? run_sql(context, probe, include_metrics)
-                                 : run_tcp(context, probe, include_metrics);
+    auto outcome = kind == "sql"   ? run_sql(context, probe, include_metrics)
+                   : kind == "tcp" ? run_tcp(context, probe, include_metrics)
+                                   : run_http(context, probe, include_metrics);
     json entry = {{"name", name}, {"kind", kind}};
     entry.update(outcome.entry);
     entry["status"] = to_string(outcome.status);

@@ -3,6 +3,7 @@
 //
 //   sql  one number read from a target database (a queue's depth), held to thresholds
 //   tcp  a TCP connection to a service, and for Redis an answer to PING (health_tcp.hpp)
+//   http an HTTP(S) endpoint that answers an expected status in time (the outbound client)
 //
 // What each key means and what a probe reports is in docs/handlers/health.md; the rules of the
 // config are in health_probe_rules.hpp.
@@ -22,7 +23,8 @@ struct ProbeReport {
 };
 
 // Runs each probe of a checked `probes` list in order, until the run is stopped. With
-// `include_metrics`, each entry gets its timings (and a tcp probe the address it reached).
+// `include_metrics`, each entry gets its timings (a tcp probe the address it reached, an http
+// probe its redirects and bytes).
 ProbeReport run_probes(const registry::HandlerContext& context, const nlohmann::json& probes,
                        bool include_metrics);
 

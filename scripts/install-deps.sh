@@ -12,6 +12,10 @@ packages=(
   doctest-dev libcli11-dev libcctz-dev nlohmann-json3-dev libsystemd-dev libbenchmark-dev
   # the dashboard's templates
   libmstch-dev
+  # the outbound HTTP(S) client (src/outbound)
+  libcurl4-openssl-dev
+  # the tests' local HTTPS server (OpenSSL through Asio) and its certificates (the openssl tool)
+  libssl-dev openssl
   # runtime: time zones, the embedded state database's shell, PostgreSQL for integration tests
   tzdata sqlite3 postgresql-15 postgresql-client-15
   # packaging checks (scripts/package-test.sh): systemd-analyze, systemd-sysusers

@@ -194,8 +194,9 @@ int run_task(Context& context, const Options& options) {
     settings.peers = std::shared_ptr<const tasks::TaskSet>(std::shared_ptr<const void>(), &*tasks);
     store::RunJournal journal(database, store::system_clock(), scheduler::journal_settings());
     scheduler::RunExecutor executor(runs, journal, *config, settings);
-    scheduler::RunRequest request{id,         target->name, target->type,
-                                  *effective, dry_run,      target->policies.timeout};
+    scheduler::RunRequest request{id,          target->name, target->type,
+                                  *effective,  dry_run,      target->policies.timeout,
+                                  std::nullopt};  // a manual run: no slot
     const auto outcome = executor.execute(request, cancel.get_token(), observer);
     bar.clear();
     if (const config::Task* task = tasks->find(target->name)) {

@@ -92,10 +92,11 @@ struct HttpSettings {
 
 // `notify:` in maintd.yaml: where alerts go (scheduler/alerts.hpp).
 struct WebhookSettings {
-  std::string url;                             // http://host[:port]/path
+  std::string url;                             // http:// or https://host[:port]/path
   seconds timeout{5};                          // per attempt
   int retries = 2;                             // further attempts after a failed one
   std::map<std::string, std::string> headers;  // values may be secrets: never printed
+  std::string ca_file;  // PEM: the CAs trusted for an https URL instead of the system's
 };
 struct NotifySettings {
   std::vector<WebhookSettings> webhooks;
@@ -111,15 +112,9 @@ inline const std::vector<std::string>& alert_kinds() {
   return kinds;
 }
 
-// A webhook URL taken apart: http://host[:port]/path[?query].
-struct WebhookUrl {
-  std::string host;  // a name or an address (IPv6 without its brackets)
-  int port = 80;
-  std::string target;  // the path and query: "/" at least
-};
-// The error says what is wrong and how to write it; https is refused (this build has no TLS),
-// and a URL with credentials before '@' is refused without being repeated.
-Expected<WebhookUrl, std::string> parse_webhook_url(std::string_view url);
+// Why a webhook URL cannot be used (not http or https, no host, credentials before '@', which
+// are refused without being repeated), or nothing.
+std::optional<std::string> webhook_url_problem(std::string_view url);
 
 struct DaemonSettings {
   int workers = 4;

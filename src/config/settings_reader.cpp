@@ -13,6 +13,8 @@
 #include "common/suggest.hpp"
 #include "config/readers.hpp"
 #include "cron/time_zone.hpp"
+#include "outbound/headers.hpp"
+#include "outbound/url.hpp"
 
 namespace maintd::config {
 namespace {
@@ -211,24 +213,6 @@ constexpr std::chrono::seconds kShortestExpectSuccessWithin{60};
 constexpr std::chrono::seconds kLongestAlertTimeout{60};
 
 // RFC 9110 token characters: what a header name may be made of.
-bool is_header_name(const std::string& name) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    if (!(std::isalnum(u) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr) || c == '\0') {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Headers maintd writes itself.
-bool is_reserved_header(std::string name) {
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name == "host" || name == "content-length" || name == "transfer-encoding" ||
-         name == "connection";
-}
-
 // Header values are secrets (an Authorization token): no message shows one.
 void read_headers(const json& headers, const std::string& pointer, const std::string& name,
                   const SourceMap& map, std::map<std::string, std::string>& out,
@@ -242,12 +226,12 @@ void read_headers(const json& headers, const std::string& pointer, const std::st
   for (const auto& [header, value] : headers.items()) {
     const std::string at = child_pointer(pointer, header);
     if (map.failed(at)) continue;  // an unreadable *_file, reported already
-    if (!is_header_name(header)) {
+    if (!outbound::is_header_name(header)) {
       diagnostics.error(map.key(at),
                         fmt::format("{}: '{}' is not a valid header name", name, header));
       continue;
     }
-    if (is_reserved_header(header)) {
+    if (outbound::is_reserved_header(header)) {
       diagnostics.error(map.key(at),
                         fmt::format("{}.{}: maintd sets this header itself", name, header));
       continue;
@@ -265,7 +249,7 @@ void read_headers(const json& headers, const std::string& pointer, const std::st
                       name, header, header, value.is_null() ? "nothing" : describe_value(value)));
       continue;
     }
-    if (text.find_first_of("\r\n") != std::string::npos || text.find('\0') != std::string::npos) {
+    if (!outbound::is_header_value(text)) {
       diagnostics.error(map.value(at),
                         fmt::format("{}.{}: the value holds a line break or a NUL byte (not "
                                     "shown: header values may be secrets)",
@@ -286,13 +270,23 @@ std::optional<WebhookSettings> read_webhook(const json& entry, const std::string
   }
   const std::size_t errors_before = diagnostics.error_count();
   Fields fields(entry, pointer, map, diagnostics, name + ".");
-  fields.allow_only({"url", "timeout", "retries", "headers"});
+  fields.allow_only({"url", "timeout", "retries", "headers", "ca_file"});
   WebhookSettings out;
   if (auto url = fields.string("url", true)) {
-    if (auto parsed = parse_webhook_url(*url); !parsed) {
-      fields.error("url", parsed.error());
+    if (auto problem = webhook_url_problem(*url)) {
+      fields.error("url", *problem);
     } else {
       out.url = *url;
+    }
+  }
+  if (auto ca_file = fields.string("ca_file")) {
+    // Read by TLS at each delivery, not beside maintd.yaml: absolute.
+    if (ca_file->empty() || ca_file->front() != '/') {
+      fields.error("ca_file", fmt::format("'{}' is not an absolute path (the PEM file of the CAs "
+                                          "to trust, e.g. /etc/maintd/hooks-ca.pem)",
+                                          *ca_file));
+    } else {
+      out.ca_file = *ca_file;
     }
   }
   if (auto v = fields.duration("timeout")) {
@@ -399,76 +393,16 @@ void read_notify(const json& notify, const std::string& pointer, const SourceMap
 
 }  // namespace
 
-Expected<WebhookUrl, std::string> parse_webhook_url(std::string_view url) {
-  constexpr std::string_view kForm = "http://host[:port]/path";
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
-      return Unexpected{fmt::format("'{}' holds a space or a control character ({})", url, kForm)};
-    }
-  }
-  const auto scheme_end = url.find("://");
-  std::string scheme(scheme_end == std::string_view::npos ? std::string_view()
-                                                          : url.substr(0, scheme_end));
-  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme == "https") {
-    return Unexpected{fmt::format(
-        "'{}': https is not supported by this build, only http (hint: use a command such as curl "
-        "for https, under notify.command)",
-        url)};
-  }
-  if (scheme != "http") {
-    return Unexpected{fmt::format("'{}' is not an http:// URL ({})", url, kForm)};
-  }
-  std::string_view rest = url.substr(scheme_end + 3);
-  const auto authority_end = rest.find_first_of("/?#");
-  const std::string_view authority = rest.substr(0, authority_end);
-  if (authority.find('@') != std::string_view::npos) {
+std::optional<std::string> webhook_url_problem(std::string_view url) {
+  const auto parsed = outbound::parse_url(url);
+  if (!parsed) return parsed.error();
+  if (parsed->has_user_info) {
     // Not repeated: what is before '@' is a password, most likely.
-    return Unexpected{std::string(
+    return std::string(
         "the URL has credentials before '@' (not shown): send them in a header instead (e.g. "
-        "headers: {Authorization_file: webhook-token})")};
+        "headers: {Authorization_file: webhook-token})");
   }
-  WebhookUrl out;
-  std::string_view port_text;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return Unexpected{
-          fmt::format("'{}': an IPv6 address needs its closing ']' ({})", url, kForm)};
-    }
-    out.host = std::string(authority.substr(1, close - 1));
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty() && !after.starts_with(':')) {
-      return Unexpected{fmt::format("'{}' is not a valid URL ({})", url, kForm)};
-    }
-    if (!after.empty()) port_text = after.substr(1);
-  } else {
-    const auto colon = authority.find(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-  }
-  if (out.host.empty()) return Unexpected{fmt::format("'{}' has no host ({})", url, kForm)};
-  if (authority.find(':') != std::string_view::npos && !authority.starts_with('[') &&
-      authority.find(':') != authority.rfind(':')) {
-    return Unexpected{
-        fmt::format("'{}': write an IPv6 address in brackets (http://[::1]:8080/path)", url)};
-  }
-  if (!port_text.empty() || authority.ends_with(':')) {
-    int port = 0;
-    const auto [end, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
-        port < 1 || port > 65535) {
-      return Unexpected{fmt::format("'{}': bad port '{}' (1-65535)", url, port_text)};
-    }
-    out.port = port;
-  }
-  std::string_view target =
-      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-  target = target.substr(0, target.find('#'));  // a fragment is never sent
-  out.target =
-      target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
-  return out;
+  return std::nullopt;
 }
 
 void read_policies(Fields& fields, Policies& policies) {

@@ -24,6 +24,9 @@ using nlohmann::json;
 using Position = SourceMap::Position;
 
 constexpr std::string_view kFileSuffix = "_file";
+// Keys that end in _file and are paths themselves, kept as written: the file is read by what
+// uses it, when it uses it (TLS reads a CA bundle; it is no value of the config).
+constexpr std::string_view kPathKey = "ca_file";
 
 Position position_of(const YAML::Mark& mark) {
   if (mark.line < 0) return {};
@@ -206,7 +209,8 @@ class JsonBuilder final : public YAML::EventHandler {
     frame.seen.emplace(*text, key_at.line);
     frame.size.bytes += text->size();
     // `password_file: path` stands for `password: <content of path>`.
-    frame.file_reference = text->size() > kFileSuffix.size() && text->ends_with(kFileSuffix);
+    frame.file_reference =
+        text->size() > kFileSuffix.size() && text->ends_with(kFileSuffix) && *text != kPathKey;
     frame.key = *text;
     frame.child = child_pointer(
         frame.pointer,

@@ -52,6 +52,12 @@ struct HandlerContext {
   bool dry_run = false;
   std::stop_token cancelled;  // cooperative cancellation: check between units of work
   std::int64_t run_id = 0;    // the recorded run; 0 when there is none
+  // The slot the run executes (a retry: its slot's); empty for a manual run.
+  std::optional<std::chrono::system_clock::time_point> slot;
+  // When the task's timeout ends the run (`cancelled` fires then): a handler that waits (before
+  // trying a request again) gives up rather than start a wait that would end after it. Empty:
+  // no timeout known (tests, tools).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 
   using EventSink = std::function<void(EventLevel, std::string_view event, std::string_view)>;
   using ProgressSink = std::function<void(const Progress&)>;

@@ -119,6 +119,17 @@ std::optional<std::string> check_value(const KeySpec& spec, const json& value,
         }
       }
       return std::nullopt;
+    case ValueType::integer_list:
+      if (!value.is_array()) return expected("a list of integers");
+      for (const auto& element : value) {
+        if (!element.is_number_integer()) {
+          return fmt::format("list items must be integers, got {}", describe(element));
+        }
+        if (auto problem = check_range(spec, element.get<double>(), json_text(element))) {
+          return problem;
+        }
+      }
+      return std::nullopt;
     case ValueType::object:
       if (!value.is_object()) return expected("a map");
       return std::nullopt;
@@ -156,6 +167,8 @@ std::string_view to_string(ValueType type) {
       return "list of strings";
     case ValueType::identifier_list:
       return "list of identifiers";
+    case ValueType::integer_list:
+      return "list of integers";
     case ValueType::object:
       return "map";
     case ValueType::map_list:
@@ -201,7 +214,9 @@ std::vector<SchemaIssue> ConfigSchema::check(const json& config,
     }
     if (auto problem = check_value(*spec, value, declared_databases)) {
       issues.push_back({name, std::move(*problem)});
-    } else if (spec->check_items && value.is_array()) {
+    } else if (spec->check_items && !value.is_null() &&
+               !(spec->may_be_unset && value.is_string() &&
+                 value.get_ref<const std::string&>().empty())) {
       for (auto& message : spec->check_items(value, declared_databases)) {
         issues.push_back({name, std::move(message)});
       }
@@ -214,6 +229,7 @@ std::vector<SchemaIssue> ConfigSchema::check(const json& config,
                                                 to_string(key.type), key.description)});
       }
     }
+    if (issues.empty() && rules_) issues = rules_(config);
   }
   return issues;
 }

@@ -6,18 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <filesystem>
 
 #include "common/child_run.hpp"
@@ -25,14 +13,13 @@
 #include "common/json_text.hpp"
 #include "common/process.hpp"
 #include "common/program_lookup.hpp"
+#include "outbound/client.hpp"
+#include "outbound/url.hpp"
 #include "scheduler/loop_guard.hpp"
 
 namespace maintd::scheduler {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
@@ -41,16 +28,10 @@ std::string this_host() {
   return ::gethostname(name.data(), name.size() - 1) == 0 ? std::string(name.data()) : "unknown";
 }
 
-// "http://host:port": where a webhook is, as logs show it. Not the path: it may hold a token.
-std::string webhook_origin(const config::WebhookUrl& url) {
-  const bool ipv6 = url.host.find(':') != std::string::npos;
-  return fmt::format("http://{}{}{}:{}", ipv6 ? "[" : "", url.host, ipv6 ? "]" : "", url.port);
-}
-
-std::string host_header(const config::WebhookUrl& url) {
-  const bool ipv6 = url.host.find(':') != std::string::npos;
-  const std::string host = ipv6 ? "[" + url.host + "]" : url.host;
-  return url.port == 80 ? host : fmt::format("{}:{}", host, url.port);
+// "https://host:port": where a webhook is, as logs show it. Not the path: it may hold a token.
+std::string webhook_origin(const std::string& url) {
+  const auto parsed = outbound::parse_url(url);
+  return parsed ? parsed->origin : outbound::mask_url(url);
 }
 
 // Text a peer sent, fit for one log line.
@@ -61,94 +42,6 @@ std::string printable(std::string_view text, std::size_t limit = 100) {
   }
   if (text.size() > limit) out += "...";
   return out;
-}
-
-std::string attempts_text(int attempts) {
-  return attempts == 1 ? "1 attempt" : fmt::format("{} attempts", attempts);
-}
-
-// ---------------------------------------------------------------------------------------------
-// One webhook attempt: resolve, connect, send, read the status line and headers. Asynchronous
-// operations on a private io_context run to completion here, so that the deadline covers every
-// step (Beast's tcp_stream timeouts apply to asynchronous operations only; the resolver has
-// none of its own).
-
-struct PostResult {
-  bool ok = false;
-  std::string outcome;  // "HTTP 204" or why it failed
-};
-
-PostResult post_once(const config::WebhookUrl& url,
-                     const std::map<std::string, std::string>& headers, const std::string& body,
-                     std::chrono::seconds timeout) {
-  asio::io_context io;
-  asio::ip::tcp::resolver resolver(io);
-  beast::tcp_stream stream(io);
-  asio::steady_timer deadline(io);
-
-  http::request<http::string_body> request{http::verb::post, url.target, 11};
-  request.set(http::field::host, host_header(url));
-  request.set(http::field::user_agent, "maintd");
-  request.set(http::field::content_type, "application/json");
-  request.set(http::field::connection, "close");
-  for (const auto& [name, value] : headers) request.set(name, value);
-  request.body() = body;
-  request.prepare_payload();
-
-  beast::flat_buffer buffer;
-  http::response_parser<http::empty_body> parser;  // the status is all that matters
-  PostResult result;
-  bool done = false;
-  const std::string timed_out = fmt::format("no answer within {}", format_duration(timeout));
-  auto finish = [&](bool ok, std::string outcome) {
-    if (done) return;
-    done = true;
-    result = {ok, std::move(outcome)};
-    deadline.cancel();
-    resolver.cancel();
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    stream.close();
-  };
-  auto failed = [&](std::string_view step, const beast::error_code& ec) {
-    if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
-      finish(false, timed_out);
-    } else {
-      finish(false, fmt::format("{}: {}", step, ec.message()));
-    }
-  };
-
-  deadline.expires_after(timeout);
-  deadline.async_wait([&](const beast::error_code& expired) {
-    if (!expired) finish(false, timed_out);
-  });
-  stream.expires_after(timeout);
-  resolver.async_resolve(
-      url.host, std::to_string(url.port),
-      [&](const beast::error_code& resolved,
-          const asio::ip::tcp::resolver::results_type& endpoints) {
-        if (resolved) return failed(fmt::format("resolving '{}'", url.host), resolved);
-        stream.async_connect(
-            endpoints, [&](const beast::error_code& connected, const asio::ip::tcp::endpoint&) {
-              if (connected) return failed("connecting", connected);
-              http::async_write(stream, request, [&](const beast::error_code& sent, std::size_t) {
-                if (sent) return failed("sending", sent);
-                http::async_read_header(
-                    stream, buffer, parser, [&](const beast::error_code& answered, std::size_t) {
-                      if (answered) return failed("reading the answer", answered);
-                      const auto& response = parser.get();
-                      const unsigned status = response.result_int();
-                      const std::string reason = printable(
-                          std::string_view(response.reason().data(), response.reason().size()));
-                      finish(status >= 200 && status < 300,
-                             reason.empty() ? fmt::format("HTTP {}", status)
-                                            : fmt::format("HTTP {} {}", status, reason));
-                    });
-              });
-            });
-      });
-  io.run();
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,9 +117,9 @@ nlohmann::json alert_json(const Alert& alert, const std::string& host) {
 
 struct Alerts::Configured {
   config::NotifySettings settings;
-  // Each webhook's URL taken apart, or why it cannot be (the reader rejects such a URL; a
+  // Why each webhook's URL cannot be used, if it cannot (the reader rejects such a URL; a
   // configuration built in code may still hold one).
-  std::vector<Expected<config::WebhookUrl, std::string>> urls;
+  std::vector<std::optional<std::string>> problems;
 
   bool sends(Alert::Kind kind) const {
     if (settings.webhooks.empty() && settings.command.empty()) return false;
@@ -272,7 +165,7 @@ void Alerts::configure(const config::NotifySettings& settings) {
   auto configured = std::make_shared<Configured>();
   configured->settings = settings;
   for (const auto& webhook : settings.webhooks) {
-    configured->urls.push_back(config::parse_webhook_url(webhook.url));
+    configured->problems.push_back(config::webhook_url_problem(webhook.url));
   }
   std::lock_guard lock(mutex_);
   configured_ = std::move(configured);
@@ -362,47 +255,78 @@ void Alerts::deliver(const Job& job) {
 
 void Alerts::deliver_webhook(const Job& job, std::size_t index) {
   const config::WebhookSettings& webhook = job.configured->settings.webhooks[index];
-  const auto& url = job.configured->urls[index];
+  const auto& problem = job.configured->problems[index];
   const auto kind = to_string(job.alert.kind);
   auto record = [&](bool ok) {
     std::lock_guard lock(mutex_);
     ++(ok ? counts_.delivered : counts_.failed);
   };
-  if (!url) {
+  if (problem) {
     record(false);
     spdlog::warn("alert {} for task '{}' not delivered to webhook #{}: {}", kind, job.alert.task,
-                 index + 1, url.error());
+                 index + 1, *problem);
     return;
   }
-  const std::string where = webhook_origin(*url);
-  const int attempts = 1 + std::max(webhook.retries, 0);
-  PostResult result;
-  int attempt = 1;
-  for (;; ++attempt) {
-    try {
-      result = post_once(*url, webhook.headers, job.body, webhook.timeout);
-    } catch (const std::exception& e) {
-      result = {false, e.what()};
-    }
-    if (result.ok) {
-      record(true);
-      spdlog::debug("alert {} for task '{}' delivered to webhook {} ({})", kind, job.alert.task,
-                    where, result.outcome);
-      return;
-    }
-    if (attempt == attempts) break;
-    const auto backoff = std::min<milliseconds>(
-        options_.retry_backoff * (1 << std::min(attempt - 1, 20)), options_.max_retry_backoff);
+  const std::string where = webhook_origin(webhook.url);
+
+  outbound::Request request;
+  request.method = "POST";
+  request.url = webhook.url;
+  request.headers.assign(webhook.headers.begin(), webhook.headers.end());
+  request.body = job.body;
+  request.content_type = "application/json";
+  outbound::Settings settings;
+  settings.timeout = webhook.timeout;
+  settings.attempts = 1 + std::max(webhook.retries, 0);
+  settings.backoff = options_.retry_backoff;
+  settings.max_backoff = options_.max_retry_backoff;
+  // A duplicate alert is better than a lost one.
+  settings.retry_unanswered = true;
+  settings.ca_file = webhook.ca_file;
+  // A redirect after a POST would be followed with a GET, without the alert: a 3xx fails.
+  settings.max_redirects = 0;
+  settings.max_response_bytes = 4096;  // the status is all that matters
+  // The attempt in progress runs to its timeout when maintd stops (an alert raised during
+  // shutdown still goes out); a wait before the next one does not.
+  outbound::Control control;
+  std::string last_reason;
+  control.on_retry = [&](const outbound::RetryNotice& notice) {
+    last_reason = notice.reason;
     spdlog::debug("alert {} for task '{}': webhook {} failed ({}); trying again in {} ms", kind,
-                  job.alert.task, where, result.outcome, backoff.count());
-    if (!pause(backoff)) {
-      result.outcome += "; not tried again: maintd is stopping";
-      break;
+                  job.alert.task, where, notice.reason, notice.wait.count());
+  };
+  control.wait = [this](milliseconds delay) { return pause(delay); };
+
+  std::string outcome;
+  bool delivered = false;
+  try {
+    const auto response = outbound::perform(request, settings, control);
+    if (!response) {
+      const auto& failure = response.error();
+      outcome =
+          failure.kind == outbound::Failure::Kind::cancelled
+              ? fmt::format("{}; not tried again: maintd is stopping ({})", last_reason,
+                            outbound::attempts_text(failure.attempts))
+              : fmt::format("{} ({})", failure.reason, outbound::attempts_text(failure.attempts));
+    } else if (response->expected) {
+      delivered = true;
+      outcome = response->status_text();
+    } else {
+      outcome = fmt::format("{}{} ({})", response->status_text(),
+                            response->not_retried.empty() ? "" : "; " + response->not_retried,
+                            outbound::attempts_text(response->attempts));
     }
+  } catch (const std::exception& e) {
+    outcome = e.what();
   }
-  record(false);
-  spdlog::warn("alert {} for task '{}' not delivered to webhook {}: {} ({})", kind, job.alert.task,
-               where, result.outcome, attempts_text(attempt));
+  record(delivered);
+  if (delivered) {
+    spdlog::debug("alert {} for task '{}' delivered to webhook {} ({})", kind, job.alert.task,
+                  where, outcome);
+  } else {
+    spdlog::warn("alert {} for task '{}' not delivered to webhook {}: {}", kind, job.alert.task,
+                 where, outcome);
+  }
 }
 
 void Alerts::deliver_command(const Job& job) {

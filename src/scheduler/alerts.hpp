@@ -6,12 +6,15 @@
 // network.
 //
 // Delivery runs on one worker thread of its own, started with the first alert. A webhook gets
-// an HTTP/1.1 POST with Content-Type application/json and the configured headers; an answer
-// other than 2xx, or none within `timeout`, is tried again `retries` times after 1s, 2s, 4s, ...
-// (at most 30s). The command is started without a shell, the alert on its stdin,
-// MAINTD_ALERT_KIND and MAINTD_ALERT_TASK in its environment, and its process group is killed
-// after `command_timeout`. Each delivery that fails in the end is logged once at warning level
-// (task, kind, where, why; never a header value), each success at debug level.
+// a POST over http or https (outbound::perform, with the webhook's `ca_file`) with Content-Type
+// application/json and the configured headers; no answer within `timeout`, a refused
+// connection, a 429 or a 5xx is tried again `retries` times after 1s, 2s, 4s, ... (at most 30s;
+// a Retry-After is honoured up to 5 minutes); any other answer than 2xx fails at once (a 3xx
+// too: a redirect is not followed). The command is started without a shell, the alert on its
+// stdin, MAINTD_ALERT_KIND and MAINTD_ALERT_TASK in its environment, and its process group is
+// killed after `command_timeout`. Each delivery that fails in the end is logged once at warning
+// level (task, kind, where, why; never a header value nor the URL's path), each success at
+// debug level.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>

@@ -168,6 +168,8 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
   context.dry_run = request.dry_run;
   context.cancelled = stop.get_token();
   context.run_id = request.id;
+  context.slot = request.slot;
+  context.deadline = started + request.timeout;
   context.on_event = [&](registry::EventLevel level, std::string_view event,
                          std::string_view message) {
     if (settings_.log_events) {

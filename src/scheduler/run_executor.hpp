@@ -48,6 +48,7 @@ struct RunRequest {
   nlohmann::json config;  // effective config for this run (the task's, with overrides)
   bool dry_run = false;
   std::chrono::milliseconds timeout{std::chrono::hours(1)};
+  std::optional<Instant> slot = std::nullopt;  // the slot it runs; empty for a manual run
 };
 
 struct RunOutcome {

@@ -61,8 +61,10 @@ void RunLauncher::execute(const Launch& launch, const std::stop_source& stop) {
     settings.peers = options_.peers();  // table tasks too, not only the files'
     RunExecutor executor(runs_, journal_, *launch.config, settings);
     outcome = executor.execute(
-        RunRequest{id, task->name, task->type, launch.run_config, launch.dry_run,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(task->policies.timeout)},
+        RunRequest{
+            id, task->name, task->type, launch.run_config, launch.dry_run,
+            std::chrono::duration_cast<std::chrono::milliseconds>(task->policies.timeout),
+            firing.trigger == Trigger::manual ? std::nullopt : std::optional<Instant>(firing.slot)},
         stop.get_token());
     recorded = true;
   } catch (const std::exception& e) {

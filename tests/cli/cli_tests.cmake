@@ -3,7 +3,7 @@
 # The interrupt test runs the real binary (NEEDS_BINARY).
 file(GLOB cli_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/cli/*.cpp)
 maintd_test_suite(cli_tests PREFIX "cli: " SOURCES ${cli_test_sources} LINKS maintd_cli
-                  NEEDS_BINARY PCH fmt json soci spdlog asio beast cli11 doctest)
+                  maintd_test_http NEEDS_BINARY PCH fmt json soci spdlog asio beast cli11 doctest)
 
 add_test(NAME "binary: maintd --version" COMMAND maintd --version)
 set_tests_properties("binary: maintd --version" PROPERTIES

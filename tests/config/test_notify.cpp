@@ -93,6 +93,8 @@ TEST_CASE("config: notify: webhooks, command, kinds and rate limit") {
         Authorization_file: hook-token
         X-Team: ops
     - url: http://[::1]/x
+    - url: https://hooks.slack.example/services/T0/B0
+      ca_file: /etc/maintd/hooks-ca.pem
   command: [/usr/local/bin/page-oncall, --team, ops]
   command_timeout: 20s
   on: [failed, overdue]
@@ -102,7 +104,7 @@ TEST_CASE("config: notify: webhooks, command, kinds and rate limit") {
   CHECK(loaded.printed == "");
   REQUIRE(loaded.result.config.has_value());
   const auto& notify = loaded.result.config->notify;
-  REQUIRE(notify.webhooks.size() == 2);
+  REQUIRE(notify.webhooks.size() == 3);
   CHECK(notify.webhooks[0].url == "http://hooks.internal:8080/maintd/alerts?source=maintd");
   CHECK(notify.webhooks[0].timeout == seconds(3));
   CHECK(notify.webhooks[0].retries == 4);
@@ -111,6 +113,10 @@ TEST_CASE("config: notify: webhooks, command, kinds and rate limit") {
                                            {"X-Team", "ops"}});
   CHECK(notify.webhooks[1].timeout == seconds(5));  // the defaults
   CHECK(notify.webhooks[1].retries == 2);
+  CHECK(notify.webhooks[1].ca_file.empty());  // the system's CAs
+  // https, with a CA of its own: a path (ca_file is no *_file value), read by TLS when it sends.
+  CHECK(notify.webhooks[2].url == "https://hooks.slack.example/services/T0/B0");
+  CHECK(notify.webhooks[2].ca_file == "/etc/maintd/hooks-ca.pem");
   CHECK(notify.command == std::vector<std::string>{"/usr/local/bin/page-oncall", "--team", "ops"});
   CHECK(notify.command_timeout == seconds(20));
   CHECK(notify.on == std::vector<std::string>{"failed", "overdue"});
@@ -127,25 +133,26 @@ TEST_CASE("config: notify: webhooks, command, kinds and rate limit") {
 
 TEST_CASE("config: notify errors, each at its place with the reason") {
   const std::vector<std::pair<std::string, std::string>> rows = {
-      {"notify:\n  webhooks: [{url: 'https://hooks.example.com/x'}]\n",
-       "maintd.yaml:3:20: notify.webhooks[0].url: 'https://hooks.example.com/x': https is not "
-       "supported by this build, only http (hint: use a command such as curl for https, under "
-       "notify.command)"},
       {"notify:\n  webhooks: [{url: 'ftp://hooks/x'}]\n",
-       "maintd.yaml:3:20: notify.webhooks[0].url: 'ftp://hooks/x' is not an http:// URL "
-       "(http://host[:port]/path)"},
+       "maintd.yaml:3:20: notify.webhooks[0].url: 'ftp://hooks/x': the scheme 'ftp' is not http "
+       "or https (http://host[:port]/path or https://host[:port]/path)"},
       {"notify:\n  webhooks: [{url: hooks.internal/x}]\n",
-       "maintd.yaml:3:20: notify.webhooks[0].url: 'hooks.internal/x' is not an http:// URL "
-       "(http://host[:port]/path)"},
-      {"notify:\n  webhooks: [{url: 'http:///x'}]\n",
-       "maintd.yaml:3:20: notify.webhooks[0].url: 'http:///x' has no host "
-       "(http://host[:port]/path)"},
-      {"notify:\n  webhooks: [{url: 'http://h:99999/x'}]\n",
-       "maintd.yaml:3:20: notify.webhooks[0].url: 'http://h:99999/x': bad port '99999' (1-65535)"},
+       "maintd.yaml:3:20: notify.webhooks[0].url: 'hooks.internal/x' has no scheme "
+       "(http://host[:port]/path or https://host[:port]/path)"},
+      {"notify:\n  webhooks: [{url: 'http://:80/x'}]\n",
+       "maintd.yaml:3:20: notify.webhooks[0].url: 'http://:80/x' is not a valid URL: No host "
+       "part in the URL (http://host[:port]/path or https://host[:port]/path)"},
+      {"notify:\n  webhooks: [{url: 'https://h:99999/x?token=t0k3n'}]\n",
+       "maintd.yaml:3:20: notify.webhooks[0].url: 'https://h:99999/x?token=***' is not a valid "
+       "URL: Port number was not a decimal number between 0 and 65535 (http://host[:port]/path "
+       "or https://host[:port]/path)"},
       {"notify:\n  webhooks: [{url: 'http://user:pa55word@h/x'}]\n",
        "maintd.yaml:3:20: notify.webhooks[0].url: the URL has credentials before '@' (not "
        "shown): send them in a header instead (e.g. headers: {Authorization_file: "
        "webhook-token})"},
+      {"notify:\n  webhooks: [{url: 'https://h/x', ca_file: certs/ca.pem}]\n",
+       "maintd.yaml:3:44: notify.webhooks[0].ca_file: 'certs/ca.pem' is not an absolute path (the "
+       "PEM file of the CAs to trust, e.g. /etc/maintd/hooks-ca.pem)"},
       {"notify:\n  webhooks: [{timeout: 5s}]\n",
        "maintd.yaml:3:14: missing required key 'notify.webhooks[0].url'"},
       {"notify:\n  webhooks: [{url: 'http://h/x', timout: 5s}]\n",
@@ -235,37 +242,15 @@ TEST_CASE("config: a webhook header value is a secret: no message shows it") {
         "maintd.yaml:2:62: cannot read Authorization_file 'missing': No such file or directory\n");
 }
 
-TEST_CASE("config: webhook URLs taken apart") {
-  using maintd::config::parse_webhook_url;
-  auto parsed = parse_webhook_url("http://hooks.internal:8080/a/b?c=d#frag");
-  REQUIRE(parsed.has_value());
-  CHECK(parsed->host == "hooks.internal");
-  CHECK(parsed->port == 8080);
-  CHECK(parsed->target == "/a/b?c=d");
-  parsed = parse_webhook_url("HTTP://127.0.0.1");
-  REQUIRE(parsed.has_value());
-  CHECK(parsed->host == "127.0.0.1");
-  CHECK(parsed->port == 80);
-  CHECK(parsed->target == "/");
-  parsed = parse_webhook_url("http://h?x=1");
-  REQUIRE(parsed.has_value());
-  CHECK(parsed->target == "/?x=1");
-  parsed = parse_webhook_url("http://[::1]:9000/hook");
-  REQUIRE(parsed.has_value());
-  CHECK(parsed->host == "::1");
-  CHECK(parsed->port == 9000);
-  CHECK(parsed->target == "/hook");
-
-  CHECK(parse_webhook_url("http://h:/x").error() == "'http://h:/x': bad port '' (1-65535)");
-  CHECK(parse_webhook_url("http://::1/x").error() ==
-        "'http://::1/x' has no host "
-        "(http://host[:port]/path)");
-  CHECK(parse_webhook_url("http://fe80::1:80/x").error() ==
-        "'http://fe80::1:80/x': write an IPv6 address in brackets (http://[::1]:8080/path)");
-  CHECK(parse_webhook_url("http://h/a b").error() ==
-        "'http://h/a b' holds a space or a control character (http://host[:port]/path)");
-  CHECK(parse_webhook_url("http://[::1/x").error() ==
-        "'http://[::1/x': an IPv6 address needs its closing ']' (http://host[:port]/path)");
-  CHECK(parse_webhook_url("https://h/x").error().find("use a command such as curl for https") !=
-        std::string::npos);
+TEST_CASE("config: webhook URLs: http and https, credentials refused without being shown") {
+  using maintd::config::webhook_url_problem;
+  CHECK_FALSE(webhook_url_problem("http://hooks.internal:8080/a/b?c=d#frag").has_value());
+  CHECK_FALSE(webhook_url_problem("HTTPS://hooks.example/x").has_value());
+  CHECK_FALSE(webhook_url_problem("http://[::1]:9000/hook").has_value());
+  CHECK(webhook_url_problem("https://bot:pa55@hooks.example/x") ==
+        "the URL has credentials before '@' (not shown): send them in a header instead (e.g. "
+        "headers: {Authorization_file: webhook-token})");
+  CHECK(webhook_url_problem("http://h/a b").value_or("") ==
+        "'http://h/a b' is not a valid URL: Bad path "
+        "(http://host[:port]/path or https://host[:port]/path)");
 }

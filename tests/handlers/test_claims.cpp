@@ -539,27 +539,41 @@ TEST_CASE_TEMPLATE("handlers: claims: unclaim releases one claim and says whethe
         }) == "claims.unclaim: which task? give its id: --set id=...");
 }
 
-// schedules/examples/{claims,jobs,drafts}.yaml validate as written, and every table and column
-// they name exists in the guides' schemas (the fixtures above): `maintd validate
-// --check-databases` would pass against an application that has them.
+// schedules/examples/{claims,jobs,drafts,http}.yaml validate as written, and every table and
+// column they name exists in the guides' schemas (the fixtures above): `maintd validate
+// --check-databases` would pass against an application that has them. http.yaml's bearer token
+// is read from $CREDENTIALS_DIRECTORY, as systemd's LoadCredential= would provide it.
 TEST_CASE_TEMPLATE(
-    "handlers: the claims, jobs and drafts examples validate, against the live schema", Backend,
-    MAINTD_BACKENDS) {
+    "handlers: the claims, jobs, drafts and http examples validate, against the live schema",
+    Backend, MAINTD_BACKENDS) {
   Target<Backend> target;
   create_soup_dedupe(target);
   create_crawl_jobs(target);
   create_creations(target);
   const auto repo = std::filesystem::path(MAINTD_SOURCE_DIR);
   TempDir dir;
+  dir.write("credentials/drafts-cleanup-token", "example-token\n");
   const auto maintd_yaml =
       dir.write("maintd.yaml", fmt::format("state_database: sqlite3://{0}/state.db\n"
                                            "databases:\n  app: sqlite3://{0}/app.db\n"
                                            "schedules:\n  - {1}/schedules/examples/claims.yaml\n"
                                            "  - {1}/schedules/examples/jobs.yaml\n"
-                                           "  - {1}/schedules/examples/drafts.yaml\n",
+                                           "  - {1}/schedules/examples/drafts.yaml\n"
+                                           "  - {1}/schedules/examples/http.yaml\n",
                                            dir.path().string(), repo.string()));
   const auto registry = handlers::builtin_registry();
-  const auto loaded = config::load_config({maintd_yaml, &registry, config::process_environment()});
+  const auto process = config::process_environment();
+  const config::Environment environment = [&](const std::string& name) {
+    if (name == "CREDENTIALS_DIRECTORY") {
+      return std::optional<std::string>((dir.path() / "credentials").string());
+    }
+    // The example's defaults, whatever the environment running the tests holds.
+    if (name == "STAGING_PORTAL_URL" || name == "GENERATION_APP_URL") {
+      return std::optional<std::string>();
+    }
+    return process(name);
+  };
+  const auto loaded = config::load_config({maintd_yaml, &registry, environment});
   for (const auto& diagnostic : loaded.diagnostics.errors()) FAIL_CHECK(diagnostic.to_string());
   REQUIRE(loaded.config.has_value());
   std::set<std::string> types;
@@ -567,13 +581,24 @@ TEST_CASE_TEMPLATE(
     CAPTURE(task.name);
     types.insert(task.type);
     const auto& info = handler(task.type);
+    if (task.type == "http.request") {
+      // Nothing in a database; the URLs are the examples' defaults.
+      CHECK_FALSE(info.check_database);
+      CHECK(task.config.get()["url"].get<std::string>().starts_with("https://"));
+      continue;
+    }
     REQUIRE(info.check_database);
     for (const auto& issue : info.check_database(task.config, target.sessions())) {
       FAIL_CHECK("config." << issue.key << ": " << issue.message);
     }
   }
   CHECK(types == std::set<std::string>{"claims.release_expired", "claims.unclaim",
-                                       "jobs.fail_orphaned", "drafts.mark_stale"});
+                                       "jobs.fail_orphaned", "drafts.mark_stale", "http.request"});
+  const auto drafts =
+      std::find_if(loaded.config->tasks.begin(), loaded.config->tasks.end(),
+                   [](const auto& task) { return task.name == "drafts-cleanup-stale"; });
+  REQUIRE(drafts != loaded.config->tasks.end());
+  CHECK(drafts->config.get()["bearer_token"] == "example-token");
 }
 
 TEST_CASE_TEMPLATE("handlers: claims: a table without the optional columns, left unset", Backend,

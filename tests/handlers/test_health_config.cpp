@@ -36,6 +36,7 @@ std::string one_problem(const json& probe) {
 }
 
 const json kRedis = {{"name", "redis"}, {"kind", "tcp"}, {"host", "redis"}, {"port", 6379}};
+const json kApi = {{"name", "api"}, {"kind", "http"}, {"url", "https://api.example/healthz"}};
 const json kQueue = {{"name", "queue"},
                      {"kind", "sql"},
                      {"database", "app"},
@@ -56,7 +57,15 @@ json with(json probe, const json& changes) {
 
 TEST_CASE("handlers: health: probes: a valid list passes") {
   CHECK(problems(json::array()).empty());
-  CHECK(problems({kRedis, kQueue,
+  CHECK(problems({kRedis, kQueue, kApi,
+                  with(kApi, {{"name", "api-2"},
+                              {"url", "http://10.0.0.5:8080/health?token=x"},
+                              {"timeout", "3s"},
+                              {"expect_status", {200, 204}},
+                              {"ca_file", "/etc/maintd/ca.pem"},
+                              {"secret_query_params", {"token"}},
+                              {"warn_above", 200},
+                              {"fail_above", 1000}}),
                   with(kRedis, {{"name", "redis-ping"},
                                 {"redis_ping", true},
                                 {"redis_password", "x"},
@@ -88,12 +97,11 @@ TEST_CASE("handlers: health: probes: name and kind") {
         std::vector<std::string>{"probe 2 ('redis'): name: probe 1 is named 'redis' too: each "
                                  "probe has a name of its own"});
   CHECK(one_problem(with(kRedis, {{"kind", nullptr}})) ==
-        "probe 1 ('redis'): missing 'kind' (sql or tcp)");
+        "probe 1 ('redis'): missing 'kind' (sql, tcp or http)");
   CHECK(one_problem(with(kRedis, {{"kind", "tpc"}})) ==
-        "probe 1 ('redis'): kind: 'tpc' is not one of: sql, tcp (did you mean 'tcp'?)");
-  CHECK(one_problem({{"name", "api"}, {"kind", "http"}, {"url", "https://example.com/health"}}) ==
-        "probe 1 ('api'): kind: 'http' is not available yet: maintd has no outbound HTTP client "
-        "(it comes with a later version); a tcp probe checks that the port answers");
+        "probe 1 ('redis'): kind: 'tpc' is not one of: sql, tcp, http (did you mean 'tcp'?)");
+  CHECK(one_problem(with(kRedis, {{"kind", 7}})) ==
+        "probe 1 ('redis'): kind: expected sql, tcp or http, got an integer ('7')");
 }
 
 TEST_CASE("handlers: health: probes: keys of the wrong kind, and typos") {
@@ -108,6 +116,15 @@ TEST_CASE("handlers: health: probes: keys of the wrong kind, and typos") {
         "probe 1 ('redis'): unknown key 'warn_below' for a tcp probe (only sql probes take it; a "
         "tcp probe takes: name, kind, host, port, timeout, redis_ping, redis_password, "
         "warn_above, fail_above)");
+  CHECK(
+      one_problem(with(kApi, {{"host", "api"}})) ==
+      "probe 1 ('api'): unknown key 'host' for an http probe (only tcp probes take it; an "
+      "http probe takes: name, kind, url, timeout, ca_file, expect_status, warn_above, fail_above, "
+      "secret_query_params)");
+  CHECK(one_problem(with(kRedis, {{"timeout", "1s"}, {"url", "https://x/"}})) ==
+        "probe 1 ('redis'): unknown key 'url' for a tcp probe (only http probes take it; a tcp "
+        "probe takes: name, kind, host, port, timeout, redis_ping, redis_password, warn_above, "
+        "fail_above)");
   CHECK(one_problem(with(kQueue, {{"colour", "red"}})) ==
         "probe 1 ('queue'): unknown key 'colour' for a sql probe (it takes: name, kind, "
         "database, query, warn_above, fail_above, warn_below, fail_below)");
@@ -130,6 +147,39 @@ TEST_CASE("handlers: health: probes: tcp's host, port and timeout") {
         "probe 1 ('redis'): timeout: '10m' is outside 1s to 5m");
   CHECK(
       one_problem(with(kRedis, {{"timeout", "soon"}})).starts_with("probe 1 ('redis'): timeout: "));
+}
+
+TEST_CASE("handlers: health: probes: http's url, timeout, statuses and files") {
+  CHECK(one_problem(with(kApi, {{"url", nullptr}})) ==
+        "probe 1 ('api'): missing 'url' (http:// or https://, the endpoint to call)");
+  CHECK(one_problem(with(kApi, {{"url", "ftp://x/y"}})) ==
+        "probe 1 ('api'): url: 'ftp://x/y': the scheme 'ftp' is not http or https "
+        "(http://host[:port]/path or https://host[:port]/path)");
+  CHECK(one_problem(
+            with(kApi, {{"url", "https://u:pw@h:0x/?k=v"}, {"secret_query_params", {"k"}}})) ==
+        "probe 1 ('api'): url: 'https://***@h:0x/?k=***' is not a valid URL: Port number was not "
+        "a decimal number between 0 and 65535 (http://host[:port]/path or "
+        "https://host[:port]/path)");
+  CHECK(one_problem(with(kApi, {{"url", 5}})) ==
+        "probe 1 ('api'): url: expected a URL, got an integer");
+  CHECK(one_problem(with(kApi, {{"timeout", "6m"}})) ==
+        "probe 1 ('api'): timeout: '6m' is outside 1s to 5m");
+  CHECK(one_problem(with(kApi, {{"expect_status", {200, 99}}})) ==
+        "probe 1 ('api'): expect_status: expected a list of statuses from 100 to 599, got a list");
+  CHECK(one_problem(with(kApi, {{"expect_status", 200}})) ==
+        "probe 1 ('api'): expect_status: expected a list of statuses from 100 to 599, got an "
+        "integer ('200')");
+  CHECK(one_problem(with(kApi, {{"ca_file", "certs/ca.pem"}})) ==
+        "probe 1 ('api'): ca_file: 'certs/ca.pem' is not an absolute path (the file is read when "
+        "the request is made, not beside the configuration)");
+  CHECK(one_problem(with(kApi, {{"ca_file", 1}})) ==
+        "probe 1 ('api'): ca_file: expected a file path, got an integer");
+  CHECK(one_problem(with(kApi, {{"secret_query_params", "token"}})) ==
+        "probe 1 ('api'): secret_query_params: expected a list of parameter names, got a string "
+        "('token')");
+  CHECK(one_problem(with(kApi, {{"warn_below", 5}}))
+            .starts_with("probe 1 ('api'): unknown key 'warn_below' for an http probe (only sql "
+                         "probes take it"));
 }
 
 TEST_CASE("handlers: health: probes: redis_password is checked and never shown") {
@@ -184,7 +234,7 @@ TEST_CASE("handlers: health: probes: a configuration file reports a probe at its
       probes:
         - name: api
           kind: http
-          url: https://example.com/healthz
+          url: https://example.com:99999/healthz
         - name: redis
           kind: tcp
           host: redis
@@ -204,9 +254,9 @@ TEST_CASE("handlers: health: probes: a configuration file reports a probe at its
   const auto at = (dir.path() / "s.yaml").string() + ":8:9: config.probes: ";
   CHECK(printed ==
         std::vector<std::string>{
-            at + "probe 1 ('api'): kind: 'http' is not available yet: maintd has no outbound "
-                 "HTTP client (it comes with a later version); a tcp probe checks that the port "
-                 "answers",
+            at + "probe 1 ('api'): url: 'https://example.com:99999/healthz' is not a valid URL: "
+                 "Port number was not a decimal number between 0 and 65535 "
+                 "(http://host[:port]/path or https://host[:port]/path)",
             at + "probe 2 ('redis'): warn_above: expected a number, got a string ('lots')"});
   for (const auto& line : printed) CHECK_FALSE(contains(line, "hunter22"));
 }

@@ -9,7 +9,8 @@ endif()
 
 # <dir>|<forbidden dirs, comma-separated>|<why>
 set(rules
-  "src/common|config,connection,cron,registry,tasks,store,scheduler,service,http,serve,cli,handlers|the bottom layer: every other layer uses it"
+  "src/common|config,connection,cron,outbound,registry,tasks,store,scheduler,service,http,serve,cli,handlers|the bottom layer: every other layer uses it"
+  "src/outbound|config,connection,cron,registry,tasks,store,scheduler,service,http,serve,cli,handlers|the outbound HTTP client is a tool of handlers, config and the scheduler: it knows none of them"
   "src/connection|config,tasks,store,scheduler,service,http,serve,cli,handlers|a database location is read by config and opened by store"
   "src/cron|config,connection,registry,tasks,store,scheduler,service,http,serve,cli,handlers|cron expressions know no I/O"
   "src/registry|config,tasks,store,scheduler,service,http,serve,cli,handlers|handlers are registered without knowing who runs them"

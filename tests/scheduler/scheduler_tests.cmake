@@ -3,5 +3,5 @@
 # an injected clock.
 file(GLOB scheduler_test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/scheduler/*.cpp)
 maintd_test_suite(scheduler_tests PREFIX "scheduler: " SOURCES ${scheduler_test_sources}
-                  LINKS maintd_scheduler maintd_handlers
+                  LINKS maintd_scheduler maintd_handlers maintd_test_http
                   PCH fmt json soci spdlog asio doctest TIMEOUT 60)

@@ -1,25 +1,15 @@
 // Alerts: which are sent (kinds in `on`, one per task and kind within min_interval, on an
-// injected clock), and how: a real HTTP receiver on 127.0.0.1 records the webhooks' POSTs
-// (body, headers, a retry after a 500, a receiver that never answers), and a command gets the
-// alert on its stdin. What fails is logged once at warning level, never with a header value.
+// injected clock), and how: the local HTTP(S) server of support/http_test_server.hpp records
+// the webhooks' POSTs (body, headers, a retry after a 500, a receiver that never answers, https
+// with the test CA as ca_file), and a command gets the alert on its stdin. What fails is logged
+// once at warning level, never with a header value.
 #include <doctest/doctest.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <cctype>
 #include <chrono>
-#include <condition_variable>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -29,6 +19,7 @@
 #include "scheduler/alerts.hpp"
 #include "support/captured_log.hpp"
 #include "support/files.hpp"
+#include "support/http_test_server.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
@@ -40,115 +31,25 @@ using maintd::scheduler::Alerts;
 using maintd::testing::CapturedLog;
 using maintd::testing::read_text;
 using maintd::testing::TempDir;
+using maintd::testing::TestHttpServer;
+using maintd::testing::TestReply;
+using maintd::testing::TestRequest;
+using Tls = TestHttpServer::Tls;
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 using Steady = std::chrono::steady_clock;
 
-// A webhook receiver on 127.0.0.1 (a port of its own): records each request and answers with
-// the next of `statuses` (then 204), or, when silent, reads the request and never answers.
-class Receiver {
- public:
-  struct Request {
-    std::string method;
-    std::string target;
-    std::map<std::string, std::string> headers;  // names in lower case
-    std::string body;
-  };
-
-  explicit Receiver(std::vector<unsigned> statuses = {}, bool silent = false)
-      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        statuses_(std::move(statuses)),
-        silent_(silent) {
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~Receiver() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    // Wakes the accept.
-    asio::io_context io;
-    tcp::socket knock(io);
-    boost::system::error_code ignored;
-    knock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port()), ignored);
-    thread_.join();
-  }
-
-  unsigned short port() const { return acceptor_.local_endpoint().port(); }
-  std::string url(const std::string& target = "/hook") const {
-    return "http://127.0.0.1:" + std::to_string(port()) + target;
-  }
-
-  std::vector<Request> requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  // Waits until `count` requests came in (or `limit` passed, so a broken test cannot hang).
-  bool wait_for(std::size_t count, std::chrono::milliseconds limit = 10s) {
-    std::unique_lock lock(mutex_);
-    return arrived_.wait_for(lock, limit, [&] { return requests_.size() >= count; });
-  }
-
- private:
-  void serve() {
-    std::vector<tcp::socket> held;  // silent: connections kept open, unanswered
-    while (true) {
-      tcp::socket socket(io_);
-      boost::system::error_code ec;
-      acceptor_.accept(socket, ec);
-      {
-        std::lock_guard lock(mutex_);
-        if (stopping_) return;
-      }
-      if (ec) continue;
-      beast::flat_buffer buffer;
-      http::request<http::string_body> request;
-      http::read(socket, buffer, request, ec);
-      if (ec) continue;
-      Request recorded{
-          std::string(request.method_string()), std::string(request.target()), {}, request.body()};
-      for (const auto& field : request) {
-        std::string name(field.name_string());
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        recorded.headers[name] = std::string(field.value());
-      }
-      unsigned status = 204;
-      {
-        std::lock_guard lock(mutex_);
-        const std::size_t index = requests_.size();
-        if (index < statuses_.size()) status = statuses_[index];
-        requests_.push_back(std::move(recorded));
-      }
-      arrived_.notify_all();
-      if (silent_) {
-        held.push_back(std::move(socket));
-        continue;
-      }
-      http::response<http::string_body> response{static_cast<http::status>(status), 11};
-      response.set(http::field::connection, "close");
-      if (status != 204) response.body() = "ok";
-      response.prepare_payload();
-      http::write(socket, response, ec);
-      socket.shutdown(tcp::socket::shutdown_both, ec);
-    }
-  }
-
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::vector<unsigned> statuses_;
-  bool silent_;
-  mutable std::mutex mutex_;
-  std::condition_variable arrived_;
-  std::vector<Request> requests_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
+// A webhook receiver on 127.0.0.1: answers with `statuses` in order, then 204; silent: reads
+// each request and never answers.
+TestHttpServer receiver_of(std::vector<unsigned> statuses = {}, bool silent = false,
+                           Tls tls = Tls::none) {
+  return TestHttpServer(tls, [statuses, silent](const TestRequest&, std::size_t index) {
+    if (silent) return TestReply{200, {}, "", true};
+    const unsigned status = index < statuses.size() ? statuses[index] : 204;
+    return TestReply{status, {}, status == 204 ? "" : "ok"};
+  });
+}
 
 Alert alert(Alert::Kind kind, const std::string& task, std::optional<std::int64_t> run = 42) {
   Alert a;
@@ -201,7 +102,7 @@ TEST_CASE("alerts: the alert as JSON") {
 }
 
 TEST_CASE("alerts: nothing configured sends nothing, a kind not in `on` is not sent") {
-  Receiver receiver;
+  auto receiver = receiver_of();
   Alerts alerts(quick_retries());
   CHECK_FALSE(alerts.raise(alert(Alert::Kind::failed, "nightly")));  // not configured yet
   alerts.configure(NotifySettings{});                                // nowhere to send
@@ -224,7 +125,7 @@ TEST_CASE("alerts: nothing configured sends nothing, a kind not in `on` is not s
 }
 
 TEST_CASE("alerts: at most one per task and kind within min_interval, on the injected clock") {
-  Receiver receiver;
+  auto receiver = receiver_of();
   Instant now(std::chrono::seconds(1795550400));
   Alerts::Options options = quick_retries();
   options.clock = [&now] { return now; };
@@ -265,7 +166,7 @@ TEST_CASE("alerts: at most one per task and kind within min_interval, on the inj
 
 TEST_CASE("alerts: a webhook gets a POST of the alert as JSON with the configured headers") {
   CapturedLog log;
-  Receiver receiver;
+  auto receiver = receiver_of();
   Alerts alerts(quick_retries());
   auto settings = webhook_settings(receiver.url("/maintd/alerts?source=test"));
   settings.webhooks[0].headers = {{"Authorization", "Bearer s3cret-token"}, {"X-Team", "ops"}};
@@ -278,10 +179,10 @@ TEST_CASE("alerts: a webhook gets a POST of the alert as JSON with the configure
   const auto& request = requests[0];
   CHECK(request.method == "POST");
   CHECK(request.target == "/maintd/alerts?source=test");
-  CHECK(request.headers.at("content-type") == "application/json");
-  CHECK(request.headers.at("authorization") == "Bearer s3cret-token");
-  CHECK(request.headers.at("x-team") == "ops");
-  CHECK(request.headers.at("host") == "127.0.0.1:" + std::to_string(receiver.port()));
+  CHECK(request.header("content-type") == "application/json");
+  CHECK(request.header("authorization") == "Bearer s3cret-token");
+  CHECK(request.header("x-team") == "ops");
+  CHECK(request.header("host") == "127.0.0.1:" + std::to_string(receiver.port()));
   CHECK(nlohmann::json::parse(request.body) ==
         nlohmann::json{{"kind", "failed"},
                        {"task", "nightly"},
@@ -297,7 +198,7 @@ TEST_CASE("alerts: a webhook gets a POST of the alert as JSON with the configure
 
 TEST_CASE("alerts: a webhook that answers 500 is tried again, and then delivered") {
   CapturedLog log;
-  Receiver receiver({500, 200});
+  auto receiver = receiver_of({500, 200});
   Alerts alerts(quick_retries());
   alerts.configure(webhook_settings(receiver.url(), 2));
   CHECK(alerts.raise(alert(Alert::Kind::abandoned, "nightly")));
@@ -314,7 +215,7 @@ TEST_CASE(
     "alerts: a webhook that keeps failing is logged once, at warning level, without "
     "header values") {
   CapturedLog log;
-  Receiver receiver({500, 503, 500});
+  auto receiver = receiver_of({500, 503, 500});
   Alerts alerts(quick_retries());
   auto settings = webhook_settings(receiver.url("/hook/path-token"), 2);
   settings.webhooks[0].headers = {{"Authorization", "Bearer s3cret-token"}};
@@ -335,7 +236,7 @@ TEST_CASE(
 
 TEST_CASE("alerts: raising never waits, a webhook that never answers fails after its timeout") {
   CapturedLog log;
-  Receiver receiver({}, true);
+  auto receiver = receiver_of({}, true);
   Alerts alerts(quick_retries());
   alerts.configure(webhook_settings(receiver.url(), 0, 1s));
   const auto start = Steady::now();
@@ -347,35 +248,88 @@ TEST_CASE("alerts: raising never waits, a webhook that never answers fails after
   CHECK(took < 3s);
   CHECK(receiver.requests().size() == 1);
   CHECK(alerts.counts().failed == 1);
-  CHECK(log.warnings() == std::vector<std::string>{fmt::format(
-                              "alert failed for task 'nightly' not delivered to webhook "
-                              "http://127.0.0.1:{}: no answer within 1s (1 attempt)",
-                              receiver.port())});
+  const auto warnings = log.warnings();
+  REQUIRE(warnings.size() == 1);
+  CHECK(
+      warnings[0].starts_with(fmt::format("alert failed for task 'nightly' not delivered to "
+                                          "webhook http://127.0.0.1:{}: Timeout was reached: "
+                                          "Operation timed out after ",
+                                          receiver.port())));
+  CHECK(warnings[0].ends_with(" (1 attempt)"));
+}
+
+TEST_CASE("alerts: an https webhook with the CA given as ca_file") {
+  CapturedLog log;
+  auto receiver = receiver_of({}, false, Tls::server);
+  Alerts alerts(quick_retries());
+  auto settings = webhook_settings(receiver.url("/services/T0/B0"));
+  settings.webhooks[0].ca_file = maintd::testing::test_certificates().ca.string();
+  alerts.configure(settings);
+  CHECK(alerts.raise(alert(Alert::Kind::failed, "nightly")));
+  REQUIRE(alerts.wait_idle(10s));
+  REQUIRE(receiver.requests().size() == 1);
+  CHECK(receiver.requests()[0].method == "POST");
+  CHECK(nlohmann::json::parse(receiver.requests()[0].body)["task"] == "nightly");
+  CHECK(alerts.counts().delivered == 1);
+  CHECK(log.warnings().empty());
+  CHECK(log.all() == fmt::format("debug alert failed for task 'nightly' delivered to webhook "
+                                 "https://127.0.0.1:{} (HTTP 204 No Content)\n",
+                                 receiver.port()));
+
+  // Without it the server's certificate is not trusted: the problem is named, once (not retried).
+  settings.webhooks[0].ca_file.clear();
+  settings.webhooks[0].retries = 2;
+  alerts.configure(settings);
+  CHECK(alerts.raise(alert(Alert::Kind::timed_out, "nightly")));
+  REQUIRE(alerts.wait_idle(10s));
+  CHECK(log.warnings() ==
+        std::vector<std::string>{fmt::format(
+            "alert timed_out for task 'nightly' not delivered to webhook https://127.0.0.1:{}: SSL "
+            "peer certificate or SSH remote key was not OK: SSL certificate problem: unable to get "
+            "local issuer certificate (1 attempt)",
+            receiver.port())});
+  CHECK(receiver.requests().size() == 1);
+}
+
+TEST_CASE("alerts: a webhook that answers 4xx or 3xx fails at once, without retries") {
+  CapturedLog log;
+  auto receiver = receiver_of({401, 302});
+  Alerts alerts(quick_retries());
+  alerts.configure(webhook_settings(receiver.url(), 2));
+  CHECK(alerts.raise(alert(Alert::Kind::failed, "a")));
+  CHECK(alerts.raise(alert(Alert::Kind::failed, "b")));
+  REQUIRE(alerts.wait_idle(10s));
+  CHECK(receiver.requests().size() == 2);
+  CHECK(log.warnings() ==
+        std::vector<std::string>{
+            fmt::format("alert failed for task 'a' not delivered to webhook http://127.0.0.1:{}: "
+                        "HTTP 401 Unauthorized (1 attempt)",
+                        receiver.port()),
+            fmt::format("alert failed for task 'b' not delivered to webhook http://127.0.0.1:{}: "
+                        "HTTP 302 Found (1 attempt)",
+                        receiver.port())});
 }
 
 TEST_CASE("alerts: a webhook nobody listens on is refused") {
   CapturedLog log;
-  unsigned short port = 0;
-  {
-    asio::io_context io;
-    tcp::acceptor closed(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    port = closed.local_endpoint().port();
-  }
+  const auto port = maintd::testing::unused_port();
   Alerts alerts(quick_retries());
   alerts.configure(webhook_settings("http://127.0.0.1:" + std::to_string(port) + "/x", 1));
   CHECK(alerts.raise(alert(Alert::Kind::timed_out, "nightly")));
   REQUIRE(alerts.wait_idle(10s));
-  CHECK(log.warnings() == std::vector<std::string>{fmt::format(
-                              "alert timed_out for task 'nightly' not delivered to webhook "
-                              "http://127.0.0.1:{}: connecting: Connection refused (2 attempts)",
-                              port)});
+  CHECK(log.warnings() ==
+        std::vector<std::string>{fmt::format(
+            "alert timed_out for task 'nightly' not delivered to webhook http://127.0.0.1:{}: "
+            "Couldn't connect to server: Failed to connect to 127.0.0.1 port {} after 0 ms: "
+            "Connection refused (2 attempts)",
+            port, port)});
 }
 
 TEST_CASE(
     "alerts: shutdown waits for one attempt at most, and retries and queued alerts are not "
     "sent") {
   CapturedLog log;
-  Receiver receiver({}, true);
+  auto receiver = receiver_of({}, true);
   std::chrono::milliseconds took{};
   {
     std::optional<Alerts> alerts;
@@ -393,14 +347,14 @@ TEST_CASE(
   CHECK(receiver.requests().size() == 1);
   auto warnings = log.warnings();
   std::sort(warnings.begin(), warnings.end());
-  CHECK(warnings ==
-        std::vector<std::string>{
-            fmt::format("alert failed for task 'first' not delivered to webhook "
-                        "http://127.0.0.1:{}: no answer within 1s; not tried again: maintd is "
-                        "stopping (1 attempt)",
-                        receiver.port()),
-            "alert failed for task 'second' not sent: maintd is stopping",
-            "alert failed for task 'third' not sent: maintd is stopping"});
+  REQUIRE(warnings.size() == 3);
+  CHECK(
+      warnings[0].starts_with(fmt::format("alert failed for task 'first' not delivered to "
+                                          "webhook http://127.0.0.1:{}: Timeout was reached: ",
+                                          receiver.port())));
+  CHECK(warnings[0].ends_with("; not tried again: maintd is stopping (1 attempt)"));
+  CHECK(warnings[1] == "alert failed for task 'second' not sent: maintd is stopping");
+  CHECK(warnings[2] == "alert failed for task 'third' not sent: maintd is stopping");
 }
 
 TEST_CASE(
@@ -480,7 +434,7 @@ TEST_CASE("alerts: a command that fails, hangs, ignores its stdin or is missing"
 }
 
 TEST_CASE("alerts: a webhook and a command both get every alert") {
-  Receiver receiver;
+  auto receiver = receiver_of();
   TempDir dir;
   const auto file = dir.path() / "alerts.log";
   auto settings = webhook_settings(receiver.url());

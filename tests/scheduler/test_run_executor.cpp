@@ -9,8 +9,11 @@
 #include <mutex>
 #include <thread>
 
+#include "handlers/builtin.hpp"
 #include "scheduler/run_executor.hpp"
 #include "store/migrations.hpp"
+#include "support/captured_log.hpp"
+#include "support/http_test_server.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
@@ -57,6 +60,20 @@ struct Fixture {
       wait_for_stop(c);
       return nlohmann::json{{"stopped", c.stop_requested()}};
     });
+    add("test.when", [](HandlerContext& c) {
+      using Steady = std::chrono::steady_clock;
+      return nlohmann::json{
+          {"slot", c.slot ? nlohmann::json(maintd::format_utc(
+                                std::chrono::floor<std::chrono::seconds>(*c.slot)))
+                          : nlohmann::json(nullptr)},
+          {"deadline_in_ms", c.deadline ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              *c.deadline - Steady::now())
+                                              .count()
+                                        : -1}};
+    });
+    // The real http.request, for what the daemon's log shows of it.
+    static const auto builtin = maintd::handlers::builtin_registry();
+    registry->add_handler(*builtin.resolve("http.request").value().handler);
     add("test.target", [](HandlerContext& c) {
       auto sql = c.database("app");
       int answer = 0;
@@ -81,7 +98,7 @@ struct Fixture {
     run.task_name = "t-" + type;
     run.task_type = type;
     const auto id = runs->create_run(run);
-    return RunRequest{id, run.task_name, type, nlohmann::json::object(), false, timeout};
+    return RunRequest{id, run.task_name, type, nlohmann::json::object(), false, timeout, {}};
   }
 
   std::vector<std::string> event_names(maintd::store::RunId id) {
@@ -229,4 +246,50 @@ TEST_CASE("an undeclared target database fails the run naming it") {
   const auto outcome = executor.execute(f.request("test.target"), {});
   CHECK(outcome.status == RunStatus::failed);
   CHECK(outcome.error == "no database named 'app' is declared under 'databases:'");
+}
+
+TEST_CASE(
+    "a handler sees its slot (none for a manual run) and the deadline of the task's timeout") {
+  Fixture f;
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
+  auto request = f.request("test.when", 1h);
+  request.slot = maintd::Instant(std::chrono::seconds(1795550400));  // 2026-11-24T20:00:00Z
+  auto outcome = executor.execute(request, {});
+  CHECK(outcome.result["slot"] == "2026-11-24T20:00:00Z");
+  // An hour from the start, give or take the time it took to get there.
+  CHECK(outcome.result["deadline_in_ms"].get<long long>() > 3'500'000);
+  CHECK(outcome.result["deadline_in_ms"].get<long long>() <= 3'600'000);
+  outcome = executor.execute(f.request("test.when"), {});
+  CHECK(outcome.result["slot"].is_null());
+}
+
+TEST_CASE("an http.request run's lines in the daemon's log hold no secret") {
+  maintd::testing::CapturedLog log;
+  maintd::testing::TestHttpServer server(
+      maintd::testing::TestHttpServer::Tls::none,
+      [](const maintd::testing::TestRequest&, std::size_t) {
+        return maintd::testing::TestReply{500, {{"Retry-After", "0"}}, "echo tok-s3cret"};
+      });
+  Fixture f;
+  f.settings.log_events = true;  // as the daemon does
+  RunExecutor executor(*f.runs, *f.journal, f.config, f.settings);
+  auto request = f.request("http.request");
+  request.config = {
+      {"url", "http://u:pa55word@127.0.0.1:" + std::to_string(server.port()) + "/x?token=q-s3cret"},
+      {"method", "POST"},
+      {"bearer_token", "tok-s3cret"},
+      {"headers", {{"Cookie", "c00kie-s3cret"}}},
+      {"attempts", 2},
+      {"timeout", "30s"},
+      {"max_response_bytes", 1024},
+      {"expect_status", nlohmann::json::array()}};
+  const auto outcome = executor.execute(request, {});
+  CHECK(outcome.status == RunStatus::failed);
+  REQUIRE(server.requests().size() == 2);
+  const auto text = log.all() + outcome.error;
+  CHECK(text.find("retry: attempt 1 of 2: HTTP 500 Internal Server Error") != std::string::npos);
+  for (const char* secret : {"pa55word", "q-s3cret", "tok-s3cret", "c00kie-s3cret"}) {
+    CAPTURE(secret);
+    CHECK(text.find(secret) == std::string::npos);
+  }
 }

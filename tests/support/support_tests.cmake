@@ -11,6 +11,14 @@ add_library(maintd_test_postgres STATIC ${CMAKE_CURRENT_SOURCE_DIR}/support/post
 target_include_directories(maintd_test_postgres PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 maintd_target_settings(maintd_test_postgres)
 
+# The local HTTP(S) server the outbound client's tests call (support/http_test_server.hpp): Beast
+# over Asio's OpenSSL streams, certificates made by the openssl command line once per process.
+add_library(maintd_test_http STATIC ${CMAKE_CURRENT_SOURCE_DIR}/support/http_test_server.cpp)
+target_include_directories(maintd_test_http PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(maintd_test_http PUBLIC Boost::headers OpenSSL::SSL OpenSSL::Crypto
+                                              Threads::Threads)
+maintd_target_settings(maintd_test_http)
+
 # Each test case is its own process under ctest, so each starts its own cluster (a copy of the
 # initdb template and a server start, well under 1 s); the label lets `ctest -L postgres` /
 # `-LE postgres` select them, and the timeout stops a hung server from holding CI for ctest's
