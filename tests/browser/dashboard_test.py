@@ -1,24 +1,31 @@
 #!/usr/bin/env python3
 """Browser test of the dashboard: the real `maintd serve`, a real headless Chromium.
 
-Starts `maintd serve` on a throwaway configuration (SQLite state database, one task on a far
-schedule with a fast handler, the admin HTTP server on a free loopback port with a token), starts
-`chromium --headless=new`, and drives it over the Chrome DevTools Protocol (a websocket, through
-python3-websocket; no npm, no webdriver):
+Starts `maintd serve` on a throwaway configuration (SQLite state database with a day of earlier
+runs written into it, a SQLite application database, four tasks on a far schedule: a quick
+no-op, one that fails on purpose, a claims and a drafts cleanup; the admin HTTP server on a free
+loopback port with a token), starts `chromium --headless=new`, and drives it over the Chrome
+DevTools Protocol (a websocket, through python3-websocket; no npm, no webdriver):
 
-  1. /           -> redirected to /login (a token is configured)
-  2. /login      -> a wrong token is refused (401 page), then the right one is typed and submitted:
-                    back on /, the token cookie is HttpOnly and SameSite=Strict
-  3. "Run now" on the task -> the flash message names the new run
-  4. /tasks/NAME -> reloaded until that run shows as completed (bounded wait)
-  5. a screenshot of the dashboard is saved where --screenshot says (CI keeps it as an artifact),
-     and one of the task page next to it
+  1. /           -> redirected to /login; a wrong token is refused (401 page), the right one
+                    logs in: the token cookie is HttpOnly and SameSite=Strict
+  2. "Run now"   -> the flash names the run; the task page shows it completed with its events;
+                    Disable and Enable
+  3. the list    -> each task's strip is its last 50 runs in the state database (ids, statuses,
+                    hover text), with a sparkline; a failed run is shown failed (red); a run
+                    started through the API appears without a reload ("released 3 claims")
+  4. a task page -> its duration and headline charts have a point per run; ?status=failed
+  5. /overview   -> the failing task first, runs spread over the 24-hour axis
+  6. at 800 px   -> no page is wider than the window
+  7. screenshots of each page at 1400 and 800 px (--screenshots DIR; CI keeps them;
+                    --docs DIR copies them for docs/dashboard.md)
+  8. maintd stopped -> the open page shows the connection lost, without a reload
 
 Exit codes: 0 passed, 1 failed (with the reason, and maintd's log), 77 skipped because Chromium
 is not installed (CTest's SKIP_RETURN_CODE).
 
     tests/browser/dashboard_test.py --maintd build/dev/maintd \
-        --screenshot build/dev/artifacts/dashboard.png
+        --screenshots build/dev/artifacts [--docs docs/images]
 """
 
 import argparse
