@@ -292,6 +292,14 @@ void register_http_handlers(registry::Registry& registry) {
           },
           check_request),
       run_request,
+      /*check_database=*/{},
+      registry::Headline{
+          .key = "status",
+          .label = "HTTP status",
+          .words = {{"status", "HTTP {}", "", true}, {"truncated", "answer truncated"}},
+          .none = "",
+          .dry_run_words = {{"dry_run", "would send the request"}},
+          .dry_run_key = ""},
   });
 }
 

@@ -34,7 +34,6 @@ Reading read(const maintd::registry::Registry& registry, const std::string& type
 
 }  // namespace
 
-// When a handler is added (http.request, issue 19), it gets its headline here too.
 TEST_CASE("headlines: every built-in handler declares its headline count and label") {
   const auto registry = maintd::handlers::builtin_registry();
   for (const auto& entry : registry.types()) {
@@ -130,6 +129,13 @@ TEST_CASE("headlines: the documented results read as counts and words") {
   CHECK(health.count == 1);
   CHECK(health.words == "warn, 1 problem");
   CHECK(read(registry, "health.report", R"({"status": "ok", "problems": 0})").words == "ok");
+
+  const auto http = read(registry, "http.request",
+                         R"({"status": 503, "attempts": 3, "truncated": true, "body": "busy"})");
+  CHECK(http.count == 503);
+  CHECK(http.words == "HTTP 503, answer truncated");
+  CHECK(read(registry, "http.request", R"({"dry_run": true, "sent": false})", true).words ==
+        "would send the request");
 
   const auto noop = read(registry, "debug.noop", R"({"noop": true, "slept_seconds": 0})");
   CHECK(noop.count == 0);
