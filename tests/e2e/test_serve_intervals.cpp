@@ -47,7 +47,9 @@ TEST_CASE("an @every 2s task fires on its grid, and a restart keeps the phase") 
     REQUIRE(describe_status(daemon->wait_exit(15s)) == "exit 0");
   }
   const auto before = state.runs("tick");
-  std::this_thread::sleep_for(3s);  // at least one slot passes while no daemon runs
+  // At least two slots pass while no daemon runs: they are caught up as one run (trigger
+  // catchup; a single missed slot within the 60 s grace would run as `schedule`).
+  std::this_thread::sleep_for(5s);
   auto daemon = start_daemon(ws.config, ws.log("serve-2.log"));
   const bool more = eventually(20s, [&] {
     return count_status(state.runs("tick"), RunStatus::completed) >= before.size() + 3;
