@@ -107,7 +107,9 @@ TEST_CASE("@every with jitter: each slot fires at the same offset after it") {
   planner.set_tasks({make_task({"spread", "@every 10m", "UTC", 5min, 60s})},
                     at("2026-03-01T10:00:01Z"));
   CHECK(planner.next_wake() == at("2026-03-01T10:10:00Z") + offset);
-  if (offset > 0s) CHECK(planner.due(at("2026-03-01T10:10:00Z") + offset - 1s).empty());
+  if (offset > 0s) {
+    CHECK(planner.due(at("2026-03-01T10:10:00Z") + offset - 1s).empty());
+  }
   CHECK(describe(planner.due(at("2026-03-01T10:10:00Z") + offset)) ==
         std::vector<std::string>{"spread@2026-03-01T10:10:00Z schedule"});
   CHECK(planner.next_wake() == at("2026-03-01T10:20:00Z") + offset);
