@@ -183,8 +183,8 @@ TEST_CASE_TEMPLATE("pause_after_failures: a success, and a slot's retries, keep 
   CHECK(f.alerts[0].message.find("after 3 consecutive") != std::string::npos);
 }
 
-TEST_CASE_TEMPLATE("pause_after_failures: nothing happens without the setting or after a success",
-                   Backend, MAINTD_BACKENDS) {
+TEST_CASE_TEMPLATE("pause_after_failures: a task without the setting is never paused", Backend,
+                   MAINTD_BACKENDS) {
   PauseFixture<Backend> f;
   auto set = f.env.tasks();
   const auto& steady = f.task(set, "steady");
