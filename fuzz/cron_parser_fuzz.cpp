@@ -197,12 +197,48 @@ void check_civil_search(const Expression& e) {
 
 }  // namespace
 
+// An `@every` text: a rejection points inside the text; an accepted interval's slots are its
+// grid, the same in every zone: next(t) > t, previous(t) <= t, one period apart, multiples of
+// the period since the epoch.
+static void check_interval(std::string_view text, const std::vector<Zone>& zones) {
+  const auto parsed = maintd::cron::parse_schedule(text);
+  if (!parsed) {
+    const auto& error = parsed.error();
+    CHECK(error.column >= 1 && error.column <= text.size() + 1, "error column outside the text",
+          "-", std::nullopt, std::nullopt);
+    CHECK(error.column + error.length <= text.size() + 2, "error underline past the text", "-",
+          std::nullopt, std::nullopt);
+    (void)error.underline(text);
+    return;
+  }
+  const auto period = std::get<maintd::cron::Interval>(*parsed).period();
+  CHECK(period >= seconds(1) && period <= maintd::cron::kLongestInterval,
+        "an interval outside 1s-366d", "-", std::nullopt, std::nullopt);
+  for (const Zone& z : zones) {
+    const Schedule s(*parsed, z.tz);
+    for (const Instant t : z.starts) {
+      const auto next = s.next(t);
+      const auto previous = s.previous(t);
+      CHECK(next && *next > t && *next - t <= period, "interval next(t) off the grid", z.name, t,
+            next);
+      CHECK(previous && *previous <= t && *next - *previous == period,
+            "interval previous(t) off the grid", z.name, t, previous);
+      CHECK(next->time_since_epoch().count() % period.count() == 0,
+            "interval slot not a multiple of the period", z.name, t, next);
+    }
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 256) return -1;  // cron expressions are short; keep every input fast
   static const std::vector<Zone> zones = make_zones();
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   g_text.assign(text);
 
+  if (maintd::cron::is_interval_text(text)) {
+    check_interval(text, zones);
+    return 0;
+  }
   const auto parsed = Expression::parse(text);
   if (!parsed) {
     const auto& error = parsed.error();

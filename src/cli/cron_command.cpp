@@ -7,8 +7,6 @@
 #include <string>
 
 #include "common/instant.hpp"
-#include "cron/explain.hpp"
-#include "cron/expression.hpp"
 #include "cron/schedule.hpp"
 #include "cron/time_zone.hpp"
 
@@ -23,12 +21,13 @@ struct CronOptions {
 };
 
 void report(std::ostream& err, std::string_view expression, const cron::ParseError& error) {
-  err << "maintd: invalid cron expression: " << error.to_string() << '\n'
+  err << "maintd: invalid " << (cron::is_interval_text(expression) ? "interval" : "cron expression")
+      << ": " << error.to_string() << '\n'
       << error.underline(expression) << '\n';
 }
 
 int cron_next(Context& context, const CronOptions& options) {
-  auto expression = cron::Expression::parse(options.expression);
+  auto expression = cron::parse_schedule(options.expression);
   if (!expression) {
     report(context.err, options.expression, expression.error());
     return kUsageError;
@@ -61,15 +60,12 @@ int cron_next(Context& context, const CronOptions& options) {
 }
 
 int cron_explain(Context& context, const CronOptions& options) {
-  auto syntax = cron::parse_syntax(options.expression);
-  auto expression = syntax
-                        ? cron::Expression::compile(*syntax)
-                        : Expected<cron::Expression, cron::ParseError>(Unexpected{syntax.error()});
-  if (!expression) {
-    report(context.err, options.expression, expression.error());
+  auto explained = cron::explain_schedule(options.expression);
+  if (!explained) {
+    report(context.err, options.expression, explained.error());
     return kUsageError;
   }
-  context.out << cron::explain(*syntax) << '\n';
+  context.out << *explained << '\n';
   return kOk;
 }
 
@@ -77,13 +73,14 @@ int cron_explain(Context& context, const CronOptions& options) {
 
 void add_cron_command(CLI::App& app, Context& context) {
   auto options = std::make_shared<CronOptions>();
-  CLI::App* cron = app.add_subcommand("cron", "Check cron expressions: next slots, explanations");
+  CLI::App* cron = app.add_subcommand(
+      "cron", "Check cron expressions and @every intervals: next slots, explanations");
   cron->require_subcommand(1);
 
   CLI::App* next = cron->add_subcommand("next", "Print the next slots of EXPR, in UTC");
   next->add_option("expression", options->expression,
                    "5 fields (minute hour day-of-month month day-of-week), 6 with seconds "
-                   "first, or a macro such as @daily; quote it")
+                   "first, a macro such as @daily, or an interval such as '@every 90s'; quote it")
       ->required();
   next->add_option("--tz", options->zone, "IANA time zone the expression is read in")
       ->capture_default_str();
@@ -97,7 +94,9 @@ void add_cron_command(CLI::App& app, Context& context) {
   });
 
   CLI::App* explain = cron->add_subcommand("explain", "Describe EXPR in plain English");
-  explain->add_option("expression", options->expression, "the cron expression; quote it")
+  explain
+      ->add_option("expression", options->expression,
+                   "the cron expression or '@every' interval; quote it")
       ->required();
   explain->callback([&context, options] {
     context.action = [&context, options] { return cron_explain(context, *options); };

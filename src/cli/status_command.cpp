@@ -11,6 +11,7 @@
 #include "cli/run_view.hpp"
 #include "cli/table.hpp"
 #include "common/json_text.hpp"
+#include "scheduler/failure_pause.hpp"
 #include "store/instance_store.hpp"
 #include "store/run_store.hpp"
 #include "store/store_error.hpp"
@@ -51,8 +52,10 @@ int status(Context& context, const Options& options) {
   if (!database) return kStateUnavailable;
   try {
     const auto instances = store::InstanceStore(database).list(config->daemon.lease);
-    const auto running = store::RunStore(database, store::system_clock()).active_runs();
+    store::RunStore runs(database, store::system_clock());
+    const auto running = runs.active_runs();
     const auto tasks = tasks_to_show(context, *config);
+    const auto paused = scheduler::paused_by_failures(runs, tasks);
     const auto enabled =
         std::count_if(tasks.begin(), tasks.end(), [](const config::Task& t) { return t.enabled; });
     const auto slots = next_slots(tasks, context.now(), options.next);
@@ -70,15 +73,23 @@ int status(Context& context, const Options& options) {
                            {"alive", i.alive},
                            {"status", i.status}});
       }
-      json runs = json::array();
-      for (const auto& run : running) runs.push_back(run_to_json(run));
+      json active = json::array();
+      for (const auto& run : running) active.push_back(run_to_json(run));
       json next = json::array();
       for (const auto& slot : slots) {
         next.push_back({{"task", slot.task->name}, {"at", format_utc(slot.at)}});
       }
+      json paused_tasks = json::array();
+      for (const auto& p : paused) {
+        paused_tasks.push_back({{"task", p.task},
+                                {"run_id", p.run},
+                                {"at", store::format_timestamp(p.at)},
+                                {"message", p.message}});
+      }
       context.out << json_text(json{{"daemons", daemons},
                                     {"tasks", {{"total", tasks.size()}, {"enabled", enabled}}},
-                                    {"running", runs},
+                                    {"paused_after_failures", paused_tasks},
+                                    {"running", active},
                                     {"next", next}},
                                2)
                   << '\n';
@@ -98,6 +109,10 @@ int status(Context& context, const Options& options) {
       table.print(context.out);
     }
     context.out << fmt::format("\ntasks: {} ({} enabled)\n", tasks.size(), enabled);
+    for (const auto& p : paused) {
+      context.out << fmt::format("paused: {} (by run {} at {}): {}\n", p.task, p.run,
+                                 timestamp_text(p.at), p.message);
+    }
     if (running.empty()) {
       context.out << "running: none\n";
     } else {

@@ -450,7 +450,9 @@ void add_task_commands(CLI::App& app, Context& context) {
   add->fallthrough(true);
   add->add_option("name", options->name, "task name (letters, digits, _ - .)")->required();
   add->add_option("--type", options->type, "domain.action, or a legacy alias")->required();
-  add->add_option("--schedule", options->schedule, "cron expression (docs/cron.md)")->required();
+  add->add_option("--schedule", options->schedule,
+                  "cron expression or @every interval (docs/cron.md)")
+      ->required();
   add_definition_options(add, *options);
   add->callback(on_parse(add_command));
 
@@ -459,7 +461,8 @@ void add_task_commands(CLI::App& app, Context& context) {
   edit->fallthrough(true);
   edit->add_option("name", options->name, "task name")->required();
   edit->add_option("--type", options->type, "domain.action, or a legacy alias");
-  edit->add_option("--schedule", options->schedule, "cron expression (docs/cron.md)");
+  edit->add_option("--schedule", options->schedule,
+                   "cron expression or @every interval (docs/cron.md)");
   add_definition_options(edit, *options);
   edit->add_option("--unset", options->unset, "remove a config key (repeatable)")
       ->allow_extra_args(false);

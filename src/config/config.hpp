@@ -35,6 +35,9 @@ struct Policies {
   // A task with no completed run for this long is overdue: logged at error level, alerted,
   // shown on the dashboard and in metrics. Empty: not watched.
   std::optional<seconds> expect_success_within;
+  // After this many consecutive failed or timed-out runs the task is disabled (as `maintd task
+  // disable` does) until someone enables it again (scheduler/failure_pause.hpp). 0: never.
+  int pause_after_failures = 0;
 };
 
 struct Task {
@@ -102,13 +105,14 @@ struct NotifySettings {
   std::vector<WebhookSettings> webhooks;
   std::vector<std::string> command;  // argv; the alert as JSON on stdin. Empty: none
   seconds command_timeout{5};        // then the command's process group is killed
-  // Alert kinds that are sent: failed, timed_out, abandoned, overdue.
-  std::vector<std::string> on{"failed", "timed_out", "abandoned", "overdue"};
+  // Alert kinds that are sent: failed, timed_out, abandoned, overdue, paused.
+  std::vector<std::string> on{"failed", "timed_out", "abandoned", "overdue", "paused"};
   seconds min_interval{300};  // per task and kind: at most one alert in this time
 };
 // The alert kinds `notify.on` may name.
 inline const std::vector<std::string>& alert_kinds() {
-  static const std::vector<std::string> kinds{"failed", "timed_out", "abandoned", "overdue"};
+  static const std::vector<std::string> kinds{"failed", "timed_out", "abandoned", "overdue",
+                                              "paused"};
   return kinds;
 }
 

@@ -209,6 +209,8 @@ void read_aliases(const json& aliases, const std::string& pointer, const SourceM
 
 // At least this long: overdue tasks are looked for every 30s (scheduler/daemon.hpp).
 constexpr std::chrono::seconds kShortestExpectSuccessWithin{60};
+// pause_after_failures beyond this is a typo rather than a policy.
+constexpr std::int64_t kMostFailuresBeforePause = 1000;
 // A delivery attempt holds up shutdown for up to its timeout.
 constexpr std::chrono::seconds kLongestAlertTimeout{60};
 
@@ -434,6 +436,10 @@ void read_policies(Fields& fields, Policies& policies) {
       policies.expect_success_within = *v;
     }
   }
+  // 0 switches a default off for one task, as expect_success_within's 0s does.
+  if (auto v = fields.integer("pause_after_failures", 0, kMostFailuresBeforePause)) {
+    policies.pause_after_failures = static_cast<int>(*v);
+  }
 }
 
 namespace {
@@ -594,7 +600,8 @@ void read_settings(const json& root, const SourceMap& map, const std::filesystem
       top.error("defaults", fmt::format("expected a map, got {}", describe_value(*defaults)));
     } else {
       fields.allow_only({"timezone", "timeout", "concurrency", "catchup", "retries",
-                         "retry_backoff", "jitter", "expect_success_within"});
+                         "retry_backoff", "jitter", "expect_success_within",
+                         "pause_after_failures"});
       if (auto zone = fields.string("timezone")) {
         if (auto loaded = cron::load_zone(*zone); !loaded) {
           fields.error("timezone", loaded.error());

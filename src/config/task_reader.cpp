@@ -9,7 +9,7 @@
 #include "config/limits.hpp"
 #include "config/readers.hpp"
 #include "config/task_entry.hpp"
-#include "cron/expression.hpp"
+#include "cron/schedule.hpp"
 #include "cron/time_zone.hpp"
 
 namespace maintd::config {
@@ -172,7 +172,8 @@ std::optional<Task> TaskReader::read_task(const json& entry, const std::string& 
   Fields fields(entry, pointer, map, diagnostics_);
   fields.allow_only({"name", "display_name", "type", "schedule", "timezone", "description",
                      "enabled", "timeout", "concurrency", "catchup", "retries", "retry_backoff",
-                     "jitter", "expect_success_within", "dry_run", "config", "scope_type"});
+                     "jitter", "expect_success_within", "pause_after_failures", "dry_run", "config",
+                     "scope_type"});
 
   auto name = fields.string("name", true);
   if (name) names_.emplace_back(*name, fields.here());
@@ -211,9 +212,9 @@ std::optional<Task> TaskReader::read_task(const json& entry, const std::string& 
   }
 
   auto schedule_text = fields.string("schedule", true);
-  std::optional<cron::Expression> expression;
+  std::optional<cron::ScheduleForm> expression;
   if (schedule_text) {
-    auto parsed = cron::Expression::parse(*schedule_text);
+    auto parsed = cron::parse_schedule(*schedule_text);
     if (!parsed) {
       // Point at the offending token inside the value (past the opening quote, if quoted).
       const auto& error = parsed.error();
@@ -222,8 +223,10 @@ std::optional<Task> TaskReader::read_task(const json& entry, const std::string& 
         at.column +=
             map.content_offset(fields.pointer_of("schedule")) + static_cast<int>(error.column) - 1;
       }
-      std::string message = fmt::format("schedule: invalid cron expression '{}': {}: {}",
-                                        *schedule_text, error.field, error.message);
+      std::string message =
+          fmt::format("schedule: invalid {} '{}': {}: {}",
+                      cron::is_interval_text(*schedule_text) ? "interval" : "cron expression",
+                      *schedule_text, error.field, error.message);
       if (!error.hint.empty()) message += fmt::format(" (hint: {})", error.hint);
       diagnostics_.error(at, std::move(message));
     } else {

@@ -40,6 +40,8 @@ class Expression {
   friend bool operator==(const Expression&, const Expression&) = default;
 
  private:
+  // An expression that matches nothing: what an interval Schedule holds in its place.
+  friend class Schedule;
   Expression() = default;
 
   // Days of month (bits 1..31) matching in a month of `length` days whose 1st is weekday `first`

@@ -13,6 +13,9 @@
 // segment crossed, not one search per segment.
 #include "cron/schedule.hpp"
 
+#include "cron/explain.hpp"
+#include "cron/syntax.hpp"
+
 namespace maintd::cron {
 namespace {
 
@@ -55,6 +58,40 @@ struct SearchCache {
 
 }  // namespace
 
+Expected<ScheduleForm, ParseError> parse_schedule(std::string_view text) {
+  if (is_interval_text(text)) {
+    auto interval = Interval::parse(text);
+    if (!interval) return Unexpected{interval.error()};
+    return ScheduleForm(*interval);
+  }
+  auto expression = Expression::parse(text);
+  if (!expression) return Unexpected{expression.error()};
+  return ScheduleForm(*expression);
+}
+
+Expected<std::string, ParseError> explain_schedule(std::string_view text) {
+  if (is_interval_text(text)) {
+    auto interval = Interval::parse(text);
+    if (!interval) return Unexpected{interval.error()};
+    return explain(*interval);
+  }
+  // The words come from the syntax tree; compiling it as well refuses what can never fire.
+  auto syntax = parse_syntax(text);
+  if (!syntax) return Unexpected{syntax.error()};
+  if (auto compiled = Expression::compile(*syntax); !compiled) {
+    return Unexpected{compiled.error()};
+  }
+  return explain(*syntax);
+}
+
+Schedule::Schedule(const ScheduleForm& form, cctz::time_zone zone)
+    : Schedule(std::holds_alternative<Interval>(form)
+                   ? Schedule(std::get<Interval>(form), zone)
+                   : Schedule(std::get<Expression>(form), zone)) {}
+
+Schedule::Schedule(Interval interval, cctz::time_zone zone)
+    : zone_(zone), every_(interval.period()) {}
+
 Schedule::Schedule(Expression expression, cctz::time_zone zone)
     : expression_(expression), zone_(zone) {
   cctz::time_zone::civil_transition change;
@@ -70,6 +107,7 @@ Schedule::Schedule(Expression expression, cctz::time_zone zone)
 }
 
 std::optional<Instant> Schedule::next(Instant after) const {
+  if (every_.count() != 0) return Interval::of(every_).next(after);
   if (fixed_offset_) {
     const auto match = expression_.first_at_or_after(civil_at(after + seconds(1), *fixed_offset_));
     if (!match) return std::nullopt;
@@ -132,6 +170,7 @@ std::optional<Instant> Schedule::next_walk(Instant after, int shifts_left) const
 }
 
 std::optional<Instant> Schedule::previous(Instant at_or_before) const {
+  if (every_.count() != 0) return Interval::of(every_).previous(at_or_before);
   if (fixed_offset_) {
     const auto match = expression_.last_at_or_before(civil_at(at_or_before, *fixed_offset_));
     if (!match) return std::nullopt;

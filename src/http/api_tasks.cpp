@@ -120,7 +120,7 @@ Response show_task(Service& service, Request& request) {
                                      : json();
   out["last_success"] =
       success == successes.end() ? json() : json(service::format_timestamp(success->second));
-  // The schedule's own slots (without jitter), from now: what the cron expression says.
+  // The schedule's own slots (without jitter), from now: what the expression or interval says.
   json slots = json::array();
   if (task->enabled) {
     Instant from = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());

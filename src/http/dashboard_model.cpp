@@ -6,8 +6,7 @@
 #include <algorithm>
 
 #include "common/duration.hpp"
-#include "cron/explain.hpp"
-#include "cron/syntax.hpp"
+#include "cron/schedule.hpp"
 #include "http/dashboard_charts.hpp"
 #include "service/json_views.hpp"
 #include "service/service.hpp"
@@ -25,10 +24,9 @@ std::string stamp(const std::optional<service::Timestamp>& at) {
 }
 
 std::string explanation(const std::string& schedule) {
-  const auto syntax = cron::parse_syntax(schedule);
-  if (!syntax) return {};
   try {
-    return cron::explain(*syntax);
+    const auto explained = cron::explain_schedule(schedule);
+    return explained ? *explained : std::string();
   } catch (const std::exception&) {
     return {};
   }
@@ -70,6 +68,10 @@ TaskSummary summarize_task(const config::Task& task, service::Service& service, 
   if (policies.expect_success_within) {
     summary.policies.emplace_back("expect success within",
                                   format_duration(*policies.expect_success_within));
+  }
+  if (policies.pause_after_failures > 0) {
+    summary.policies.emplace_back("pause after failures",
+                                  std::to_string(policies.pause_after_failures));
   }
   return summary;
 }

@@ -102,6 +102,8 @@ std::string_view to_string(Alert::Kind kind) {
       return "abandoned";
     case Alert::Kind::overdue:
       return "overdue";
+    case Alert::Kind::paused:
+      return "paused";
   }
   return "failed";
 }

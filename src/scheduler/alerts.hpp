@@ -1,9 +1,9 @@
 #pragma once
-// Alerts: a run that failed, timed out or was abandoned, and a task past its
-// expect_success_within, sent where `notify:` says (webhooks: POST of the alert as JSON;
-// a command: the alert as JSON on its stdin), at most one per task and kind within
-// `min_interval`. Delivery happens off the caller's thread: raising an alert never waits on the
-// network.
+// Alerts: a run that failed, timed out or was abandoned, a task past its
+// expect_success_within, and a task paused after repeated failures (pause_after_failures), sent
+// where `notify:` says (webhooks: POST of the alert as JSON; a command: the alert as JSON on its
+// stdin), at most one per task and kind within `min_interval`. Delivery happens off the caller's
+// thread: raising an alert never waits on the network.
 //
 // Delivery runs on one worker thread of its own, started with the first alert. A webhook gets
 // a POST over http or https (outbound::perform, with the webhook's `ca_file`) with Content-Type
@@ -37,7 +37,7 @@
 namespace maintd::scheduler {
 
 struct Alert {
-  enum class Kind { failed, timed_out, abandoned, overdue };
+  enum class Kind { failed, timed_out, abandoned, overdue, paused };
   Kind kind = Kind::failed;
   std::string task;
   std::optional<store::RunId> run;

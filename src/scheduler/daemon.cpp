@@ -31,6 +31,12 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
       runs_(database_, store::system_clock()),
       journal_(database_, store::system_clock(), journal_settings()),
       worker_(this_process_worker()),
+      failure_pause_(runs_, FailurePause::Options{
+                                .table = [this] { return source_.table(); },
+                                .now = options_.now,
+                                .clock = store::system_clock(),
+                                .raise = [this](Alert alert) { alerts_.raise(std::move(alert)); },
+                                .tasks_changed = [this] { (void)tasks_changed(); }}),
       source_(tasks::open_task_table(database_, *config_),
               TaskSource::Options{.config_path = options_.config_path,
                                   .handlers = options_.handlers,
@@ -49,6 +55,10 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
                     .after_run =
                         [this](const config::Task& task, const RunOutcome& outcome) {
                           write_back_outcome(*source_.table(), task, outcome, options_.now());
+                        },
+                    .after_last_attempt =
+                        [this](const config::Task& task, const RunOutcome& outcome) {
+                          failure_pause_.after_last_attempt(task, outcome);
                         }}),
       claimer_(runs_, journal_, local_, metrics_, claim_mutex_,
                [this](Launch launch) { launcher_.launch(std::move(launch)); }),

@@ -13,6 +13,7 @@
 //   run_control.hpp    the admin API's manual runs and cancels
 //   lease_keeper.hpp   leases of waiting runs, abandoned runs, this instance's row
 //   overdue_watch.hpp  expect_success_within
+//   failure_pause.hpp  pause_after_failures: a task that keeps failing is switched off
 //   periodic.hpp       the timers of the periodic steps (poll, leases, overdue, watchdog)
 //
 // Loop, in one place (Daemon::tick):
@@ -41,6 +42,7 @@
 #include "config/config.hpp"
 #include "config/environment.hpp"
 #include "scheduler/alerts.hpp"
+#include "scheduler/failure_pause.hpp"
 #include "scheduler/lease_keeper.hpp"
 #include "scheduler/local_runs.hpp"
 #include "scheduler/metrics.hpp"
@@ -198,6 +200,7 @@ class Daemon {
   SystemdNotifier notifier_;
   Metrics metrics_;
   Alerts alerts_;
+  FailurePause failure_pause_;  // pause_after_failures, on the workers after a last attempt
   // Held while a policy reads the runs in progress and the run is recorded (a wake's claims, a
   // manual run): forbid holds within this process even between the two.
   std::mutex claim_mutex_;

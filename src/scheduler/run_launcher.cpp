@@ -82,6 +82,7 @@ void RunLauncher::execute(const Launch& launch, const std::stop_source& stop) {
     try {
       report_outcome(*task, outcome, retry);
       if (options_.after_run) options_.after_run(*task, outcome);
+      if (!retry && options_.after_last_attempt) options_.after_last_attempt(*task, outcome);
     } catch (const std::exception& e) {
       spdlog::error("task {} run {}: reporting its outcome: {}; maintd goes on", task->name, id,
                     e.what());

@@ -47,6 +47,9 @@ class RunLauncher {
     std::function<Retry(const std::string& task, Instant at, int attempt, Instant slot)> retry;
     // After the outcome is recorded (scheduler/run_write_back.hpp); may be empty.
     std::function<void(const config::Task& task, const RunOutcome& outcome)> after_run;
+    // After that, when no retry follows: the run's last attempt (pause_after_failures,
+    // scheduler/failure_pause.hpp); may be empty.
+    std::function<void(const config::Task& task, const RunOutcome& outcome)> after_last_attempt;
   };
 
   RunLauncher(store::RunStore& runs, store::RunJournal& journal, LocalRuns& local, Metrics& metrics,

@@ -79,7 +79,9 @@ json policies_json(const config::Policies& p) {
       {"retry_backoff", format_duration(p.retry_backoff)},
       {"jitter", format_duration(p.jitter)},
       {"expect_success_within",
-       p.expect_success_within ? json(format_duration(*p.expect_success_within)) : json(nullptr)}};
+       p.expect_success_within ? json(format_duration(*p.expect_success_within)) : json(nullptr)},
+      {"pause_after_failures",
+       p.pause_after_failures > 0 ? json(p.pause_after_failures) : json(nullptr)}};
 }
 
 json task_to_json(const config::Task& task, std::optional<Instant> next) {

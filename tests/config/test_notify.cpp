@@ -127,7 +127,7 @@ TEST_CASE("config: notify: webhooks, command, kinds and rate limit") {
   REQUIRE(none.result.config.has_value());
   CHECK(none.result.config->notify.webhooks.empty());
   CHECK(none.result.config->notify.command.empty());
-  CHECK(none.result.config->notify.on.size() == 4);
+  CHECK(none.result.config->notify.on.size() == 5);
   CHECK(none.result.config->notify.min_interval == seconds(300));
 }
 
@@ -188,10 +188,10 @@ TEST_CASE("config: notify errors, each at its place with the reason") {
        "maintd.yaml:4:20: notify.command_timeout: must be longer than 0s"},
       {"notify:\n  command: [x]\n  on: [failed, timedout]\n",
        "maintd.yaml:4:16: notify.on: unknown alert kind 'timedout' (did you mean 'timed_out'?) "
-       "(kinds: failed, timed_out, abandoned, overdue)"},
+       "(kinds: failed, timed_out, abandoned, overdue, paused)"},
       {"notify:\n  command: [x]\n  on: stale\n",
        "maintd.yaml:4:7: notify.on: unknown alert kind 'stale' (kinds: failed, timed_out, "
-       "abandoned, overdue)"},
+       "abandoned, overdue, paused)"},
       {"notify:\n  command: [x]\n  min_interval: 5\n",
        "maintd.yaml:4:17: notify.min_interval: 5 has no unit (write 5s, 5m, 5h or 5d)"},
       {"notify:\n  command: [x]\n  webhook: []\n",

@@ -25,6 +25,7 @@ struct TaskSpec {
   std::chrono::seconds retry_backoff{30};
   std::chrono::seconds timeout{3600};
   std::optional<std::chrono::seconds> expect_success_within = std::nullopt;
+  int pause_after_failures = 0;
 };
 
 inline config::Task make_task(const TaskSpec& spec) {
@@ -36,6 +37,7 @@ inline config::Task make_task(const TaskSpec& spec) {
   policies.retry_backoff = spec.retry_backoff;
   policies.timeout = spec.timeout;
   policies.expect_success_within = spec.expect_success_within;
+  policies.pause_after_failures = spec.pause_after_failures;
   config::Task task{
       spec.name,
       spec.name,
@@ -45,7 +47,7 @@ inline config::Task make_task(const TaskSpec& spec) {
       spec.type,
       spec.schedule,
       spec.zone,
-      cron::Schedule(*cron::Expression::parse(spec.schedule), *cron::load_zone(spec.zone)),
+      cron::Schedule(cron::parse_schedule(spec.schedule).value(), *cron::load_zone(spec.zone)),
       spec.enabled,
       false,
       policies,
