@@ -294,6 +294,7 @@ void Daemon::pause_or_one_offs_changed() {
   boost::asio::post(io_, [this] {
     if (stopping_) return;
     guard_step("re-planning after a pause or a one-off run", [this] {
+      one_offs_.start_due(current_tasks(), current_config(), options_.now());
       wake_timer_.cancel();
       arm_wake_timer();
     });
@@ -452,6 +453,8 @@ int Daemon::run() {
                        // A pause or a one-off run written by another process is seen here.
                        gate_.refresh();
                        one_offs_.refresh();
+                       // One that waited out a pause ended elsewhere starts now.
+                       one_offs_.start_due(current_tasks(), current_config(), options_.now());
                        wake_timer_.cancel();
                        arm_wake_timer();
                        leases_.announce(false, status_line());

@@ -77,7 +77,7 @@ void PauseGate::filter(std::vector<Firing>& firings, const tasks::TaskSet& tasks
     const Firing& firing = firings[i];
     if (firing.skipped) continue;  // the planner's own record of slots too old to run
     const config::Task* task = tasks.find(firing.task);
-    if (task == nullptr) continue;  // the claimer drops it, and says so
+    if (task == nullptr || !task->enabled) continue;  // the claimer drops it, and says so
     const PauseRecord* pause = current;
     if (pause == nullptr) {
       for (const auto& candidate : pauses) {
