@@ -60,8 +60,8 @@ TEST_CASE("two instances: a pause stops both, and one-off runs start once each")
     return true;
   });
 
-  const auto paused = run_maintd({"pause", "--reason", "two instances", "--config", config},
-                                 ws.log("pause.log"));
+  const auto paused =
+      run_maintd({"pause", "--reason", "two instances", "--config", config}, ws.log("pause.log"));
   const auto paused_at = now_seconds();
   REQUIRE(paused.code() == 0);
   std::this_thread::sleep_for(3500ms);
