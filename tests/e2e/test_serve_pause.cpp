@@ -27,7 +27,7 @@ store::RunId run_id_in(const std::string& output) {
 
 }  // namespace
 
-TEST_CASE("pause stops a running daemon from starting slots; resume brings them back") {
+TEST_CASE("pause stops a running daemon from starting slots, resume brings them back") {
   Workspace ws(R"(tasks:
   - {name: every-second, type: debug.noop, schedule: "* * * * * *"}
 )");
@@ -77,7 +77,7 @@ TEST_CASE("pause stops a running daemon from starting slots; resume brings them 
   CHECK(back);
 }
 
-TEST_CASE("a one-off run starts once at its time; a cancelled one never starts") {
+TEST_CASE("a one-off run starts once at its time, a cancelled one never starts") {
   Workspace ws(R"(tasks:
   - {name: yearly, type: debug.noop, schedule: "@yearly"}
 )");

@@ -58,7 +58,7 @@ TEST_CASE("POST pause: manual runs need force, metrics and GET show it, resume e
   CHECK(contains(f.get("/metrics").body, "maintd_paused 0\n"));
 }
 
-TEST_CASE("POST pause: read-only tokens are refused; bad bodies are a 400 and nothing is paused") {
+TEST_CASE("POST pause: read-only tokens are refused, bad bodies are a 400 and nothing is paused") {
   ApiFixture f;
   CHECK(f.call("POST", "/api/v1/pause", "{}", bearer(kReadOnlyToken)).status == 403);
   CHECK(f.call("POST", "/api/v1/resume", "{}", bearer(kReadOnlyToken)).status == 403);
@@ -81,7 +81,7 @@ TEST_CASE("POST pause: read-only tokens are refused; bad bodies are a 400 and no
   CHECK(f.get("/api/v1/pause").json().at("pause").at("paused") == false);
 }
 
-TEST_CASE("POST run with at records a pending one-off run; cancel keeps it from starting") {
+TEST_CASE("POST run with at records a pending one-off run, cancel keeps it from starting") {
   ApiFixture f;
   auto response =
       f.post("/api/v1/scheduled-tasks/nightly/run", R"({"at": "+1h", "dry_run": true})");

@@ -142,7 +142,7 @@ TEST_CASE_TEMPLATE("two daemons paused record each task's pause once", Backend, 
   CHECK(*f.executions == 0);
 }
 
-TEST_CASE_TEMPLATE("a pause with an end ends by itself; its slots are not caught up", Backend,
+TEST_CASE_TEMPLATE("a pause with an end ends by itself, its slots are not caught up", Backend,
                    MAINTD_BACKENDS) {
   PauseFixture<Backend> f;
   f.tasks = {make_task({.name = "minutely", .schedule = "* * * * *", .catchup = 1h})};
@@ -280,7 +280,7 @@ TEST_CASE_TEMPLATE("a one-off run due while paused waits for the pause to end", 
 }
 
 TEST_CASE_TEMPLATE(
-    "a one-off run too late is skipped with the reason; a cancelled one never starts", Backend,
+    "a one-off run too late is skipped with the reason, a cancelled one never starts", Backend,
     MAINTD_BACKENDS) {
   PauseFixture<Backend> f;
   f.tasks = {make_task({.name = "count", .schedule = "@yearly", .type = "test.count"})};

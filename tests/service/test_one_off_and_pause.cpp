@@ -37,7 +37,7 @@ TEST_CASE("a one-off run's time: ISO 8601 with a zone, or from now") {
         "'2026-12-08T03:00:00' has no zone: add Z for UTC or an offset such as +01:00");
 }
 
-TEST_CASE("a pause is described with who, since, until and why; as JSON too") {
+TEST_CASE("a pause is described with who, since, until and why, as JSON too") {
   maintd::store::PauseRecord pause;
   pause.id = 4;
   pause.paused_by = "alice@db1";

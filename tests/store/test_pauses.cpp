@@ -28,7 +28,7 @@ store::PausedFiring paused_firing(store::PauseId pause, const std::string& slot)
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("store: pauses: pause, change, resume; nothing current before or after", Backend,
+TEST_CASE_TEMPLATE("store: pauses: pause, change, resume, nothing current before or after", Backend,
                    MAINTD_BACKENDS) {
   Backend backend;
   TestClock clock(TestClock::parse("2026-03-29T10:00:00.000Z"));
