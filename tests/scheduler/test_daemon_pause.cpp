@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "scheduler/daemon_fixture.hpp"
+#include "scheduler/run_control.hpp"
 #include "scheduler/task_factory.hpp"
-#include "service/one_off.hpp"
 #include "store/migrations.hpp"
 #include "store/pause_store.hpp"
 #include "support/backends.hpp"
@@ -61,13 +61,19 @@ struct PauseFixture : DaemonFixture {
     return out;
   }
 
-  // Records a one-off run of `task` at `when` as `maintd run TASK --at` does.
+  // Records a one-off run of `task` due at `when` (an instant, or +seconds from now), as
+  // `maintd run TASK --at` does (service/one_off.hpp; tested in tests/cli and tests/service).
   store::RunId one_off(const std::string& task, const std::string& when) {
-    auto runs = run_store();
-    const maintd::tasks::TaskSet set(tasks);
-    auto recorded = maintd::service::schedule_one_off(runs, set, {.task = task, .at = when}, now);
-    if (!recorded) FAIL(recorded.error().message);
-    return recorded.value().id;
+    store::NewRun run;
+    run.task_name = task;
+    run.task_type = "test.count";
+    for (const auto& t : tasks) {
+      if (t.name == task) run.task_type = t.type;
+    }
+    run.trigger = Trigger::once;
+    run.due_at =
+        when.front() == '+' ? now + std::chrono::seconds(std::stoi(when.substr(1))) : at(when);
+    return run_store().create_run(run);
   }
 };
 
@@ -224,7 +230,7 @@ TEST_CASE_TEMPLATE("two daemons start a one-off run at its time exactly once", B
                    MAINTD_BACKENDS) {
   PauseFixture<Backend> f;
   f.tasks = {make_task({.name = "count", .schedule = "@yearly", .type = "test.count"})};
-  const auto id = f.one_off("count", "+90s");
+  const auto id = f.one_off("count", "+90");
   auto first = f.daemon();
   auto second = f.daemon();
   first->start(f.now);
@@ -287,7 +293,7 @@ TEST_CASE_TEMPLATE(
   const auto late = f.one_off("count", "2026-01-01T00:01:00Z");
   const auto cancelled = f.one_off("count", "2026-01-01T00:20:00Z");
   auto runs = f.run_store();
-  CHECK(maintd::service::cancel_recorded_run(runs, cancelled, "test").result ==
+  CHECK(maintd::scheduler::cancel_in_database(runs, cancelled, "test").result ==
         maintd::scheduler::CancelOutcome::Result::cancelled);
   // No daemon was up until 00:30: the first is 29 minutes late (window 5 min).
   f.now = at("2026-01-01T00:30:00Z");
@@ -312,7 +318,7 @@ TEST_CASE_TEMPLATE("a one-off run under concurrency forbid is skipped while one 
   const auto manual = daemon->run_now({.task = "blocker"});
   REQUIRE(manual.has_value());
   f.wait_running(manual.value());
-  const auto id = f.one_off("blocker", "+60s");
+  const auto id = f.one_off("blocker", "+60");
   daemon->pause_or_one_offs_changed();
   f.now = at("2026-01-01T00:01:00Z");
   daemon->tick(f.now);
