@@ -28,7 +28,7 @@ TEST_CASE("a one-off run's time: ISO 8601 with a zone, or from now") {
     REQUIRE_MESSAGE(at.has_value(), (at ? std::string() : at.error()));
     CHECK(format_utc(at.value()) == c.utc);
   }
-  for (const std::string& bad :
+  for (const std::string bad :
        {"", "soon", "+", "+10", "2026-12-08T03:00:00", "2026-13-01T00:00Z"}) {
     CAPTURE(bad);
     CHECK_FALSE(maintd::service::parse_due_time(bad, now).has_value());
