@@ -411,7 +411,7 @@ TEST_CASE(
   store::migrate(*state, tasks::migration_options(config));
   // maintd's tables in their schema; the application's table where it was, one of it.
   CHECK(env.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
-                  "'maintd_state' AND table_name LIKE 'maintd%'") == 5);
+                  "'maintd_state' AND table_name LIKE 'maintd%'") == 6);  // maintd_pauses too
   CHECK(env.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = "
                   "'scheduled_tasks'") == 1);
   CHECK(env.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' "
