@@ -10,6 +10,7 @@
 #include "cli/cron_command.hpp"
 #include "cli/db_commands.hpp"
 #include "cli/history_commands.hpp"
+#include "cli/pause_commands.hpp"
 #include "cli/reload_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/serve_command.hpp"
@@ -47,6 +48,7 @@ int run(int argc, const char* const* argv, Context& context) {
   add_history_commands(app, context);
   add_db_commands(app, context);
   add_task_commands(app, context);
+  add_pause_commands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -145,6 +145,9 @@ int next(Context& context, const Options& options) {
     }
   }
 
+  // One-off runs are not slots of a schedule: shown beside them, from the state database.
+  const auto one_offs = one_offs_to_show(
+      *config, options.task.empty() ? std::nullopt : std::optional<std::string>(options.task));
   if (options.json) {
     json out = json::array();
     for (const auto& slot : slots) {
@@ -152,7 +155,9 @@ int next(Context& context, const Options& options) {
       entry["task"] = slot.task->name;
       out.push_back(std::move(entry));
     }
-    context.out << json_text(json{{"slots", out}}, 2) << '\n';
+    json waiting = json::array();
+    for (const auto& run : one_offs) waiting.push_back(service::run_to_json(run));
+    context.out << json_text(json{{"slots", out}, {"one_off", waiting}}, 2) << '\n';
     return kOk;
   }
   Table table({"SLOT (UTC)", "LOCAL", "TASK"});
@@ -160,6 +165,15 @@ int next(Context& context, const Options& options) {
     table.add({format_utc(slot.at), local_text(slot.at, *slot.task), slot.task->name});
   }
   table.print(context.out);
+  if (!one_offs.empty()) {
+    context.out << "\none-off runs waiting:\n";
+    Table waiting({"ID", "DUE (UTC)", "TASK", "CANCEL WITH"});
+    for (const auto& run : one_offs) {
+      waiting.add({std::to_string(run.id), run.due_at ? format_utc(*run.due_at) : "-",
+                   run.task_name, fmt::format("maintd cancel {}", run.id)});
+    }
+    waiting.print(context.out);
+  }
   return kOk;
 }
 

@@ -84,4 +84,20 @@ tasks::TaskSet tasks_to_show(Context& context, const config::Config& config) {
   }
 }
 
+std::vector<store::RunRecord> one_offs_to_show(const config::Config& config,
+                                               const std::optional<std::string>& task) {
+  const auto& url = config.state_database;
+  std::error_code unreadable;
+  if (url.backend == connection::DatabaseUrl::Backend::sqlite3 &&
+      !std::filesystem::exists(url.connect.substr(std::string_view("db=").size()), unreadable)) {
+    return {};
+  }
+  try {
+    auto database = store::Database::open(url, tasks::state_database_options(config, 1));
+    return store::RunStore(database, store::system_clock()).pending_one_offs(task);
+  } catch (const store::StoreError&) {
+    return {};
+  }
+}
+
 }  // namespace maintd::cli

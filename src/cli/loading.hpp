@@ -9,6 +9,7 @@
 #include "cli/app.hpp"
 #include "config/config.hpp"
 #include "store/database.hpp"
+#include "store/run_store.hpp"
 #include "store/task_table.hpp"
 #include "tasks/task_set.hpp"
 
@@ -46,5 +47,11 @@ std::shared_ptr<store::TaskTable> open_tasks(Context& context, const config::Con
                                              std::shared_ptr<store::Database> state);
 
 tasks::TaskSet tasks_to_show(Context& context, const config::Config& config);
+
+// The one-off runs waiting (of `task`, or all), earliest first, read as tasks_to_show reads the
+// tasks: nothing created or migrated. Empty when there is no state database yet or it cannot be
+// read (tasks_to_show says so), or its schema predates one-off runs.
+std::vector<store::RunRecord> one_offs_to_show(const config::Config& config,
+                                               const std::optional<std::string>& task);
 
 }  // namespace maintd::cli

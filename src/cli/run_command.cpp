@@ -1,4 +1,5 @@
-// `maintd run`: one task, now, in this process, recorded as a manual run. TASK is a task name,
+// `maintd run`: one task, now, in this process, recorded as a manual run (or, with --at, a one-off
+// run recorded for a daemon to start at that time: service/one_off.hpp). TASK is a task name,
 // or a type (or legacy alias) run with its defaults and --set (the documented emergency
 // commands, e.g. `maintd run claims.release_expired --set timeout_minutes=0 --force`).
 #include "cli/run_command.hpp"
@@ -15,6 +16,7 @@
 #include "cli/loading.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/run_view.hpp"
+#include "common/duration.hpp"
 #include "common/json_text.hpp"
 #include "common/suggest.hpp"
 #include "config/overrides.hpp"
@@ -22,6 +24,9 @@
 #include "scheduler/run_executor.hpp"
 #include "scheduler/run_write_back.hpp"
 #include "scheduler/worker_identity.hpp"
+#include "service/one_off.hpp"
+#include "service/pause_control.hpp"
+#include "store/pause_store.hpp"
 #include "store/store_error.hpp"
 #include "tasks/task_load.hpp"
 
@@ -37,6 +42,7 @@ struct Options {
   std::vector<std::string> sets;
   bool json = false;
   bool force = false;
+  std::string at;  // --at: a one-off run, recorded for a daemon to start then
 };
 
 // Exit status of a run cancelled by Ctrl-C: the shell convention for "killed by SIGINT".
@@ -103,7 +109,43 @@ int exit_code_for(RunStatus status) {
   }
 }
 
+// `--at`: records the one-off run and returns; a daemon starts it (service/one_off.hpp).
+int schedule_one_off(Context& context, const Options& options, const tasks::TaskSet& tasks,
+                     store::RunStore& runs, const std::string& task_name) {
+  service::OneOffAsk ask;
+  ask.task = task_name;
+  ask.at = options.at;
+  ask.dry_run = options.dry_run;
+  const auto recorded = service::schedule_one_off(runs, tasks, ask, context.now());
+  if (!recorded) {
+    context.err << "maintd: --at: " << recorded.error().message << " (nothing was recorded)\n";
+    return kUsageError;
+  }
+  const auto& run = recorded.value();
+  if (options.json) {
+    context.out << json_text(json{{"run", run_to_json(run)}}, 2) << '\n';
+    return kOk;
+  }
+  const Instant due = run.due_at.value_or(context.now());
+  context.out << fmt::format(
+      "run {}: one-off run of {} due at {} (in {}){}, pending\n"
+      "the daemon that is up then starts it; 'maintd cancel {}' cancels it\n",
+      run.id, run.task_name, format_utc(due), format_duration(due - context.now()),
+      run.dry_run ? ", dry run" : "", run.id);
+  return kOk;
+}
+
 int run_task(Context& context, const Options& options) {
+  if (!options.at.empty() && !options.sets.empty()) {
+    context.err << "maintd: --set cannot be combined with --at: a one-off run runs the task's "
+                   "config as it is when it starts\n";
+    return kUsageError;
+  }
+  if (!options.at.empty() && options.force) {
+    context.err << "maintd: --force cannot be combined with --at: a one-off run waits out a "
+                   "pause and follows the task's concurrency policy when it starts\n";
+    return kUsageError;
+  }
   auto config = load_configuration(context);
   if (!config) return kUsageError;
   auto database = open_state_database(context, *config);
@@ -117,6 +159,15 @@ int run_task(Context& context, const Options& options) {
     task_name = tasks::resolve_task_name(*table, *config, options.task);  // an id: its name
   } catch (const store::StoreError&) {
     // Resolved by name only; an unknown name is reported below.
+  }
+  if (!options.at.empty()) {
+    try {
+      store::RunStore runs(database, store::system_clock());
+      return schedule_one_off(context, options, *tasks, runs, task_name);
+    } catch (const store::StoreError& e) {
+      context.err << "maintd: " << e.what() << '\n';
+      return kStateUnavailable;
+    }
   }
   auto target = find_target(context, *config, *tasks, task_name);
   if (!target) return kUsageError;
@@ -140,6 +191,18 @@ int run_task(Context& context, const Options& options) {
   const bool show_progress = !options.json && ::isatty(STDERR_FILENO) == 1;
 
   try {
+    if (!options.force) {
+      // A pause holds for manual runs too, unless forced (docs/daemon.md#pausing).
+      store::PauseStore pauses(database, [&context] {
+        return std::chrono::time_point_cast<std::chrono::milliseconds>(context.now());
+      });
+      if (const auto pause = pauses.current()) {
+        context.err << fmt::format(
+            "maintd: maintd is {}: pass --force to run '{}' anyway, or 'maintd resume'\n",
+            service::describe_pause(*pause), target->name);
+        return kFailed;
+      }
+    }
     if (target->policies.concurrency == config::Concurrency::forbid && !options.force) {
       for (const auto& active : runs.active_runs(target->name)) {
         if (active.status != RunStatus::running) continue;
@@ -229,7 +292,9 @@ int run_task(Context& context, const Options& options) {
 void add_run_command(CLI::App& app, Context& context) {
   auto options = std::make_shared<Options>();
   CLI::App* command =
-      app.add_subcommand("run", "Run a task now in this process (recorded as a manual run)");
+      app.add_subcommand("run",
+                         "Run a task now in this process (recorded as a manual run), or record a "
+                         "one-off run for a daemon to start later (--at)");
   command->add_option("task", options->task, "task name, or a type to run with its defaults")
       ->required();
   command->add_flag("--dry-run", options->dry_run, "report what would change; change nothing");
@@ -237,7 +302,11 @@ void add_run_command(CLI::App& app, Context& context) {
       ->allow_extra_args(false);
   command->add_flag("--json", options->json, "print the run as JSON (docs/json-output.md)");
   command->add_flag("--force", options->force,
-                    "run even if concurrency is 'forbid' and a run is in progress");
+                    "run even while maintd is paused, or if concurrency is 'forbid' and a run is "
+                    "in progress");
+  command->add_option("--at", options->at,
+                      "record a one-off run for the daemon to start at this time instead: ISO "
+                      "8601 with its zone (2026-12-08T03:00:00Z) or from now (+10m, +1h30m)");
   command->callback([&context, options] {
     context.action = [&context, options] { return run_task(context, *options); };
   });

@@ -12,7 +12,9 @@
 #include "cli/table.hpp"
 #include "common/json_text.hpp"
 #include "scheduler/failure_pause.hpp"
+#include "service/pause_control.hpp"
 #include "store/instance_store.hpp"
+#include "store/pause_store.hpp"
 #include "store/run_store.hpp"
 #include "store/store_error.hpp"
 
@@ -52,10 +54,15 @@ int status(Context& context, const Options& options) {
   if (!database) return kStateUnavailable;
   try {
     const auto instances = store::InstanceStore(database).list(config->daemon.lease);
-    store::RunStore runs(database, store::system_clock());
-    const auto running = runs.active_runs();
+    store::RunStore runs_store(database, store::system_clock());
+    const auto running = runs_store.active_runs();
+    const auto one_offs = runs_store.pending_one_offs(std::nullopt, options.next);
+    const auto pause =
+        store::PauseStore(database, [&context] {
+          return std::chrono::time_point_cast<std::chrono::milliseconds>(context.now());
+        }).current();
     const auto tasks = tasks_to_show(context, *config);
-    const auto paused = scheduler::paused_by_failures(runs, tasks);
+    const auto paused = scheduler::paused_by_failures(runs_store, tasks);
     const auto enabled =
         std::count_if(tasks.begin(), tasks.end(), [](const config::Task& t) { return t.enabled; });
     const auto slots = next_slots(tasks, context.now(), options.next);
@@ -86,11 +93,15 @@ int status(Context& context, const Options& options) {
                                 {"at", store::format_timestamp(p.at)},
                                 {"message", p.message}});
       }
+      json waiting = json::array();
+      for (const auto& run : one_offs) waiting.push_back(run_to_json(run));
       context.out << json_text(json{{"daemons", daemons},
                                     {"tasks", {{"total", tasks.size()}, {"enabled", enabled}}},
+                                    {"pause", service::pause_to_json(pause)},
                                     {"paused_after_failures", paused_tasks},
                                     {"running", active},
-                                    {"next", next}},
+                                    {"next", next},
+                                    {"one_off", waiting}},
                                2)
                   << '\n';
       return any_alive ? kOk : kFailed;
@@ -107,6 +118,11 @@ int status(Context& context, const Options& options) {
                    i.status});
       }
       table.print(context.out);
+    }
+    if (pause) {
+      // First and plain: nothing scheduled starts until it ends.
+      context.out << fmt::format("\nPAUSED: {}\n", service::describe_pause(*pause));
+      context.out << "no scheduled run starts on any daemon until it ends ('maintd resume')\n";
     }
     context.out << fmt::format("\ntasks: {} ({} enabled)\n", tasks.size(), enabled);
     for (const auto& p : paused) {
@@ -129,6 +145,15 @@ int status(Context& context, const Options& options) {
       context.out << "next:\n";
       Table table({"SLOT (UTC)", "TASK"});
       for (const auto& slot : slots) table.add({format_utc(slot.at), slot.task->name});
+      table.print(context.out);
+    }
+    if (!one_offs.empty()) {
+      context.out << "one-off runs waiting:\n";
+      Table table({"ID", "DUE (UTC)", "TASK"});
+      for (const auto& run : one_offs) {
+        table.add(
+            {std::to_string(run.id), run.due_at ? format_utc(*run.due_at) : "-", run.task_name});
+      }
       table.print(context.out);
     }
     return any_alive ? kOk : kFailed;

@@ -25,9 +25,10 @@ using PhaseSource = std::function<scheduler::DaemonPhase()>;
 void register_api(Router& router, service::Service& service, const Auth& auth,
                   const PhaseSource& phase);
 
-// One family each (api_tasks.cpp, api_runs.cpp, api_health.cpp).
+// One family each (api_tasks.cpp, api_runs.cpp, api_health.cpp, api_pause.cpp).
 void register_task_routes(Router& router, service::Service& service);
 void register_run_routes(Router& router, service::Service& service);
+void register_pause_routes(Router& router, service::Service& service);  // api_pause.cpp
 void register_health_routes(Router& router, service::Service& service, const Auth& auth,
                             const PhaseSource& phase);
 

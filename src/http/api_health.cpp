@@ -72,6 +72,7 @@ void register_api(Router& router, Service& service, const Auth& auth, const Phas
   register_health_routes(router, service, auth, phase);
   register_task_routes(router, service);
   register_run_routes(router, service);
+  register_pause_routes(router, service);
 }
 
 }  // namespace maintd::http

@@ -27,7 +27,9 @@ Expected<service::RunId, Response> run_id(const Request& request) {
 // older ones exist, `next_cursor`: pass it as `cursor` for the next page. Paging by id (not by
 // offset) returns every run once even while new runs are recorded.
 Response list_runs(Service& service, Request& request) {
-  if (auto bad = check_query(request, {"task", "status", "since", "limit", "cursor"})) return *bad;
+  if (auto bad = check_query(request, {"task", "status", "trigger", "since", "limit", "cursor"})) {
+    return *bad;
+  }
   service::HistoryFilter filter;
   if (auto task = request.query_value("task")) filter.task = *task;
   if (auto status = request.query_value("status")) {
@@ -39,6 +41,16 @@ Response list_runs(Service& service, Request& request) {
                                         "'{}'",
                                         *status),
                             {{"parameter", "status"}, {"value", *status}});
+    }
+  }
+  if (auto trigger = request.query_value("trigger")) {
+    filter.trigger = service::parse_trigger(*trigger);
+    if (!filter.trigger) {
+      return error_response(400,
+                            fmt::format("trigger must be one of schedule, manual, catchup, retry, "
+                                        "once; got '{}'",
+                                        *trigger),
+                            {{"parameter", "trigger"}, {"value", *trigger}});
     }
   }
   if (auto since = request.query_value("since")) {

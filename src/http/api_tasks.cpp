@@ -231,13 +231,67 @@ Response set_enabled(Service& service, Request& request, bool enabled) {
   return json_response(200, {{"task", name}, {"enabled", enabled}, {"changed", outcome.changed}});
 }
 
+// run with "at": a one-off run recorded for whichever daemon is up at that time (answers 202
+// with the pending run). "config" and "force" do not apply: it runs the task's config as it is
+// then, waits out a pause and follows the task's concurrency policy.
+Response run_task_at(Service& service, const scheduler::RunNowRequest& run, const json& at,
+                     const json& body) {
+  if (!at.is_string()) {
+    return error_response(
+        400,
+        fmt::format("at must be a time such as \"2026-12-08T03:00:00Z\" or \"+10m\", got {}",
+                    at.type_name()),
+        {{"field", "at"}});
+  }
+  for (const char* other : {"config", "force"}) {
+    if (body.contains(other)) {
+      return error_response(400,
+                            fmt::format("{} cannot be combined with at: a one-off run runs the "
+                                        "task's config as it is when it starts, waits out a pause "
+                                        "and follows the task's concurrency policy",
+                                        other),
+                            {{"field", other}});
+    }
+  }
+  service::OneOffAsk ask;
+  ask.task = run.task;
+  ask.at = at.get<std::string>();
+  ask.dry_run = run.dry_run;
+  const auto recorded = service.schedule_one_off(ask, "the admin API");
+  if (!recorded) {
+    if (recorded.error().reason == service::OneOffRefusal::Reason::unknown_task) {
+      return no_such_task(service, run.task);
+    }
+    return error_response(400, recorded.error().message, {{"field", "at"}, {"value", ask.at}});
+  }
+  const service::RunRecord& pending = recorded.value();
+  Response response =
+      json_response(202, {{"run_id", pending.id},
+                          {"task", pending.task_name},
+                          {"dry_run", pending.dry_run},
+                          {"status", "pending"},
+                          {"trigger", "once"},
+                          {"due_at", pending.due_at ? json(format_utc(*pending.due_at)) : json()},
+                          {"url", fmt::format("/api/v1/runs/{}", pending.id)}});
+  response.headers.emplace_back("Location", fmt::format("/api/v1/runs/{}", pending.id));
+  return response;
+}
+
 // run: a manual run on the daemon's workers; answers at once with its id.
 Response run_task(Service& service, Request& request) {
   if (auto bad = check_query(request, {})) return *bad;
-  auto body = parse_json_object(request, {"dry_run", "config"});
+  auto body = parse_json_object(request, {"dry_run", "config", "force", "at"});
   if (!body) return body.error();
   scheduler::RunNowRequest run;
   run.task = service.task_name(request.param("name"));
+  if (const auto it = body.value().find("force"); it != body.value().end()) {
+    if (!it->is_boolean()) {
+      return error_response(400,
+                            fmt::format("force must be true or false, got {}", it->type_name()),
+                            {{"field", "force"}});
+    }
+    run.force = it->get<bool>();
+  }
   if (const auto it = body.value().find("dry_run"); it != body.value().end()) {
     if (!it->is_boolean()) {
       return error_response(400,
@@ -253,6 +307,9 @@ Response run_task(Service& service, Request& request) {
           {{"field", "config"}});
     }
     run.overrides = *it;
+  }
+  if (const auto it = body.value().find("at"); it != body.value().end()) {
+    return run_task_at(service, run, *it, body.value());
   }
   auto started = service.run_now(run);
   if (!started) {
@@ -270,6 +327,8 @@ Response run_task(Service& service, Request& request) {
       }
       case Reason::unavailable:
         return error_response(503, refusal.message);
+      case Reason::paused:
+        return error_response(409, refusal.message, {{"paused", true}});
     }
   }
   const service::RunId id = started.value();

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 
+#include "common/duration.hpp"
 #include "http/dashboard_pages.hpp"
 #include "http/dashboard_session.hpp"
 #include "http/html.hpp"
@@ -137,6 +138,36 @@ Response cancel(Request& request, service::Service& service, const Auth& auth) {
   return with_flash(see_other("/"), Flash::Kind::error, fmt::format("there is no run {}", *id));
 }
 
+// The pause form at the top of every page: `for` (a duration, or empty: until resumed), `reason`.
+Response pause_all(Request& request, service::Service& service, const Auth& auth) {
+  const auto form = parse_form(request.body);
+  if (auto refusal = check_write(request, auth, form)) return std::move(*refusal);
+  const std::string back = safe_return(form_value(form, "return"), "/");
+  service::PauseAsk ask;
+  ask.by = "the dashboard";
+  ask.reason = form_value(form, "reason");
+  if (const std::string duration = form_value(form, "for"); !duration.empty()) {
+    const auto parsed = parse_duration(duration);
+    if (!parsed) return with_flash(see_other(back), Flash::Kind::error, parsed.error());
+    ask.duration = parsed.value();
+  }
+  const auto outcome = service.pause(ask, "the dashboard");
+  if (!outcome) return with_flash(see_other(back), Flash::Kind::error, outcome.error());
+  return with_flash(see_other(back), Flash::Kind::ok,
+                    "maintd is " + service::describe_pause(outcome.value().pause));
+}
+
+Response resume_all(Request& request, service::Service& service, const Auth& auth) {
+  const auto form = parse_form(request.body);
+  if (auto refusal = check_write(request, auth, form)) return std::move(*refusal);
+  const std::string back = safe_return(form_value(form, "return"), "/");
+  if (!service.resume("the dashboard", "the dashboard")) {
+    return with_flash(see_other(back), Flash::Kind::error, "maintd was not paused");
+  }
+  return with_flash(see_other(back), Flash::Kind::ok,
+                    "resumed: schedules go on from their next slot");
+}
+
 // Every dashboard route answers a state database failure with a page, not a 500.
 Handler guarded(std::function<Response(Request&)> body) {
   return [body = std::move(body)](Request& request) {
@@ -189,6 +220,10 @@ void register_dashboard(Router& router, service::Service& service, const Auth& a
              guarded([d, a](Request& r) { return set_enabled(r, *d, *a, true); }), Access::open);
   router.add(Method::post, "/ui/tasks/{name}/disable",
              guarded([d, a](Request& r) { return set_enabled(r, *d, *a, false); }), Access::open);
+  router.add(Method::post, "/ui/pause",
+             guarded([d, a](Request& r) { return pause_all(r, *d, *a); }), Access::open);
+  router.add(Method::post, "/ui/resume",
+             guarded([d, a](Request& r) { return resume_all(r, *d, *a); }), Access::open);
   router.add(Method::post, "/ui/runs/{id}/cancel",
              guarded([d, a](Request& r) { return cancel(r, *d, *a); }), Access::open);
 }

@@ -44,11 +44,24 @@ struct PageStart {
   Viewer viewer;
 };
 
-PageStart start_page(const Request& request) {
+// The one-off runs the top of a page lists at most.
+constexpr std::size_t kWaitingShown = 10;
+
+PageStart start_page(const Request& request, service::Service& service) {
   PageStart start;
   // The live part shows no flash: the page it belongs to has taken it already.
   if (!is_live_request(request)) start.flash = take_flash(request, start.flash_holder);
   start.viewer = viewer_for(request, start.set_cookies);
+  // As the daemon last read them (no query per page: at most heartbeat_interval old, and at
+  // once after a pause, resume or one-off run through the service).
+  if (const auto pause = service.pause_as_seen()) {
+    start.viewer.paused = service::describe_pause(*pause);
+  }
+  for (const auto& run : service.one_offs_as_seen()) {
+    if (start.viewer.one_offs.size() == kWaitingShown) break;
+    start.viewer.one_offs.push_back(
+        {run.id, run.task_name, run.due_at ? format_utc(*run.due_at) : std::string("-")});
+  }
   return start;
 }
 
@@ -201,7 +214,7 @@ Response tasks_page(Request& request, service::Service& service, const Auth& aut
   if (auto refusal = check_read(request, auth)) return std::move(*refusal);
   const auto pages = paging(request);
   if (!pages) return pages.error();
-  PageStart start = start_page(request);
+  PageStart start = start_page(request, service);
   TasksPage model;
   model.flash = start.flash;
   model.viewer = start.viewer;
@@ -266,7 +279,7 @@ Expected<TaskQuery, Response> task_query(const Request& request, const std::stri
   }
   out.form.triggers.push_back({"", "any trigger", trigger.empty()});
   for (auto t : {service::Trigger::schedule, service::Trigger::manual, service::Trigger::catchup,
-                 service::Trigger::retry}) {
+                 service::Trigger::retry, service::Trigger::once}) {
     const std::string text(service::to_string(t));
     out.form.triggers.push_back({text, text, text == trigger});
   }
@@ -352,7 +365,7 @@ Response task_page(Request& request, service::Service& service, const Auth& auth
   if (task == nullptr && runs.empty() && !before && !query.value().form.active) {
     return message(404, "No such task", fmt::format("There is no task '{}'.", name));
   }
-  PageStart start = start_page(request);
+  PageStart start = start_page(request, service);
   TaskPage model;
   model.flash = start.flash;
   model.viewer = start.viewer;
@@ -413,7 +426,7 @@ Response run_page(Request& request, service::Service& service, const Auth& auth)
   if (!run) {
     return message(404, "No such run", fmt::format("There is no run '{}'.", request.param("id")));
   }
-  PageStart start = start_page(request);
+  PageStart start = start_page(request, service);
   RunPage model;
   model.flash = start.flash;
   model.viewer = start.viewer;
@@ -434,7 +447,7 @@ Response overview_page(Request& request, service::Service& service, const Auth& 
   if (auto refusal = check_read(request, auth)) return std::move(*refusal);
   const auto pages = paging(request);
   if (!pages) return pages.error();
-  PageStart start = start_page(request);
+  PageStart start = start_page(request, service);
   OverviewPage model;
   model.flash = start.flash;
   model.viewer = start.viewer;

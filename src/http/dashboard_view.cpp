@@ -54,7 +54,9 @@ map layout(std::string title, const Viewer& viewer, const std::optional<Flash>& 
       {"title", std::move(title)},
       {"viewer", map{{"can_write", viewer.can_write},
                      {"can_logout", viewer.can_logout},
-                     {"csrf", viewer.csrf}}},
+                     {"csrf", viewer.csrf},
+                     {"is_paused", !viewer.paused.empty()},
+                     {"paused", viewer.paused}}},
       {"generated_at", generated_at},
       {"live", live},
       {"refresh_ms", std::to_string(kRefreshMs)},
@@ -63,6 +65,15 @@ map layout(std::string title, const Viewer& viewer, const std::optional<Flash>& 
       {"nav_overview", nav == "overview"},
   };
   if (live) out["js_href"] = templates::asset_href("dashboard.js");
+  array one_offs;
+  for (const WaitingRun& run : viewer.one_offs) {
+    one_offs.push_back(map{{"id", std::to_string(run.id)},
+                           {"href", run_href(run.id)},
+                           {"task", run.task},
+                           {"due_at", run.due_at}});
+  }
+  out["has_one_offs"] = !one_offs.empty();
+  out["one_offs"] = std::move(one_offs);
   if (flash) {
     const bool ok = flash->kind == Flash::Kind::ok;
     out["flash"] = map{{"kind", std::string(ok ? "ok" : "error")},

@@ -24,10 +24,21 @@
 namespace maintd::http::dashboard {
 
 // What the viewer may do, and what the forms of its page carry.
+// A one-off run waiting for its time, as the top of every page lists it.
+struct WaitingRun {
+  std::int64_t id = 0;
+  std::string task = {};
+  std::string due_at = {};  // "2026-03-29T01:00:00Z"
+};
+
+// What the viewer may do, and what the forms of its page carry; and what the top of every page
+// says about maintd as a whole (a pause, the one-off runs waiting).
 struct Viewer {
   bool can_write = false;   // the read-write token (or loopback without tokens): buttons shown
   bool can_logout = false;  // signed in through the login form: a "Log out" button
   std::string csrf = {};    // the maintd_csrf cookie's value, put in every form
+  std::string paused = {};  // the current pause in words ("paused by ... since ..."); "" if none
+  std::vector<WaitingRun> one_offs = {};  // the first few waiting, earliest first
 };
 
 // A message shown once at the top of a page after a write ("run 42 started").

@@ -23,6 +23,15 @@ namespace maintd::scheduler {
 
 using namespace std::chrono_literals;
 
+namespace {
+
+// "2026-03-29T01:00:00Z": how times are printed.
+std::string utc_text(store::Timestamp at) {
+  return format_utc(std::chrono::floor<std::chrono::seconds>(at));
+}
+
+}  // namespace
+
 Daemon::Daemon(std::shared_ptr<const config::Config> config,
                std::shared_ptr<store::Database> database, DaemonOptions options)
     : config_(std::move(config)),
@@ -37,6 +46,11 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
                                 .clock = store::system_clock(),
                                 .raise = [this](Alert alert) { alerts_.raise(std::move(alert)); },
                                 .tasks_changed = [this] { (void)tasks_changed(); }}),
+      pauses_(database_,
+              [this] {
+                return std::chrono::time_point_cast<std::chrono::milliseconds>(options_.now());
+              }),
+      gate_(pauses_, metrics_),
       source_(tasks::open_task_table(database_, *config_),
               TaskSource::Options{.config_path = options_.config_path,
                                   .handlers = options_.handlers,
@@ -60,11 +74,20 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config,
                         [this](const config::Task& task, const RunOutcome& outcome) {
                           failure_pause_.after_last_attempt(task, outcome);
                         }}),
-      claimer_(runs_, journal_, local_, metrics_, claim_mutex_,
-               [this](Launch launch) { launcher_.launch(std::move(launch)); }),
+      claimer_(
+          runs_, journal_, local_, metrics_, claim_mutex_,
+          [this](Launch launch) { launcher_.launch(std::move(launch)); }, &gate_),
       control_(
           runs_, local_, claim_mutex_,
           [this](Launch launch) { launcher_.launch(std::move(launch)); }, options_.now),
+      one_offs_(
+          runs_, pauses_, claim_mutex_,
+          [this](Launch launch) { launcher_.launch(std::move(launch)); },
+          [this](const config::Task& task, const Firing& firing,
+                 const std::vector<store::RunRecord>& active) {
+            return claimer_.apply_concurrency(task, firing, active);
+          },
+          worker_),
       wake_timer_(io_),
       poll_timer_(
           io_, [this] { return stopping_.load(); }, [this] { beat(); }),
@@ -145,6 +168,8 @@ void Daemon::start(Instant now) {
   mark_abandoned();
   auto tasks = source_.load(*config_);
   set_tasks(std::move(tasks), config_, now, store::last_scheduled_slots(*database_));
+  gate_.refresh();
+  one_offs_.refresh();
 }
 
 void Daemon::tick(Instant now) {
@@ -158,6 +183,7 @@ void Daemon::tick(Instant now) {
     config = config_;
   }
   claimer_.claim(std::move(due), tasks, config, now);
+  one_offs_.start_due(tasks, config, now);
 }
 
 RunLauncher::Retry Daemon::plan_retry(const std::string& task, Instant at, int attempt,
@@ -219,8 +245,12 @@ std::string Daemon::status_line() const {
   if (const auto earliest = planner_.next_firing()) {
     next = fmt::format("next: {} at {}", earliest->first, format_utc(earliest->second));
   }
-  return fmt::format("{} task{}, {} running, {}", tasks_->size(), tasks_->size() == 1 ? "" : "s",
-                     local_.size(), next);
+  std::string paused;
+  if (const auto pause = gate_.last_seen()) {
+    paused = fmt::format(", paused by {} since {}", pause->paused_by, utc_text(pause->paused_at));
+  }
+  return fmt::format("{} task{}, {} running, {}{}", tasks_->size(), tasks_->size() == 1 ? "" : "s",
+                     local_.size(), next, paused);
 }
 
 void Daemon::check_overdue(Instant now) {
@@ -236,6 +266,23 @@ Expected<store::RunId, RunNowRefusal> Daemon::run_now(const RunNowRequest& reque
     return Unexpected{
         RunNowRefusal{RunNowRefusal::Reason::unavailable, "maintd is stopping", {}, {}}};
   }
+  if (!request.force) {
+    // Read now, not as last polled: a pause taken a second ago holds.
+    try {
+      if (const auto pause = pauses_.current()) {
+        return Unexpected{RunNowRefusal{
+            RunNowRefusal::Reason::paused,
+            fmt::format("maintd is paused by {} since {}{}{}: force the run to start it anyway",
+                        pause->paused_by, utc_text(pause->paused_at),
+                        pause->until ? " until " + utc_text(*pause->until) : "",
+                        pause->reason.empty() ? "" : " (" + pause->reason + ")"),
+            {},
+            {}}};
+      }
+    } catch (const store::StoreError& e) {
+      return Unexpected{RunNowRefusal{RunNowRefusal::Reason::unavailable, e.what(), {}, {}}};
+    }
+  }
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<const tasks::TaskSet> tasks;
   {
@@ -248,6 +295,20 @@ Expected<store::RunId, RunNowRefusal> Daemon::run_now(const RunNowRequest& reque
 
 CancelOutcome Daemon::cancel_run(store::RunId id) {
   return control_.cancel_run(id);
+}
+
+void Daemon::pause_or_one_offs_changed() {
+  // Read here (both are thread-safe), so that whoever shows the state next already has it.
+  gate_.refresh();
+  one_offs_.refresh();
+  boost::asio::post(io_, [this] {
+    if (stopping_) return;
+    guard_step("re-planning after a pause or a one-off run", [this] {
+      one_offs_.start_due(current_tasks(), current_config(), options_.now());
+      wake_timer_.cancel();
+      arm_wake_timer();
+    });
+  });
 }
 
 std::shared_future<void> Daemon::tasks_changed() {
@@ -297,6 +358,12 @@ Scrape Daemon::scrape() {
     spdlog::warn("metrics: reading the last successes: {}", e.what());
   }
   for (const auto& overdue : overdue()) scrape.overdue.push_back(overdue.task);
+  try {
+    scrape.pause = pauses_.current();
+  } catch (const store::StoreError& e) {
+    spdlog::warn("metrics: reading the pause: {}", e.what());
+    scrape.pause = gate_.last_seen();
+  }
   return scrape;
 }
 
@@ -307,6 +374,18 @@ void Daemon::arm_wake_timer() {
   {
     std::lock_guard lock(mutex_);
     if (auto wake = planner_.next_wake()) sleep = std::clamp(*wake - now, 0s, kMaxSleep);
+  }
+  // One-off runs wait out a pause: while one lasts, wake at its end (if it has one) instead.
+  const auto pause = gate_.last_seen();
+  if (pause && pause->lasts_at(std::chrono::time_point_cast<std::chrono::milliseconds>(now))) {
+    if (pause->until) {
+      const auto until = std::chrono::ceil<std::chrono::seconds>(*pause->until);
+      sleep = std::min(sleep, std::clamp(until - now, 0s, kMaxSleep));
+    }
+  } else if (const auto due = one_offs_.next_due()) {
+    // One still due after the tick could not start (the state database): try again shortly.
+    sleep = std::min(sleep, *due <= now ? std::chrono::seconds(kRetryUnclaimed)
+                                        : std::clamp(*due - now, 0s, kMaxSleep));
   }
   if (claimer_.holding()) sleep = std::min(sleep, std::chrono::seconds(kRetryUnclaimed));
   // Wake on the second boundary: slots are whole seconds, and waking a hair early would find
@@ -381,6 +460,13 @@ int Daemon::run() {
   lease_timer_.start("renewing leases and marking abandoned runs",
                      config_->daemon.heartbeat_interval, [this] {
                        mark_abandoned();
+                       // A pause or a one-off run written by another process is seen here.
+                       gate_.refresh();
+                       one_offs_.refresh();
+                       // One that waited out a pause ended elsewhere starts now.
+                       one_offs_.start_due(current_tasks(), current_config(), options_.now());
+                       wake_timer_.cancel();
+                       arm_wake_timer();
                        leases_.announce(false, status_line());
                      });
   if (const auto interval = notifier_.watchdog_interval()) {

@@ -11,6 +11,8 @@
 //   run_launcher.hpp   claimed runs onto the workers: executed, counted, alerted, retried
 //   local_runs.hpp     the runs this instance executes (cancel, shutdown, leases, status)
 //   run_control.hpp    the admin API's manual runs and cancels
+//   pause_gate.hpp     pauses: the firings inside one are recorded, not claimed
+//   one_off_runs.hpp   one-off runs (trigger once): started at their time, exactly once
 //   lease_keeper.hpp   leases of waiting runs, abandoned runs, this instance's row
 //   overdue_watch.hpp  expect_success_within
 //   failure_pause.hpp  pause_after_failures: a task that keeps failing is switched off
@@ -21,7 +23,7 @@
 //      clock-jump cases: forward small, forward large, backward);
 //   2. the slot claimer records each firing's skip or claims its run;
 //   3. claimed runs go to the worker pool; a failed run with retries left puts a retry in the
-//      planner;
+//      planner; one-off runs due are started (unless a pause lasts);
 //   4. arm the timer for the next wake (at most kMaxSleep ahead, so a wall-clock step during a
 //      long sleep is noticed; every kRetryUnclaimed while firings wait for the state database).
 #include <atomic>
@@ -46,7 +48,9 @@
 #include "scheduler/lease_keeper.hpp"
 #include "scheduler/local_runs.hpp"
 #include "scheduler/metrics.hpp"
+#include "scheduler/one_off_runs.hpp"
 #include "scheduler/overdue_watch.hpp"
+#include "scheduler/pause_gate.hpp"
 #include "scheduler/periodic.hpp"
 #include "scheduler/planner.hpp"
 #include "scheduler/readiness.hpp"
@@ -56,6 +60,7 @@
 #include "scheduler/slot_claimer.hpp"
 #include "scheduler/systemd_notifier.hpp"
 #include "scheduler/task_source.hpp"
+#include "store/pause_store.hpp"
 #include "store/run_journal.hpp"
 #include "store/run_store.hpp"
 #include "tasks/task_set.hpp"
@@ -145,6 +150,18 @@ class Daemon {
   std::optional<Instant> next_fire(const std::string& task) const;
   store::RunStore& runs() { return runs_; }
   store::Database& database() { return *database_; }
+  // The daemon's wall clock (DaemonOptions::now).
+  Instant now() const { return options_.now(); }
+  // Pauses (store/pause_store.hpp), on this daemon's clock.
+  store::PauseStore& pauses() { return pauses_; }
+  // The pause as this daemon last read it (at most heartbeat_interval old, or as of the last
+  // pause_changed()).
+  std::optional<store::PauseRecord> last_pause() const { return gate_.last_seen(); }
+  // The one-off runs waiting, as last read.
+  std::vector<store::RunRecord> waiting_one_offs() const { return one_offs_.waiting(); }
+  // A pause, a resume or a one-off run was written (through the service): the pause and the
+  // waiting runs are read again now, and the loop re-plans its next wake.
+  void pause_or_one_offs_changed();
   // The task table the daemon reads its tasks from (replaced by a reload that changes it).
   std::shared_ptr<store::TaskTable> task_table() const { return source_.table(); }
   const Metrics& metrics() const { return metrics_; }
@@ -201,6 +218,8 @@ class Daemon {
   Metrics metrics_;
   Alerts alerts_;
   FailurePause failure_pause_;  // pause_after_failures, on the workers after a last attempt
+  store::PauseStore pauses_;
+  PauseGate gate_;
   // Held while a policy reads the runs in progress and the run is recorded (a wake's claims, a
   // manual run): forbid holds within this process even between the two.
   std::mutex claim_mutex_;
@@ -211,6 +230,7 @@ class Daemon {
   RunLauncher launcher_;  // the worker pool: joined in ~Daemon before anything it uses goes
   SlotClaimer claimer_;
   RunControl control_;
+  OneOffRuns one_offs_;
 
   mutable std::mutex mutex_;  // guards the members below: the loop and the workers share them
   Planner planner_;

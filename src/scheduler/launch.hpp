@@ -23,7 +23,10 @@ struct Launch {
   std::shared_ptr<const config::Config> config;
   nlohmann::json run_config;  // the task's config, a manual run's overrides applied
   bool dry_run = false;
-  bool may_retry = true;  // false for manual runs
+  bool may_retry = true;  // false for manual and one-off runs
+  // Already running: a one-off run is started (pending -> running) on the loop, the one
+  // conditional UPDATE that decides which daemon runs it, before it goes to a worker.
+  bool started = false;
 };
 
 using Launcher = std::function<void(Launch)>;

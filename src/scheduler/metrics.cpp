@@ -137,6 +137,37 @@ std::string Metrics::render(const Scrape& scrape) const {
   for (const auto& task : scrape.overdue) {
     fmt::format_to(std::back_inserter(out), "maintd_task_overdue{{task=\"{}\"}} 1\n", label(task));
   }
+  // The pause is the state database's, so every instance reports the same one.
+  const auto unix_seconds = [](store::Timestamp at) {
+    return fmt::format("{:.3f}", std::chrono::duration<double>(at.time_since_epoch()).count());
+  };
+  family(out, "maintd_paused", "gauge",
+         "1 while maintd is paused (no scheduled run starts on any instance), else 0.");
+  fmt::format_to(std::back_inserter(out), "maintd_paused {}\n", scrape.pause ? 1 : 0);
+  // Each family's samples right after its HELP and TYPE (the text format wants them grouped).
+  const auto& pause = scrape.pause;
+  family(out, "maintd_pause_info", "gauge",
+         "The current pause: who paused, when, until when (empty: until a resume) and why.");
+  if (pause) {
+    fmt::format_to(std::back_inserter(out),
+                   "maintd_pause_info{{paused_by=\"{}\",since=\"{}\",until=\"{}\",reason=\"{}\"}} "
+                   "1\n",
+                   label(pause->paused_by), store::format_timestamp(pause->paused_at),
+                   pause->until ? store::format_timestamp(*pause->until) : "",
+                   label(pause->reason));
+  }
+  family(out, "maintd_pause_since_timestamp_seconds", "gauge",
+         "When the current pause began (Unix time).");
+  if (pause) {
+    fmt::format_to(std::back_inserter(out), "maintd_pause_since_timestamp_seconds {}\n",
+                   unix_seconds(pause->paused_at));
+  }
+  family(out, "maintd_pause_until_timestamp_seconds", "gauge",
+         "When the current pause ends by itself (Unix time); absent when it lasts until a resume.");
+  if (pause && pause->until) {
+    fmt::format_to(std::back_inserter(out), "maintd_pause_until_timestamp_seconds {}\n",
+                   unix_seconds(*pause->until));
+  }
   return out;
 }
 

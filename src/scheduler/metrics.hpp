@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "store/pause_store.hpp"
 #include "store/run_status.hpp"
 #include "store/timestamp.hpp"
 
@@ -43,6 +44,7 @@ struct Scrape {
   std::size_t running = 0;                               // runs executing on this instance
   std::map<std::string, store::Timestamp> last_success;  // per task, from the state database
   std::vector<std::string> overdue;                      // tasks past their expect_success_within
+  std::optional<store::PauseRecord> pause;  // the current pause, from the state database
 };
 
 class Metrics {

@@ -108,20 +108,25 @@ CancelOutcome RunControl::cancel_run(store::RunId id) {
     }
     return {Result::cancelled, RunStatus::cancelled};
   }
-  // Another process's (an instance, or `maintd run`): its executor sees the row cancelled at
-  // its next heartbeat. A row that moves meanwhile is read again, so the answer is the truth.
+  // Another process's (an instance, or `maintd run`), or one waiting for its time.
+  return cancel_in_database(runs_, id, "the admin API");
+}
+
+CancelOutcome cancel_in_database(store::RunStore& runs, store::RunId id, const std::string& by) {
+  using Result = CancelOutcome::Result;
+  // A row that moves meanwhile is read again, so the answer is the truth.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const auto run = runs_.get(id);
+    const auto run = runs.get(id);
     if (!run) return {Result::not_found, RunStatus::cancelled};
     if (run->status != RunStatus::pending && run->status != RunStatus::running) {
       return {Result::finished, run->status};
     }
-    if (runs_.transition(id, run->status, RunStatus::cancelled, "cancelled by an operator")) {
-      spdlog::info("task {} run {}: cancelled by the admin API", run->task_name, id);
+    if (runs.transition(id, run->status, RunStatus::cancelled, "cancelled by an operator")) {
+      spdlog::info("task {} run {}: cancelled by {}", run->task_name, id, by);
       return {Result::cancelled, RunStatus::cancelled};
     }
   }
-  const auto run = runs_.get(id);
+  const auto run = runs.get(id);
   return {Result::finished, run ? run->status : RunStatus::cancelled};
 }
 

@@ -31,6 +31,7 @@ struct RunNowRequest {
   std::string task;
   bool dry_run = false;
   nlohmann::json overrides = nlohmann::json::object();  // config keys for this run only
+  bool force = false;                                   // start it even while maintd is paused
 };
 
 // Why a manual run was not started.
@@ -40,6 +41,7 @@ struct RunNowRefusal {
     invalid_config,  // the overrides do not fit the handler's schema (`errors`)
     busy,            // concurrency forbid and a run is in progress (`running`)
     unavailable,     // the state database failed, or the daemon is stopping
+    paused,          // maintd is paused and the run was not forced
   };
   Reason reason = Reason::unknown_task;
   std::string message;
@@ -57,6 +59,12 @@ struct CancelOutcome {
   Result result = Result::not_found;
   store::RunStatus status = store::RunStatus::cancelled;
 };
+
+// Cancels run `id` in the state database alone: a pending run (a one-off run waiting for its
+// time, or a run not started yet) never starts; a running one's executor sees its row cancelled
+// at its next heartbeat and stops. For a run that is not this process's own (RunControl), and
+// for `maintd cancel`, which has no daemon. Throws store::StoreError when the database fails.
+CancelOutcome cancel_in_database(store::RunStore& runs, store::RunId id, const std::string& by);
 
 class RunControl {
  public:

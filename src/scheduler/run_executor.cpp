@@ -150,7 +150,7 @@ RunOutcome RunExecutor::execute(const RunRequest& request, std::stop_token cance
   outcome.id = request.id;
   const auto started = Steady::now();
 
-  if (!journal_.start(request.id, settings_.worker)) {
+  if (!request.started && !journal_.start(request.id, settings_.worker)) {
     // Someone else started or cancelled it first: report what the database says.
     const auto run = runs_.get(request.id);
     outcome.status = run ? run->status : RunStatus::failed;

@@ -49,6 +49,8 @@ struct RunRequest {
   bool dry_run = false;
   std::chrono::milliseconds timeout{std::chrono::hours(1)};
   std::optional<Instant> slot = std::nullopt;  // the slot it runs; empty for a manual run
+  // The run is `running` already, started by this worker's daemon (a one-off run: Launch).
+  bool started = false;
 };
 
 struct RunOutcome {

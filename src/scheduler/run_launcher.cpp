@@ -64,7 +64,8 @@ void RunLauncher::execute(const Launch& launch, const std::stop_source& stop) {
         RunRequest{
             id, task->name, task->type, launch.run_config, launch.dry_run,
             std::chrono::duration_cast<std::chrono::milliseconds>(task->policies.timeout),
-            firing.trigger == Trigger::manual ? std::nullopt : std::optional<Instant>(firing.slot)},
+            firing.trigger == Trigger::manual ? std::nullopt : std::optional<Instant>(firing.slot),
+            launch.started},
         stop.get_token());
     recorded = true;
   } catch (const std::exception& e) {

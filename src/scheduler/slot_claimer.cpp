@@ -59,13 +59,14 @@ std::vector<Firing> coalesce_held(std::vector<Firing> held) {
 }  // namespace
 
 SlotClaimer::SlotClaimer(store::RunStore& runs, store::RunJournal& journal, LocalRuns& local,
-                         Metrics& metrics, std::mutex& claims, Launcher launch)
+                         Metrics& metrics, std::mutex& claims, Launcher launch, PauseGate* gate)
     : runs_(runs),
       journal_(journal),
       local_(local),
       metrics_(metrics),
       claims_(claims),
-      launch_(std::move(launch)) {}
+      launch_(std::move(launch)),
+      gate_(gate) {}
 
 bool SlotClaimer::holding() const {
   std::lock_guard lock(held_mutex_);
@@ -83,6 +84,18 @@ void SlotClaimer::claim(std::vector<Firing> due, const std::shared_ptr<const tas
     held_.clear();
   }
   for (auto& firing : due) firings.push_back(std::move(firing));
+  if (gate_ != nullptr) {
+    try {
+      gate_->filter(firings, *tasks, now);  // checked at every claim, not only when polled
+    } catch (const store::StoreError& e) {
+      // Whether a pause lasts is unknown: nothing starts; the firings are held as for a claim
+      // that met an unavailable state database.
+      for (const auto& firing : firings) {
+        if (const config::Task* task = tasks->find(firing.task)) hold(firing, *task, now, e);
+      }
+      return;
+    }
+  }
   // The runs in progress, read once for all the firings of this wake (when a policy needs
   // them), then kept up to date with the runs the wake claims.
   std::optional<ActiveRuns> active;

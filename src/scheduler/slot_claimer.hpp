@@ -15,6 +15,8 @@
 //   - A firing that meets an unavailable state database is held and tried again at the next wake
 //     (the loop wakes every kRetryUnclaimed while any is held) as long as it is inside its
 //     catch-up window; held slots of one task are coalesced into one catch-up run.
+//   - Before any of that, the pause gate (pause_gate.hpp) takes out the firings that fall inside
+//     a pause and records them: a pause written by any process holds from the next wake on.
 //   - Claimed runs go to the launcher.
 //
 // A unit of its own because it is the exactly-once half of the daemon (DESIGN.md): what it
@@ -33,6 +35,7 @@
 #include "scheduler/launch.hpp"
 #include "scheduler/local_runs.hpp"
 #include "scheduler/metrics.hpp"
+#include "scheduler/pause_gate.hpp"
 #include "scheduler/planner.hpp"
 #include "store/run_journal.hpp"
 #include "store/run_store.hpp"
@@ -49,8 +52,9 @@ class SlotClaimer {
   // How often firings that met an unavailable state database are tried again.
   static constexpr std::chrono::seconds kRetryUnclaimed{5};
 
+  // `gate`: the pause gate every wake's firings pass first (pause_gate.hpp); may be null.
   SlotClaimer(store::RunStore& runs, store::RunJournal& journal, LocalRuns& local, Metrics& metrics,
-              std::mutex& claims, Launcher launch);
+              std::mutex& claims, Launcher launch, PauseGate* gate = nullptr);
   SlotClaimer(const SlotClaimer&) = delete;
   SlotClaimer& operator=(const SlotClaimer&) = delete;
 
@@ -60,6 +64,12 @@ class SlotClaimer {
              const std::shared_ptr<const config::Config>& config, Instant now);
   // Whether firings are held for the state database to come back.
   bool holding() const;
+
+  // The concurrency policy for a firing of `task`, given its runs in progress: empty to run
+  // it, else why the slot is recorded as skipped (forbid). replace cancels the runs in progress.
+  // The caller holds the `claims` mutex. Also what one-off runs follow (one_off_runs.hpp).
+  std::string apply_concurrency(const config::Task& task, const Firing& firing,
+                                const std::vector<store::RunRecord>& active);
 
  private:
   // Runs pending or running, by task, as the concurrency policies see them during one wake.
@@ -71,10 +81,6 @@ class SlotClaimer {
     store::NewRun run;
   };
 
-  // The concurrency policy for a firing of `task`, given its runs in progress: empty to run
-  // it, else why the slot is recorded as skipped (forbid). replace cancels the runs in progress.
-  std::string apply_concurrency(const config::Task& task, const Firing& firing,
-                                const std::vector<store::RunRecord>& active);
   // Claims `batch` in one transaction and launches the runs won; empties it.
   void claim_batch(std::vector<Claim>& batch, ActiveRuns* active,
                    const std::shared_ptr<const config::Config>& config, Instant now);
@@ -89,6 +95,7 @@ class SlotClaimer {
   Metrics& metrics_;
   std::mutex& claims_;
   Launcher launch_;
+  PauseGate* gate_;
   mutable std::mutex held_mutex_;
   std::vector<Firing> held_;  // firings that met an unavailable state database
 };

@@ -45,6 +45,7 @@ json run_to_json(const store::RunRecord& run) {
       {"duration_ms", duration ? json(duration->count()) : json()},
       {"result", run.result},
       {"error", run.error.empty() ? json() : json(run.error)},
+      {"due_at", run.due_at ? json(format_utc(*run.due_at)) : json()},  // one-off runs
   };
 }
 

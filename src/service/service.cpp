@@ -95,6 +95,42 @@ ToggleOutcome Service::set_enabled(const std::string& name, bool enabled, std::s
   return outcome;
 }
 
+Expected<PauseOutcome, std::string> Service::pause(const PauseAsk& ask, std::string_view via) {
+  auto outcome =
+      pause_everything(daemon_.pauses(), ask,
+                       std::chrono::time_point_cast<std::chrono::milliseconds>(daemon_.now()));
+  if (!outcome) return outcome;
+  spdlog::info("{} through {}", describe_pause(outcome.value().pause), via);
+  daemon_.pause_or_one_offs_changed();
+  return outcome;
+}
+
+std::optional<PauseRecord> Service::resume(const std::string& by, std::string_view via) {
+  auto ended = resume_everything(daemon_.pauses(), by);
+  if (ended) spdlog::info("resumed through {} by {}", via, by);
+  daemon_.pause_or_one_offs_changed();
+  return ended;
+}
+
+std::optional<PauseRecord> Service::current_pause() {
+  return daemon_.pauses().current();
+}
+
+Expected<RunRecord, OneOffRefusal> Service::schedule_one_off(const OneOffAsk& ask,
+                                                             std::string_view via) {
+  auto recorded = service::schedule_one_off(daemon_.runs(), *tasks(), ask, daemon_.now());
+  if (!recorded) return recorded;
+  spdlog::info("task {} run {}: one-off run recorded through {}, due at {}", ask.task,
+               recorded.value().id, via,
+               recorded.value().due_at ? format_utc(*recorded.value().due_at) : "?");
+  daemon_.pause_or_one_offs_changed();
+  return recorded;
+}
+
+std::vector<RunRecord> Service::waiting_one_offs(const std::optional<std::string>& task) {
+  return daemon_.runs().pending_one_offs(task);
+}
+
 Expected<EditOutcome, EditRefusal> Service::edit(const std::string& name,
                                                  const nlohmann::json& patch,
                                                  std::string_view via) {

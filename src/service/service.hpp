@@ -24,6 +24,8 @@
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
 #include "scheduler/daemon.hpp"
+#include "service/one_off.hpp"
+#include "service/pause_control.hpp"
 #include "service/records.hpp"
 #include "service/task_toggle.hpp"
 #include "tasks/task_edit.hpp"
@@ -105,6 +107,25 @@ class Service {
   // that does not rename the task (the caller checked). A change is logged and re-read.
   Expected<EditOutcome, EditRefusal> edit(const std::string& name, const nlohmann::json& patch,
                                           std::string_view via);
+
+  // ---- Pause (pause_control.hpp): every daemon sharing the state database. ----
+  // Pauses, or changes the current pause; the daemon notices at once (the others at their next
+  // claim). A refusal is the reason; nothing was written.
+  Expected<PauseOutcome, std::string> pause(const PauseAsk& ask, std::string_view via);
+  // Ends the current pause; empty when there was none.
+  std::optional<PauseRecord> resume(const std::string& by, std::string_view via);
+  // The current pause, read from the state database now.
+  std::optional<PauseRecord> current_pause();
+  // The pause as the daemon last read it: no query (for every page of the dashboard).
+  std::optional<PauseRecord> pause_as_seen() const { return daemon_.last_pause(); }
+
+  // ---- One-off runs (one_off.hpp). ----
+  // Records a one-off run; the daemon plans its start at once.
+  Expected<RunRecord, OneOffRefusal> schedule_one_off(const OneOffAsk& ask, std::string_view via);
+  // The one-off runs waiting, earliest first (of one task, or all), read now.
+  std::vector<RunRecord> waiting_one_offs(const std::optional<std::string>& task = std::nullopt);
+  // The one-off runs waiting as the daemon last read them: no query.
+  std::vector<RunRecord> one_offs_as_seen() const { return daemon_.waiting_one_offs(); }
 
   // ---- Health. ----
   scheduler::Readiness readiness() const { return daemon_.readiness(); }

@@ -270,12 +270,47 @@ void maintd_tables(const Step& step) {
   if (legacy) move_legacy_tasks(step);
 }
 
+// Version 5: pausing every daemon at once, and one-off runs (issue 23).
+//   maintd_pauses         every pause, kept after it ends: the current one is the row not
+//                         resumed whose `until_at` has not come (or has none). Ended ones stay
+//                         so that a slot is judged by the pause it fell in, even by a daemon that
+//                         was down during it (it is recorded as paused, never caught up).
+//   maintd_runs.due_at    when a one-off run (trigger once) is to start; NULL for the others.
+//                         A one-off run has no slot (scheduled_for NULL), so it never collides
+//                         with a scheduled slot of its task under UNIQUE (task_name,
+//                         scheduled_for).
+//   maintd_runs.pause_id  the pause a skipped run stands for: each task's slots inside one
+//                         pause are coalesced into one skipped run, and UNIQUE (task_name,
+//                         pause_id) lets exactly one instance insert it (NULLs never conflict:
+//                         every other run has none).
+// Columns are added, nothing is rewritten: every run of before is kept as it was.
+void pauses_and_one_off_runs(const Step& step) {
+  const Database& db = step.db;
+  const std::string ts = db.timestamp_type();
+  step.run({
+      fmt::format(R"(CREATE TABLE maintd_pauses (
+  id {id},
+  paused_at {ts} NOT NULL,
+  paused_by TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  until_at {ts},
+  resumed_at {ts},
+  resumed_by TEXT))",
+                  fmt::arg("id", db.auto_id_column()), fmt::arg("ts", ts)),
+      fmt::format("ALTER TABLE maintd_runs ADD COLUMN due_at {}", ts),
+      fmt::format("ALTER TABLE maintd_runs ADD COLUMN pause_id {}", db.id_reference_type()),
+      "CREATE UNIQUE INDEX maintd_runs_by_pause ON maintd_runs (task_name, pause_id)",
+      "CREATE INDEX maintd_runs_by_due ON maintd_runs (status, due_at)",
+  });
+}
+
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
       {1, "initial schema", initial_schema},
       {2, "daemon instances", daemon_instances},
       {3, "expect_success_within", expect_success_within},
-      {4, "maintd_ tables, the guide's scheduled_tasks", maintd_tables}};
+      {4, "maintd_ tables, the guide's scheduled_tasks", maintd_tables},
+      {5, "pauses and one-off runs", pauses_and_one_off_runs}};
   return all;
 }
 

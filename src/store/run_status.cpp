@@ -17,11 +17,12 @@ constexpr std::array<std::pair<RunStatus, std::string_view>, 8> kStatusNames = {
     {RunStatus::skipped, "skipped"},
 }};
 
-constexpr std::array<std::pair<Trigger, std::string_view>, 4> kTriggerNames = {{
+constexpr std::array<std::pair<Trigger, std::string_view>, 5> kTriggerNames = {{
     {Trigger::schedule, "schedule"},
     {Trigger::manual, "manual"},
     {Trigger::catchup, "catchup"},
     {Trigger::retry, "retry"},
+    {Trigger::once, "once"},
 }};
 
 }  // namespace
@@ -44,7 +45,9 @@ bool can_transition(RunStatus from, RunStatus to) {
   switch (from) {
     case RunStatus::pending:
       // abandoned: claimed by an instance that died (or lost the database) before starting it.
-      return to == RunStatus::running || to == RunStatus::cancelled || to == RunStatus::abandoned;
+      // skipped: a one-off run that is not started (run_status.hpp).
+      return to == RunStatus::running || to == RunStatus::cancelled || to == RunStatus::abandoned ||
+             to == RunStatus::skipped;
     case RunStatus::running:
       return to == RunStatus::completed || to == RunStatus::failed || to == RunStatus::timed_out ||
              to == RunStatus::cancelled || to == RunStatus::abandoned;

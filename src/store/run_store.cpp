@@ -15,7 +15,11 @@ namespace {
 
 constexpr const char* kRunColumns =
     "id, task_name, task_type, trigger_type, scheduled_for, status, attempt, dry_run, config, "
-    "instance_id, host, pid, heartbeat_at, created_at, started_at, finished_at, result, error";
+    "instance_id, host, pid, heartbeat_at, created_at, started_at, finished_at, result, error, "
+    "due_at";
+
+// A one-off run waiting for its time: not in progress, holds no lease, is not a task's last run.
+constexpr const char* kNotWaitingOneOff = "NOT (status = 'pending' AND trigger_type = 'once')";
 
 // A run's result as the views of many runs read it: its top-level members, a nested array as
 // that many nulls (its length is a count: runs.check_resume's `cleaned`), a nested object as {}.
@@ -104,9 +108,9 @@ struct RunRow {
   int attempt = 1, dry_run = 0;
   std::string config, instance_id, host;
   long long pid = 0;
-  std::string heartbeat_at, created_at, started_at, finished_at, result, error;
+  std::string heartbeat_at, created_at, started_at, finished_at, result, error, due_at;
   soci::indicator scheduled_for_ind{}, instance_id_ind{}, host_ind{}, pid_ind{}, heartbeat_ind{},
-      started_ind{}, finished_ind{}, result_ind{}, error_ind{};
+      started_ind{}, finished_ind{}, result_ind{}, error_ind{}, due_ind{};
 
   void bind(soci::statement& st) {
     st.exchange(soci::into(id));
@@ -127,6 +131,7 @@ struct RunRow {
     st.exchange(soci::into(finished_at, finished_ind));
     st.exchange(soci::into(result, result_ind));
     st.exchange(soci::into(error, error_ind));
+    st.exchange(soci::into(due_at, due_ind));
   }
 
   // `light`: the result read as top_level_members() does (the views of many runs), the config
@@ -172,6 +177,9 @@ struct RunRow {
       }
     }
     if (error_ind == soci::i_ok) r.error = error;
+    if (auto due = stamp(due_at, due_ind)) {
+      r.due_at = std::chrono::time_point_cast<std::chrono::seconds>(*due);
+    }
     return r;
   }
 };
@@ -309,8 +317,9 @@ std::vector<RunId> RunStore::abandon_expired(std::chrono::seconds lease) {
     // sweeping at once abandon each run once.
     prepare_once(st,
                  "UPDATE maintd_runs SET status = 'abandoned', error = :error "
-                 "WHERE status IN ('pending', 'running') AND "
-                 "COALESCE(heartbeat_at, started_at, created_at) < " +
+                 "WHERE status IN ('pending', 'running') AND " +
+                     std::string(kNotWaitingOneOff) +
+                     " AND COALESCE(heartbeat_at, started_at, created_at) < " +
                      database_->now_minus_expression(lease) + " RETURNING id");
     std::vector<RunId> out;
     if (st.execute(true)) {
@@ -418,8 +427,9 @@ std::map<std::string, RunRecord> RunStore::latest_runs(bool light) {
   return database_->with_session("reading the latest runs", [&](soci::session& sql) {
     std::map<std::string, RunRecord> out;
     for (auto& run : select_runs(sql,
-                                 "WHERE id IN (SELECT MAX(id) FROM maintd_runs WHERE status <> "
-                                 "'skipped' GROUP BY task_name)",
+                                 fmt::format("WHERE id IN (SELECT MAX(id) FROM maintd_runs WHERE "
+                                             "status <> 'skipped' AND {} GROUP BY task_name)",
+                                             kNotWaitingOneOff),
                                  light)) {
       std::string name = run.task_name;
       out.emplace(std::move(name), std::move(run));
@@ -470,7 +480,8 @@ std::map<std::string, std::vector<RunRecord>> RunStore::recent_runs(
         query += fmt::format(
             "SELECT * FROM (SELECT id, task_name, task_type, trigger_type, scheduled_for, status, "
             "attempt, dry_run, '{{}}', instance_id, host, pid, heartbeat_at, created_at, "
-            "started_at, finished_at, result, error FROM maintd_runs WHERE task_name = :t{}{} "
+            "started_at, finished_at, result, error, due_at FROM maintd_runs WHERE task_name = "
+            ":t{}{} "
             "ORDER BY created_at DESC, id DESC LIMIT {}) r{}",
             i, since ? fmt::format(" AND created_at >= :s{}", i) : std::string(), per_task, i);
         st.exchange(soci::use(tasks[i]));
@@ -497,15 +508,34 @@ std::map<std::string, std::vector<RunRecord>> RunStore::recent_runs(
 
 std::vector<RunRecord> RunStore::active_runs() {
   return database_->with_session("reading active runs", [&](soci::session& sql) {
-    return select_runs(sql, "WHERE status IN ('pending', 'running') ORDER BY id", false);
+    return select_runs(
+        sql,
+        fmt::format("WHERE status IN ('pending', 'running') AND {} ORDER BY id", kNotWaitingOneOff),
+        false);
   });
 }
 
 std::vector<RunRecord> RunStore::active_runs(const std::string& task_name) {
   return database_->with_session("reading active runs", [&](soci::session& sql) {
     return select_runs(sql,
-                       "WHERE task_name = :task AND status IN ('pending', 'running') ORDER BY id",
+                       fmt::format("WHERE task_name = :task AND status IN ('pending', 'running') "
+                                   "AND {} ORDER BY id",
+                                   kNotWaitingOneOff),
                        false, soci::use(task_name));
+  });
+}
+
+std::vector<RunRecord> RunStore::pending_one_offs(const std::optional<std::string>& task,
+                                                  int limit) {
+  return database_->with_session("reading the one-off runs waiting", [&](soci::session& sql) {
+    const std::string order = " ORDER BY due_at, id LIMIT :limit";
+    if (task) {
+      return select_runs(
+          sql, "WHERE status = 'pending' AND trigger_type = 'once' AND task_name = :task" + order,
+          false, soci::use(*task), soci::use(limit));
+    }
+    return select_runs(sql, "WHERE status = 'pending' AND trigger_type = 'once'" + order, false,
+                       soci::use(limit));
   });
 }
 

@@ -37,8 +37,9 @@ struct RunRecord {
   Timestamp created_at{};
   std::optional<Timestamp> started_at;
   std::optional<Timestamp> finished_at;
-  nlohmann::json result;  // null until finished
-  std::string error;      // the failure, or why a slot was skipped
+  nlohmann::json result;          // null until finished
+  std::string error;              // the failure, or why a slot was skipped
+  std::optional<Instant> due_at;  // a one-off run (trigger once): when it is to start
 };
 
 struct RunEvent {
@@ -60,6 +61,7 @@ struct NewRun {
   nlohmann::json config = nlohmann::json::object();
   RunStatus status = RunStatus::pending;  // or skipped, with the reason in `error`
   std::string error;
+  std::optional<Instant> due_at = std::nullopt;  // a one-off run: when it is to start
 };
 
 // Who executes a run (recorded when it starts).
@@ -103,6 +105,7 @@ class RunStore {
   bool heartbeat(RunId id);  // renews heartbeat_at of a pending or running run
   bool transition(RunId id, RunStatus from, RunStatus to, const std::string& error = {});
   // Marks running runs whose heartbeat is older than `lease` as abandoned; returns their ids.
+  // A one-off run waiting for its time holds no lease (nobody has claimed it yet): never.
   std::vector<RunId> abandon_expired(std::chrono::seconds lease);
 
   void add_event(RunId id, const std::string& level, const std::string& event,
@@ -111,11 +114,16 @@ class RunStore {
   std::optional<RunRecord> get(RunId id);
   std::vector<RunEvent> events(RunId id);
   std::vector<RunRecord> history(const HistoryFilter& filter);
-  // Runs of a task that are pending or running (for concurrency: forbid).
+  // Runs of a task that are pending or running (for concurrency: forbid). A one-off run waiting
+  // for its time (pending, trigger once) is not in progress: it is not among them.
   std::vector<RunRecord> active_runs(const std::string& task_name);
   // Every run that is pending or running, of any task, oldest first (the daemon's concurrency
-  // check for all the firings of one tick, in one query).
+  // check for all the firings of one tick, in one query). Without waiting one-off runs.
   std::vector<RunRecord> active_runs();
+  // One-off runs waiting for their time (pending, trigger once), the earliest due first, of one
+  // task or of all; at most `limit`.
+  std::vector<RunRecord> pending_one_offs(const std::optional<std::string>& task = std::nullopt,
+                                          int limit = 1000);
   // Per task, its latest run that was not a skipped slot (what a task list shows as "last
   // run"), for every task with one. One query however many tasks. `light`: read as
   // recent_runs() reads them (no config, the result's top-level members only): the dashboard's

@@ -50,16 +50,17 @@ class Reused {
 // conflict.
 constexpr const char* kClaimInsert =
     "INSERT INTO maintd_runs (task_name, task_type, trigger_type, scheduled_for, status, attempt, "
-    "dry_run, config, created_at, error, finished_at) VALUES (:task, :type, :trig, :slot, "
-    ":status, :attempt, :dry, :config, :now, :error, :finished) ON CONFLICT (task_name, "
-    "scheduled_for) DO NOTHING RETURNING id";
+    "dry_run, config, created_at, error, finished_at, due_at) VALUES (:task, :type, :trig, "
+    ":slot, :status, :attempt, :dry, :config, :now, :error, :finished, :due) ON CONFLICT "
+    "(task_name, scheduled_for) DO NOTHING RETURNING id";
 
 // The values kClaimInsert is bound to: set() copies one run in, so that a prepared statement can
 // be executed again for the next run.
 struct ClaimValues {
   // Set by the statement: the inserted row's id, when it was inserted.
-  std::string task_name, task_type, trigger, slot, status, config, error, now;
-  soci::indicator slot_ind = soci::i_null, error_ind = soci::i_null, finished_ind = soci::i_null;
+  std::string task_name, task_type, trigger, slot, status, config, error, now, due;
+  soci::indicator slot_ind = soci::i_null, error_ind = soci::i_null, finished_ind = soci::i_null,
+                  due_ind = soci::i_null;
   int attempt = 1, dry_run = 0;
   long long id = 0;
 
@@ -77,6 +78,8 @@ struct ClaimValues {
     error_ind = run.error.empty() ? soci::i_null : soci::i_ok;
     // A skipped run is final from the start.
     finished_ind = is_terminal(run.status) ? soci::i_ok : soci::i_null;
+    due = run.due_at ? format_timestamp(*run.due_at) : "";
+    due_ind = run.due_at ? soci::i_ok : soci::i_null;
   }
 
   void bind(soci::statement& st) {
@@ -92,6 +95,7 @@ struct ClaimValues {
     st.exchange(soci::use(now));
     st.exchange(soci::use(error, error_ind));
     st.exchange(soci::use(now, finished_ind));
+    st.exchange(soci::use(due, due_ind));
   }
 };
 

@@ -536,6 +536,7 @@ def run_test(page, base, port, work, shots, maintd):
     check_task_page(page, base, state_db)
     check_overview(page, base)
     check_narrow(page, base)
+    check_pause(page, base)
     take_screenshots(page, base, shots)
     check_connection_lost(page, base, shots, maintd)
 
@@ -680,6 +681,25 @@ def check_narrow(page, base):
         wide = page.evaluate("document.documentElement.scrollWidth")
         check(wide <= 800, f"{path} is {wide} px wide at 800 px")
     page.send("Emulation.clearDeviceMetricsOverride")
+
+
+def check_pause(page, base):
+    log("pausing every daemon from the form at the top, then Resume in the banner")
+    page.navigate(base + "/")
+    check(page.evaluate("!document.querySelector('.paused-banner')"), "a banner before any pause")
+    page.evaluate("document.querySelector('#pause-form input[name=reason]').value = 'browser test'")
+    page.evaluate("document.querySelector('#pause-form select[name=for]').value = '15m'")
+    page.submit_by("document.querySelector('#pause-form button[type=submit]')")
+    flash = page.text(".flash.ok") or ""
+    check(flash.startswith("maintd is paused by the dashboard since"),
+          f"expected the pause in the flash, got {flash!r} (error: {page.text('.flash.error')!r})")
+    banner = page.text(".paused-banner") or ""
+    check("browser test" in banner and "until" in banner, f"the banner does not say it: {banner!r}")
+    check(page.evaluate("!document.querySelector('#pause-form')"), "the pause form while paused")
+    page.submit_by("document.querySelector('.paused-banner button[type=submit]')")
+    flash = page.text(".flash.ok") or ""
+    check(flash.startswith("resumed"), f"expected 'resumed', got {flash!r}")
+    check(page.evaluate("!document.querySelector('.paused-banner')"), "the banner after Resume")
 
 
 def take_screenshots(page, base, shots):

@@ -656,3 +656,47 @@ TEST_CASE("dashboard: the task list and the overview page through many tasks") {
   CHECK(beyond.status == 200);
   CHECK(beyond.contains("no tasks on this page (4 in all)"));
 }
+
+TEST_CASE("dashboard: the pause form pauses every daemon, the banner says so, Resume ends it") {
+  ApiFixture f;
+  const Session session = log_in(f, kToken);
+  const Headers writes{{"Cookie", session.cookie_header()}, {"Origin", "http://127.0.0.1"}};
+  auto page = send(f.port, "GET", "/", {}, session.cookies());
+  CHECK(page.contains("action=\"/ui/pause\""));
+  CHECK_FALSE(page.contains("class=\"paused-banner\""));
+
+  auto response = send(
+      f.port, "POST", "/ui/pause",
+      form({{"csrf", session.csrf}, {"return", "/"}, {"for", "30m"}, {"reason", "deploy <42>"}}),
+      writes);
+  CHECK(response.status == 303);
+  CHECK(flash_of(response).find("ok:maintd is paused by the dashboard since") == 0);
+  page = send(f.port, "GET", "/tasks/nightly", {}, session.cookies());
+  CHECK(page.contains("class=\"paused-banner\""));
+  CHECK(page.contains("action=\"/ui/resume\""));
+  CHECK(page.contains(": deploy &lt;42&gt;."));  // escaped
+  CHECK_FALSE(page.contains("action=\"/ui/pause\""));
+
+  // Without the CSRF token: refused, still paused.
+  response = send(f.port, "POST", "/ui/resume", form({{"return", "/"}}), writes);
+  CHECK(response.status != 303);
+  CHECK(send(f.port, "GET", "/", {}, session.cookies()).contains("class=\"paused-banner\""));
+
+  response =
+      send(f.port, "POST", "/ui/resume", form({{"csrf", session.csrf}, {"return", "/"}}), writes);
+  CHECK(response.status == 303);
+  CHECK(flash_of(response) == "ok:resumed: schedules go on from their next slot");
+  CHECK_FALSE(send(f.port, "GET", "/", {}, session.cookies()).contains("class=\"paused-banner\""));
+}
+
+TEST_CASE("dashboard: one-off runs waiting are listed at the top of every page, with Cancel") {
+  ApiFixture f;
+  const auto recorded = f.post("/api/v1/scheduled-tasks/nightly/run", R"({"at": "+1h"})");
+  REQUIRE(recorded.status == 202);
+  const auto id = recorded.json().at("run_id").get<std::int64_t>();
+  const Session session = log_in(f, kToken);
+  const auto page = send(f.port, "GET", "/", {}, session.cookies());
+  CHECK(page.contains("One-off runs waiting:"));
+  CHECK(page.contains("run " + std::to_string(id) + "</a> of nightly at "));
+  CHECK(page.contains("action=\"/ui/runs/" + std::to_string(id) + "/cancel\""));
+}

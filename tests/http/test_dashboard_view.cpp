@@ -259,3 +259,30 @@ TEST_CASE("durations and distances read short") {
   CHECK(dash::format_distance(hours(2)) == "2h");
   CHECK(dash::format_distance(hours(51)) == "2d03h");
 }
+
+TEST_CASE("the top of every page: the pause banner with Resume, the pause form, one-off runs") {
+  dash::Viewer paused = writer();
+  paused.paused = "paused by <ops> since 2026-03-29T01:00:00Z: deploy";
+  paused.one_offs = {{7, "nightly", "2026-03-29T03:00:00Z"}};
+  const std::string page = dash::render_tasks({.viewer = paused, .tasks = {task("nightly")}});
+  CHECK(contains(page, "class=\"paused-banner\""));
+  CHECK(contains(page, "maintd is paused by &lt;ops&gt; since 2026-03-29T01:00:00Z: deploy."));
+  CHECK(contains(page, "action=\"/ui/resume\""));
+  CHECK_FALSE(contains(page, "action=\"/ui/pause\""));
+  CHECK(contains(page, "One-off runs waiting:"));
+  CHECK(contains(page, "action=\"/ui/runs/7/cancel\""));
+  CHECK(count(page, "name=\"csrf\" value=\"c5rf\"") == count(page, "<form method=\"post\""));
+
+  const std::string running = dash::render_tasks({.viewer = writer(), .tasks = {task("nightly")}});
+  CHECK_FALSE(contains(running, "paused-banner"));
+  CHECK(contains(running, "action=\"/ui/pause\""));
+  CHECK_FALSE(contains(running, "One-off runs waiting:"));
+
+  dash::Viewer read_only = reader();
+  read_only.paused = paused.paused;
+  read_only.one_offs = paused.one_offs;
+  const std::string for_reader = dash::render_tasks({.viewer = read_only, .tasks = {}});
+  CHECK(contains(for_reader, "class=\"paused-banner\""));
+  CHECK(contains(for_reader, "One-off runs waiting:"));
+  CHECK_FALSE(contains(for_reader, "/ui/"));
+}

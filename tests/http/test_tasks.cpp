@@ -244,7 +244,7 @@ TEST_CASE("POST run refusals: unknown task 404, bad config 400 with errors, no r
     const auto response = f.post("/api/v1/scheduled-tasks/slow/run", R"({"dryrun": true})");
     CHECK(response.status == 400);
     CHECK(response.json().at("error") ==
-          "unknown field 'dryrun' (did you mean 'dry_run'?) (known: dry_run, config)");
+          "unknown field 'dryrun' (did you mean 'dry_run'?) (known: dry_run, config, force, at)");
     CHECK(response.json().at("field") == "dryrun");
   }
   SUBCASE("dry_run that is not a boolean") {

@@ -57,3 +57,27 @@ TEST_CASE("label values are escaped: backslash, quote, newline") {
   CHECK(text.find(R"(maintd_runs_total{task="we\"ird\\na\nme",status="skipped"} 1)") !=
         std::string::npos);
 }
+
+TEST_CASE("the pause: maintd_paused, and who, when, until when and why while it lasts") {
+  Metrics metrics;
+  CHECK(metrics.render({}).find("maintd_paused 0\n") != std::string::npos);
+  CHECK(metrics.render({}).find("maintd_pause_info{") == std::string::npos);
+  Scrape scrape;
+  maintd::store::PauseRecord pause;
+  pause.id = 3;
+  pause.paused_by = "alice@db1";
+  pause.reason = "deploy \"42\"";
+  pause.paused_at = maintd::store::parse_timestamp("2026-01-01T00:00:01.000Z").value();
+  pause.until = maintd::store::parse_timestamp("2026-01-01T00:30:01.000Z").value();
+  scrape.pause = pause;
+  const std::string text = metrics.render(scrape);
+  CHECK(text.find("maintd_paused 1\n") != std::string::npos);
+  CHECK(
+      text.find(
+          R"(maintd_pause_info{paused_by="alice@db1",since="2026-01-01T00:00:01.000Z",until="2026-01-01T00:30:01.000Z",reason="deploy \"42\""} 1)") !=
+      std::string::npos);
+  CHECK(text.find("maintd_pause_since_timestamp_seconds 1767225601.000\n") != std::string::npos);
+  CHECK(text.find("maintd_pause_until_timestamp_seconds 1767227401.000\n") != std::string::npos);
+  // Each family's samples follow its own HELP and TYPE.
+  CHECK(text.find("# TYPE maintd_pause_info gauge\nmaintd_pause_info{") != std::string::npos);
+}

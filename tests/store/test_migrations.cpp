@@ -41,19 +41,21 @@ TEST_CASE_TEMPLATE(
   const store::MigrationReport first = store::migrate(*db);
   CHECK(first.from_version == 0);
   CHECK(first.to_version == store::latest_schema_version());
-  REQUIRE(first.applied.size() == 4);
+  REQUIRE(first.applied.size() == 5);
   CHECK(first.applied[0] == "1 initial schema");
   CHECK(first.applied[1] == "2 daemon instances");
   CHECK(first.applied[2] == "3 expect_success_within");
   CHECK(first.applied[3] == "4 maintd_ tables, the guide's scheduled_tasks");
+  CHECK(first.applied[4] == "5 pauses and one-off runs");
   CHECK(store::current_schema_version(*db) == store::latest_schema_version());
 
   auto sql = backend.raw();
-  for (const char* table : {"maintd_schema_migrations", "scheduled_tasks", "maintd_runs",
-                            "maintd_run_events", "maintd_instances", "maintd_tasks"}) {
+  for (const char* table :
+       {"maintd_schema_migrations", "scheduled_tasks", "maintd_runs", "maintd_run_events",
+        "maintd_instances", "maintd_tasks", "maintd_pauses"}) {
     CHECK_MESSAGE(table_exists(*sql, is_sqlite<Backend>(), table), table);
   }
-  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 4);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 5);
   CHECK(scalar(*sql, "SELECT name FROM maintd_schema_migrations WHERE version = 1") ==
         "initial schema");
   const std::string applied_at =
@@ -65,7 +67,7 @@ TEST_CASE_TEMPLATE(
   CHECK(second.from_version == store::latest_schema_version());
   CHECK(second.to_version == store::latest_schema_version());
   CHECK(second.applied.empty());
-  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 4);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_schema_migrations") == 5);
   CHECK(scalar(*sql, "SELECT applied_at FROM maintd_schema_migrations WHERE version = 1") ==
         applied_at);
 
@@ -134,7 +136,8 @@ TEST_CASE_TEMPLATE("store: migrations: a failed migration names itself and leave
   CHECK(store::current_schema_version(*db) == 0);
   // Once the obstacle is gone, the same Database migrates (no lock or transaction left over).
   *sql << "DROP TABLE task_runs";
-  CHECK(store::migrate(*db).applied.size() == 4);
+  CHECK(store::migrate(*db).applied.size() ==
+        static_cast<std::size_t>(store::latest_schema_version()));
 }
 
 TEST_CASE_TEMPLATE(
@@ -196,4 +199,91 @@ TEST_CASE_TEMPLATE(
   CHECK(count(*sql, "SELECT COUNT(DISTINCT version) FROM maintd_schema_migrations") ==
         store::latest_schema_version());
   CHECK(table_exists(*sql, is_sqlite<Backend>(), "maintd_runs"));
+}
+
+TEST_CASE_TEMPLATE(
+    "store: migrations: a database of schema 4 gets pauses and one-off runs with every run kept",
+    Backend, MAINTD_BACKENDS) {
+  Backend backend;
+  const bool sqlite = is_sqlite<Backend>();
+  const std::string id = sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
+  const std::string ref = sqlite ? "INTEGER" : "BIGINT";
+  const std::string ts = sqlite ? "TEXT" : "TEXT COLLATE \"C\"";
+  {
+    // Schema 4 as maintd created it before pauses and one-off runs, with history in it.
+    auto sql = backend.raw();
+    for (const std::string& statement : std::vector<std::string>{
+             "CREATE TABLE maintd_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+             "NULL, applied_at TEXT NOT NULL)",
+             "INSERT INTO maintd_schema_migrations VALUES (1, 'initial schema', "
+             "'2026-01-01T00:00:00.000Z'), (2, 'daemon instances', '2026-01-01T00:00:00.000Z'), "
+             "(3, 'expect_success_within', '2026-01-01T00:00:00.000Z'), (4, 'maintd_ tables, "
+             "the guide''s scheduled_tasks', '2026-01-01T00:00:00.000Z')",
+             "CREATE TABLE maintd_runs (id " + id +
+                 ", task_name TEXT NOT NULL, task_type TEXT NOT NULL, trigger_type TEXT NOT NULL, "
+                 "scheduled_for " +
+                 ts +
+                 ", status TEXT NOT NULL, attempt INTEGER NOT NULL "
+                 "DEFAULT 1, dry_run INTEGER NOT NULL DEFAULT 0, config TEXT NOT NULL DEFAULT "
+                 "'{}', instance_id TEXT, host TEXT, pid INTEGER, heartbeat_at " +
+                 ts + ", created_at " + ts + " NOT NULL, started_at " + ts + ", finished_at " + ts +
+                 ", result TEXT, error TEXT, UNIQUE (task_name, scheduled_for))",
+             "CREATE INDEX maintd_runs_by_task ON maintd_runs (task_name, created_at)",
+             "CREATE INDEX maintd_runs_by_status ON maintd_runs (status, heartbeat_at)",
+             "CREATE INDEX maintd_runs_by_created ON maintd_runs (created_at)",
+             "CREATE TABLE maintd_run_events (id " + id + ", run_id " + ref +
+                 " NOT NULL REFERENCES maintd_runs (id) ON DELETE CASCADE, at " + ts +
+                 " NOT NULL, level TEXT NOT NULL, event TEXT NOT NULL, message TEXT NOT NULL)",
+             "CREATE INDEX maintd_run_events_by_run ON maintd_run_events (run_id, id)",
+             "CREATE TABLE maintd_instances (instance_id TEXT PRIMARY KEY, host TEXT NOT NULL, "
+             "pid INTEGER NOT NULL, started_at " +
+                 ts + " NOT NULL, heartbeat_at " + ts +
+                 " NOT NULL, status TEXT NOT NULL DEFAULT '')",
+             "CREATE TABLE maintd_tasks (task_id TEXT PRIMARY KEY, origin TEXT NOT NULL, "
+             "timezone TEXT, enabled_override INTEGER, timeout_seconds INTEGER, concurrency "
+             "TEXT, catchup_seconds INTEGER, retries INTEGER, retry_backoff_seconds INTEGER, "
+             "jitter_seconds INTEGER, expect_success_within_seconds INTEGER, dry_run INTEGER "
+             "NOT NULL DEFAULT 0, updated_at " +
+                 ts + " NOT NULL)",
+             "CREATE TABLE scheduled_tasks (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+             "display_name TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '', "
+             "task_type TEXT NOT NULL, scope_type TEXT NOT NULL DEFAULT 'global', "
+             "schedule_expression TEXT NOT NULL, enabled " +
+                 std::string(sqlite ? "INTEGER NOT NULL DEFAULT 1"
+                                    : "BOOLEAN NOT NULL DEFAULT TRUE") +
+                 ", config TEXT NOT NULL DEFAULT '{}', last_run_id TEXT, last_run_at " + ts +
+                 ", last_run_status TEXT, next_run_at " + ts + ", created_at " + ts +
+                 " NOT NULL, updated_at " + ts + " NOT NULL)",
+             "INSERT INTO maintd_runs (task_name, task_type, trigger_type, scheduled_for, status, "
+             "created_at, result) VALUES ('nightly', 'debug.noop', 'schedule', "
+             "'2026-01-03T03:00:00.000Z', 'completed', '2026-01-03T03:00:00.000Z', '{\"n\": 1}')",
+             "INSERT INTO maintd_runs (task_name, task_type, trigger_type, status, created_at) "
+             "VALUES ('nightly', 'debug.noop', 'manual', 'pending', '2026-01-03T04:00:00.000Z')",
+             "INSERT INTO maintd_run_events (run_id, at, level, event, message) VALUES (1, "
+             "'2026-01-03T03:00:01.000Z', 'info', 'complete', 'completed in 1s')"}) {
+      *sql << statement;
+    }
+  }
+  auto db = open(backend);
+  CHECK(store::current_schema_version(*db) == 4);
+  const store::MigrationReport report = store::migrate(*db);
+  CHECK(report.from_version == 4);
+  CHECK(report.applied == std::vector<std::string>{"5 pauses and one-off runs"});
+
+  auto sql = backend.raw();
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_runs") == 2);
+  CHECK(count(*sql, "SELECT COUNT(*) FROM maintd_run_events WHERE run_id = 1") == 1);
+  CHECK(scalar(*sql, "SELECT result FROM maintd_runs WHERE id = 1") == "{\"n\": 1}");
+  CHECK(count(*sql,
+              "SELECT COUNT(*) FROM maintd_runs WHERE due_at IS NULL AND pause_id IS "
+              "NULL") == 2);
+  CHECK(table_exists(*sql, sqlite, "maintd_pauses"));
+  // The old runs read as they were; the manual one that was pending is still a run in progress
+  // (not a one-off run waiting).
+  TestClock clock;
+  store::RunStore runs(db, clock.clock());
+  CHECK(runs.get(1)->status == store::RunStatus::completed);
+  CHECK(runs.active_runs("nightly").size() == 1);
+  CHECK(runs.pending_one_offs().empty());
+  CHECK(store::migrate(*db).applied.empty());
 }

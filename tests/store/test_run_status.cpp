@@ -16,6 +16,7 @@ TEST_CASE("store: run status: the transition table is the one in DESIGN.md (no d
       {RunStatus::running, RunStatus::timed_out}, {RunStatus::running, RunStatus::cancelled},
       {RunStatus::running, RunStatus::abandoned}, {RunStatus::abandoned, RunStatus::completed},
       {RunStatus::abandoned, RunStatus::failed},  {RunStatus::pending, RunStatus::abandoned},
+      {RunStatus::pending, RunStatus::skipped},  // a one-off run not started
   };
   const RunStatus all[] = {RunStatus::pending,   RunStatus::running,   RunStatus::completed,
                            RunStatus::failed,    RunStatus::timed_out, RunStatus::cancelled,
@@ -36,7 +37,8 @@ TEST_CASE("store: run status: the transition table is the one in DESIGN.md (no d
   CHECK_FALSE(is_terminal(RunStatus::abandoned));
   CHECK_FALSE(parse_run_status("Running"));
   CHECK_FALSE(parse_run_status(""));
-  for (Trigger t : {Trigger::schedule, Trigger::manual, Trigger::catchup, Trigger::retry}) {
+  for (Trigger t :
+       {Trigger::schedule, Trigger::manual, Trigger::catchup, Trigger::retry, Trigger::once}) {
     CHECK(parse_trigger(to_string(t)) == t);
   }
   CHECK_FALSE(parse_trigger("cron"));

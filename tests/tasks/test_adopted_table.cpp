@@ -275,13 +275,13 @@ TEST_CASE_TEMPLATE("tasks: a state database of schema 3 is upgraded with every t
     refused = e.what();
   }
   CHECK_MESSAGE(contains(refused,
-                         "has schema version 3, older than this maintd's (4): run "
+                         "has schema version 3, older than this maintd's (5): run "
                          "'maintd db migrate' first"),
                 refused);
   const store::MigrationReport report = store::migrate(*database);
   CHECK(report.from_version == 3);
-  CHECK(report.applied ==
-        std::vector<std::string>{"4 maintd_ tables, the guide's scheduled_tasks"});
+  CHECK(report.applied == std::vector<std::string>{"4 maintd_ tables, the guide's scheduled_tasks",
+                                                   "5 pauses and one-off runs"});
   CHECK(env.count("SELECT COUNT(*) FROM maintd_runs WHERE id = 1 AND task_name = 'mine'") == 1);
   CHECK(env.count("SELECT COUNT(*) FROM maintd_run_events WHERE run_id = 1") == 1);
   CHECK(columns_of(env, "scheduled_tasks").size() == 15);
@@ -411,7 +411,7 @@ TEST_CASE(
   store::migrate(*state, tasks::migration_options(config));
   // maintd's tables in their schema; the application's table where it was, one of it.
   CHECK(env.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
-                  "'maintd_state' AND table_name LIKE 'maintd%'") == 5);
+                  "'maintd_state' AND table_name LIKE 'maintd%'") == 6);  // maintd_pauses too
   CHECK(env.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = "
                   "'scheduled_tasks'") == 1);
   CHECK(env.count("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public' "
